@@ -1,0 +1,317 @@
+/**
+ * OTLP/JSON `ExportTraceServiceRequest` into the decoded types, per the OTLP spec's
+ * "JSON Protobuf Encoding" (opentelemetry-proto docs/specification.md):
+ * - keys are lowerCamelCase; keys we do not know are ignored, and snake_case keys are
+ *   "not valid" per the spec, so they are ignored like any unknown key;
+ * - traceId/spanId/parentSpanId are case-insensitive hex (not base64);
+ * - enums are integers (the spec forbids names; we accept names too, being lenient);
+ * - 64-bit integers are decimal strings or numbers (numbers past 2^53 have already lost
+ *   precision in JSON.parse; senders should use strings, as the spec says);
+ * - null stands for an absent field (proto3 JSON mapping).
+ * Error messages name the field path (`resourceSpans[0].scopeSpans[0].spans[3].kind`) and
+ * what was expected, never a value.
+ */
+import { asDecodeError } from './errors';
+import { describeJsonSyntaxError } from './json-syntax-error';
+import { Limiter } from './limiter';
+import { newAttributes, newEvent, newResourceSpans, newScopeSpans, newSpan } from './shapes';
+import type {
+  AnyValue,
+  Attributes,
+  DecodeLimits,
+  DecodeResult,
+  KeyValueList,
+  ResourceSpans,
+  ScopeSpans,
+  Span,
+  SpanEvent,
+} from './types';
+import { OtlpDecodeError } from './types';
+
+type JsonObject = { readonly [key: string]: unknown };
+
+const EMPTY: readonly unknown[] = Object.freeze([]);
+const HEX = /^(?:[0-9a-fA-F]{2})*$/;
+const UNSIGNED = /^[0-9]{1,20}$/;
+const SIGNED = /^-?[0-9]{1,19}$/;
+const DECIMAL = /^-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+/** Standard or URL-safe alphabet, padding optional (proto3 JSON accepts both). */
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+const UINT64_MAX = (1n << 64n) - 1n;
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+
+const SPAN_KINDS: ReadonlyMap<string, number> = new Map([
+  ['SPAN_KIND_UNSPECIFIED', 0],
+  ['SPAN_KIND_INTERNAL', 1],
+  ['SPAN_KIND_SERVER', 2],
+  ['SPAN_KIND_CLIENT', 3],
+  ['SPAN_KIND_PRODUCER', 4],
+  ['SPAN_KIND_CONSUMER', 5],
+]);
+const STATUS_CODES: ReadonlyMap<string, number> = new Map([
+  ['STATUS_CODE_UNSET', 0],
+  ['STATUS_CODE_OK', 1],
+  ['STATUS_CODE_ERROR', 2],
+]);
+
+export function decodeTraceExportJson(text: string | Buffer, limits: DecodeLimits): DecodeResult {
+  let root: unknown;
+  try {
+    root = JSON.parse(typeof text === 'string' ? text : text.toString('utf8'));
+  } catch {
+    throw new OtlpDecodeError(describeJsonSyntaxError(typeof text === 'string' ? Buffer.from(text) : text));
+  }
+  // UTF-16 units of a string body stand in for its bytes: the budget only needs a scale.
+  const lim = new Limiter(limits, text.length);
+  try {
+    const resourceSpans = readRequest(root, lim);
+    return { export: { resourceSpans, spanCount: lim.spanCount }, stats: lim.stats };
+  } catch (err) {
+    throw asDecodeError(err);
+  }
+}
+
+function readRequest(root: unknown, lim: Limiter): ResourceSpans[] {
+  if (!isObject(root)) throw new OtlpDecodeError('request body must be a JSON object');
+  const list = listField(root.resourceSpans, '', 'resourceSpans');
+  const out: ResourceSpans[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const path = `resourceSpans[${i}]`;
+    const rs = readResourceSpans(element(list[i], path), path, lim);
+    // Envelopes without spans are dropped, as in the protobuf decoder.
+    if (rs.scopeSpans.length > 0) out.push(rs);
+  }
+  return out;
+}
+
+function readResourceSpans(v: JsonObject, path: string, lim: Limiter): ResourceSpans {
+  const out = newResourceSpans();
+  const resource = optionalObject(v.resource, path, 'resource');
+  if (resource !== undefined) out.resource = readAttributes(resource.attributes, `${path}.resource`, lim);
+  const list = listField(v.scopeSpans, path, 'scopeSpans');
+  for (let i = 0; i < list.length; i++) {
+    const itemPath = `${path}.scopeSpans[${i}]`;
+    const ss = readScopeSpans(element(list[i], itemPath), itemPath, lim);
+    if (ss.spans.length > 0) out.scopeSpans.push(ss);
+  }
+  return out;
+}
+
+function readScopeSpans(v: JsonObject, path: string, lim: Limiter): ScopeSpans {
+  const out = newScopeSpans();
+  const scope = optionalObject(v.scope, path, 'scope');
+  if (scope !== undefined) {
+    out.scope.name = stringField(scope.name, `${path}.scope`, 'name');
+    out.scope.version = stringField(scope.version, `${path}.scope`, 'version');
+  }
+  const list = listField(v.spans, path, 'spans');
+  for (let i = 0; i < list.length; i++) {
+    lim.addSpan();
+    const itemPath = `${path}.spans[${i}]`;
+    out.spans.push(readSpan(element(list[i], itemPath), itemPath, lim));
+  }
+  return out;
+}
+
+function readSpan(v: JsonObject, path: string, lim: Limiter): Span {
+  const span = newSpan();
+  span.traceId = hexField(v.traceId, path, 'traceId');
+  span.spanId = hexField(v.spanId, path, 'spanId');
+  span.parentSpanId = hexField(v.parentSpanId, path, 'parentSpanId');
+  span.name = stringField(v.name, path, 'name');
+  span.kind = enumField(v.kind, SPAN_KINDS, path, 'kind');
+  span.startTimeUnixNano = uint64Field(v.startTimeUnixNano, path, 'startTimeUnixNano');
+  span.endTimeUnixNano = uint64Field(v.endTimeUnixNano, path, 'endTimeUnixNano');
+  span.attributes = readAttributes(v.attributes, path, lim);
+  const events = listField(v.events, path, 'events');
+  for (let i = 0; i < events.length; i++) {
+    if (!lim.keepEvent(span.events.length)) continue;
+    const itemPath = `${path}.events[${i}]`;
+    span.events.push(readEvent(element(events[i], itemPath), itemPath, lim));
+  }
+  const status = optionalObject(v.status, path, 'status');
+  if (status !== undefined) {
+    span.statusCode = enumField(status.code, STATUS_CODES, `${path}.status`, 'code');
+    span.statusMessage = stringField(status.message, `${path}.status`, 'message');
+  }
+  return span;
+}
+
+function readEvent(v: JsonObject, path: string, lim: Limiter): SpanEvent {
+  const event = newEvent();
+  event.timeUnixNano = uint64Field(v.timeUnixNano, path, 'timeUnixNano');
+  event.name = stringField(v.name, path, 'name');
+  event.attributes = readAttributes(v.attributes, path, lim);
+  return event;
+}
+
+/** The `attributes` list of the object at `path`. */
+function readAttributes(list: unknown, path: string, lim: Limiter): Attributes {
+  const attributes = newAttributes();
+  readKeyValues(listField(list, path, 'attributes'), `${path}.attributes`, lim, attributes, 0);
+  return attributes;
+}
+
+/** KeyValue entries (of an attribute list or a kvlist value) whose values sit at `depth`. */
+function readKeyValues(list: readonly unknown[], path: string, lim: Limiter, into: KeyValueList, depth: number): void {
+  for (let i = 0; i < list.length; i++) {
+    if (!lim.keepAttribute(i)) continue;
+    const kv = list[i];
+    if (!isObject(kv)) throw fail(`${path}[${i}]`, 'expected a KeyValue object');
+    const key = stringField(kv.key, `${path}[${i}]`, 'key');
+    into[key] = readAnyValue(kv.value, lim, depth, path, i, '.value');
+  }
+}
+
+/**
+ * An AnyValue; its path, `${parent}[${index}]${suffix}`, is only built for an error or a
+ * nested container, so the common flat attribute costs no string work.
+ */
+function readAnyValue(
+  v: unknown,
+  lim: Limiter,
+  depth: number,
+  parent: string,
+  index: number,
+  suffix: string,
+): AnyValue {
+  if (v === undefined || v === null) return null;
+  if (!isObject(v)) throw fail(`${parent}[${index}]${suffix}`, 'expected an AnyValue object');
+  let x: unknown;
+  if ((x = v.stringValue) != null) {
+    if (typeof x !== 'string') throw fail(`${parent}[${index}]${suffix}.stringValue`, 'expected a string');
+    return lim.cutString(x);
+  }
+  if ((x = v.boolValue) != null) {
+    if (typeof x !== 'boolean') throw fail(`${parent}[${index}]${suffix}.boolValue`, 'expected true or false');
+    return x;
+  }
+  if ((x = v.intValue) != null) return int64Value(x, parent, index, suffix);
+  if ((x = v.doubleValue) != null) return doubleValue(x, parent, index, suffix);
+  if ((x = v.arrayValue) != null) {
+    const path = `${parent}[${index}]${suffix}.arrayValue`;
+    lim.enterArray(depth + 1, path);
+    if (!isObject(x)) throw fail(path, 'expected an object');
+    const list = listField(x.values, path, 'values');
+    const values: AnyValue[] = [];
+    for (let i = 0; i < list.length; i++) {
+      if (lim.keepAttribute(i)) values.push(readAnyValue(list[i], lim, depth + 1, `${path}.values`, i, ''));
+    }
+    return values;
+  }
+  if ((x = v.kvlistValue) != null) {
+    const path = `${parent}[${index}]${suffix}.kvlistValue`;
+    lim.enterKvlist(depth + 1, path);
+    if (!isObject(x)) throw fail(path, 'expected an object');
+    const values = newAttributes();
+    readKeyValues(listField(x.values, path, 'values'), `${path}.values`, lim, values, depth + 1);
+    return values;
+  }
+  if ((x = v.bytesValue) != null) return bytesValue(x, lim, parent, index, suffix);
+  return null;
+}
+
+function int64Value(x: unknown, parent: string, index: number, suffix: string): number | bigint {
+  if (typeof x === 'number') {
+    if (Number.isSafeInteger(x)) return x;
+    if (Number.isInteger(x) && x >= -(2 ** 63) && x < 2 ** 63) return BigInt(x);
+  } else if (typeof x === 'string' && SIGNED.test(x)) {
+    const big = BigInt(x);
+    if (big >= INT64_MIN && big <= INT64_MAX) {
+      const n = Number(big);
+      return Number.isSafeInteger(n) ? n : big;
+    }
+  }
+  throw fail(`${parent}[${index}]${suffix}.intValue`, 'expected a 64-bit integer (number or decimal string)');
+}
+
+function doubleValue(x: unknown, parent: string, index: number, suffix: string): number {
+  if (typeof x === 'number') return x;
+  if (typeof x === 'string') {
+    if (x === 'NaN') return NaN;
+    if (x === 'Infinity') return Infinity;
+    if (x === '-Infinity') return -Infinity;
+    if (DECIMAL.test(x)) return Number(x);
+  }
+  throw fail(`${parent}[${index}]${suffix}.doubleValue`, 'expected a number');
+}
+
+/** Base64 bytes; past the length cap only the kept prefix is decoded. */
+function bytesValue(x: unknown, lim: Limiter, parent: string, index: number, suffix: string): Uint8Array {
+  if (typeof x !== 'string' || !BASE64.test(x)) {
+    throw fail(`${parent}[${index}]${suffix}.bytesValue`, 'expected a base64 string');
+  }
+  let digits = x.length;
+  while (digits > 0 && x.charCodeAt(digits - 1) === 0x3d /* = */) digits--;
+  const kept = lim.keptBytes(Math.floor((digits * 3) / 4));
+  // Whole 4-character groups covering the kept bytes.
+  const decoded = Buffer.from(x.slice(0, Math.ceil(kept / 3) * 4), 'base64');
+  // A fresh copy: small Buffers share Node's pool slab, which a kept value would pin.
+  const out = new Uint8Array(kept);
+  out.set(decoded.subarray(0, kept));
+  return out;
+}
+
+function hexField(x: unknown, path: string, field: string): string {
+  if (x === undefined || x === null) return '';
+  if (typeof x !== 'string' || !HEX.test(x)) throw fail(`${path}.${field}`, 'expected a hex string');
+  return x.toLowerCase();
+}
+
+function stringField(x: unknown, path: string, field: string): string {
+  if (x === undefined || x === null) return '';
+  if (typeof x !== 'string') throw fail(`${path}.${field}`, 'expected a string');
+  return x;
+}
+
+/** A fixed64/uint64 (timestamps) as a decimal string or a number. */
+function uint64Field(x: unknown, path: string, field: string): bigint {
+  if (x === undefined || x === null) return 0n;
+  if (typeof x === 'string' && UNSIGNED.test(x)) {
+    const big = BigInt(x);
+    if (big <= UINT64_MAX) return big;
+  } else if (typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < 2 ** 64) {
+    return BigInt(x);
+  }
+  throw fail(`${path}.${field}`, 'expected an unsigned 64-bit integer (decimal string or number)');
+}
+
+/** An enum as its integer (any int32: proto3 enums are open) or, leniently, its name. */
+function enumField(x: unknown, names: ReadonlyMap<string, number>, path: string, field: string): number {
+  if (x === undefined || x === null) return 0;
+  if (typeof x === 'number' && (x | 0) === x) return x;
+  if (typeof x === 'string') {
+    const value = names.get(x);
+    if (value !== undefined) return value;
+  }
+  throw fail(`${path}.${field}`, 'expected an enum integer');
+}
+
+/** A list field; absent or null is empty. */
+function listField(x: unknown, path: string, field: string): readonly unknown[] {
+  if (x === undefined || x === null) return EMPTY;
+  if (!Array.isArray(x)) throw fail(path === '' ? field : `${path}.${field}`, 'expected an array');
+  return x;
+}
+
+/** A singular message field; absent or null is undefined. */
+function optionalObject(x: unknown, path: string, field: string): JsonObject | undefined {
+  if (x === undefined || x === null) return undefined;
+  if (!isObject(x)) throw fail(`${path}.${field}`, 'expected an object');
+  return x;
+}
+
+/** An element of a repeated message field, which may not be null. */
+function element(x: unknown, path: string): JsonObject {
+  if (!isObject(x)) throw fail(path, 'expected an object');
+  return x;
+}
+
+function isObject(x: unknown): x is JsonObject {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function fail(path: string, what: string): OtlpDecodeError {
+  return new OtlpDecodeError(`${path}: ${what}`);
+}

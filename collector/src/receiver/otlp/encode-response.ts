@@ -1,0 +1,81 @@
+/**
+ * Response bodies of OTLP trace exports, per the OTLP spec (opentelemetry-proto
+ * docs/specification.md, collector/trace/v1/trace_service.proto):
+ *
+ *   ExportTraceServiceResponse { ExportTracePartialSuccess partial_success = 1; }
+ *   ExportTracePartialSuccess  { int64 rejected_spans = 1; string error_message = 2; }
+ *
+ * `partial_success` MUST stay unset on full success; it is set when spans were rejected,
+ * or (as the spec allows) to carry a warning with rejected_spans = 0.
+ *
+ *   google.rpc.Status { int32 code = 1; string message = 2; }
+ *
+ * is the body of every OTLP/HTTP 4xx/5xx response (the spec does not use `code`; we send
+ * the gRPC code, e.g. 3 INVALID_ARGUMENT, for troubleshooting).
+ *
+ * Zero and empty fields are omitted, as proto3 encoders do, in both encodings. JSON
+ * follows the proto3 mapping: lowerCamelCase keys, int64 as a decimal string.
+ */
+
+export function encodeExportResponseProtobuf(rejectedSpans: number, errorMessage = ''): Uint8Array {
+  checkCount(rejectedSpans, 'rejectedSpans');
+  if (rejectedSpans === 0 && errorMessage === '') return new Uint8Array(0);
+  const partial = Buffer.concat([uintField(1, rejectedSpans), stringField(2, errorMessage)]);
+  return bytesField(1, partial);
+}
+
+export function encodeExportResponseJson(rejectedSpans: number, errorMessage = ''): string {
+  checkCount(rejectedSpans, 'rejectedSpans');
+  if (rejectedSpans === 0 && errorMessage === '') return '{}';
+  const partialSuccess: { rejectedSpans?: string; errorMessage?: string } = {};
+  if (rejectedSpans !== 0) partialSuccess.rejectedSpans = String(rejectedSpans);
+  if (errorMessage !== '') partialSuccess.errorMessage = errorMessage;
+  return JSON.stringify({ partialSuccess });
+}
+
+export function encodeStatusProtobuf(code: number, message: string): Uint8Array {
+  checkCode(code);
+  return Buffer.concat([uintField(1, code), stringField(2, message)]);
+}
+
+export function encodeStatusJson(code: number, message: string): string {
+  checkCode(code);
+  const status: { code?: number; message?: string } = {};
+  if (code !== 0) status.code = code;
+  if (message !== '') status.message = message;
+  return JSON.stringify(status);
+}
+
+function checkCount(n: number, name: string): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${name} must be a non-negative integer`);
+}
+
+/** int32 on the wire; gRPC codes are 0-16, and a negative one would need a 10-byte varint. */
+function checkCode(code: number): void {
+  if (!Number.isInteger(code) || code < 0 || code > 0x7fffffff) {
+    throw new RangeError('code must be a non-negative 32-bit integer');
+  }
+}
+
+/** Base-128 varint of a non-negative safe integer (division, not bit ops: values may pass 2^32). */
+function varint(n: number): Buffer {
+  const bytes: number[] = [];
+  while (n >= 0x80) {
+    bytes.push((n % 0x80) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  bytes.push(n);
+  return Buffer.from(bytes);
+}
+
+function uintField(field: number, n: number): Buffer {
+  return n === 0 ? Buffer.alloc(0) : Buffer.concat([varint(field << 3), varint(n)]);
+}
+
+function bytesField(field: number, payload: Uint8Array): Buffer {
+  return Buffer.concat([varint((field << 3) | 2), varint(payload.length), payload]);
+}
+
+function stringField(field: number, s: string): Buffer {
+  return s === '' ? Buffer.alloc(0) : bytesField(field, Buffer.from(s, 'utf8'));
+}
