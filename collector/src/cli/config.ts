@@ -1,0 +1,21 @@
+import { existsSync } from 'node:fs';
+import { loadConfig } from '../config/load';
+import type { ClickHouseExporterConfig, LoadedConfig } from '../config/types';
+import { componentType } from '../config/types';
+import { UsageError, type CommandContext, type ParsedArgs } from './command';
+
+/** --config, else $AI_AUDIT_CONFIG, else ./otel-config.yaml (DESIGN.md §3). */
+export function loadCommandConfig(args: ParsedArgs, context: CommandContext): LoadedConfig {
+  const explicit = (args.options.config as string | undefined) ?? context.env.AI_AUDIT_CONFIG;
+  if (explicit) return loadConfig(explicit, context.env);
+  if (existsSync('otel-config.yaml')) return loadConfig('otel-config.yaml', context.env);
+  throw new UsageError('no configuration: pass --config <file> or set AI_AUDIT_CONFIG');
+}
+
+/** The store commands work on: the exporter of the first traces pipeline. */
+export function storeExporterConfig(loaded: LoadedConfig): ClickHouseExporterConfig {
+  const pipeline = Object.values(loaded.config.service.pipelines)[0];
+  const id = pipeline.exporters.find((exporter) => componentType(exporter) === 'clickhouse');
+  if (!id) throw new UsageError('the configuration has no clickhouse exporter in its pipelines');
+  return loaded.config.exporters[id] as ClickHouseExporterConfig;
+}

@@ -1,0 +1,70 @@
+import { ConfigError } from '../config/errors';
+import { errorMessage } from '../service/telemetry/logger';
+import { commandHelp, parseCommandArgs, UsageError, type Command, type CommandContext } from './command';
+import { sqlCommand } from './commands/sql';
+import { startCommand } from './commands/start';
+
+const COMMANDS: Command[] = [startCommand, sqlCommand];
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;
+  return [
+    'Usage: ai-audit <command> [options]',
+    '',
+    'The audit trail for LLM calls: an OTLP collector that seals and stores GenAI spans in ClickHouse.',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    '',
+    'Every command takes --config <file> and --help.',
+    '',
+  ].join('\n');
+}
+
+function version(): string {
+  return (require('../../package.json') as { version: string }).version;
+}
+
+/**
+ * Entry point of the `ai-audit` binary. Exit codes: 0 success, 1 failure at run time,
+ * 2 bad usage or configuration. Every failure is one line on stderr.
+ */
+export async function main(argv: string[], context: CommandContext = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<void> {
+  process.exitCode = await run(argv, context);
+}
+
+export async function run(argv: string[], context: CommandContext): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    context.stdout.write(overview());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    context.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    context.stderr.write(`ai-audit: unknown command "${name.slice(0, 40)}" (commands: ${COMMANDS.map((c) => c.name).join(', ')})\n`);
+    return 2;
+  }
+  try {
+    const args = parseCommandArgs(command, rest);
+    if (args.options.help) {
+      context.stdout.write(commandHelp(command));
+      return 0;
+    }
+    return await command.run(args, context);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      context.stderr.write(`ai-audit ${command.name}: ${error.message} (see ai-audit ${command.name} --help)\n`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      context.stderr.write(`ai-audit ${command.name}: invalid configuration: ${error.message}\n`);
+      return 2;
+    }
+    context.stderr.write(`ai-audit ${command.name}: ${errorMessage(error)}\n`);
+    return 1;
+  }
+}

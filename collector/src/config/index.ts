@@ -1,0 +1,4 @@
+export { ConfigError } from './errors';
+export { loadConfig, parseConfigText, resolveConfigPath } from './load';
+export * from './types';
+export { formatSize, parseDuration, parseSize } from './units';

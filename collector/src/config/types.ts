@@ -1,0 +1,83 @@
+/**
+ * The validated configuration, as the JSON Schema in schemas/config.schema.json
+ * describes it, after defaults are applied. Durations and sizes keep their written form
+ * ("30d", "16MiB"); components parse them with ./units at construction time.
+ */
+
+export interface GrpcProtocolConfig {
+  endpoint: string;
+  max_recv_msg_size_mib: number;
+}
+
+export interface HttpProtocolConfig {
+  endpoint: string;
+  max_request_body_size: number | string;
+}
+
+export interface OtlpLimitsConfig {
+  max_spans_per_request: number;
+  max_attributes_per_span: number;
+  max_events_per_span: number;
+  max_attribute_value_length: number | string;
+  max_value_depth: number;
+}
+
+export interface OtlpReceiverConfig {
+  protocols: { grpc?: GrpcProtocolConfig; http?: HttpProtocolConfig };
+  limits: OtlpLimitsConfig;
+}
+
+export interface NormalizeProcessorConfig {
+  exclude_attributes: string[];
+}
+
+export interface ClickHouseExporterConfig {
+  endpoint: string;
+  username?: string;
+  password?: string;
+  database: string;
+  retention: { records: string; content: string };
+  batch: { max_rows: number; flush_interval: string };
+  timeout: string;
+  retry: { initial_interval: string; max_interval: string };
+  wal: { directory: string; max_size: number | string; segment_size: number | string };
+}
+
+export interface HealthCheckExtensionConfig {
+  endpoint: string;
+  path: string;
+}
+
+export interface PipelineConfig {
+  receivers: string[];
+  processors: string[];
+  exporters: string[];
+}
+
+export interface ServiceConfig {
+  extensions: string[];
+  pipelines: Record<string, PipelineConfig>;
+  telemetry: { logs: { level: 'debug' | 'info' | 'warn' | 'error'; encoding: 'json' | 'console' } };
+}
+
+/** Components are keyed by id: `type` or `type/name`. */
+export interface CollectorConfig {
+  receivers: Record<string, unknown>;
+  processors: Record<string, unknown>;
+  exporters: Record<string, unknown>;
+  extensions: Record<string, unknown>;
+  service: ServiceConfig;
+}
+
+/** A loaded configuration and where it came from (relative paths resolve against `dir`). */
+export interface LoadedConfig {
+  file: string;
+  dir: string;
+  config: CollectorConfig;
+}
+
+/** `otlp/internal` → `otlp`. */
+export function componentType(id: string): string {
+  const slash = id.indexOf('/');
+  return slash === -1 ? id : id.slice(0, slash);
+}

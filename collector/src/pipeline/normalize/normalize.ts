@@ -1,0 +1,168 @@
+import type { NormalizeProcessorConfig } from '../../config/types';
+import type { Attributes, ResourceSpans, Span, TraceExport } from '../../receiver/otlp/types';
+import type { AuditRecord } from '../record';
+import { extractContent, isContentKey } from './content';
+import { IDENTITY_KEYS, isGenAiSpan, KEYS, operationOf, providerOf, recordId, RESOURCE_KEYS } from './identity';
+import { readTokens, TOKEN_KEYS } from './tokens';
+import { asBoolean, asNumber, asString, asStringList, first } from './values';
+
+/** What normalizing one export produced. */
+export interface NormalizeResult {
+  records: AuditRecord[];
+  /** Spans that are not GenAI operations: dropped by design, not an error. */
+  dropped: number;
+  /** GenAI spans refused as invalid (bad ids or timestamps), with the first reason. */
+  rejected: number;
+  rejectReason?: string;
+}
+
+export type Normalizer = (tenantId: string, traces: TraceExport) => NormalizeResult;
+
+const HEX32 = /^[0-9a-f]{32}$/;
+const HEX16 = /^[0-9a-f]{16}$/;
+const ZERO32 = '0'.repeat(32);
+const ZERO16 = '0'.repeat(16);
+
+/**
+ * The normalize processor: GenAI spans of any semantic-convention dialect become audit
+ * records (DESIGN.md §5); other spans are dropped and counted.
+ */
+export function createNormalizer(config: NormalizeProcessorConfig): Normalizer {
+  const excluded = compileExclusions(config.exclude_attributes);
+  return (tenantId, traces) => {
+    const result: NormalizeResult = { records: [], dropped: 0, rejected: 0 };
+    for (const resourceSpans of traces.resourceSpans) {
+      const resource = resourceColumns(resourceSpans);
+      for (const { scope, spans } of resourceSpans.scopeSpans) {
+        for (const span of spans) {
+          if (!isGenAiSpan(span.attributes)) {
+            result.dropped++;
+            continue;
+          }
+          const invalid = validate(span);
+          if (invalid) {
+            result.rejected++;
+            result.rejectReason ??= invalid;
+            continue;
+          }
+          result.records.push(toRecord(tenantId, span, scope.name, scope.version, resource, excluded));
+        }
+      }
+    }
+    return result;
+  };
+}
+
+function validate(span: Span): string | undefined {
+  if (!HEX32.test(span.traceId) || span.traceId === ZERO32) return 'span with an invalid trace_id';
+  if (!HEX16.test(span.spanId) || span.spanId === ZERO16) return 'span with an invalid span_id';
+  if (span.parentSpanId !== '' && !HEX16.test(span.parentSpanId)) return 'span with an invalid parent_span_id';
+  if (span.startTimeUnixNano <= 0n) return 'span without a start time';
+  return undefined;
+}
+
+interface ResourceColumns {
+  service_name: string;
+  service_version: string;
+  environment: string;
+  resource: Record<string, string>;
+}
+
+function resourceColumns({ resource }: ResourceSpans): ResourceColumns {
+  return {
+    service_name: asString(first(resource, RESOURCE_KEYS.serviceName)),
+    service_version: asString(first(resource, RESOURCE_KEYS.serviceVersion)),
+    environment: asString(first(resource, RESOURCE_KEYS.environment)),
+    resource: stringMap(resource, () => false),
+  };
+}
+
+function toRecord(
+  tenantId: string,
+  span: Span,
+  scopeName: string,
+  scopeVersion: string,
+  resource: ResourceColumns,
+  excluded: (key: string) => boolean,
+): AuditRecord {
+  const a = span.attributes;
+  const operation = operationOf(a, span.name);
+  const provider = providerOf(a);
+  const requestModel = asString(first(a, KEYS.requestModel));
+  const responseModel = asString(first(a, KEYS.responseModel));
+  const errorType = asString(first(a, KEYS.errorType)) || exceptionType(span);
+  const failed = span.statusCode === 2 || errorType !== '';
+  const ttftSeconds = asNumber(first(a, KEYS.ttft));
+  const duration = span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano - span.startTimeUnixNano : 0n;
+  return {
+    timestamp: span.startTimeUnixNano,
+    tenant_id: tenantId,
+    record_id: recordId(tenantId, span.traceId, span.spanId),
+    trace_id: span.traceId,
+    span_id: span.spanId,
+    parent_span_id: span.parentSpanId,
+    span_name: span.name,
+    scope_name: scopeName,
+    scope_version: scopeVersion,
+    service_name: resource.service_name,
+    service_version: resource.service_version,
+    environment: resource.environment,
+    user_id: asString(first(a, KEYS.user)),
+    session_id: asString(first(a, KEYS.session)),
+    conversation_id: asString(first(a, KEYS.conversation)),
+    feature: asString(first(a, KEYS.feature)),
+    operation,
+    provider,
+    request_model: requestModel,
+    response_model: responseModel,
+    response_id: asString(first(a, KEYS.responseId)),
+    server_address: asString(first(a, KEYS.serverAddress)),
+    agent_name: asString(first(a, KEYS.agentName)),
+    tool_name: asString(first(a, KEYS.toolName)),
+    tool_call_id: asString(first(a, KEYS.toolCallId)),
+    ...readTokens(a, provider, (responseModel || requestModel).toLowerCase(), a['gen_ai.provider.name'] !== undefined),
+    cost_usd: null,
+    latency_ms: Number(duration) / 1e6,
+    ttft_ms: ttftSeconds === null ? null : ttftSeconds * 1000,
+    streaming: asBoolean(first(a, KEYS.stream)) ?? false,
+    status: failed ? 'error' : 'ok',
+    error_type: failed ? errorType || '_OTHER' : '',
+    finish_reasons: asStringList(first(a, KEYS.finishReasons)),
+    violations: [],
+    prompt_hash: '',
+    response_hash: '',
+    content_key_id: '',
+    input_sealed: '',
+    output_sealed: '',
+    system_sealed: '',
+    tools_sealed: '',
+    attributes: stringMap(a, (key) => IDENTITY_KEYS.has(key) || TOKEN_KEYS.has(key) || isContentKey(key) || excluded(key)),
+    resource: resource.resource,
+    content: extractContent(span, operation),
+  };
+}
+
+/** The `exception.type` of the span's first exception event (the message is content). */
+function exceptionType(span: Span): string {
+  for (const event of span.events) if (event.name === 'exception') return asString(event.attributes['exception.type']);
+  return '';
+}
+
+function stringMap(attributes: Attributes, skip: (key: string) => boolean): Record<string, string> {
+  // Null prototype: span attribute keys are client input ("__proto__" included).
+  const out: Record<string, string> = Object.create(null);
+  for (const key of Object.keys(attributes)) {
+    const value = attributes[key];
+    if (value === null || skip(key)) continue;
+    out[key] = asString(value);
+  }
+  return out;
+}
+
+/** `exclude_attributes` entries: exact keys, or prefixes written with a trailing '*'. */
+function compileExclusions(patterns: string[]): (key: string) => boolean {
+  const exact = new Set(patterns.filter((p) => !p.endsWith('*')));
+  const prefixes = patterns.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
+  if (exact.size === 0 && prefixes.length === 0) return () => false;
+  return (key) => exact.has(key) || prefixes.some((prefix) => key.startsWith(prefix));
+}

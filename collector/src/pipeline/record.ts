@@ -1,0 +1,90 @@
+/**
+ * The audit record: one per GenAI span, the row shape of `ai_audit.records`
+ * (DESIGN.md §5). Field names are the column names.
+ *
+ * Plaintext content lives only in `content`, in memory, between normalize and protect.
+ * Nothing serializes `content`: rows are built from the columns alone, so a record that
+ * skipped the protect stage simply carries no content to disk.
+ */
+export interface AuditRecord {
+  /** Span start, nanoseconds since the epoch. */
+  timestamp: bigint;
+  tenant_id: string;
+  record_id: string;
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string;
+  span_name: string;
+  scope_name: string;
+  scope_version: string;
+  service_name: string;
+  service_version: string;
+  environment: string;
+  user_id: string;
+  session_id: string;
+  conversation_id: string;
+  feature: string;
+  operation: string;
+  provider: string;
+  request_model: string;
+  response_model: string;
+  response_id: string;
+  server_address: string;
+  agent_name: string;
+  tool_name: string;
+  tool_call_id: string;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cache_read_tokens: number | null;
+  cache_write_tokens: number | null;
+  reasoning_tokens: number | null;
+  cost_usd: number | null;
+  latency_ms: number;
+  ttft_ms: number | null;
+  streaming: boolean;
+  status: 'ok' | 'error';
+  error_type: string;
+  finish_reasons: string[];
+  violations: string[];
+  prompt_hash: string;
+  response_hash: string;
+  content_key_id: string;
+  input_sealed: string;
+  output_sealed: string;
+  system_sealed: string;
+  tools_sealed: string;
+  /** The span's other attributes as strings; content-bearing keys are never here. */
+  attributes: Record<string, string>;
+  resource: Record<string, string>;
+  /** Plaintext content, in memory only (see the note above). */
+  content: RecordContent;
+}
+
+/**
+ * Content of one record as JSON text in the GenAI semconv v1.41 shapes: `input` and
+ * `output` are message arrays (for execute_tool spans: the call arguments and result),
+ * `system` the system instructions, `tools` the tool definitions.
+ */
+export interface RecordContent {
+  input?: string;
+  output?: string;
+  system?: string;
+  tools?: string;
+}
+
+export const CONTENT_FIELDS = ['input', 'output', 'system', 'tools'] as const;
+export type ContentField = (typeof CONTENT_FIELDS)[number];
+
+/** The sealed column that holds each content field. */
+export const SEALED_COLUMN: Record<ContentField, 'input_sealed' | 'output_sealed' | 'system_sealed' | 'tools_sealed'> = {
+  input: 'input_sealed',
+  output: 'output_sealed',
+  system: 'system_sealed',
+  tools: 'tools_sealed',
+};
+
+/** A batch of records from one export request, all of one tenant. */
+export interface RecordBatch {
+  tenantId: string;
+  records: AuditRecord[];
+}

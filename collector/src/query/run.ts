@@ -1,0 +1,71 @@
+import type { Store } from '../store/client';
+
+/**
+ * `ai-audit sql`: a read-only query rendered as a table, a JSON array of row objects, or
+ * CSV with a header. A query ending in its own `FORMAT <name>` gets that format verbatim.
+ */
+
+export const OUTPUT_FORMATS = ['table', 'json', 'csv'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** Runs SQL in a ClickHouse output format and returns the text (store or control socket). */
+export type QuerySource = (sql: string, clickhouseFormat: string) => Promise<string>;
+
+const CLICKHOUSE_FORMAT: Record<OutputFormat, string> = { table: 'JSONCompact', json: 'JSONEachRow', csv: 'CSVWithNames' };
+
+const TRAILING_FORMAT = /\s+FORMAT\s+([A-Za-z][A-Za-z0-9]*)\s*;?\s*$/i;
+
+/** Settings for results people read: counts as JSON numbers rather than quoted strings. */
+const DISPLAY_SETTINGS = { output_format_json_quote_64bit_integers: 0, output_format_json_quote_decimals: 0 } as const;
+
+/** The one way a store answers `sql` queries, used in-process and behind the control socket. */
+export function queryForDisplay(store: Store, sql: string, clickhouseFormat: string): Promise<string> {
+  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(clickhouseFormat)) throw new Error(`"${clickhouseFormat.slice(0, 40)}" is not a ClickHouse format name`);
+  return store.queryText(sql, clickhouseFormat, undefined, DISPLAY_SETTINGS);
+}
+
+export async function runQuery(source: QuerySource, sql: string, format: OutputFormat): Promise<string> {
+  const statement = sql.trim().replace(/;\s*$/, '');
+  const explicit = TRAILING_FORMAT.exec(statement);
+  if (explicit) return source(statement.slice(0, explicit.index), explicit[1]);
+  const raw = await source(statement, CLICKHOUSE_FORMAT[format]);
+  switch (format) {
+    case 'table':
+      return renderTable(JSON.parse(raw) as JsonCompact);
+    case 'json':
+      return jsonArray(raw);
+    case 'csv':
+      return raw;
+  }
+}
+
+interface JsonCompact {
+  meta: { name: string; type: string }[];
+  data: unknown[][];
+  rows: number;
+}
+
+/** JSONEachRow lines joined textually, so 64-bit numbers keep every digit. */
+function jsonArray(lines: string): string {
+  const rows = lines.split('\n').filter((line) => line.trim() !== '');
+  return rows.length === 0 ? '[]\n' : `[\n${rows.map((row) => `  ${row}`).join(',\n')}\n]\n`;
+}
+
+const MAX_CELL = 80;
+
+function cell(value: unknown): string {
+  const text = value === null ? 'NULL' : typeof value === 'string' ? value : JSON.stringify(value);
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > MAX_CELL ? `${flat.slice(0, MAX_CELL - 1)}…` : flat;
+}
+
+function renderTable({ meta, data }: JsonCompact): string {
+  const header = meta.map((column) => column.name);
+  const rows = data.map((row) => row.map(cell));
+  const widths = header.map((name, i) => Math.max(name.length, ...rows.map((row) => row[i].length)));
+  const line = (values: string[]): string => `│ ${values.map((value, i) => value.padEnd(widths[i])).join(' │ ')} │`;
+  const rule = (left: string, middle: string, right: string): string => `${left}${widths.map((w) => '─'.repeat(w + 2)).join(middle)}${right}`;
+  const out = [rule('┌', '┬', '┐'), line(header), rule('├', '┼', '┤'), ...rows.map(line), rule('└', '┴', '┘')];
+  out.push(`${data.length} row${data.length === 1 ? '' : 's'}`);
+  return `${out.join('\n')}\n`;
+}

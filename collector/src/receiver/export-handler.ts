@@ -1,0 +1,91 @@
+import type { OtlpLimitsConfig } from '../config/types';
+import { parseSize } from '../config/units';
+import type { TracesConsumer } from '../service/component';
+import { errorMessage, type Logger } from '../service/telemetry/logger';
+import type { MetricsRegistry } from '../service/telemetry/metrics';
+import { WalFullError } from '../wal/wal';
+import { decodeTraceExportJson, decodeTraceExportProtobuf, OtlpDecodeError, type DecodeLimits } from './otlp';
+
+/**
+ * What one OTLP export request came to, independent of the transport: the gRPC and HTTP
+ * receivers only translate it into their status codes and bodies.
+ */
+export type ExportOutcome =
+  | { kind: 'accepted'; rejected: number; message: string }
+  | { kind: 'invalid'; message: string }
+  | { kind: 'exhausted'; message: string; retryAfterSeconds: number }
+  | { kind: 'unavailable'; message: string; retryAfterSeconds: number };
+
+export type BodyEncoding = 'protobuf' | 'json';
+
+/** How long a refused sender should wait before retrying while the store catches up. */
+const RETRY_AFTER_SECONDS = 5;
+
+export class ExportHandler {
+  private readonly limits: DecodeLimits;
+  private readonly requests;
+  private readonly spans;
+  private readonly truncations;
+  private closed = false;
+
+  constructor(
+    private readonly consumer: TracesConsumer,
+    limits: OtlpLimitsConfig,
+    metrics: MetricsRegistry,
+    private readonly logger: Logger,
+  ) {
+    this.limits = {
+      maxSpans: limits.max_spans_per_request,
+      maxAttributesPerSpan: limits.max_attributes_per_span,
+      maxEventsPerSpan: limits.max_events_per_span,
+      maxAttributeValueLength: parseSize(limits.max_attribute_value_length) as number,
+      maxValueDepth: limits.max_value_depth,
+    };
+    this.requests = metrics.counter('ai_audit_receiver_requests_total', 'OTLP export requests by protocol and outcome.');
+    this.spans = metrics.counter('ai_audit_receiver_spans_total', 'Spans received, by what became of them (accepted, dropped: not GenAI, refused: by reason).');
+    this.truncations = metrics.counter('ai_audit_receiver_truncations_total', 'Attributes, events or values cut by the decode limits.');
+  }
+
+  /** After this, requests are answered UNAVAILABLE so senders retry elsewhere or later. */
+  close(): void {
+    this.closed = true;
+  }
+
+  async handle(body: Uint8Array, encoding: BodyEncoding, tenantId: string, protocol: string): Promise<ExportOutcome> {
+    const outcome = await this.run(body, encoding, tenantId);
+    this.requests.inc(1, { protocol, outcome: outcome.kind });
+    return outcome;
+  }
+
+  private async run(body: Uint8Array, encoding: BodyEncoding, tenantId: string): Promise<ExportOutcome> {
+    if (this.closed) return { kind: 'unavailable', message: 'the collector is shutting down', retryAfterSeconds: 1 };
+    let decoded;
+    try {
+      decoded = encoding === 'protobuf' ? decodeTraceExportProtobuf(body, this.limits) : decodeTraceExportJson(Buffer.from(body.buffer, body.byteOffset, body.byteLength), this.limits);
+    } catch (error) {
+      if (!(error instanceof OtlpDecodeError)) throw error;
+      this.spans.inc(1, { outcome: 'refused', reason: 'malformed_request' });
+      return { kind: 'invalid', message: error.message };
+    }
+    const { stats } = decoded;
+    if (stats.droppedAttributes) this.truncations.inc(stats.droppedAttributes, { kind: 'attribute_dropped' });
+    if (stats.droppedEvents) this.truncations.inc(stats.droppedEvents, { kind: 'event_dropped' });
+    if (stats.truncatedValues) this.truncations.inc(stats.truncatedValues, { kind: 'value_truncated' });
+    const total = decoded.export.spanCount;
+    try {
+      const result = await this.consumer.consume(tenantId, decoded.export);
+      this.spans.inc(result.accepted, { outcome: 'accepted' });
+      this.spans.inc(total - result.accepted - result.rejected, { outcome: 'dropped' });
+      if (result.rejected) this.spans.inc(result.rejected, { outcome: 'refused', reason: 'invalid_span' });
+      return { kind: 'accepted', rejected: result.rejected, message: result.rejected ? (result.rejectReason ?? 'invalid spans') : '' };
+    } catch (error) {
+      if (error instanceof WalFullError) {
+        this.spans.inc(total, { outcome: 'refused', reason: 'backpressure' });
+        return { kind: 'exhausted', message: 'the collector is catching up with its store; retry later', retryAfterSeconds: RETRY_AFTER_SECONDS };
+      }
+      this.spans.inc(total, { outcome: 'refused', reason: 'internal' });
+      this.logger.error('export failed', { error: errorMessage(error) });
+      return { kind: 'unavailable', message: 'the collector could not store this export; retry later', retryAfterSeconds: RETRY_AFTER_SECONDS };
+    }
+  }
+}

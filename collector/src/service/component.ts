@@ -1,0 +1,85 @@
+import type { LoadedConfig } from '../config/types';
+import type { AuditRecord } from '../pipeline/record';
+import type { TraceExport } from '../receiver/otlp/types';
+import type { Logger } from './telemetry/logger';
+import type { MetricsRegistry } from './telemetry/metrics';
+
+/**
+ * The component model, after the OpenTelemetry Collector: each receiver, processor,
+ * exporter and extension is a config (validated by its JSON Schema), a factory and one
+ * job; service/pipelines.ts wires them as service.pipelines declares.
+ */
+
+/** What a factory gets besides its own config. */
+export interface BuildContext {
+  id: string;
+  loaded: LoadedConfig;
+  logger: Logger;
+  metrics: MetricsRegistry;
+}
+
+export interface Lifecycle {
+  start?(): Promise<void>;
+  /** Stop within `deadlineMs`; receivers stop accepting, exporters flush. */
+  shutdown?(deadlineMs: number): Promise<void>;
+}
+
+/** One export request travelling through a pipeline. */
+export interface PipelineBatch {
+  tenantId: string;
+  traces: TraceExport;
+  records: AuditRecord[];
+  /** Spans that are not GenAI operations, dropped by normalize. */
+  dropped: number;
+  /** Spans refused as invalid, reported to the client as partial success. */
+  rejected: number;
+  rejectReason?: string;
+}
+
+/** A processor transforms the batch in place, synchronously (CPU work only). */
+export interface Processor extends Lifecycle {
+  process(batch: PipelineBatch): void;
+}
+
+/** An exporter resolves once the records are durably accepted (for us: fsync'd to the WAL). */
+export interface Exporter extends Lifecycle {
+  consume(records: AuditRecord[]): Promise<void>;
+  /** Readiness: false while the destination cannot take more (e.g. store down, WAL filling). */
+  ready(): boolean;
+}
+
+/** What receivers hand decoded exports to. */
+export interface TracesConsumer {
+  consume(tenantId: string, traces: TraceExport): Promise<ConsumeResult>;
+}
+
+export interface ConsumeResult {
+  accepted: number;
+  rejected: number;
+  rejectReason?: string;
+}
+
+export type Receiver = Lifecycle;
+export type Extension = Lifecycle;
+
+export interface Factory<T> {
+  type: string;
+  create(config: unknown, context: BuildContext): T;
+}
+
+/** What extensions may ask of the running service. */
+export interface ServiceHost {
+  /** Ready to take exports: started, not shutting down, every exporter ready. */
+  ready(): boolean;
+}
+
+export interface ExtensionFactory {
+  type: string;
+  create(config: unknown, context: BuildContext, host: ServiceHost): Extension;
+}
+
+/** Receivers also get the consumer their pipelines offer. */
+export interface ReceiverFactory {
+  type: string;
+  create(config: unknown, context: BuildContext, consumer: TracesConsumer): Receiver;
+}

@@ -1,0 +1,83 @@
+import type { CollectorConfig, LoadedConfig } from '../config/types';
+import { componentType } from '../config/types';
+import type { BuildContext, ConsumeResult, Exporter, Factory, PipelineBatch, Processor, Receiver, ReceiverFactory, TracesConsumer } from './component';
+import type { Logger } from './telemetry/logger';
+import type { MetricsRegistry } from './telemetry/metrics';
+
+export interface Registry {
+  receivers: Record<string, ReceiverFactory>;
+  processors: Record<string, Factory<Processor>>;
+  exporters: Record<string, Factory<Exporter>>;
+}
+
+/** A traces pipeline: processors in declared order, then its exporter. */
+export class Pipeline implements TracesConsumer {
+  constructor(
+    readonly id: string,
+    private readonly processors: Processor[],
+    private readonly exporter: Exporter,
+  ) {}
+
+  async consume(tenantId: string, traces: PipelineBatch['traces']): Promise<ConsumeResult> {
+    const batch: PipelineBatch = { tenantId, traces, records: [], dropped: 0, rejected: 0 };
+    for (const processor of this.processors) processor.process(batch);
+    await this.exporter.consume(batch.records);
+    return { accepted: batch.records.length, rejected: batch.rejected, rejectReason: batch.rejectReason };
+  }
+}
+
+/** A receiver in several pipelines hands each export to all of them (fan-out). */
+class FanOut implements TracesConsumer {
+  constructor(private readonly pipelines: Pipeline[]) {}
+
+  async consume(tenantId: string, traces: PipelineBatch['traces']): Promise<ConsumeResult> {
+    const results = await Promise.all(this.pipelines.map((pipeline) => pipeline.consume(tenantId, traces)));
+    return results.reduce((a, b) => ({
+      accepted: Math.max(a.accepted, b.accepted),
+      rejected: Math.max(a.rejected, b.rejected),
+      rejectReason: a.rejectReason ?? b.rejectReason,
+    }));
+  }
+}
+
+export interface BuiltPipelines {
+  receivers: Map<string, Receiver>;
+  processors: Map<string, Processor>;
+  exporters: Map<string, Exporter>;
+  pipelines: Pipeline[];
+}
+
+/**
+ * Builds every component named in service.pipelines exactly once (a component id used by
+ * two pipelines is one instance, as in the OpenTelemetry Collector) and wires them.
+ */
+export function buildPipelines(loaded: LoadedConfig, registry: Registry, logger: Logger, metrics: MetricsRegistry): BuiltPipelines {
+  const config: CollectorConfig = loaded.config;
+  const context = (id: string): BuildContext => ({ id, loaded, logger: logger.child({ component: id }), metrics });
+  const processors = new Map<string, Processor>();
+  const exporters = new Map<string, Exporter>();
+  const make = <T>(section: 'processors' | 'exporters', id: string, built: Map<string, T>, factories: Record<string, Factory<T>>): T => {
+    const existing = built.get(id);
+    if (existing) return existing;
+    const factory = factories[componentType(id)];
+    const instance = factory.create(config[section][id], context(id));
+    built.set(id, instance);
+    return instance;
+  };
+  const pipelines = Object.entries(config.service.pipelines).map(
+    ([id, declared]) =>
+      new Pipeline(
+        id,
+        declared.processors.map((pid) => make('processors', pid, processors, registry.processors)),
+        make('exporters', declared.exporters[0], exporters, registry.exporters),
+      ),
+  );
+  const receivers = new Map<string, Receiver>();
+  const receiverIds = new Set(Object.values(config.service.pipelines).flatMap((p) => p.receivers));
+  for (const id of receiverIds) {
+    const feeds = pipelines.filter((pipeline) => config.service.pipelines[pipeline.id].receivers.includes(id));
+    const consumer = feeds.length === 1 ? feeds[0] : new FanOut(feeds);
+    receivers.set(id, registry.receivers[componentType(id)].create(config.receivers[id], context(id), consumer));
+  }
+  return { receivers, processors, exporters, pipelines };
+}

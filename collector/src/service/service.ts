@@ -1,0 +1,91 @@
+import type { LoadedConfig } from '../config/types';
+import { componentType } from '../config/types';
+import { controlHandlers } from '../control/handlers';
+import { ControlServer } from '../control/server';
+import { costProcessorFactory } from '../pipeline/cost';
+import { normalizeProcessorFactory } from '../pipeline/normalize';
+import { otlpReceiverFactory } from '../receiver/otlp-receiver';
+import { controlSocketPath } from '../store/endpoint';
+import { ClickHouseExporter, clickHouseExporterFactory } from '../store/exporter';
+import type { Exporter, Extension, ExtensionFactory, Receiver, ServiceHost } from './component';
+import { healthCheckExtensionFactory } from './extensions/health-check';
+import { buildPipelines, type Registry } from './pipelines';
+import type { Logger } from './telemetry/logger';
+import { MetricsRegistry } from './telemetry/metrics';
+
+export const registry: Registry = {
+  receivers: { otlp: otlpReceiverFactory },
+  processors: { normalize: normalizeProcessorFactory, cost: costProcessorFactory },
+  exporters: { clickhouse: clickHouseExporterFactory },
+};
+
+const extensionFactories: Record<string, ExtensionFactory> = { health_check: healthCheckExtensionFactory };
+
+/**
+ * The running collector: the components service.pipelines declares, started in dependency
+ * order (exporters before the receivers that feed them) and stopped in reverse, so an
+ * export is never accepted by a receiver whose exporter is not ready.
+ */
+export class Service implements ServiceHost {
+  readonly metrics = new MetricsRegistry();
+  private readonly receivers: Map<string, Receiver>;
+  private readonly exporters: Map<string, Exporter>;
+  private readonly extensions = new Map<string, Extension>();
+  private readonly controls: { server: ControlServer; close: () => Promise<void> }[] = [];
+  private running = false;
+
+  constructor(
+    readonly loaded: LoadedConfig,
+    private readonly logger: Logger,
+  ) {
+    const built = buildPipelines(loaded, registry, logger, this.metrics);
+    this.receivers = built.receivers;
+    this.exporters = built.exporters;
+    for (const id of loaded.config.service.extensions) {
+      const context = { id, loaded, logger: logger.child({ component: id }), metrics: this.metrics };
+      this.extensions.set(id, extensionFactories[componentType(id)].create(loaded.config.extensions[id], context, this));
+    }
+  }
+
+  ready(): boolean {
+    return this.running && [...this.exporters.values()].every((exporter) => exporter.ready());
+  }
+
+  /** The receivers, for callers that want their bound addresses. */
+  receiver(id: string): Receiver | undefined {
+    return this.receivers.get(id);
+  }
+
+  exporter(id: string): Exporter | undefined {
+    return this.exporters.get(id);
+  }
+
+  async start(): Promise<void> {
+    for (const exporter of this.exporters.values()) await exporter.start?.();
+    for (const exporter of this.exporters.values()) {
+      if (!(exporter instanceof ClickHouseExporter) || exporter.target.kind !== 'embedded') continue;
+      const { handlers, close } = await controlHandlers(exporter);
+      const server = new ControlServer(controlSocketPath(exporter.target.path), handlers);
+      await server.start();
+      this.controls.push({ server, close });
+    }
+    for (const extension of this.extensions.values()) await extension.start?.();
+    for (const receiver of this.receivers.values()) await receiver.start?.();
+    this.running = true;
+  }
+
+  /** Receivers stop accepting and drain, exporters flush, all within `deadlineMs`. */
+  async shutdown(deadlineMs: number): Promise<void> {
+    this.running = false;
+    const deadline = Date.now() + deadlineMs;
+    const left = (): number => Math.max(0, deadline - Date.now());
+    await Promise.all([...this.receivers.values()].map((receiver) => receiver.shutdown?.(left())));
+    for (const exporter of this.exporters.values()) await exporter.shutdown?.(left());
+    for (const { server, close } of this.controls) {
+      await server.shutdown();
+      await close();
+    }
+    for (const extension of this.extensions.values()) await extension.shutdown?.(left());
+    this.logger.debug('collector stopped');
+  }
+}

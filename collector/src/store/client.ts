@@ -1,0 +1,149 @@
+import { mkdirSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { describeTarget, type StoreTarget } from './endpoint';
+
+/** A ClickHouse failure; `code` is the server's numeric error code when it sent one. */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+
+  constructor(
+    message: string,
+    readonly code?: number,
+    readonly type?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The embedded store's data path is held by another process (usually a running collector). */
+export class StoreBusyError extends StoreError {}
+
+export interface StoreOptions {
+  database: string;
+  /** Per-request timeout against a server (the embedded engine has none). */
+  timeoutMs?: number;
+  /** Refuse writes and DDL (readonly=2: settings may change, data may not). */
+  readOnly?: boolean;
+}
+
+/**
+ * One code path for both targets (DESIGN.md §4): `@clickhouse/client`, over HTTP for a
+ * server or over chdb's in-process connection for the embedded engine.
+ */
+export class Store {
+  private constructor(
+    readonly target: StoreTarget,
+    readonly database: string,
+    private readonly client: ClickHouseClient,
+  ) {}
+
+  static async open(target: StoreTarget, options: StoreOptions): Promise<Store> {
+    const store = new Store(target, options.database, target.kind === 'embedded' ? embeddedClient(target.path) : serverClient(target.url, options));
+    // The embedded engine keeps settings per session: a read-only store gets a session of
+    // its own (same data path, separate settings) made read-only for good.
+    if (options.readOnly && target.kind === 'embedded') await store.command('SET readonly = 2');
+    return store;
+  }
+
+  describe(): string {
+    return describeTarget(this.target);
+  }
+
+  async command(query: string, settings?: ClickHouseSettings): Promise<void> {
+    await this.call(() => this.client.command({ query, clickhouse_settings: settings }));
+  }
+
+  /** Rows as objects (JSONEachRow), with `{name:Type}` query parameters bound server-side. */
+  async queryRows<T>(query: string, params?: Record<string, unknown>, settings?: ClickHouseSettings): Promise<T[]> {
+    return this.call(async () => {
+      const result = await this.client.query({ query, format: 'JSONEachRow', query_params: params, clickhouse_settings: settings });
+      return result.json<T>();
+    });
+  }
+
+  /** The raw response text in any ClickHouse output format. */
+  async queryText(query: string, format: string, params?: Record<string, unknown>, settings?: ClickHouseSettings): Promise<string> {
+    return this.call(async () => {
+      const result = await this.client.exec({ query: `${query}\nFORMAT ${format}`, query_params: params, clickhouse_settings: settings });
+      const chunks: Buffer[] = [];
+      for await (const chunk of result.stream) chunks.push(Buffer.from(chunk));
+      return Buffer.concat(chunks).toString('utf8');
+    });
+  }
+
+  /**
+   * One INSERT of JSONEachRow text (one object per line), sent as is: the rows were
+   * serialized once, before the write-ahead log, and are not parsed again here. The
+   * deduplication token is always sent, empty when none is given: on the embedded engine
+   * settings are session state, and a token left over from an earlier insert would
+   * silently drop this one.
+   */
+  async insertJsonRows(table: string, body: string, settings: ClickHouseSettings = {}): Promise<void> {
+    const clickhouse_settings = { insert_deduplication_token: '', ...settings };
+    await this.call(async () => {
+      const result = await this.client.exec({
+        query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+        values: Readable.from([Buffer.from(body)], { objectMode: false }),
+        clickhouse_settings,
+      });
+      result.stream.resume();
+    });
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      const result = await this.client.ping();
+      return result.success;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  private async call<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+}
+
+function embeddedClient(path: string): ClickHouseClient {
+  // Audit data: readable by the owner only.
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  // Loaded on demand: the engine is ~550 MB and only the embedded target needs it.
+  const { createChdbConnection } = require('chdb/connection') as typeof import('chdb/connection');
+  let connection;
+  try {
+    connection = createChdbConnection({ path });
+  } catch {
+    throw new StoreBusyError(`the embedded store at ${path} is in use by another process (a running collector?)`);
+  }
+  return createClient({ connection } as Parameters<typeof createClient>[0]);
+}
+
+function serverClient(url: URL, options: StoreOptions): ClickHouseClient {
+  return createClient({
+    url,
+    // No default database: it may not exist yet on first start; every query names it.
+    request_timeout: options.timeoutMs,
+    application: 'ai-audit',
+    clickhouse_settings: options.readOnly ? { readonly: '2' } : undefined,
+    // Our own batches are already large; compressing them costs CPU the server spends again.
+    compression: { request: false, response: true },
+  });
+}
+
+/** clickhouse-js errors carry the server code as a string; normalize to a number. */
+export function toStoreError(error: unknown): StoreError {
+  if (error instanceof StoreError) return error;
+  const e = error as { message?: string; code?: string | number; type?: string };
+  const code = e.code !== undefined && /^\d+$/.test(String(e.code)) ? Number(e.code) : undefined;
+  const message = String(e.message ?? error).split('\n', 1)[0].trim();
+  return new StoreError(message, code, e.type);
+}

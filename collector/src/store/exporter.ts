@@ -1,0 +1,120 @@
+import type { ClickHouseExporterConfig } from '../config/types';
+import { resolveConfigPath } from '../config/load';
+import { parseDuration, parseSize } from '../config/units';
+import type { AuditRecord } from '../pipeline/record';
+import type { BuildContext, Exporter, Factory } from '../service/component';
+import { WriteAheadLog } from '../wal/wal';
+import { Store } from './client';
+import { parseStoreEndpoint, type StoreTarget } from './endpoint';
+import { migrate } from './migrations';
+import { applyRetention, ttlExpression } from './retention';
+import { recordToRow } from './rows';
+import { BatchWriter } from './writer';
+
+/** In-memory payload cache of the WAL; beyond it the writer reads entries back from disk. */
+const WAL_CACHE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The clickhouse exporter: records become JSONEachRow rows appended to the write-ahead
+ * log (the export is acknowledged once they are fsync'd), and a batch writer drains the
+ * log into `<database>.records`. On start it creates or migrates the schema and applies
+ * the configured retention as TTL.
+ */
+export class ClickHouseExporter implements Exporter {
+  private wal: WriteAheadLog | undefined;
+  private writer: BatchWriter | undefined;
+  private storeHandle: Store | undefined;
+
+  constructor(
+    private readonly config: ClickHouseExporterConfig,
+    private readonly context: BuildContext,
+  ) {
+  }
+
+  get store(): Store {
+    if (!this.storeHandle) throw new Error('the clickhouse exporter is not started');
+    return this.storeHandle;
+  }
+
+  get target(): StoreTarget {
+    return parseStoreEndpoint(this.config.endpoint, this.context.loaded.dir, { username: this.config.username, password: this.config.password });
+  }
+
+  get walDir(): string {
+    return resolveConfigPath(this.context.loaded, this.config.wal.directory);
+  }
+
+  async start(): Promise<void> {
+    const { logger, metrics } = this.context;
+    this.storeHandle = await Store.open(this.target, { database: this.config.database, timeoutMs: parseDuration(this.config.timeout) as number });
+    await prepareSchema(this.store, this.config, logger);
+    const { wal, replay } = await WriteAheadLog.open({
+      dir: this.walDir,
+      maxBytes: parseSize(this.config.wal.max_size) as number,
+      segmentBytes: parseSize(this.config.wal.segment_size) as number,
+      cacheBytes: WAL_CACHE_BYTES,
+      logger,
+    });
+    if (replay.entries > 0) logger.info('write-ahead log: replaying records not yet stored', { rows: replay.rows, entries: replay.entries });
+    this.wal = wal;
+    metrics.gauge('ai_audit_wal_bytes', 'Bytes in the write-ahead log not yet confirmed by the store.', () => wal.stats.bytes);
+    metrics.gauge('ai_audit_wal_rows', 'Records in the write-ahead log not yet confirmed by the store.', () => wal.stats.rows);
+    metrics.gauge('ai_audit_wal_oldest_age_seconds', 'Age of the oldest record not yet confirmed by the store.', () => {
+      const oldest = wal.stats.oldestAppendedAt;
+      return oldest === undefined ? 0 : (Date.now() - oldest) / 1000;
+    });
+    this.writer = new BatchWriter(wal, this.store, {
+      database: this.config.database,
+      maxRows: this.config.batch.max_rows,
+      flushIntervalMs: parseDuration(this.config.batch.flush_interval) as number,
+      retryInitialMs: parseDuration(this.config.retry.initial_interval) as number,
+      retryMaxMs: parseDuration(this.config.retry.max_interval) as number,
+      walDir: this.walDir,
+      logger,
+      metrics: {
+        insertedRows: metrics.counter('ai_audit_store_inserted_rows_total', 'Records inserted into the store.'),
+        insertBatches: metrics.counter('ai_audit_store_inserts_total', 'INSERT statements that succeeded.'),
+        insertRetries: metrics.counter('ai_audit_store_insert_retries_total', 'Failed INSERT attempts that will be retried.'),
+        deadLetters: metrics.counter('ai_audit_store_dead_letters_total', 'Rows the store refused as invalid, moved to dead_letters.'),
+        insertSeconds: metrics.histogram('ai_audit_store_insert_duration_seconds', 'Duration of one batch INSERT.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
+      },
+    });
+    this.writer.start();
+  }
+
+  async consume(records: AuditRecord[]): Promise<void> {
+    if (!this.wal) throw new Error('the clickhouse exporter is not started');
+    if (records.length === 0) return;
+    let text = '';
+    for (const record of records) text += `${recordToRow(record)}\n`;
+    await this.wal.append(Buffer.from(text, 'utf8'), records.length);
+  }
+
+  ready(): boolean {
+    return this.wal !== undefined && !(this.writer?.storeFailing ?? true);
+  }
+
+  async shutdown(deadlineMs: number): Promise<void> {
+    const left = (await this.writer?.stop(deadlineMs)) ?? 0;
+    if (left > 0) this.context.logger.warn('shutdown deadline reached; records stay in the write-ahead log for the next start', { rows: left });
+    await this.wal?.close();
+    await this.storeHandle?.close();
+  }
+}
+
+/** Schema migrations, then the configured retention as TTL (a change is applied here). */
+export async function prepareSchema(store: Store, config: ClickHouseExporterConfig, logger: BuildContext['logger']): Promise<void> {
+  const recordsMs = parseDuration(config.retention.records) as number;
+  const contentMs = parseDuration(config.retention.content) as number;
+  const report = await migrate(store, config.database, { records_ttl: ttlExpression(recordsMs), content_ttl: ttlExpression(contentMs) });
+  for (const migration of report.applied) logger.info('schema migration applied', { version: migration.version, name: migration.name });
+  for (const migration of report.modified) logger.warn('an applied schema migration has changed since; it is not re-run', { version: migration.version });
+  for (const change of await applyRetention(store, config.database, { recordsMs, contentMs })) {
+    logger.info('retention changed', { target: change.target, ttl: change.ttl });
+  }
+}
+
+export const clickHouseExporterFactory: Factory<ClickHouseExporter> = {
+  type: 'clickhouse',
+  create: (config, context) => new ClickHouseExporter(config as ClickHouseExporterConfig, context),
+};

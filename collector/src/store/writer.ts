@@ -1,0 +1,197 @@
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errorMessage, type Logger } from '../service/telemetry/logger';
+import type { Counter, Histogram } from '../service/telemetry/metrics';
+import type { WalBatch, WriteAheadLog } from '../wal/wal';
+import { backoffDelay } from './backoff';
+import { StoreError, type Store } from './client';
+import { isDataError } from './errors';
+
+export interface WriterOptions {
+  database: string;
+  maxRows: number;
+  flushIntervalMs: number;
+  retryInitialMs: number;
+  retryMaxMs: number;
+  walDir: string;
+  logger: Logger;
+  metrics: WriterMetrics;
+}
+
+export interface WriterMetrics {
+  insertedRows: Counter;
+  insertBatches: Counter;
+  insertRetries: Counter;
+  deadLetters: Counter;
+  insertSeconds: Histogram;
+}
+
+/**
+ * Drains the write-ahead log into ClickHouse: one INSERT per batch (max_rows rows, or
+ * whatever is pending after flush_interval), each with a deduplication token derived from
+ * the log id and the batch's sequence range, so a retry or a crash replay of the same
+ * batch is never stored twice. Failures are retried with backoff while the log keeps
+ * accepting; rows the server refuses as invalid data are moved to dead_letters.
+ */
+export class BatchWriter {
+  private running: Promise<void> | undefined;
+  private stopping = false;
+  private draining = false;
+  private wake: (() => void) | undefined;
+  private failures = 0;
+  private lastError: string | undefined;
+
+  constructor(
+    private readonly wal: WriteAheadLog,
+    private readonly store: Store,
+    private readonly options: WriterOptions,
+  ) {
+    wal.onAppend(() => this.nudge());
+  }
+
+  /** True while inserts keep failing (readiness reports it). */
+  get storeFailing(): boolean {
+    return this.failures > 0;
+  }
+
+  get lastStoreError(): string | undefined {
+    return this.lastError;
+  }
+
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  /**
+   * Inserts everything pending, then stops; gives up at the deadline (what is left stays
+   * in the log and is replayed on the next start). Resolves with the rows left behind.
+   */
+  async stop(deadlineMs: number): Promise<number> {
+    this.draining = true;
+    this.stopping = true;
+    this.nudge();
+    const timedOut = new Promise<'timeout'>((resolve) => setTimeout(resolve, deadlineMs, 'timeout').unref());
+    await Promise.race([this.running, timedOut]);
+    this.draining = false;
+    this.nudge();
+    return this.wal.stats.rows;
+  }
+
+  private nudge(): void {
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      if (this.stopping && !(this.draining && this.wal.stats.entries > 0)) return;
+      const batch = this.readyBatch();
+      if (!batch) {
+        await this.sleep(this.untilFlushDue());
+        continue;
+      }
+      if (await this.insert(batch)) {
+        this.failures = 0;
+        this.lastError = undefined;
+        continue;
+      }
+      this.failures++;
+      this.options.metrics.insertRetries.inc();
+      if (this.stopping && !this.draining) return;
+      await this.sleep(backoffDelay(this.failures - 1, this.options.retryInitialMs, this.options.retryMaxMs));
+    }
+  }
+
+  /** A batch when one is due: full, old enough, replaying a crash's batch, or draining. */
+  private readyBatch(): WalBatch | undefined {
+    const { rows, oldestAppendedAt } = this.wal.stats;
+    if (oldestAppendedAt === undefined) return undefined;
+    const due = this.draining || rows >= this.options.maxRows || Date.now() - oldestAppendedAt >= this.options.flushIntervalMs;
+    return due ? this.wal.nextBatch(this.options.maxRows) : undefined;
+  }
+
+  private untilFlushDue(): number {
+    const oldest = this.wal.stats.oldestAppendedAt;
+    return oldest === undefined ? this.options.flushIntervalMs : Math.max(1, oldest + this.options.flushIntervalMs - Date.now());
+  }
+
+  /** Resolves true once the batch is stored (or dead-lettered) and confirmed. */
+  private async insert(batch: WalBatch): Promise<boolean> {
+    const started = process.hrtime.bigint();
+    try {
+      await this.wal.markInflight(batch);
+      const body = Buffer.concat(await this.wal.readPayloads(batch)).toString('utf8');
+      await this.store.insertJsonRows(this.table, body, this.insertSettings(`${batch.first}-${batch.last}`));
+      this.options.metrics.insertSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      this.options.metrics.insertedRows.inc(batch.rows);
+      this.options.metrics.insertBatches.inc();
+      await this.wal.confirm(batch);
+      return true;
+    } catch (error) {
+      if (isDataError(error)) return this.isolate(batch);
+      this.lastError = errorMessage(error);
+      this.options.logger.warn('insert failed; will retry', {
+        rows: batch.rows,
+        attempt: this.failures + 1,
+        code: (error as StoreError).code,
+        error: this.lastError,
+      });
+      return false;
+    }
+  }
+
+  /**
+   * The server refused the batch as invalid data: insert it row by row (each with its own
+   * token, so a crash here replays cleanly) and move the rows it refuses to dead_letters.
+   */
+  private async isolate(batch: WalBatch): Promise<boolean> {
+    const payloads = await this.wal.readPayloads(batch);
+    for (const [i, entry] of batch.entries.entries()) {
+      const rows = payloads[i].toString('utf8').split('\n').filter(Boolean);
+      for (const [index, row] of rows.entries()) {
+        try {
+          await this.store.insertJsonRows(this.table, row, this.insertSettings(`${entry.seq}:${index}`));
+          this.options.metrics.insertedRows.inc();
+        } catch (error) {
+          if (!isDataError(error)) {
+            this.lastError = errorMessage(error);
+            return false;
+          }
+          await this.deadLetter(entry.seq, index, row, error as StoreError);
+        }
+      }
+    }
+    await this.wal.confirm(batch);
+    return true;
+  }
+
+  private async deadLetter(seq: number, rowIndex: number, row: string, error: StoreError): Promise<void> {
+    this.options.metrics.deadLetters.inc();
+    const letter = { wal_id: this.wal.id, seq, row_index: rowIndex, error_code: error.code ?? 0, error: error.message, row };
+    this.options.logger.error('row refused by the store; moved to dead letters', { seq, row: rowIndex, code: error.code });
+    try {
+      await this.store.insertJsonRows(`${this.options.database}.dead_letters`, JSON.stringify(letter), this.insertSettings(`dead:${seq}:${rowIndex}`));
+    } catch {
+      // The table is unavailable too: keep the row next to the log rather than lose it.
+      await appendFile(join(this.options.walDir, 'dead-letters.jsonl'), `${JSON.stringify(letter)}\n`, { mode: 0o600 });
+    }
+  }
+
+  private get table(): string {
+    return `${this.options.database}.records`;
+  }
+
+  private insertSettings(range: string): Record<string, string | number> {
+    return { insert_deduplication_token: `${this.wal.id}:${range}`, insert_deduplicate: 1, async_insert: 0 };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,391 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../service/telemetry/logger';
+import { syncDirectory, writeFileDurably } from './durable-file';
+import { decodeFrame, HEADER_BYTES, writeFrame } from './frame';
+
+/**
+ * The write-ahead log (DESIGN.md §4, "Nothing acknowledged is lost"). An export is
+ * acknowledged only once its sealed rows are appended here and fsync'd; concurrent appends
+ * share one fsync (group commit). The writer turns unconfirmed entries into ClickHouse
+ * inserts and confirms them; on start, whatever was not confirmed is replayed.
+ *
+ * Layout of the directory: `NNNNNNNNNNNNNNNNNNNN.wal` segments named by their first
+ * sequence number, and `state.json` holding the log's id, the last confirmed sequence and
+ * the batch in flight (so a crash replays exactly the batch that may have reached the
+ * store, under the same deduplication token).
+ */
+
+export class WalFullError extends Error {
+  override readonly name = 'WalFullError';
+}
+
+export class WalClosedError extends Error {
+  override readonly name = 'WalClosedError';
+}
+
+export interface WalOptions {
+  dir: string;
+  /** Unconfirmed bytes beyond which appends are refused (backpressure). */
+  maxBytes: number;
+  /** A new segment is started once the current one reaches this size. */
+  segmentBytes: number;
+  /** Payloads kept in memory for the writer; older ones are read back from disk. */
+  cacheBytes: number;
+  logger: Logger;
+}
+
+interface Segment {
+  firstSeq: number;
+  lastSeq: number;
+  path: string;
+  handle: FileHandle;
+  size: number;
+}
+
+interface Entry {
+  seq: number;
+  rows: number;
+  appendedAt: number;
+  segment: Segment;
+  offset: number;
+  length: number;
+  payload?: Buffer;
+}
+
+/** A contiguous run of entries inserted as one batch. */
+export interface WalBatch {
+  first: number;
+  last: number;
+  rows: number;
+  entries: readonly Entry[];
+}
+
+interface State {
+  id: string;
+  confirmed: number;
+  inflight: { first: number; last: number } | null;
+}
+
+interface PendingAppend {
+  payload: Buffer;
+  rows: number;
+  resolve: (seq: number) => void;
+  reject: (error: Error) => void;
+}
+
+export interface ReplayReport {
+  entries: number;
+  rows: number;
+  truncatedBytes: number;
+  corruptSegments: string[];
+}
+
+const SEGMENT = /^(\d{20})\.wal$/;
+
+export class WriteAheadLog {
+  private readonly segments: Segment[] = [];
+  private readonly entries: Entry[] = [];
+  private queue: PendingAppend[] = [];
+  private queuedBytes = 0;
+  private flushing: Promise<void> | undefined;
+  private lastSeq: number;
+  private unconfirmedBytes = 0;
+  private unconfirmedRows = 0;
+  private cachedBytes = 0;
+  private closed = false;
+  private failure: Error | undefined;
+  private readonly listeners: (() => void)[] = [];
+
+  private constructor(
+    private readonly options: WalOptions,
+    private state: State,
+  ) {
+    this.lastSeq = state.confirmed;
+  }
+
+  static async open(options: WalOptions): Promise<{ wal: WriteAheadLog; replay: ReplayReport }> {
+    await mkdir(options.dir, { recursive: true, mode: 0o700 });
+    const state = await readState(join(options.dir, 'state.json'));
+    const wal = new WriteAheadLog(options, state);
+    const replay = await wal.load();
+    await wal.saveState();
+    return { wal, replay };
+  }
+
+  /** A random id per log, part of every deduplication token (a recreated log must not collide). */
+  get id(): string {
+    return this.state.id;
+  }
+
+  get stats(): { entries: number; rows: number; bytes: number; oldestAppendedAt: number | undefined } {
+    return {
+      entries: this.entries.length,
+      rows: this.unconfirmedRows,
+      bytes: this.unconfirmedBytes,
+      oldestAppendedAt: this.entries[0]?.appendedAt,
+    };
+  }
+
+  /** Whether an append of `bytes` more would be accepted now. */
+  hasRoomFor(bytes: number): boolean {
+    return this.failure === undefined && this.unconfirmedBytes + this.queuedBytes + HEADER_BYTES + bytes <= this.options.maxBytes;
+  }
+
+  /** Called after each durable append (the writer waits on it). */
+  onAppend(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Appends and fsyncs `payload`; resolves with its sequence number once it is durable. */
+  append(payload: Buffer, rows: number): Promise<number> {
+    if (this.closed) return Promise.reject(new WalClosedError('the write-ahead log is closed'));
+    if (this.failure) return Promise.reject(this.failure);
+    if (!this.hasRoomFor(payload.length)) {
+      return Promise.reject(new WalFullError(`the write-ahead log is full (${this.unconfirmedBytes} bytes not yet stored)`));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ payload, rows, resolve, reject });
+      this.queuedBytes += HEADER_BYTES + payload.length;
+      this.kick();
+    });
+  }
+
+  /**
+   * The next batch to insert: the batch in flight before a crash, exactly, or else the
+   * oldest unconfirmed entries up to `maxRows` rows (at least one entry).
+   */
+  nextBatch(maxRows: number): WalBatch | undefined {
+    if (this.entries.length === 0) return undefined;
+    const inflight = this.state.inflight;
+    const taken: Entry[] = [];
+    let rows = 0;
+    for (const entry of this.entries) {
+      if (inflight ? entry.seq > inflight.last : taken.length > 0 && rows + entry.rows > maxRows) break;
+      taken.push(entry);
+      rows += entry.rows;
+    }
+    return { first: taken[0].seq, last: taken[taken.length - 1].seq, rows, entries: taken };
+  }
+
+  async readPayloads(batch: WalBatch): Promise<Buffer[]> {
+    return Promise.all(
+      batch.entries.map(async (entry) => {
+        if (entry.payload) return entry.payload;
+        const buffer = Buffer.allocUnsafe(entry.length);
+        await entry.segment.handle.read(buffer, 0, entry.length, entry.offset + HEADER_BYTES);
+        return buffer;
+      }),
+    );
+  }
+
+  /** Records the batch about to be inserted, so a crash replays it under the same token. */
+  async markInflight(batch: WalBatch): Promise<void> {
+    const current = this.state.inflight;
+    if (current && current.first === batch.first && current.last === batch.last) return;
+    this.state = { ...this.state, inflight: { first: batch.first, last: batch.last } };
+    await this.saveState();
+  }
+
+  /** The batch is in the store: forget it and delete segments nothing refers to anymore. */
+  async confirm(batch: WalBatch): Promise<void> {
+    this.state = { ...this.state, confirmed: batch.last, inflight: null };
+    await this.saveState();
+    while (this.entries.length > 0 && this.entries[0].seq <= batch.last) {
+      const entry = this.entries.shift() as Entry;
+      this.unconfirmedBytes -= HEADER_BYTES + entry.length;
+      this.unconfirmedRows -= entry.rows;
+      if (entry.payload) this.cachedBytes -= entry.length;
+    }
+    await this.dropConfirmedSegments();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flushing;
+    for (const segment of this.segments) await segment.handle.close();
+    this.segments.length = 0;
+  }
+
+  /** Starts the flush loop unless it runs; appends made while it winds down restart it. */
+  private kick(): void {
+    if (this.flushing) return;
+    this.flushing = this.flushQueue().finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+
+  private async flushQueue(): Promise<void> {
+    while (this.queue.length > 0) {
+      const group = this.queue;
+      this.queue = [];
+      const groupBytes = group.reduce((sum, item) => sum + HEADER_BYTES + item.payload.length, 0);
+      try {
+        const seqs = await this.writeGroup(group);
+        group.forEach((item, i) => item.resolve(seqs[i]));
+        for (const listener of this.listeners) listener();
+      } catch (error) {
+        for (const item of group) item.reject(error as Error);
+      } finally {
+        this.queuedBytes -= groupBytes;
+      }
+    }
+  }
+
+  /** One write and one fdatasync for the whole group. */
+  private async writeGroup(group: PendingAppend[]): Promise<number[]> {
+    const segment = await this.writableSegment();
+    const now = Date.now();
+    const firstSeq = this.lastSeq + 1;
+    const data = Buffer.allocUnsafe(group.reduce((sum, item) => sum + HEADER_BYTES + item.payload.length, 0));
+    const offsets: number[] = [];
+    let end = 0;
+    group.forEach((item, i) => {
+      offsets.push(segment.size + end);
+      end = writeFrame(data, end, firstSeq + i, now, item.rows, item.payload);
+    });
+    const start = segment.size;
+    try {
+      for (let written = 0; written < data.length; ) {
+        const { bytesWritten } = await segment.handle.write(data, written, data.length - written, start + written);
+        if (bytesWritten === 0) throw new Error('write made no progress');
+        written += bytesWritten;
+      }
+      await segment.handle.datasync();
+    } catch (error) {
+      // Leave no half-written group behind; if even that fails, stop accepting for good.
+      await segment.handle.truncate(start).catch((truncateError: Error) => {
+        this.failure = new Error(`the write-ahead log cannot be written: ${truncateError.message}`);
+      });
+      throw error;
+    }
+    const seqs = group.map((item, i) => {
+      const seq = firstSeq + i;
+      const cache = this.cachedBytes + item.payload.length <= this.options.cacheBytes;
+      if (cache) this.cachedBytes += item.payload.length;
+      this.entries.push({ seq, rows: item.rows, appendedAt: now, segment, offset: offsets[i], length: item.payload.length, payload: cache ? item.payload : undefined });
+      this.unconfirmedRows += item.rows;
+      return seq;
+    });
+    this.unconfirmedBytes += data.length;
+    segment.size = start + data.length;
+    segment.lastSeq = firstSeq + group.length - 1;
+    this.lastSeq = segment.lastSeq;
+    return seqs;
+  }
+
+  private async writableSegment(): Promise<Segment> {
+    const current = this.segments[this.segments.length - 1];
+    if (current && current.size < this.options.segmentBytes) return current;
+    const firstSeq = this.lastSeq + 1;
+    const path = join(this.options.dir, `${String(firstSeq).padStart(20, '0')}.wal`);
+    const handle = await open(path, 'wx+', 0o600);
+    await syncDirectory(this.options.dir);
+    const segment: Segment = { firstSeq, lastSeq: firstSeq - 1, path, handle, size: 0 };
+    this.segments.push(segment);
+    return segment;
+  }
+
+  /** Reads every segment: indexes unconfirmed entries, cuts a torn tail, sets corrupt files aside. */
+  private async load(): Promise<ReplayReport> {
+    const report: ReplayReport = { entries: 0, rows: 0, truncatedBytes: 0, corruptSegments: [] };
+    const names = (await readdir(this.options.dir)).filter((name) => SEGMENT.test(name)).sort();
+    for (const [index, name] of names.entries()) {
+      const path = join(this.options.dir, name);
+      const isLast = index === names.length - 1;
+      const data = await readFile(path);
+      const handle = await open(path, 'r+');
+      const segment: Segment = { firstSeq: Number(name.slice(0, 20)), lastSeq: 0, path, handle, size: 0 };
+      let offset = 0;
+      let problem: string | undefined;
+      while (offset < data.length) {
+        const outcome = decodeFrame(data, offset);
+        if ('incomplete' in outcome) {
+          problem = 'incomplete entry';
+          break;
+        }
+        if ('corrupt' in outcome) {
+          problem = outcome.corrupt;
+          break;
+        }
+        const { frame, bytes } = outcome;
+        segment.lastSeq = frame.seq;
+        this.lastSeq = Math.max(this.lastSeq, frame.seq);
+        if (frame.seq > this.state.confirmed) {
+          const cache = this.cachedBytes + frame.payload.length <= this.options.cacheBytes;
+          if (cache) this.cachedBytes += frame.payload.length;
+          this.entries.push({
+            seq: frame.seq,
+            rows: frame.rows,
+            appendedAt: frame.appendedAt,
+            segment,
+            offset,
+            length: frame.payload.length,
+            payload: cache ? Buffer.from(frame.payload) : undefined,
+          });
+          this.unconfirmedBytes += bytes;
+          this.unconfirmedRows += frame.rows;
+          report.entries++;
+          report.rows += frame.rows;
+        }
+        offset += bytes;
+      }
+      segment.size = offset;
+      if (problem !== undefined && isLast) {
+        // A crash mid-append leaves a torn tail; it was never acknowledged. Cut it off.
+        await handle.truncate(offset);
+        await handle.sync();
+        report.truncatedBytes += data.length - offset;
+        this.options.logger.warn('write-ahead log: cut an incomplete entry left by a crash', { segment: name, bytes: data.length - offset });
+      } else if (problem !== undefined) {
+        // Damage before the end of an older segment is not a torn write: keep the valid
+        // entries, set the file aside for inspection, and say so loudly.
+        report.corruptSegments.push(name);
+        this.options.logger.error('write-ahead log: damaged segment set aside', { segment: name, offset, reason: problem });
+        await rename(path, `${path}.corrupt`);
+        segment.path = `${path}.corrupt`;
+      }
+      this.segments.push(segment);
+    }
+    if (this.state.inflight && !this.entries.some((entry) => entry.seq === this.state.inflight?.first)) {
+      this.state = { ...this.state, inflight: null };
+    }
+    await this.dropConfirmedSegments();
+    return report;
+  }
+
+  private async dropConfirmedSegments(): Promise<void> {
+    let dropped = false;
+    while (this.segments.length > 0) {
+      const segment = this.segments[0];
+      const isCurrent = this.segments.length === 1;
+      const fullyConfirmed = segment.lastSeq <= this.state.confirmed;
+      if (!fullyConfirmed || (isCurrent && !segment.path.endsWith('.corrupt') && segment.size < this.options.segmentBytes)) break;
+      if (this.entries.some((entry) => entry.segment === segment)) break;
+      await segment.handle.close();
+      if (!segment.path.endsWith('.corrupt')) await unlink(segment.path);
+      this.segments.shift();
+      dropped = true;
+    }
+    if (dropped) await syncDirectory(this.options.dir);
+  }
+
+  private async saveState(): Promise<void> {
+    await writeFileDurably(join(this.options.dir, 'state.json'), JSON.stringify(this.state));
+  }
+}
+
+async function readState(path: string): Promise<State> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { id: randomUUID(), confirmed: 0, inflight: null };
+    throw error;
+  }
+  const state = JSON.parse(text) as State;
+  if (typeof state.id !== 'string' || !Number.isSafeInteger(state.confirmed)) throw new Error(`${path} is not a write-ahead log state file`);
+  return state;
+}
