@@ -18,7 +18,7 @@ export interface CollectorOptions {
   /** Writer batching (defaults: 5000 rows, 100ms, so tests see records quickly). */
   maxRows?: number;
   flushInterval?: string;
-  /** Extra YAML under processors (2-space indented entries) and the processor list. */
+  /** YAML replacing `  protect:` under processors (2-space indented), and the processor list. */
   processorsYaml?: string;
   processors?: string[];
   /** Replace the whole config (then the other options are ignored). */
@@ -27,7 +27,7 @@ export interface CollectorOptions {
 }
 
 export function collectorConfig(options: CollectorOptions = {}): string {
-  const processors = options.processors ?? ['normalize', 'cost'];
+  const processors = options.processors ?? ['normalize', 'cost', 'classify', 'protect'];
   return `receivers:
   otlp:
     protocols:
@@ -38,7 +38,8 @@ export function collectorConfig(options: CollectorOptions = {}): string {
 processors:
   normalize:
   cost:
-${options.processorsYaml ?? ''}
+  classify:
+${options.processorsYaml ?? '  protect:'}
 exporters:
   clickhouse:
     endpoint: chdb://./data/clickhouse

@@ -26,7 +26,7 @@ describe('config loading', () => {
     expect(clickhouse.database).toBe('ai_audit');
     expect(clickhouse.retention).toEqual({ records: '365d', content: '30d' });
     expect(clickhouse.wal.directory).toBe('./data/wal');
-    expect(config.service.pipelines.traces.processors).toEqual(['normalize', 'cost']);
+    expect(config.service.pipelines.traces.processors).toEqual(['normalize', 'cost', 'classify', 'protect']);
   });
 
   it('substitutes ${env:NAME} and ${env:NAME:-default}, coercing to the type the schema wants', () => {
@@ -54,8 +54,9 @@ describe('config loading', () => {
     ['max_rows: 10000', 'max_rows: lots', 'exporters.clickhouse.batch.max_rows: "lots" must be an integer'],
     ['endpoint: ${env:AI_AUDIT_GRPC_ENDPOINT:-127.0.0.1:4317}', 'endpoint: ${env:NOT_SET}', 'receivers.otlp.protocols.grpc.endpoint: environment variable NOT_SET is not set'],
     ['endpoint: ${env:AI_AUDIT_GRPC_ENDPOINT:-127.0.0.1:4317}', 'endpoint: localhost', 'receivers.otlp.protocols.grpc.endpoint: "localhost" is not a host:port endpoint'],
-    ['processors: [normalize, cost]', 'processors: [normalize, clasify]', 'service.pipelines.traces.processors[1]: "clasify" is not defined under processors'],
-    ['processors: [normalize, cost]', 'processors: [cost]', 'service.pipelines.traces.processors: must start with a normalize processor'],
+    ['processors: [normalize, cost, classify, protect]', 'processors: [normalize, clasify]', 'service.pipelines.traces.processors[1]: "clasify" is not defined under processors'],
+    ['processors: [normalize, cost, classify, protect]', 'processors: [cost]', 'service.pipelines.traces.processors: must start with a normalize processor'],
+    ['processors: [normalize, cost, classify, protect]', 'processors: [normalize, protect, classify]', 'service.pipelines.traces.processors: protect must be the last processor'],
     ['content: ${env:AI_AUDIT_RETENTION_CONTENT:-30d}', 'content: 400d', 'exporters.clickhouse.retention.content: "400d" is longer than retention.records "365d"'],
   ])('names the key and the reason: %s -> %s', (find, replace, message) => {
     expect(errorOf(DEFAULT_CONFIG.replace(find, replace))).toContain(message);

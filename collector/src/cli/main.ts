@@ -1,10 +1,14 @@
 import { ConfigError } from '../config/errors';
 import { errorMessage } from '../service/telemetry/logger';
 import { commandHelp, parseCommandArgs, UsageError, type Command, type CommandContext } from './command';
+import { eraseCommand } from './commands/erase';
+import { hashCommand } from './commands/hash';
+import { keysCommand } from './commands/keys';
+import { showCommand } from './commands/show';
 import { sqlCommand } from './commands/sql';
 import { startCommand } from './commands/start';
 
-const COMMANDS: Command[] = [startCommand, sqlCommand];
+const COMMANDS: Command[] = [startCommand, sqlCommand, showCommand, hashCommand, eraseCommand, keysCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;

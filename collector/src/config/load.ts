@@ -84,6 +84,10 @@ function checkReferences(config: CollectorConfig): void {
     if (componentType(pipeline.processors[0] ?? '') !== 'normalize') {
       throw new ConfigError(`service.pipelines.${pipelineId}.processors`, 'must start with a normalize processor (it turns spans into records)');
     }
+    const protect = pipeline.processors.findIndex((id) => componentType(id) === 'protect');
+    if (protect !== -1 && protect !== pipeline.processors.length - 1) {
+      throw new ConfigError(`service.pipelines.${pipelineId}.processors`, 'protect must be the last processor (nothing may see content after it is sealed)');
+    }
   }
   config.service.extensions.forEach((id, index) => {
     if (!(id in config.extensions)) throw new ConfigError(joinPath('service.extensions', index), `"${id}" is not defined under extensions`);

@@ -31,6 +31,39 @@ export interface NormalizeProcessorConfig {
   exclude_attributes: string[];
 }
 
+export interface AwsKmsConfig {
+  key_id: string;
+  hmac_key_id: string;
+  region?: string;
+  endpoint?: string;
+}
+
+export interface VaultTransitConfig {
+  address?: string;
+  token?: string;
+  namespace?: string;
+  mount: string;
+  key: string;
+  hmac_key?: string;
+  timeout: string;
+}
+
+export interface KeysConfig {
+  provider: 'local' | 'env' | 'aws-kms' | 'vault-transit';
+  local: { keyring_file: string };
+  env: { variable: string; hash_key_variable: string };
+  aws_kms?: AwsKmsConfig;
+  vault_transit?: VaultTransitConfig;
+}
+
+export interface ProtectProcessorConfig {
+  content: 'encrypt' | 'hash_only' | 'drop';
+  hash: { algorithm: 'hmac-sha256' | 'sha256' };
+  keys: KeysConfig;
+  data_keys: { max_age: string; max_uses: number; cache_size: number };
+  erasure: { metadata: 'pseudonymize' | 'delete' | 'keep' };
+}
+
 export interface ClickHouseExporterConfig {
   endpoint: string;
   username?: string;

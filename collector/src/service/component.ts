@@ -1,4 +1,5 @@
 import type { LoadedConfig } from '../config/types';
+import type { DataKeyRow } from '../keys/data-keys';
 import type { AuditRecord } from '../pipeline/record';
 import type { TraceExport } from '../receiver/otlp/types';
 import type { Logger } from './telemetry/logger';
@@ -29,6 +30,10 @@ export interface PipelineBatch {
   tenantId: string;
   traces: TraceExport;
   records: AuditRecord[];
+  /** Wrapped data keys the records are sealed with, stored in the same WAL entry. */
+  dataKeys: DataKeyRow[];
+  /** Called once the batch is durable (its WAL entry fsync'd). */
+  afterDurable: (() => void)[];
   /** Spans that are not GenAI operations, dropped by normalize. */
   dropped: number;
   /** Spans refused as invalid, reported to the client as partial success. */
@@ -36,14 +41,14 @@ export interface PipelineBatch {
   rejectReason?: string;
 }
 
-/** A processor transforms the batch in place, synchronously (CPU work only). */
+/** A processor transforms the batch in place (asynchronously only when it must wait, e.g. for a key). */
 export interface Processor extends Lifecycle {
-  process(batch: PipelineBatch): void;
+  process(batch: PipelineBatch): void | Promise<void>;
 }
 
-/** An exporter resolves once the records are durably accepted (for us: fsync'd to the WAL). */
+/** An exporter resolves once the batch is durably accepted (for us: fsync'd to the WAL). */
 export interface Exporter extends Lifecycle {
-  consume(records: AuditRecord[]): Promise<void>;
+  consume(batch: PipelineBatch): Promise<void>;
   /** Readiness: false while the destination cannot take more (e.g. store down, WAL filling). */
   ready(): boolean;
 }

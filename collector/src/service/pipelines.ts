@@ -14,14 +14,15 @@ export interface Registry {
 export class Pipeline implements TracesConsumer {
   constructor(
     readonly id: string,
-    private readonly processors: Processor[],
-    private readonly exporter: Exporter,
+    readonly processors: readonly Processor[],
+    readonly exporter: Exporter,
   ) {}
 
   async consume(tenantId: string, traces: PipelineBatch['traces']): Promise<ConsumeResult> {
-    const batch: PipelineBatch = { tenantId, traces, records: [], dropped: 0, rejected: 0 };
-    for (const processor of this.processors) processor.process(batch);
-    await this.exporter.consume(batch.records);
+    const batch: PipelineBatch = { tenantId, traces, records: [], dataKeys: [], afterDurable: [], dropped: 0, rejected: 0 };
+    for (const processor of this.processors) await processor.process(batch);
+    await this.exporter.consume(batch);
+    for (const callback of batch.afterDurable) callback();
     return { accepted: batch.records.length, rejected: batch.rejected, rejectReason: batch.rejectReason };
   }
 }

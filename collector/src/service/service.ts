@@ -2,20 +2,22 @@ import type { LoadedConfig } from '../config/types';
 import { componentType } from '../config/types';
 import { controlHandlers } from '../control/handlers';
 import { ControlServer } from '../control/server';
+import { classifyProcessorFactory } from '../pipeline/classify/factory';
 import { costProcessorFactory } from '../pipeline/cost';
 import { normalizeProcessorFactory } from '../pipeline/normalize';
+import { ProtectProcessor, protectProcessorFactory } from '../pipeline/protect';
 import { otlpReceiverFactory } from '../receiver/otlp-receiver';
-import { controlSocketPath } from '../store/endpoint';
+import { controlSocketPath } from '../control/socket-path';
 import { ClickHouseExporter, clickHouseExporterFactory } from '../store/exporter';
 import type { Exporter, Extension, ExtensionFactory, Receiver, ServiceHost } from './component';
 import { healthCheckExtensionFactory } from './extensions/health-check';
-import { buildPipelines, type Registry } from './pipelines';
+import { buildPipelines, type Pipeline, type Registry } from './pipelines';
 import type { Logger } from './telemetry/logger';
 import { MetricsRegistry } from './telemetry/metrics';
 
 export const registry: Registry = {
   receivers: { otlp: otlpReceiverFactory },
-  processors: { normalize: normalizeProcessorFactory, cost: costProcessorFactory },
+  processors: { normalize: normalizeProcessorFactory, cost: costProcessorFactory, classify: classifyProcessorFactory, protect: protectProcessorFactory },
   exporters: { clickhouse: clickHouseExporterFactory },
 };
 
@@ -30,6 +32,7 @@ export class Service implements ServiceHost {
   readonly metrics = new MetricsRegistry();
   private readonly receivers: Map<string, Receiver>;
   private readonly exporters: Map<string, Exporter>;
+  private readonly pipelines: Pipeline[];
   private readonly extensions = new Map<string, Extension>();
   private readonly controls: { server: ControlServer; close: () => Promise<void> }[] = [];
   private running = false;
@@ -41,10 +44,21 @@ export class Service implements ServiceHost {
     const built = buildPipelines(loaded, registry, logger, this.metrics);
     this.receivers = built.receivers;
     this.exporters = built.exporters;
+    this.pipelines = built.pipelines;
     for (const id of loaded.config.service.extensions) {
       const context = { id, loaded, logger: logger.child({ component: id }), metrics: this.metrics };
       this.extensions.set(id, extensionFactories[componentType(id)].create(loaded.config.extensions[id], context, this));
     }
+  }
+
+  /** The protect processor of the pipeline that feeds `exporter` (its keys serve admin operations). */
+  private protectFor(exporter: Exporter): ProtectProcessor | undefined {
+    for (const pipeline of this.pipelines) {
+      if (pipeline.exporter !== exporter) continue;
+      const protect = pipeline.processors.find((p): p is ProtectProcessor => p instanceof ProtectProcessor);
+      if (protect) return protect;
+    }
+    return undefined;
   }
 
   ready(): boolean {
@@ -63,9 +77,9 @@ export class Service implements ServiceHost {
   async start(): Promise<void> {
     for (const exporter of this.exporters.values()) await exporter.start?.();
     for (const exporter of this.exporters.values()) {
-      if (!(exporter instanceof ClickHouseExporter) || exporter.target.kind !== 'embedded') continue;
-      const { handlers, close } = await controlHandlers(exporter);
-      const server = new ControlServer(controlSocketPath(exporter.target.path), handlers);
+      if (!(exporter instanceof ClickHouseExporter)) continue;
+      const { handlers, close } = await controlHandlers(exporter, this.protectFor(exporter));
+      const server = new ControlServer(controlSocketPath(exporter.walDir), handlers);
       await server.start();
       this.controls.push({ server, close });
     }

@@ -50,8 +50,9 @@ export class Store {
     return describeTarget(this.target);
   }
 
-  async command(query: string, settings?: ClickHouseSettings): Promise<void> {
-    await this.call(() => this.client.command({ query, clickhouse_settings: settings }));
+  /** A statement without result rows (DDL, ALTER, INSERT ... SELECT), parameters bound server-side. */
+  async command(query: string, settings?: ClickHouseSettings, params?: Record<string, unknown>): Promise<void> {
+    await this.call(() => this.client.command({ query, clickhouse_settings: settings, query_params: params }));
   }
 
   /** Rows as objects (JSONEachRow), with `{name:Type}` query parameters bound server-side. */

@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 
 /** Where records go: the embedded engine at a path, or a ClickHouse server URL. */
 export type StoreTarget = { kind: 'embedded'; path: string } | { kind: 'server'; url: URL };
@@ -27,17 +25,4 @@ export function describeTarget(target: StoreTarget): string {
   safe.password = '';
   safe.username = '';
   return `ClickHouse server ${safe.origin}`;
-}
-
-/**
- * The embedded engine admits one process per data path, so while the collector runs, other
- * commands reach the store through a local socket it serves next to the data. The path is a
- * pure function of the data path, so both sides find it from the same config; Unix socket
- * paths are limited to ~107 bytes, so long data paths fall back to a hashed name in tmpdir.
- */
-export function controlSocketPath(embeddedPath: string): string {
-  const beside = `${embeddedPath}.sock`;
-  if (Buffer.byteLength(beside) < 100) return beside;
-  const digest = createHash('sha256').update(embeddedPath).digest('hex').slice(0, 16);
-  return join(tmpdir(), `ai-audit-${digest}.sock`);
 }

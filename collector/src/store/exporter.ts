@@ -1,14 +1,14 @@
 import type { ClickHouseExporterConfig } from '../config/types';
 import { resolveConfigPath } from '../config/load';
 import { parseDuration, parseSize } from '../config/units';
-import type { AuditRecord } from '../pipeline/record';
-import type { BuildContext, Exporter, Factory } from '../service/component';
+import type { BuildContext, Exporter, Factory, PipelineBatch } from '../service/component';
 import { WriteAheadLog } from '../wal/wal';
 import { Store } from './client';
 import { parseStoreEndpoint, type StoreTarget } from './endpoint';
 import { migrate } from './migrations';
 import { applyRetention, ttlExpression } from './retention';
 import { recordToRow } from './rows';
+import { encodeEntry, type TableRows } from './wal-entry';
 import { BatchWriter } from './writer';
 
 /** In-memory payload cache of the WAL; beyond it the writer reads entries back from disk. */
@@ -63,31 +63,27 @@ export class ClickHouseExporter implements Exporter {
       const oldest = wal.stats.oldestAppendedAt;
       return oldest === undefined ? 0 : (Date.now() - oldest) / 1000;
     });
-    this.writer = new BatchWriter(wal, this.store, {
-      database: this.config.database,
-      maxRows: this.config.batch.max_rows,
-      flushIntervalMs: parseDuration(this.config.batch.flush_interval) as number,
-      retryInitialMs: parseDuration(this.config.retry.initial_interval) as number,
-      retryMaxMs: parseDuration(this.config.retry.max_interval) as number,
-      walDir: this.walDir,
-      logger,
-      metrics: {
-        insertedRows: metrics.counter('ai_audit_store_inserted_rows_total', 'Records inserted into the store.'),
-        insertBatches: metrics.counter('ai_audit_store_inserts_total', 'INSERT statements that succeeded.'),
-        insertRetries: metrics.counter('ai_audit_store_insert_retries_total', 'Failed INSERT attempts that will be retried.'),
-        deadLetters: metrics.counter('ai_audit_store_dead_letters_total', 'Rows the store refused as invalid, moved to dead_letters.'),
-        insertSeconds: metrics.histogram('ai_audit_store_insert_duration_seconds', 'Duration of one batch INSERT.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
-      },
-    });
+    this.writer = new BatchWriter(wal, this.store, BatchWriter.optionsFrom(this.config, this.walDir, logger, metrics));
     this.writer.start();
   }
 
-  async consume(records: AuditRecord[]): Promise<void> {
+  async consume(batch: PipelineBatch): Promise<void> {
     if (!this.wal) throw new Error('the clickhouse exporter is not started');
-    if (records.length === 0) return;
-    let text = '';
-    for (const record of records) text += `${recordToRow(record)}\n`;
-    await this.wal.append(Buffer.from(text, 'utf8'), records.length);
+    const { records, dataKeys } = batch;
+    if (records.length === 0 && dataKeys.length === 0) return;
+    const sections: TableRows[] = [];
+    if (dataKeys.length > 0) sections.push({ table: 'data_keys', rows: dataKeys.length, text: dataKeys.map((row) => `${JSON.stringify(row)}\n`).join('') });
+    if (records.length > 0) {
+      let text = '';
+      for (const record of records) text += `${recordToRow(record)}\n`;
+      sections.push({ table: 'records', rows: records.length, text });
+    }
+    await this.wal.append(encodeEntry(sections), records.length + dataKeys.length);
+  }
+
+  /** Waits until every batch accepted so far is in the store. */
+  async flush(timeoutMs = 30_000): Promise<void> {
+    await this.writer?.flush(timeoutMs);
   }
 
   ready(): boolean {

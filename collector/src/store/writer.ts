@@ -1,11 +1,19 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ClickHouseExporterConfig } from '../config/types';
+import { parseDuration } from '../config/units';
 import { errorMessage, type Logger } from '../service/telemetry/logger';
-import type { Counter, Histogram } from '../service/telemetry/metrics';
+import type { Counter, Histogram, MetricsRegistry } from '../service/telemetry/metrics';
 import type { WalBatch, WriteAheadLog } from '../wal/wal';
 import { backoffDelay } from './backoff';
 import { StoreError, type Store } from './client';
 import { isDataError } from './errors';
+import { decodeEntry, type Table } from './wal-entry';
+
+const INSERT_ORDER: readonly Table[] = ['data_keys', 'records'];
+
+/** Records keep the bare range as their token; other tables' tokens are distinct from it. */
+const TOKEN_SUFFIX: Record<Table, string> = { records: '', data_keys: ':data_keys' };
 
 export interface WriterOptions {
   database: string;
@@ -37,9 +45,31 @@ export class BatchWriter {
   private running: Promise<void> | undefined;
   private stopping = false;
   private draining = false;
+  /** Callers waiting for the log to be stored up to some sequence number. */
+  private flushes = 0;
   private wake: (() => void) | undefined;
   private failures = 0;
   private lastError: string | undefined;
+
+  /** The options an exporter config implies (shared by the collector and CLI commands that drain a log). */
+  static optionsFrom(config: ClickHouseExporterConfig, walDir: string, logger: Logger, metrics: MetricsRegistry): WriterOptions {
+    return {
+      database: config.database,
+      maxRows: config.batch.max_rows,
+      flushIntervalMs: parseDuration(config.batch.flush_interval) as number,
+      retryInitialMs: parseDuration(config.retry.initial_interval) as number,
+      retryMaxMs: parseDuration(config.retry.max_interval) as number,
+      walDir,
+      logger,
+      metrics: {
+        insertedRows: metrics.counter('ai_audit_store_inserted_rows_total', 'Rows inserted into the store.'),
+        insertBatches: metrics.counter('ai_audit_store_inserts_total', 'Batches inserted (one INSERT per table per batch).'),
+        insertRetries: metrics.counter('ai_audit_store_insert_retries_total', 'Failed inserts that will be retried.'),
+        deadLetters: metrics.counter('ai_audit_store_dead_letters_total', 'Rows the store refused as invalid, moved to dead_letters.'),
+        insertSeconds: metrics.histogram('ai_audit_store_insert_duration_seconds', 'Duration of one batch insert.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
+      },
+    };
+  }
 
   constructor(
     private readonly wal: WriteAheadLog,
@@ -77,6 +107,25 @@ export class BatchWriter {
     return this.wal.stats.rows;
   }
 
+  /**
+   * Resolves once everything appended before the call is in the store (the flush interval
+   * is not waited for); rejects after `timeoutMs`, e.g. while the store is unreachable.
+   */
+  async flush(timeoutMs: number): Promise<void> {
+    const target = this.wal.lastSequence;
+    const deadline = Date.now() + timeoutMs;
+    this.flushes++;
+    this.nudge();
+    try {
+      while ((this.wal.firstUnconfirmed ?? Infinity) <= target) {
+        if (Date.now() > deadline) throw new Error(`the store did not take the pending records within ${timeoutMs} ms${this.lastError ? ` (${this.lastError})` : ''}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      this.flushes--;
+    }
+  }
+
   private nudge(): void {
     this.wake?.();
   }
@@ -105,7 +154,7 @@ export class BatchWriter {
   private readyBatch(): WalBatch | undefined {
     const { rows, oldestAppendedAt } = this.wal.stats;
     if (oldestAppendedAt === undefined) return undefined;
-    const due = this.draining || rows >= this.options.maxRows || Date.now() - oldestAppendedAt >= this.options.flushIntervalMs;
+    const due = this.draining || this.flushes > 0 || rows >= this.options.maxRows || Date.now() - oldestAppendedAt >= this.options.flushIntervalMs;
     return due ? this.wal.nextBatch(this.options.maxRows) : undefined;
   }
 
@@ -119,8 +168,12 @@ export class BatchWriter {
     const started = process.hrtime.bigint();
     try {
       await this.wal.markInflight(batch);
-      const body = Buffer.concat(await this.wal.readPayloads(batch)).toString('utf8');
-      await this.store.insertJsonRows(this.table, body, this.insertSettings(`${batch.first}-${batch.last}`));
+      const entries = (await this.wal.readPayloads(batch)).map(decodeEntry);
+      // Keys first: once records are in the store, the keys that open them must be too.
+      for (const table of INSERT_ORDER) {
+        const text = entries.flatMap((sections) => sections.filter((s) => s.table === table).map((s) => s.text)).join('');
+        if (text !== '') await this.store.insertJsonRows(this.tableName(table), text, this.insertSettings(`${batch.first}-${batch.last}${TOKEN_SUFFIX[table]}`));
+      }
       this.options.metrics.insertSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       this.options.metrics.insertedRows.inc(batch.rows);
       this.options.metrics.insertBatches.inc();
@@ -146,17 +199,20 @@ export class BatchWriter {
   private async isolate(batch: WalBatch): Promise<boolean> {
     const payloads = await this.wal.readPayloads(batch);
     for (const [i, entry] of batch.entries.entries()) {
-      const rows = payloads[i].toString('utf8').split('\n').filter(Boolean);
-      for (const [index, row] of rows.entries()) {
-        try {
-          await this.store.insertJsonRows(this.table, row, this.insertSettings(`${entry.seq}:${index}`));
-          this.options.metrics.insertedRows.inc();
-        } catch (error) {
-          if (!isDataError(error)) {
-            this.lastError = errorMessage(error);
-            return false;
+      const sections = decodeEntry(payloads[i]);
+      for (const table of INSERT_ORDER) {
+        const rows = sections.filter((s) => s.table === table).flatMap((s) => s.text.split('\n').filter(Boolean));
+        for (const [index, row] of rows.entries()) {
+          try {
+            await this.store.insertJsonRows(this.tableName(table), row, this.insertSettings(`${entry.seq}:${index}${TOKEN_SUFFIX[table]}`));
+            this.options.metrics.insertedRows.inc();
+          } catch (error) {
+            if (!isDataError(error)) {
+              this.lastError = errorMessage(error);
+              return false;
+            }
+            await this.deadLetter(table, entry.seq, index, row, error as StoreError);
           }
-          await this.deadLetter(entry.seq, index, row, error as StoreError);
         }
       }
     }
@@ -164,20 +220,20 @@ export class BatchWriter {
     return true;
   }
 
-  private async deadLetter(seq: number, rowIndex: number, row: string, error: StoreError): Promise<void> {
+  private async deadLetter(table: Table, seq: number, rowIndex: number, row: string, error: StoreError): Promise<void> {
     this.options.metrics.deadLetters.inc();
-    const letter = { wal_id: this.wal.id, seq, row_index: rowIndex, error_code: error.code ?? 0, error: error.message, row };
+    const letter = { target: table, wal_id: this.wal.id, seq, row_index: rowIndex, error_code: error.code ?? 0, error: error.message, row };
     this.options.logger.error('row refused by the store; moved to dead letters', { seq, row: rowIndex, code: error.code });
     try {
-      await this.store.insertJsonRows(`${this.options.database}.dead_letters`, JSON.stringify(letter), this.insertSettings(`dead:${seq}:${rowIndex}`));
+      await this.store.insertJsonRows(`${this.options.database}.dead_letters`, JSON.stringify(letter), this.insertSettings(`dead:${seq}:${rowIndex}${TOKEN_SUFFIX[table]}`));
     } catch {
       // The table is unavailable too: keep the row next to the log rather than lose it.
       await appendFile(join(this.options.walDir, 'dead-letters.jsonl'), `${JSON.stringify(letter)}\n`, { mode: 0o600 });
     }
   }
 
-  private get table(): string {
-    return `${this.options.database}.records`;
+  private tableName(table: Table): string {
+    return `${this.options.database}.${table}`;
   }
 
   private insertSettings(range: string): Record<string, string | number> {

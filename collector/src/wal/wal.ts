@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from '../service/telemetry/logger';
 import { syncDirectory, writeFileDurably } from './durable-file';
 import { decodeFrame, HEADER_BYTES, writeFrame } from './frame';
+import { acquireLock } from './lock';
 
 /**
  * The write-ahead log (DESIGN.md §4, "Nothing acknowledged is lost"). An export is
@@ -101,22 +102,39 @@ export class WriteAheadLog {
   private constructor(
     private readonly options: WalOptions,
     private state: State,
+    private readonly releaseLock: () => void,
   ) {
     this.lastSeq = state.confirmed;
   }
 
   static async open(options: WalOptions): Promise<{ wal: WriteAheadLog; replay: ReplayReport }> {
     await mkdir(options.dir, { recursive: true, mode: 0o700 });
-    const state = await readState(join(options.dir, 'state.json'));
-    const wal = new WriteAheadLog(options, state);
-    const replay = await wal.load();
-    await wal.saveState();
-    return { wal, replay };
+    const release = acquireLock(join(options.dir, 'LOCK'));
+    try {
+      const state = await readState(join(options.dir, 'state.json'));
+      const wal = new WriteAheadLog(options, state, release);
+      const replay = await wal.load();
+      await wal.saveState();
+      return { wal, replay };
+    } catch (error) {
+      release();
+      throw error;
+    }
   }
 
   /** A random id per log, part of every deduplication token (a recreated log must not collide). */
   get id(): string {
     return this.state.id;
+  }
+
+  /** Sequence number of the last durable entry. */
+  get lastSequence(): number {
+    return this.lastSeq;
+  }
+
+  /** Sequence number of the oldest entry the store has not confirmed yet. */
+  get firstUnconfirmed(): number | undefined {
+    return this.entries[0]?.seq;
   }
 
   get stats(): { entries: number; rows: number; bytes: number; oldestAppendedAt: number | undefined } {
@@ -206,6 +224,7 @@ export class WriteAheadLog {
     await this.flushing;
     for (const segment of this.segments) await segment.handle.close();
     this.segments.length = 0;
+    this.releaseLock();
   }
 
   /** Starts the flush loop unless it runs; appends made while it winds down restart it. */

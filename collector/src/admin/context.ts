@@ -1,0 +1,27 @@
+import type { ProtectProcessor } from '../pipeline/protect';
+import type { Store } from '../store/client';
+
+/**
+ * What administrative operations (show, erase, keys) need, wherever they run: in the
+ * collector behind its control socket, or in the CLI process when no collector holds the
+ * store. One implementation serves both.
+ */
+export interface AdminContext {
+  /** A store session that may write (access log, erasures, data keys). */
+  store: Store;
+  database: string;
+  protect: ProtectProcessor;
+  /** Wait until everything acknowledged so far is in the store (a running collector drains its WAL). */
+  flush: () => Promise<void>;
+}
+
+/** Who asked, for the access log and the erasure register. */
+export interface Actor {
+  actor: string;
+  host: string;
+}
+
+/** A refusal the caller can fix (unknown record, missing reason): exit code 1 with this message. */
+export class AdminError extends Error {
+  override readonly name = 'AdminError';
+}

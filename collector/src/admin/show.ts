@@ -1,0 +1,59 @@
+import { DataKeyUnavailableError } from '../keys/data-keys';
+import { envelopeKeyId, EnvelopeError, open } from '../pipeline/protect';
+import { CONTENT_FIELDS, SEALED_COLUMN, type RecordContent } from '../pipeline/record';
+import { AdminError, type Actor, type AdminContext } from './context';
+
+export interface ShowRequest extends Actor {
+  recordId: string;
+  tenantId?: string;
+  decrypt: boolean;
+  reason?: string;
+}
+
+export interface ShowResult {
+  record: Record<string, unknown>;
+  /** The sealed documents, opened: exactly the text that was sealed. */
+  content?: RecordContent;
+}
+
+/**
+ * One record by id; with `decrypt`, its sealed content opened. Every opening is written to
+ * access_log first (who, from where, which record, why): if that write fails, nothing is
+ * opened.
+ */
+export async function showRecord(context: AdminContext, request: ShowRequest): Promise<ShowResult> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(request.recordId)) throw new AdminError(`"${request.recordId.slice(0, 60)}" is not a record id (a UUID)`);
+  const { store, database } = context;
+  const rows = await store.queryRows<Record<string, unknown>>(
+    `SELECT * FROM ${database}.records WHERE record_id = {id:UUID}${request.tenantId === undefined ? '' : ' AND tenant_id = {tenant:String}'} LIMIT 2`,
+    { id: request.recordId, tenant: request.tenantId },
+    { output_format_json_quote_64bit_integers: 0 },
+  );
+  if (rows.length === 0) throw new AdminError(`no record ${request.recordId}${request.tenantId === undefined ? '' : ` for tenant ${request.tenantId}`}`);
+  if (rows.length > 1) throw new AdminError(`record ${request.recordId} exists for several tenants; name one with --tenant`);
+  const record = rows[0];
+  if (!request.decrypt) return { record };
+  if (!request.reason?.trim()) throw new AdminError('opening sealed content needs a --reason (it is written to the access log)');
+
+  const tenantId = String(record.tenant_id);
+  await store.insertJsonRows(
+    `${database}.access_log`,
+    JSON.stringify({ actor: request.actor, host: request.host, action: 'decrypt', tenant_id: tenantId, record_id: request.recordId, reason: request.reason }),
+  );
+  const content: RecordContent = {};
+  for (const field of CONTENT_FIELDS) {
+    const column = SEALED_COLUMN[field];
+    const sealed = String(record[column] ?? '');
+    if (sealed === '') continue;
+    try {
+      // The key named inside the envelope; the associated data still ties it to this row.
+      const key = await context.protect.dataKeys.openingKey(envelopeKeyId(sealed), tenantId, store, database);
+      content[field] = open(key, sealed, { tenantId, recordId: request.recordId, column });
+    } catch (error) {
+      if (error instanceof DataKeyUnavailableError) throw new AdminError(`the content of record ${request.recordId} cannot be opened: its data key was destroyed (erasure) or is missing`);
+      if (error instanceof EnvelopeError) throw new AdminError(error.message);
+      throw error;
+    }
+  }
+  return { record, content };
+}

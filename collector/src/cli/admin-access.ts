@@ -1,0 +1,75 @@
+import { hostname, userInfo } from 'node:os';
+import type { Actor, AdminContext } from '../admin/context';
+import { callControl } from '../control/client';
+import type { LoadedConfig, ProtectProcessorConfig } from '../config/types';
+import { componentType } from '../config/types';
+import { parseSize } from '../config/units';
+import { ProtectProcessor } from '../pipeline/protect';
+import { createLogger } from '../service/telemetry/logger';
+import { MetricsRegistry } from '../service/telemetry/metrics';
+import { prepareSchema } from '../store/exporter';
+import { BatchWriter } from '../store/writer';
+import { WriteAheadLog } from '../wal/wal';
+import { UsageError, type CommandContext } from './command';
+import { storeExporterConfig } from './config';
+import { openStore, runningCollector, walDirectory } from './store-access';
+
+/** How long a command waits for the store to take what a stopped collector left in its log. */
+const DRAIN_TIMEOUT_MS = 60_000;
+
+/** The protect processor of the first traces pipeline: its keys are the ones to use. */
+export function protectConfig(loaded: LoadedConfig): ProtectProcessorConfig {
+  const pipeline = Object.values(loaded.config.service.pipelines)[0];
+  const id = pipeline.processors.find((processor) => componentType(processor) === 'protect');
+  if (!id) throw new UsageError('the configuration has no protect processor in its pipeline, so there are no keys to use');
+  return loaded.config.processors[id] as ProtectProcessorConfig;
+}
+
+export function actorOf(option: unknown): Actor {
+  return { actor: typeof option === 'string' && option ? option : userInfo().username, host: hostname() };
+}
+
+/**
+ * Runs an administrative operation: through the running collector when there is one
+ * (`operation` on its control socket), else here, with the store and keys opened from the
+ * config, after draining whatever a stopped collector left in its write-ahead log.
+ */
+export async function runAdmin<T>(
+  loaded: LoadedConfig,
+  context: CommandContext,
+  operation: string,
+  request: Record<string, unknown>,
+  local: (admin: AdminContext) => Promise<T>,
+): Promise<T> {
+  const exporter = storeExporterConfig(loaded);
+  const protect = protectConfig(loaded);
+  const socket = await runningCollector(loaded, exporter);
+  if (socket) return callControl<T>(socket, operation, request);
+  const logger = createLogger({ level: 'error', encoding: 'console', write: (line) => context.stderr.write(line) });
+  const store = await openStore(loaded, exporter, false);
+  try {
+    await prepareSchema(store, exporter, logger);
+    const admin: AdminContext = {
+      store,
+      database: exporter.database,
+      protect: new ProtectProcessor(protect, { loaded, logger }),
+      flush: async () => {
+        const { wal } = await WriteAheadLog.open({
+          dir: walDirectory(loaded, exporter),
+          maxBytes: parseSize(exporter.wal.max_size) as number,
+          segmentBytes: parseSize(exporter.wal.segment_size) as number,
+          cacheBytes: 0,
+          logger,
+        });
+        const writer = new BatchWriter(wal, store, BatchWriter.optionsFrom(exporter, walDirectory(loaded, exporter), logger, new MetricsRegistry()));
+        writer.start();
+        const left = await writer.stop(DRAIN_TIMEOUT_MS);
+        await wal.close();
+        if (left > 0) throw new Error(`the store did not take the ${left} records a stopped collector left in its write-ahead log; retry when it is reachable`);
+      },
+    };
+    return await local(admin);
+  } finally {
+    await store.close();
+  }
+}

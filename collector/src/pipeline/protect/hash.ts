@@ -1,0 +1,55 @@
+import { createHash, createHmac } from 'node:crypto';
+import { parseJson } from '../normalize/values';
+
+/**
+ * Content hashes, so an auditor can ask "was this prompt ever sent?" without anyone
+ * storing the prompt: `hmac-sha256:v<key version>:<hex>` under a per-tenant key (plain
+ * SHA-256 of a prompt can be confirmed by anyone who guesses it), or `sha256:<hex>` when
+ * configured.
+ *
+ * What is hashed is a canonical text, so `ai-audit hash "<text>"` reproduces it from what
+ * the auditor has: for the prompt, the text of the last user message; for the response,
+ * the text of every output message. Text parts are joined with "\n", NFC-normalized and
+ * trimmed. Content that is not a message list is hashed as it is.
+ */
+
+interface Message {
+  role?: string;
+  parts?: { type?: string; content?: unknown }[];
+}
+
+function textOf(message: Message): string[] {
+  return (message.parts ?? []).filter((part) => part?.type === 'text' && typeof part.content === 'string').map((part) => part.content as string);
+}
+
+function messages(json: string): Message[] | undefined {
+  const parsed = parseJson(json);
+  return Array.isArray(parsed) && parsed.every((m) => m !== null && typeof m === 'object') ? (parsed as Message[]) : undefined;
+}
+
+export function canonical(text: string): string {
+  return text.normalize('NFC').trim();
+}
+
+/** The canonical text of a record's input: its last user message. */
+export function promptText(input: string): string {
+  const list = messages(input);
+  if (!list) return canonical(input);
+  const users = list.filter((m) => m.role === 'user');
+  const chosen = users.length > 0 ? [users[users.length - 1]] : list;
+  return canonical(chosen.flatMap(textOf).join('\n'));
+}
+
+/** The canonical text of a record's output: every output message's text. */
+export function responseText(output: string): string {
+  const list = messages(output);
+  return canonical(list ? list.flatMap(textOf).join('\n') : output);
+}
+
+export type HashAlgorithm = 'hmac-sha256' | 'sha256';
+
+export function contentHash(algorithm: HashAlgorithm, text: string, key?: { version: string; key: Buffer }): string {
+  if (algorithm === 'sha256') return `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
+  if (!key) throw new Error('hmac-sha256 needs a hash key');
+  return `hmac-sha256:v${key.version}:${createHmac('sha256', key.key).update(text, 'utf8').digest('hex')}`;
+}

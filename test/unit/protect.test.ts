@@ -1,0 +1,152 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataKeyManager } from '../../collector/src/keys/data-keys';
+import { EnvKeyProvider } from '../../collector/src/keys/env';
+import { LocalKeyProvider } from '../../collector/src/keys/local';
+import { contentHash, envelopeKeyId, open, promptText, responseText, seal } from '../../collector/src/pipeline/protect';
+import { silentLogger } from '../../collector/src/service/telemetry/logger';
+
+const KEY = Buffer.alloc(32, 7);
+const target = { tenantId: 'acme', recordId: '0b7c2f5e-3c1d-8a4b-9e2f-1a2b3c4d5e6f', column: 'input_sealed' };
+
+describe('sealed-value envelope', () => {
+  it('round-trips and names its key', () => {
+    const sealed = seal(KEY, 'dek_abc', 'héllo wörld', target);
+    expect(envelopeKeyId(sealed)).toBe('dek_abc');
+    expect(open(KEY, sealed, target)).toBe('héllo wörld');
+    expect(Buffer.from(sealed, 'base64').toString('latin1')).not.toContain('wörld');
+  });
+
+  it('uses a fresh nonce each time', () => {
+    expect(seal(KEY, 'k', 'same', target)).not.toBe(seal(KEY, 'k', 'same', target));
+  });
+
+  it.each([
+    ['another record', { ...target, recordId: '11111111-3c1d-8a4b-9e2f-1a2b3c4d5e6f' }],
+    ['another column', { ...target, column: 'output_sealed' }],
+    ['another tenant', { ...target, tenantId: 'other' }],
+  ])('fails to open when moved to %s', (_what, moved) => {
+    const sealed = seal(KEY, 'k', 'secret', target);
+    expect(() => open(KEY, sealed, moved)).toThrow('does not open');
+  });
+
+  it('fails to open with another key or a flipped bit', () => {
+    const sealed = seal(KEY, 'k', 'secret', target);
+    expect(() => open(Buffer.alloc(32, 8), sealed, target)).toThrow('does not open');
+    const bytes = Buffer.from(sealed, 'base64');
+    bytes[bytes.length - 1] ^= 1;
+    expect(() => open(KEY, bytes.toString('base64'), target)).toThrow('does not open');
+  });
+});
+
+describe('content hashes', () => {
+  const input = JSON.stringify([
+    { role: 'system', parts: [{ type: 'text', content: 'be brief' }] },
+    { role: 'user', parts: [{ type: 'text', content: 'first question' }] },
+    { role: 'assistant', parts: [{ type: 'text', content: 'answer' }] },
+    { role: 'user', parts: [{ type: 'text', content: '  What is my balance?\n' }] },
+  ]);
+
+  it('hashes the last user message of the prompt, canonicalized', () => {
+    expect(promptText(input)).toBe('What is my balance?');
+    expect(promptText('  raw text  ')).toBe('raw text');
+    expect(responseText(JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'a' }, { type: 'tool_call', name: 'f' }, { type: 'text', content: 'b' }] }]))).toBe('a\nb');
+  });
+
+  it('writes hmac-sha256:v<version>:<hex> under the tenant key, or plain sha256', () => {
+    const key = { version: '3', key: Buffer.alloc(32, 1) };
+    expect(contentHash('hmac-sha256', 'x', key)).toMatch(/^hmac-sha256:v3:[0-9a-f]{64}$/);
+    expect(contentHash('hmac-sha256', 'x', key)).not.toBe(contentHash('hmac-sha256', 'x', { version: '3', key: Buffer.alloc(32, 2) }));
+    expect(contentHash('sha256', 'x')).toBe('sha256:2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881');
+  });
+
+  it('NFC-normalizes, so composed and decomposed accents hash alike', () => {
+    const key = { version: '1', key: KEY };
+    expect(contentHash('hmac-sha256', promptText('caf\u00e9'), key)).toBe(contentHash('hmac-sha256', promptText('cafe\u0301'), key));
+  });
+});
+
+describe('local keyring provider', () => {
+  it('creates a 0600 keyring, wraps with context binding, rotates while old wraps still open', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'kr-')), 'keys', 'keyring.json');
+    const provider = new LocalKeyProvider(path, silentLogger);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const dek = Buffer.alloc(32, 9);
+    const ctx = { tenant: 'acme', subject: 'alice', key_id: 'dek_1' };
+    const wrapped = await provider.wrap(dek, ctx);
+    expect(wrapped.kekVersion).toBe('1');
+    expect(await provider.unwrap(wrapped, ctx)).toEqual(dek);
+    await expect(provider.unwrap(wrapped, { ...ctx, subject: 'bob' })).rejects.toThrow('did not unwrap');
+    expect(await provider.rotate()).toEqual({ version: '2', created: true });
+    expect(await provider.unwrap(wrapped, ctx)).toEqual(dek);
+    const rewrapped = await provider.rewrap(wrapped, ctx);
+    expect(rewrapped.kekVersion).toBe('2');
+    expect(await new LocalKeyProvider(path, silentLogger).unwrap(rewrapped, ctx)).toEqual(dek);
+    expect((await provider.versions()).map((v) => [v.version, v.current])).toEqual([['1', false], ['2', true]]);
+    expect(readFileSync(path, 'utf8')).not.toContain(dek.toString('base64'));
+  });
+
+  it('derives a stable, per-tenant hash key', async () => {
+    const provider = new LocalKeyProvider(join(mkdtempSync(join(tmpdir(), 'kr-')), 'keyring.json'), silentLogger);
+    const a = await provider.hashKey('acme');
+    expect((await provider.hashKey('acme')).key).toEqual(a.key);
+    expect((await provider.hashKey('other')).key).not.toEqual(a.key);
+  });
+});
+
+describe('env provider', () => {
+  const b64 = (fill: number): string => Buffer.alloc(32, fill).toString('base64');
+
+  it('reads one key or versioned keys, highest current, and refuses bad material', async () => {
+    const provider = new EnvKeyProvider('KEK', 'HASH', { KEK: `1:${b64(1)},2:${b64(2)}` });
+    const ctx = { tenant: 't', subject: 's', key_id: 'k' };
+    const wrapped = await provider.wrap(Buffer.alloc(32, 5), ctx);
+    expect(wrapped.kekVersion).toBe('2');
+    expect(await new EnvKeyProvider('KEK', 'HASH', { KEK: `1:${b64(1)},2:${b64(2)}` }).unwrap(wrapped, ctx)).toEqual(Buffer.alloc(32, 5));
+    expect(() => new EnvKeyProvider('KEK', 'HASH', {})).toThrow('needs KEK');
+    expect(() => new EnvKeyProvider('KEK', 'HASH', { KEK: 'c2hvcnQ=' })).toThrow('exactly 32 bytes');
+    expect((await provider.rotate()).created).toBe(false);
+  });
+});
+
+describe('data key manager', () => {
+  const provider = new EnvKeyProvider('KEK', 'HASH', { KEK: Buffer.alloc(32, 3).toString('base64') });
+  const store = { queryRows: async () => [] as never[] };
+
+  it('one key per tenant and subject, shared by concurrent callers, rotated by use count', async () => {
+    const keys = new DataKeyManager(provider, { maxAgeMs: 3_600_000, maxUses: 5, cacheSize: 100 });
+    const [a, b] = await Promise.all([keys.sealingKey('acme', 'alice', 1), keys.sealingKey('acme', 'alice', 1)]);
+    expect(a.keyId).toBe(b.keyId);
+    expect((await keys.sealingKey('acme', 'bob', 1)).keyId).not.toBe(a.keyId);
+    expect((await keys.sealingKey('other', 'alice', 1)).keyId).not.toBe(a.keyId);
+    expect((await keys.sealingKey('acme', 'alice', 3)).keyId).toBe(a.keyId);
+    const rotated = await keys.sealingKey('acme', 'alice', 1);
+    expect(rotated.keyId).not.toBe(a.keyId);
+    const rows = keys.pendingRows();
+    const retired = rows.find((row) => row.key_id === a.keyId);
+    expect(retired).toMatchObject({ seals: 5, tenant_id: 'acme', subject: 'alice', provider: 'env', kek_version: '1' });
+    expect(retired?.retired_at).not.toBeNull();
+    expect(JSON.stringify(rows)).not.toContain(a.key.toString('base64'));
+    keys.persisted(rows);
+    expect(keys.pendingRows()).toEqual([]);
+  });
+
+  it('opens keys from memory, and refuses forgotten ones (erasure)', async () => {
+    const keys = new DataKeyManager(provider, { maxAgeMs: 3_600_000, maxUses: 100, cacheSize: 100 });
+    const { keyId, key } = await keys.sealingKey('acme', 'alice', 1);
+    expect(await keys.openingKey(keyId, 'acme', store, 'ai_audit')).toEqual(key);
+    keys.forget('acme', 'alice', [keyId]);
+    await expect(keys.openingKey(keyId, 'acme', store, 'ai_audit')).rejects.toThrow('does not exist');
+    expect((await keys.sealingKey('acme', 'alice', 1)).keyId).not.toBe(keyId);
+  });
+
+  it('unwraps a stored key row when it is not in memory', async () => {
+    const writer = new DataKeyManager(provider, { maxAgeMs: 3_600_000, maxUses: 100, cacheSize: 100 });
+    const { keyId, key } = await writer.sealingKey('acme', 'carol', 1);
+    const [row] = writer.pendingRows();
+    const reader = new DataKeyManager(provider, { maxAgeMs: 3_600_000, maxUses: 100, cacheSize: 100 });
+    const fromStore = { queryRows: async () => [row] as never[] };
+    expect(await reader.openingKey(keyId, 'acme', fromStore, 'ai_audit')).toEqual(key);
+  });
+});
