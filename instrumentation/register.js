@@ -1,0 +1,3 @@
+'use strict';
+// node --require @ai-audit/instrumentation/register app.js   (or NODE_OPTIONS=--require ...)
+require('./dist/register.js').install('require');

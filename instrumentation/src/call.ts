@@ -1,0 +1,333 @@
+/**
+ * One GenAI call from start to its single end: the span, its content attributes, the metrics.
+ * Providers describe requests and results in plain terms (CallRequest, CallResult); everything
+ * that turns them into semconv attributes lives here, once.
+ */
+import {
+  context,
+  diag,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type AttributeValue,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
+import type { ContentCapture } from './config';
+import { toJson, type OutputMessage, type RequestContent } from './content';
+import { auditAttributes } from './context/audit-context';
+import type { GenAiMetrics } from './metrics';
+import {
+  AI_AUDIT_ABANDON_REASON,
+  ERROR_TYPE,
+  ERROR_TYPE_OTHER,
+  EVENT_INFERENCE_DETAILS,
+  GEN_AI_INPUT_MESSAGES,
+  GEN_AI_OPERATION_NAME,
+  GEN_AI_OUTPUT_MESSAGES,
+  GEN_AI_PROVIDER_NAME,
+  GEN_AI_REQUEST_MODEL,
+  GEN_AI_REQUEST_STREAM,
+  GEN_AI_RESPONSE_FINISH_REASONS,
+  GEN_AI_RESPONSE_ID,
+  GEN_AI_RESPONSE_MODEL,
+  GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
+  GEN_AI_SYSTEM_INSTRUCTIONS,
+  GEN_AI_TOOL_DEFINITIONS,
+  GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+  GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+  GEN_AI_USAGE_INPUT_TOKENS,
+  GEN_AI_USAGE_OUTPUT_TOKENS,
+  GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+  HTTP_RESPONSE_STATUS_CODE,
+  SERVER_ADDRESS,
+  SERVER_PORT,
+  type AbandonReason,
+  type Operation,
+} from './semconv';
+import type { ChunkObserver } from './stream';
+
+/**
+ * Token counts as semconv defines them: `input` includes cache reads and writes, `output`
+ * includes reasoning. Each provider converts its own usage report to this (see providers/).
+ */
+export interface Usage {
+  input?: number;
+  output?: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+  reasoning?: number;
+}
+
+export interface ServerAddress {
+  address: string;
+  port?: number;
+}
+
+type AttributeMap = Record<string, AttributeValue | undefined | null>;
+
+export interface CallRequest {
+  operation: Operation;
+  provider: string;
+  model?: string;
+  server?: ServerAddress;
+  stream: boolean;
+  /** Request parameters as semconv attributes; missing values are skipped. */
+  attributes?: AttributeMap;
+  /** Called only when content capture is on. */
+  content?: () => RequestContent;
+  /** The provider's error code for `error.type`, when the error carries one. */
+  errorType?: (err: unknown) => string | undefined;
+}
+
+export interface CallResult {
+  responseId?: string;
+  responseModel?: string;
+  finishReasons?: string[];
+  usage?: Usage;
+  output?: OutputMessage[];
+  attributes?: AttributeMap;
+  /** The API answered, but reported that the generation failed (e.g. a Responses `response.failed`). */
+  failure?: { type: string; message?: string };
+}
+
+/** Folds stream chunks into the result the stream amounts to. */
+export interface StreamAccumulator<T> {
+  /** Returns false to keep the chunk from the application (a chunk only the hook asked for). */
+  add(chunk: T): boolean;
+  result(): CallResult;
+}
+
+/** What a provider instrumentation hands to every call it starts. */
+export interface Telemetry {
+  tracer: Tracer;
+  metrics: GenAiMetrics;
+  capture: ContentCapture;
+}
+
+function setAll(target: Attributes, source: AttributeMap | undefined): void {
+  if (!source) return;
+  for (const [key, value] of Object.entries(source)) {
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'number' && !Number.isFinite(value)) continue;
+    target[key] = value;
+  }
+}
+
+function usageAttributes(usage: Usage | undefined): AttributeMap {
+  return {
+    [GEN_AI_USAGE_INPUT_TOKENS]: usage?.input,
+    [GEN_AI_USAGE_OUTPUT_TOKENS]: usage?.output,
+    [GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: usage?.cacheRead,
+    [GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: usage?.cacheWrite,
+    [GEN_AI_USAGE_REASONING_OUTPUT_TOKENS]: usage?.reasoning,
+  };
+}
+
+function errorStatus(err: unknown): number | undefined {
+  const status = (err as { status?: unknown; $metadata?: { httpStatusCode?: unknown } } | null)?.status ??
+    (err as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** Calls still open, so that shutdown can end them (their spans would be lost otherwise). */
+const openCalls = new Set<GenAiCall>();
+/** A stream or promise collected before anyone read it to the end leaves its call abandoned. */
+const unread = new FinalizationRegistry<GenAiCall>((call) => call.abandon('gc'));
+
+/** Ends every call still open; used when the process is about to exit. */
+export function abandonOpenCalls(reason: AbandonReason): void {
+  for (const call of [...openCalls]) call.abandon(reason);
+}
+
+export class GenAiCall {
+  /** The caller's context with this call's span: the SDK call runs in it. */
+  readonly context: Context;
+  private readonly span: Span;
+  private readonly started: number;
+  private firstChunk: number | undefined;
+  private ended = false;
+  private readonly metricAttributes: Attributes = {};
+  private readonly contentAttributes: Attributes = {};
+
+  constructor(
+    private readonly telemetry: Telemetry,
+    private readonly request: CallRequest,
+  ) {
+    const parent = context.active();
+    const attributes: Attributes = {};
+    setAll(attributes, {
+      [GEN_AI_OPERATION_NAME]: request.operation,
+      [GEN_AI_PROVIDER_NAME]: request.provider,
+      [GEN_AI_REQUEST_MODEL]: request.model,
+      [SERVER_ADDRESS]: request.server?.address,
+      [SERVER_PORT]: request.server?.port,
+    });
+    Object.assign(this.metricAttributes, attributes);
+    if (request.stream) attributes[GEN_AI_REQUEST_STREAM] = true;
+    setAll(attributes, request.attributes);
+    Object.assign(attributes, auditAttributes(parent));
+    if (telemetry.capture !== 'no_content' && request.content) {
+      const content = request.content();
+      setAll(this.contentAttributes, {
+        [GEN_AI_INPUT_MESSAGES]: content.input && toJson(content.input),
+        [GEN_AI_SYSTEM_INSTRUCTIONS]: content.system?.length ? toJson(content.system) : undefined,
+        [GEN_AI_TOOL_DEFINITIONS]: content.tools?.length ? toJson(content.tools) : undefined,
+      });
+      // On the span from the start, so a call that fails still shows what was sent.
+      if (this.onSpan) Object.assign(attributes, this.contentAttributes);
+    }
+    const name = request.model ? `${request.operation} ${request.model}` : request.operation;
+    // Timing starts with the span, after the attributes were built.
+    this.started = performance.now();
+    this.span = telemetry.tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
+    this.context = trace.setSpan(parent, this.span);
+    openCalls.add(this);
+  }
+
+  private get onSpan(): boolean {
+    return this.telemetry.capture === 'span_only' || this.telemetry.capture === 'span_and_event';
+  }
+
+  private get onEvent(): boolean {
+    return this.telemetry.capture === 'event_only' || this.telemetry.capture === 'span_and_event';
+  }
+
+  /** Runs the SDK call with this call's span active. */
+  run<T>(fn: () => T): T {
+    return context.with(this.context, fn);
+  }
+
+  /**
+   * Runs hook code that reads an SDK result for this call (it may meet shapes nobody foresaw).
+   * If it throws, the error stays here and the call still ends, without a result.
+   */
+  guard(read: () => void): void {
+    try {
+      read();
+    } catch (err) {
+      diag.debug('ai-audit: could not read a result', err);
+      this.succeed({});
+    }
+  }
+
+  /** For SDKs that resolve their endpoint asynchronously. */
+  setServer(server: ServerAddress): void {
+    if (this.ended) return;
+    const attributes: Attributes = {};
+    setAll(attributes, { [SERVER_ADDRESS]: server.address, [SERVER_PORT]: server.port });
+    this.span.setAttributes(attributes);
+    Object.assign(this.metricAttributes, attributes);
+  }
+
+  /**
+   * Ends the call as abandoned ('gc') if `target` is garbage collected first. Watching a new
+   * target replaces the previous one: a stream is watched until iteration starts, then its
+   * iterator is (a `for await` over a temporary stream holds only the iterator).
+   */
+  watch(target: object): void {
+    if (this.ended) return;
+    unread.unregister(this);
+    unread.register(target, this, this);
+  }
+
+  succeed(result: CallResult): void {
+    this.end(result, undefined);
+  }
+
+  fail(err: unknown, partial?: CallResult): void {
+    this.end(partial ?? {}, { err });
+  }
+
+  abandon(reason: AbandonReason, partial?: CallResult): void {
+    this.end(partial ?? {}, { reason });
+  }
+
+  /** Turns stream events into this call's end; `aborted` tells an aborted source from a finished one. */
+  observe<T>(accumulator: StreamAccumulator<T>, aborted?: () => boolean): ChunkObserver<T> {
+    return {
+      chunk: (value) => {
+        this.firstChunk ??= performance.now();
+        return accumulator.add(value);
+      },
+      done: () => (aborted?.() ? this.abandon('abort', accumulator.result()) : this.succeed(accumulator.result())),
+      error: (err) => this.fail(err, accumulator.result()),
+      closed: () => this.abandon('return', accumulator.result()),
+    };
+  }
+
+  /** Never throws: it runs inside the application's promise chains and stream reads. */
+  private end(result: CallResult, outcome: { err: unknown } | { reason: AbandonReason } | undefined): void {
+    if (this.ended) return;
+    this.ended = true;
+    openCalls.delete(this);
+    unread.unregister(this);
+    try {
+      this.record(result, outcome);
+    } catch (err) {
+      diag.debug('ai-audit: could not record a result', err);
+    }
+    this.span.end();
+  }
+
+  private record(result: CallResult, outcome: { err: unknown } | { reason: AbandonReason } | undefined): void {
+    const attributes: Attributes = {};
+    setAll(attributes, {
+      [GEN_AI_RESPONSE_ID]: result.responseId,
+      [GEN_AI_RESPONSE_MODEL]: result.responseModel,
+      [GEN_AI_RESPONSE_FINISH_REASONS]: result.finishReasons?.length ? result.finishReasons : undefined,
+      ...usageAttributes(result.usage),
+    });
+    if (this.firstChunk !== undefined) {
+      attributes[GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = (this.firstChunk - this.started) / 1000;
+    }
+    setAll(attributes, result.attributes);
+    if (result.output && this.telemetry.capture !== 'no_content') {
+      this.contentAttributes[GEN_AI_OUTPUT_MESSAGES] = toJson(result.output);
+      if (this.onSpan) attributes[GEN_AI_OUTPUT_MESSAGES] = this.contentAttributes[GEN_AI_OUTPUT_MESSAGES];
+    }
+    if (this.onEvent && Object.keys(this.contentAttributes).length > 0) {
+      this.span.addEvent(EVENT_INFERENCE_DETAILS, this.contentAttributes);
+    }
+
+    let errorType: string | undefined;
+    if (result.failure) {
+      errorType = result.failure.type;
+      attributes[ERROR_TYPE] = errorType;
+      this.span.setStatus({ code: SpanStatusCode.ERROR, message: result.failure.message });
+    } else if (outcome && 'err' in outcome) {
+      const { err } = outcome;
+      errorType = this.errorType(err);
+      attributes[ERROR_TYPE] = errorType;
+      const status = errorStatus(err);
+      if (status !== undefined) attributes[HTTP_RESPONSE_STATUS_CODE] = status;
+      const message = (err as { message?: unknown } | null)?.message;
+      this.span.setStatus({ code: SpanStatusCode.ERROR, message: typeof message === 'string' ? message : undefined });
+    } else if (outcome) {
+      attributes[AI_AUDIT_ABANDON_REASON] = outcome.reason;
+    }
+    this.span.setAttributes(attributes);
+
+    const metricAttributes: Attributes = { ...this.metricAttributes };
+    setAll(metricAttributes, { [GEN_AI_RESPONSE_MODEL]: result.responseModel });
+    const seconds = (performance.now() - this.started) / 1000;
+    this.telemetry.metrics.record(seconds, metricAttributes, errorType, result.usage?.input, result.usage?.output);
+  }
+
+  private errorType(err: unknown): string {
+    let type: string | undefined;
+    try {
+      type = this.request.errorType?.(err);
+    } catch {
+      type = undefined;
+    }
+    if (type) return type;
+    if (typeof err !== 'object' || err === null) return ERROR_TYPE_OTHER;
+    // The error's name or class (RateLimitError, ThrottlingException); plain Error says nothing.
+    const names = [(err as { name?: unknown }).name, err.constructor?.name];
+    const name = names.find((candidate) => typeof candidate === 'string' && candidate !== '' && candidate !== 'Error' && candidate !== 'Object');
+    return typeof name === 'string' ? name : ERROR_TYPE_OTHER;
+  }
+}

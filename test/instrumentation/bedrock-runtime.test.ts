@@ -1,0 +1,160 @@
+/**
+ * @aws-sdk/client-bedrock-runtime in a child process started with the hook, against a local
+ * HTTP/2 server that answers like Bedrock Runtime: Converse JSON, ConverseStream in the AWS
+ * event-stream binary framing (with CRCs), InvokeModel bodies, AWS errors.
+ */
+import { startOtlpSink, type OtlpSink, type SinkSpan } from '../helpers/otlp-sink';
+import { BEDROCK, bedrockRoute } from './fakes/bedrock';
+import { startFakeServer, type FakeServer } from './fakes/server';
+import { cases, runApp, type RunResult } from './helpers/run-app';
+import { AUDIT, caseSpans, CLIENT, json, only, spansOf, STATUS_ERROR, waitForSpans } from './helpers/spans';
+
+const SPANS = 12;
+const MODEL = 'anthropic.claude-3-5-haiku-20241022-v1:0';
+
+let sink: OtlpSink;
+let fake: FakeServer;
+let hooked: RunResult;
+let plain: RunResult;
+let spans: SinkSpan[];
+
+beforeAll(async () => {
+  [sink, fake] = await Promise.all([startOtlpSink(), startFakeServer([bedrockRoute], { http2: true })]);
+  const run = (hook: 'require' | 'none') =>
+    runApp({ app: 'bedrock-app.cjs', hook, env: { FAKE_URL: fake.url, OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'bedrock' } });
+  [hooked, plain] = await Promise.all([run('require'), run('none')]);
+  await waitForSpans(sink, { bedrock: SPANS });
+  spans = spansOf(sink, 'bedrock');
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([sink?.close(), fake?.close()]);
+});
+
+const common = (feature: string, model = MODEL) => ({
+  'gen_ai.operation.name': 'chat',
+  'gen_ai.provider.name': 'aws.bedrock',
+  'gen_ai.request.model': model,
+  'server.address': '127.0.0.1',
+  'server.port': Number(new URL(fake.url).port),
+  ...AUDIT,
+  'ai_audit.feature': feature,
+});
+const HELLO = [{ role: 'user', parts: [{ type: 'text', content: 'Say hello.' }] }];
+const REPLY = [{ role: 'assistant', parts: [{ type: 'text', content: BEDROCK.reply }], finish_reason: 'stop' }];
+/** Converse's inputTokens excludes cache reads and writes: 11 + 200 + 100. */
+const USAGE = {
+  'gen_ai.usage.input_tokens': 311,
+  'gen_ai.usage.output_tokens': 7,
+  'gen_ai.usage.cache_read.input_tokens': 200,
+  'gen_ai.usage.cache_creation.input_tokens': 100,
+};
+const TOOL_USE = [
+  { type: 'text', content: BEDROCK.preamble },
+  { type: 'tool_call', id: BEDROCK.tool.toolUseId, name: 'get_weather', arguments: { city: 'Paris' } },
+];
+
+test('the application behaves exactly as without the hook', () => {
+  expect(hooked.code).toBe(0);
+  expect(Object.keys(cases(hooked.stdout))).toHaveLength(11);
+  expect(hooked.stdout).toBe(plain.stdout);
+});
+
+test('one CLIENT span per Bedrock call (the callback form included)', () => {
+  expect(spans).toHaveLength(SPANS);
+  for (const span of spans) {
+    expect(span.kind).toBe(CLIENT);
+    expect(span.scope.name).toBe('@ai-audit/instrumentation/@aws-sdk/client-bedrock-runtime');
+  }
+  expect(only(spans, 'callback').attributes).toMatchObject({ ...common('callback'), ...USAGE });
+});
+
+test('Converse: inference config, stop reason, cache tokens, content', () => {
+  const span = only(spans, 'converse');
+  expect(span.name).toBe(`chat ${MODEL}`);
+  expect(span.attributes).toEqual({
+    ...common('converse'),
+    ...USAGE,
+    'gen_ai.request.max_tokens': 100,
+    'gen_ai.request.temperature': 0.5,
+    'gen_ai.request.top_p': 0.9,
+    'gen_ai.request.stop_sequences': ['END'],
+    'gen_ai.response.finish_reasons': ['end_turn'],
+    'gen_ai.input.messages': JSON.stringify(HELLO),
+    'gen_ai.system_instructions': JSON.stringify([{ type: 'text', content: 'You are terse.' }]),
+    'gen_ai.output.messages': JSON.stringify(REPLY),
+  });
+});
+
+test('ConverseStream: event-stream events folded into the result', () => {
+  const span = only(spans, 'converse-stream');
+  expect(span.attributes).toMatchObject({ ...common('converse-stream'), ...USAGE, 'gen_ai.request.stream': true, 'gen_ai.response.finish_reasons': ['end_turn'] });
+  expect(json(span.attributes['gen_ai.output.messages'])).toEqual(REPLY);
+  expect(span.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
+  expect(cases(hooked.stdout)['converse-stream']).toMatchObject({ text: BEDROCK.reply });
+});
+
+test('ConverseStream left with break: abandoned once', () => {
+  const span = only(spans, 'stream-break');
+  expect(span.attributes['ai_audit.abandon.reason']).toBe('return');
+  expect(json(span.attributes['gen_ai.output.messages'])).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'w0 w1 ' }], finish_reason: 'incomplete' }]);
+});
+
+test('tool use, tool result, and streamed tool input', () => {
+  const [first, second] = caseSpans(spans, 'tools') as [SinkSpan, SinkSpan];
+  expect(json(first.attributes['gen_ai.output.messages'])).toEqual([{ role: 'assistant', parts: TOOL_USE, finish_reason: 'tool_call' }]);
+  expect(json(first.attributes['gen_ai.tool.definitions'])).toEqual([
+    { toolSpec: { name: 'get_weather', description: 'Weather for a city', inputSchema: { json: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } } },
+  ]);
+  expect(json(second.attributes['gen_ai.input.messages'])).toEqual([
+    { role: 'user', parts: [{ type: 'text', content: 'Weather in Paris?' }] },
+    { role: 'assistant', parts: TOOL_USE },
+    { role: 'user', parts: [{ type: 'tool_call_response', id: BEDROCK.tool.toolUseId, response: 'rainy, 12°C' }] },
+  ]);
+  expect(json(only(spans, 'tools-stream').attributes['gen_ai.output.messages'])).toEqual([{ role: 'assistant', parts: TOOL_USE, finish_reason: 'tool_call' }]);
+});
+
+test('InvokeModel with an Anthropic body reads like the Messages API; the body stays readable', () => {
+  const span = only(spans, 'invoke-claude');
+  expect(span.attributes).toEqual({
+    ...common('invoke-claude'),
+    'gen_ai.request.max_tokens': 80,
+    'gen_ai.response.id': 'msg_bdrk_fake01',
+    'gen_ai.response.model': 'claude-3-5-haiku-20241022',
+    'gen_ai.response.finish_reasons': ['end_turn'],
+    'gen_ai.usage.input_tokens': 14,
+    'gen_ai.usage.output_tokens': 6,
+    'gen_ai.usage.cache_read.input_tokens': 0,
+    'gen_ai.usage.cache_creation.input_tokens': 0,
+    'gen_ai.input.messages': JSON.stringify(HELLO),
+    'gen_ai.system_instructions': JSON.stringify([{ type: 'text', content: 'You are terse.' }]),
+    'gen_ai.output.messages': JSON.stringify(REPLY),
+  });
+  expect(cases(hooked.stdout)['invoke-claude']).toMatchObject({ ctor: 'Uint8ArrayBlobAdapter', text: BEDROCK.reply });
+});
+
+test('InvokeModel with Titan text and Titan embeddings bodies', () => {
+  const titan = only(spans, 'invoke-titan');
+  expect(titan.name).toBe('text_completion amazon.titan-text-express-v1');
+  expect(titan.attributes).toMatchObject({
+    'gen_ai.operation.name': 'text_completion',
+    'gen_ai.request.max_tokens': 50,
+    'gen_ai.request.temperature': 0.1,
+    'gen_ai.usage.input_tokens': 5,
+    'gen_ai.usage.output_tokens': 4,
+    'gen_ai.response.finish_reasons': ['FINISH'],
+    'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: BEDROCK.titanReply }], finish_reason: 'stop' }]),
+  });
+  const embed = only(spans, 'invoke-embed');
+  expect(embed.attributes).toMatchObject({ 'gen_ai.operation.name': 'embeddings', 'gen_ai.embeddings.dimension.count': 4, 'gen_ai.usage.input_tokens': 3 });
+});
+
+test('the aggregated BedrockRuntime client is covered through send', () => {
+  expect(only(spans, 'aggregated').attributes).toMatchObject({ ...common('aggregated'), ...USAGE });
+});
+
+test('AWS errors: error.type is the exception name', () => {
+  const span = only(spans, 'error');
+  expect(span.status).toEqual({ code: STATUS_ERROR, message: 'The provided model identifier is invalid.' });
+  expect(span.attributes).toMatchObject({ ...common('error', 'missing-model'), 'error.type': 'ValidationException', 'http.response.status_code': 400 });
+});
