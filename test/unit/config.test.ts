@@ -19,7 +19,7 @@ describe('config loading', () => {
   it('loads the shipped otel-config.yaml with defaults filled in', () => {
     const config = parseConfigText(DEFAULT_CONFIG, 'otel-config.yaml', {});
     const otlp = config.receivers.otlp as { protocols: { grpc: { endpoint: string; max_recv_msg_size_mib: number }; http: { max_request_body_size: string } } };
-    expect(otlp.protocols.grpc).toEqual({ endpoint: '127.0.0.1:4317', max_recv_msg_size_mib: 16 });
+    expect(otlp.protocols.grpc).toEqual({ endpoint: '127.0.0.1:4317', max_recv_msg_size_mib: 16, insecure: false });
     expect(otlp.protocols.http.max_request_body_size).toBe('16MiB');
     const clickhouse = config.exporters.clickhouse as { endpoint: string; database: string; retention: object; wal: { directory: string } };
     expect(clickhouse.endpoint).toBe('chdb://./data/clickhouse');

@@ -7,8 +7,9 @@ import { keysCommand } from './commands/keys';
 import { showCommand } from './commands/show';
 import { sqlCommand } from './commands/sql';
 import { startCommand } from './commands/start';
+import { tokenCommand } from './commands/token';
 
-const COMMANDS: Command[] = [startCommand, sqlCommand, showCommand, hashCommand, eraseCommand, keysCommand];
+const COMMANDS: Command[] = [startCommand, sqlCommand, showCommand, hashCommand, eraseCommand, keysCommand, tokenCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;

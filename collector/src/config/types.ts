@@ -4,14 +4,32 @@
  * ("30d", "16MiB"); components parse them with ./units at construction time.
  */
 
-export interface GrpcProtocolConfig {
+export interface TlsConfig {
+  cert_file: string;
+  key_file: string;
+  client_ca_file?: string;
+  min_version: '1.2' | '1.3';
+}
+
+/** What both OTLP protocols share: where they listen and how securely. */
+export interface ListenerConfig {
   endpoint: string;
+  tls?: TlsConfig;
+  insecure: boolean;
+}
+
+export interface GrpcProtocolConfig extends ListenerConfig {
   max_recv_msg_size_mib: number;
 }
 
-export interface HttpProtocolConfig {
-  endpoint: string;
+export interface HttpProtocolConfig extends ListenerConfig {
   max_request_body_size: number | string;
+}
+
+export interface AuthConfig {
+  tokens: { tenant: string; sha256: string }[];
+  client_certificates: boolean;
+  anonymous_tenant?: string;
 }
 
 export interface OtlpLimitsConfig {
@@ -25,6 +43,8 @@ export interface OtlpLimitsConfig {
 export interface OtlpReceiverConfig {
   protocols: { grpc?: GrpcProtocolConfig; http?: HttpProtocolConfig };
   limits: OtlpLimitsConfig;
+  auth?: AuthConfig;
+  rate_limit?: { spans_per_second: number; burst?: number };
 }
 
 export interface NormalizeProcessorConfig {
@@ -32,8 +52,8 @@ export interface NormalizeProcessorConfig {
 }
 
 export interface AwsKmsConfig {
-  key_id: string;
-  hmac_key_id: string;
+  key_id?: string;
+  hmac_key_id?: string;
   region?: string;
   endpoint?: string;
 }
@@ -90,7 +110,7 @@ export interface PipelineConfig {
 export interface ServiceConfig {
   extensions: string[];
   pipelines: Record<string, PipelineConfig>;
-  telemetry: { logs: { level: 'debug' | 'info' | 'warn' | 'error'; encoding: 'json' | 'console' } };
+  telemetry: { logs: { level: 'debug' | 'info' | 'warn' | 'error'; encoding: 'json' | 'console' | 'auto' }; metrics: { address?: string } };
 }
 
 /** Components are keyed by id: `type` or `type/name`. */

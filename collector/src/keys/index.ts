@@ -16,11 +16,13 @@ export function createKeyProvider(config: KeysConfig, loaded: Pick<LoadedConfig,
     case 'env':
       return new EnvKeyProvider(config.env.variable, config.env.hash_key_variable, env);
     case 'aws-kms':
-      if (!config.aws_kms) throw new ConfigError('keys.aws_kms', 'is required when keys.provider is aws-kms');
+      if (!config.aws_kms?.key_id || !config.aws_kms.hmac_key_id) {
+        throw new ConfigError('processors.protect.keys.aws_kms', 'key_id and hmac_key_id are required when keys.provider is aws-kms');
+      }
       // Loaded on demand: the AWS SDK costs ~120 ms at every start of every command.
       return new (require('./aws-kms') as typeof import('./aws-kms')).AwsKmsKeyProvider(config.aws_kms);
     case 'vault-transit':
-      if (!config.vault_transit) throw new ConfigError('keys.vault_transit', 'is required when keys.provider is vault-transit');
+      if (!config.vault_transit) throw new ConfigError('processors.protect.keys.vault_transit', 'is required when keys.provider is vault-transit');
       return new (require('./vault-transit') as typeof import('./vault-transit')).VaultTransitKeyProvider(config.vault_transit, env);
   }
 }

@@ -4,6 +4,8 @@ import type { TracesConsumer } from '../service/component';
 import { errorMessage, type Logger } from '../service/telemetry/logger';
 import type { MetricsRegistry } from '../service/telemetry/metrics';
 import { WalFullError } from '../wal/wal';
+import type { Authenticator, Credentials } from './auth';
+import type { RateLimiter } from './rate-limit';
 import { decodeTraceExportJson, decodeTraceExportProtobuf, OtlpDecodeError, type DecodeLimits } from './otlp';
 
 /**
@@ -13,6 +15,7 @@ import { decodeTraceExportJson, decodeTraceExportProtobuf, OtlpDecodeError, type
 export type ExportOutcome =
   | { kind: 'accepted'; rejected: number; message: string }
   | { kind: 'invalid'; message: string }
+  | { kind: 'unauthenticated'; message: string }
   | { kind: 'exhausted'; message: string; retryAfterSeconds: number }
   | { kind: 'unavailable'; message: string; retryAfterSeconds: number };
 
@@ -20,6 +23,8 @@ export type BodyEncoding = 'protobuf' | 'json';
 
 /** How long a refused sender should wait before retrying while the store catches up. */
 const RETRY_AFTER_SECONDS = 5;
+
+const BACKPRESSURE: ExportOutcome = { kind: 'exhausted', message: 'the collector is catching up with its store; retry later', retryAfterSeconds: RETRY_AFTER_SECONDS };
 
 export class ExportHandler {
   private readonly limits: DecodeLimits;
@@ -31,6 +36,8 @@ export class ExportHandler {
   constructor(
     private readonly consumer: TracesConsumer,
     limits: OtlpLimitsConfig,
+    private readonly authenticator: Authenticator,
+    private readonly rateLimiter: RateLimiter | undefined,
     metrics: MetricsRegistry,
     private readonly logger: Logger,
   ) {
@@ -51,6 +58,14 @@ export class ExportHandler {
     this.closed = true;
   }
 
+  /** The tenant of a request, or the refusal to send (before its body is even read). */
+  authenticate(credentials: Credentials, protocol: string): { tenantId: string } | ExportOutcome {
+    const result = this.authenticator.authenticate(credentials);
+    if ('tenantId' in result) return result;
+    this.requests.inc(1, { protocol, outcome: 'unauthenticated' });
+    return { kind: 'unauthenticated', message: result.refused };
+  }
+
   async handle(body: Uint8Array, encoding: BodyEncoding, tenantId: string, protocol: string): Promise<ExportOutcome> {
     const outcome = await this.run(body, encoding, tenantId);
     this.requests.inc(1, { protocol, outcome: outcome.kind });
@@ -59,6 +74,8 @@ export class ExportHandler {
 
   private async run(body: Uint8Array, encoding: BodyEncoding, tenantId: string): Promise<ExportOutcome> {
     if (this.closed) return { kind: 'unavailable', message: 'the collector is shutting down', retryAfterSeconds: 1 };
+    // Refused before decoding: a collector that is out of room should spend nothing on it.
+    if (!this.consumer.accepting()) return BACKPRESSURE;
     let decoded;
     try {
       decoded = encoding === 'protobuf' ? decodeTraceExportProtobuf(body, this.limits) : decodeTraceExportJson(Buffer.from(body.buffer, body.byteOffset, body.byteLength), this.limits);
@@ -72,6 +89,11 @@ export class ExportHandler {
     if (stats.droppedEvents) this.truncations.inc(stats.droppedEvents, { kind: 'event_dropped' });
     if (stats.truncatedValues) this.truncations.inc(stats.truncatedValues, { kind: 'value_truncated' });
     const total = decoded.export.spanCount;
+    const wait = this.rateLimiter?.take(tenantId, total) ?? 0;
+    if (wait > 0) {
+      this.spans.inc(total, { outcome: 'refused', reason: 'rate_limit' });
+      return { kind: 'exhausted', message: `tenant ${tenantId} is over its span rate limit; retry later`, retryAfterSeconds: wait };
+    }
     try {
       const result = await this.consumer.consume(tenantId, decoded.export);
       this.spans.inc(result.accepted, { outcome: 'accepted' });
@@ -81,7 +103,7 @@ export class ExportHandler {
     } catch (error) {
       if (error instanceof WalFullError) {
         this.spans.inc(total, { outcome: 'refused', reason: 'backpressure' });
-        return { kind: 'exhausted', message: 'the collector is catching up with its store; retry later', retryAfterSeconds: RETRY_AFTER_SECONDS };
+        return BACKPRESSURE;
       }
       this.spans.inc(total, { outcome: 'refused', reason: 'internal' });
       this.logger.error('export failed', { error: errorMessage(error) });

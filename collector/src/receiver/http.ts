@@ -1,8 +1,11 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
+import type { SecureContextOptions, TLSSocket, TlsOptions } from 'node:tls';
 import type { HttpProtocolConfig } from '../config/types';
 import { parseSize } from '../config/units';
 import { listen } from '../service/listen';
 import type { Logger } from '../service/telemetry/logger';
+import type { Credentials } from './auth';
 import { BodyError, readBody } from './body';
 import type { BodyEncoding, ExportHandler, ExportOutcome } from './export-handler';
 import { encodeExportResponseJson, encodeExportResponseProtobuf, encodeStatusJson, encodeStatusProtobuf } from './otlp';
@@ -14,7 +17,7 @@ const CONTENT_TYPES: Record<string, BodyEncoding> = {
 };
 
 /** google.rpc.Code values used in error bodies. */
-const RPC = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
+const RPC = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
 
 /**
  * OTLP/HTTP: POST /v1/traces with protobuf or JSON bodies (gzip accepted). Responses use
@@ -27,22 +30,24 @@ export class HttpReceiver {
 
   constructor(
     private readonly config: HttpProtocolConfig,
+    tls: (TlsOptions & SecureContextOptions) | undefined,
     private readonly handler: ExportHandler,
-    private readonly tenantOf: (headers: IncomingHttpHeaders) => string,
     private readonly logger: Logger,
   ) {
     this.maxBodyBytes = parseSize(config.max_request_body_size) as number;
-    this.server = createServer({ requestTimeout: 60_000, headersTimeout: 30_000 }, (request, response) => {
+    const options = { requestTimeout: 60_000, headersTimeout: 30_000 };
+    const route = (request: IncomingMessage, response: ServerResponse): void => {
       this.route(request, response).catch(() => {
         if (!response.headersSent) response.writeHead(500).end();
         else response.destroy();
       });
-    });
+    };
+    this.server = tls ? createHttpsServer({ ...options, ...tls }, route) : createServer(options, route);
   }
 
   async start(): Promise<void> {
     this.address = await listen(this.server, this.config.endpoint, 'OTLP/HTTP');
-    this.logger.info('OTLP/HTTP receiver listening', { endpoint: this.address });
+    this.logger.info('OTLP/HTTP receiver listening', { endpoint: this.address, tls: this.server instanceof HttpsServer });
   }
 
   /** Stops accepting, lets in-flight requests finish until the deadline, then closes all. */
@@ -77,6 +82,13 @@ export class HttpReceiver {
       request.resume();
       return;
     }
+    const auth = this.handler.authenticate(credentialsOf(request), 'http');
+    if ('kind' in auth) {
+      request.resume();
+      response.setHeader('WWW-Authenticate', 'Bearer');
+      reply(response, encoding, 401, { code: RPC.UNAUTHENTICATED, message: auth.message });
+      return;
+    }
     let body: Buffer;
     try {
       body = await readBody(request, this.maxBodyBytes);
@@ -85,9 +97,16 @@ export class HttpReceiver {
       reply(response, encoding, error.status, { code: RPC.INVALID_ARGUMENT, message: error.message });
       return;
     }
-    const outcome = await this.handler.handle(body, encoding, this.tenantOf(request.headers), 'http');
+    const outcome = await this.handler.handle(body, encoding, auth.tenantId, 'http');
     respond(response, encoding, outcome);
   }
+}
+
+/** The verified client certificate exists only on TLS sockets that asked for one. */
+function credentialsOf(request: IncomingMessage): Credentials {
+  const socket = request.socket as TLSSocket;
+  const certificate = socket.encrypted && socket.authorized ? socket.getPeerCertificate() : undefined;
+  return { authorization: request.headers.authorization, certificate: certificate && Object.keys(certificate).length > 0 ? certificate : undefined };
 }
 
 function respond(response: ServerResponse, encoding: BodyEncoding, outcome: ExportOutcome): void {
@@ -99,6 +118,10 @@ function respond(response: ServerResponse, encoding: BodyEncoding, outcome: Expo
     }
     case 'invalid':
       reply(response, encoding, 400, { code: RPC.INVALID_ARGUMENT, message: outcome.message });
+      return;
+    case 'unauthenticated':
+      response.setHeader('WWW-Authenticate', 'Bearer');
+      reply(response, encoding, 401, { code: RPC.UNAUTHENTICATED, message: outcome.message });
       return;
     case 'exhausted':
       response.setHeader('Retry-After', String(outcome.retryAfterSeconds));

@@ -1,11 +1,11 @@
-import type { OtlpReceiverConfig } from '../config/types';
+import type { OtlpReceiverConfig, TlsConfig } from '../config/types';
 import type { BuildContext, Receiver, ReceiverFactory, TracesConsumer } from '../service/component';
+import { Authenticator } from './auth';
 import { ExportHandler } from './export-handler';
 import { GrpcReceiver } from './grpc';
 import { HttpReceiver } from './http';
-
-/** Without authentication configured, every request belongs to this tenant. */
-export const DEFAULT_TENANT = 'default';
+import { RateLimiter } from './rate-limit';
+import { checkTransport, tlsServerOptions } from './tls';
 
 /** The otlp receiver: OTLP over gRPC and/or HTTP, both feeding one export handler. */
 export class OtlpReceiver implements Receiver {
@@ -15,11 +15,15 @@ export class OtlpReceiver implements Receiver {
 
   constructor(config: OtlpReceiverConfig, context: BuildContext, consumer: TracesConsumer) {
     const logger = context.logger.child({ receiver: context.id });
-    this.handler = new ExportHandler(consumer, config.limits, context.metrics, logger);
-    const tenantOf = (): string => DEFAULT_TENANT;
     const { grpc, http } = config.protocols;
-    this.grpc = grpc ? new GrpcReceiver(grpc, this.handler, tenantOf, logger) : undefined;
-    this.http = http ? new HttpReceiver(http, this.handler, tenantOf, logger) : undefined;
+    if (grpc) checkTransport(grpc, `receivers.${context.id}.protocols.grpc`, logger);
+    if (http) checkTransport(http, `receivers.${context.id}.protocols.http`, logger);
+    const rateLimiter = config.rate_limit ? new RateLimiter(config.rate_limit.spans_per_second, config.rate_limit.burst) : undefined;
+    this.handler = new ExportHandler(consumer, config.limits, new Authenticator(config.auth), rateLimiter, context.metrics, logger);
+    const tls = (listener: { tls?: TlsConfig }, protocol: string) =>
+      listener.tls ? tlsServerOptions(listener.tls, context.loaded, `receivers.${context.id}.protocols.${protocol}`) : undefined;
+    this.grpc = grpc ? new GrpcReceiver(grpc, tls(grpc, 'grpc'), this.handler, logger) : undefined;
+    this.http = http ? new HttpReceiver(http, tls(http, 'http'), this.handler, logger) : undefined;
   }
 
   async start(): Promise<void> {

@@ -51,11 +51,17 @@ export interface Exporter extends Lifecycle {
   consume(batch: PipelineBatch): Promise<void>;
   /** Readiness: false while the destination cannot take more (e.g. store down, WAL filling). */
   ready(): boolean;
+  /** False while a new export would be refused for lack of room (backpressure). */
+  accepting(): boolean;
+  /** Details for the health endpoint. */
+  health?(): Record<string, unknown>;
 }
 
 /** What receivers hand decoded exports to. */
 export interface TracesConsumer {
   consume(tenantId: string, traces: TraceExport): Promise<ConsumeResult>;
+  /** False while exports would be refused anyway (checked before a body is decoded). */
+  accepting(): boolean;
 }
 
 export interface ConsumeResult {
@@ -76,6 +82,8 @@ export interface Factory<T> {
 export interface ServiceHost {
   /** Ready to take exports: started, not shutting down, every exporter ready. */
   ready(): boolean;
+  /** Per-exporter details (store state, WAL fill) for the health endpoint. */
+  health(): Record<string, unknown>;
 }
 
 export interface ExtensionFactory {

@@ -18,6 +18,10 @@ export class Pipeline implements TracesConsumer {
     readonly exporter: Exporter,
   ) {}
 
+  accepting(): boolean {
+    return this.exporter.accepting();
+  }
+
   async consume(tenantId: string, traces: PipelineBatch['traces']): Promise<ConsumeResult> {
     const batch: PipelineBatch = { tenantId, traces, records: [], dataKeys: [], afterDurable: [], dropped: 0, rejected: 0 };
     for (const processor of this.processors) await processor.process(batch);
@@ -30,6 +34,10 @@ export class Pipeline implements TracesConsumer {
 /** A receiver in several pipelines hands each export to all of them (fan-out). */
 class FanOut implements TracesConsumer {
   constructor(private readonly pipelines: Pipeline[]) {}
+
+  accepting(): boolean {
+    return this.pipelines.every((pipeline) => pipeline.accepting());
+  }
 
   async consume(tenantId: string, traces: PipelineBatch['traces']): Promise<ConsumeResult> {
     const results = await Promise.all(this.pipelines.map((pipeline) => pipeline.consume(tenantId, traces)));

@@ -13,6 +13,7 @@ import type { Exporter, Extension, ExtensionFactory, Receiver, ServiceHost } fro
 import { healthCheckExtensionFactory } from './extensions/health-check';
 import { buildPipelines, type Pipeline, type Registry } from './pipelines';
 import type { Logger } from './telemetry/logger';
+import { MetricsServer } from './telemetry/metrics-server';
 import { MetricsRegistry } from './telemetry/metrics';
 
 export const registry: Registry = {
@@ -35,6 +36,7 @@ export class Service implements ServiceHost {
   private readonly pipelines: Pipeline[];
   private readonly extensions = new Map<string, Extension>();
   private readonly controls: { server: ControlServer; close: () => Promise<void> }[] = [];
+  private readonly metricsServer: MetricsServer | undefined;
   private running = false;
 
   constructor(
@@ -45,6 +47,8 @@ export class Service implements ServiceHost {
     this.receivers = built.receivers;
     this.exporters = built.exporters;
     this.pipelines = built.pipelines;
+    const { address } = loaded.config.service.telemetry.metrics;
+    this.metricsServer = address ? new MetricsServer(address, this.metrics) : undefined;
     for (const id of loaded.config.service.extensions) {
       const context = { id, loaded, logger: logger.child({ component: id }), metrics: this.metrics };
       this.extensions.set(id, extensionFactories[componentType(id)].create(loaded.config.extensions[id], context, this));
@@ -63,6 +67,10 @@ export class Service implements ServiceHost {
 
   ready(): boolean {
     return this.running && [...this.exporters.values()].every((exporter) => exporter.ready());
+  }
+
+  health(): Record<string, unknown> {
+    return Object.fromEntries([...this.exporters].map(([id, exporter]) => [id, { ready: exporter.ready(), ...exporter.health?.() }]));
   }
 
   /** The receivers, for callers that want their bound addresses. */
@@ -84,6 +92,7 @@ export class Service implements ServiceHost {
       this.controls.push({ server, close });
     }
     for (const extension of this.extensions.values()) await extension.start?.();
+    if (this.metricsServer) this.logger.info('metrics listening', { endpoint: await this.metricsServer.start(), path: '/metrics' });
     for (const receiver of this.receivers.values()) await receiver.start?.();
     this.running = true;
   }
@@ -100,6 +109,6 @@ export class Service implements ServiceHost {
       await close();
     }
     for (const extension of this.extensions.values()) await extension.shutdown?.(left());
-    this.logger.debug('collector stopped');
+    await this.metricsServer?.shutdown();
   }
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { describeTarget, type StoreTarget } from './endpoint';
 
 /** A ClickHouse failure; `code` is the server's numeric error code when it sent one. */
@@ -125,7 +125,7 @@ function embeddedClient(path: string): ClickHouseClient {
   } catch {
     throw new StoreBusyError(`the embedded store at ${path} is in use by another process (a running collector?)`);
   }
-  return createClient({ connection } as Parameters<typeof createClient>[0]);
+  return createClient({ connection, log: { level: ClickHouseLogLevel.OFF } } as Parameters<typeof createClient>[0]);
 }
 
 function serverClient(url: URL, options: StoreOptions): ClickHouseClient {
@@ -137,6 +137,8 @@ function serverClient(url: URL, options: StoreOptions): ClickHouseClient {
     clickhouse_settings: options.readOnly ? { readonly: '2' } : undefined,
     // Our own batches are already large; compressing them costs CPU the server spends again.
     compression: { request: false, response: true },
+    // Failures reach callers as StoreErrors and are logged there, once, without row data.
+    log: { level: ClickHouseLogLevel.OFF },
   });
 }
 

@@ -2,8 +2,9 @@ import type { ClickHouseExporterConfig } from '../config/types';
 import { resolveConfigPath } from '../config/load';
 import { parseDuration, parseSize } from '../config/units';
 import type { BuildContext, Exporter, Factory, PipelineBatch } from '../service/component';
+import { errorMessage } from '../service/telemetry/logger';
 import { WriteAheadLog } from '../wal/wal';
-import { Store } from './client';
+import { Store, type StoreError } from './client';
 import { parseStoreEndpoint, type StoreTarget } from './endpoint';
 import { migrate } from './migrations';
 import { applyRetention, ttlExpression } from './retention';
@@ -47,7 +48,18 @@ export class ClickHouseExporter implements Exporter {
   async start(): Promise<void> {
     const { logger, metrics } = this.context;
     this.storeHandle = await Store.open(this.target, { database: this.config.database, timeoutMs: parseDuration(this.config.timeout) as number });
-    await prepareSchema(this.store, this.config, logger);
+    const prepare = (): Promise<void> => prepareSchema(this.store, this.config, logger);
+    let prepared = true;
+    try {
+      await prepare();
+    } catch (error) {
+      // A server that is down at start is an outage like any other: exports go to the
+      // write-ahead log and the writer prepares the schema once the server answers. The
+      // embedded store cannot be "down"; failing to open it is fatal.
+      if (this.target.kind === 'embedded' || (error as StoreError).code !== undefined) throw error;
+      logger.warn('the store is unreachable; accepting exports into the write-ahead log until it answers', { error: errorMessage(error) });
+      prepared = false;
+    }
     const { wal, replay } = await WriteAheadLog.open({
       dir: this.walDir,
       maxBytes: parseSize(this.config.wal.max_size) as number,
@@ -63,7 +75,7 @@ export class ClickHouseExporter implements Exporter {
       const oldest = wal.stats.oldestAppendedAt;
       return oldest === undefined ? 0 : (Date.now() - oldest) / 1000;
     });
-    this.writer = new BatchWriter(wal, this.store, BatchWriter.optionsFrom(this.config, this.walDir, logger, metrics));
+    this.writer = new BatchWriter(wal, this.store, { ...BatchWriter.optionsFrom(this.config, this.walDir, logger, metrics), prepare: prepared ? undefined : prepare });
     this.writer.start();
   }
 
@@ -86,8 +98,30 @@ export class ClickHouseExporter implements Exporter {
     await this.writer?.flush(timeoutMs);
   }
 
+  accepting(): boolean {
+    return this.wal?.hasRoomFor(0) ?? false;
+  }
+
+  /**
+   * Ready while exports can be taken: the WAL is open and has room. While the store fails,
+   * readiness turns false once the WAL is half full, so load balancers send new load to
+   * collectors that can store it while this one keeps draining what it holds.
+   */
   ready(): boolean {
-    return this.wal !== undefined && !(this.writer?.storeFailing ?? true);
+    if (!this.wal || !this.writer) return false;
+    const used = this.wal.stats.bytes / (parseSize(this.config.wal.max_size) as number);
+    return used < (this.writer.storeFailing ? 0.5 : 0.9);
+  }
+
+  /** Details for the health endpoint: store state and WAL fill. */
+  health(): Record<string, unknown> {
+    return {
+      store: this.writer?.storeFailing ? 'failing' : 'ok',
+      store_error: this.writer?.lastStoreError,
+      wal_bytes: this.wal?.stats.bytes ?? 0,
+      wal_max_bytes: parseSize(this.config.wal.max_size),
+      wal_rows: this.wal?.stats.rows ?? 0,
+    };
   }
 
   async shutdown(deadlineMs: number): Promise<void> {

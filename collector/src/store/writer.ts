@@ -7,6 +7,7 @@ import type { Counter, Histogram, MetricsRegistry } from '../service/telemetry/m
 import type { WalBatch, WriteAheadLog } from '../wal/wal';
 import { backoffDelay } from './backoff';
 import { StoreError, type Store } from './client';
+import { withoutStored } from './dedupe';
 import { isDataError } from './errors';
 import { decodeEntry, type Table } from './wal-entry';
 
@@ -24,6 +25,8 @@ export interface WriterOptions {
   walDir: string;
   logger: Logger;
   metrics: WriterMetrics;
+  /** Runs (and is retried) before the first insert: schema setup when the store was down at start. */
+  prepare?: () => Promise<void>;
 }
 
 export interface WriterMetrics {
@@ -31,6 +34,7 @@ export interface WriterMetrics {
   insertBatches: Counter;
   insertRetries: Counter;
   deadLetters: Counter;
+  duplicates: Counter;
   insertSeconds: Histogram;
 }
 
@@ -50,6 +54,7 @@ export class BatchWriter {
   private wake: (() => void) | undefined;
   private failures = 0;
   private lastError: string | undefined;
+  private prepare: (() => Promise<void>) | undefined;
 
   /** The options an exporter config implies (shared by the collector and CLI commands that drain a log). */
   static optionsFrom(config: ClickHouseExporterConfig, walDir: string, logger: Logger, metrics: MetricsRegistry): WriterOptions {
@@ -66,6 +71,7 @@ export class BatchWriter {
         insertBatches: metrics.counter('ai_audit_store_inserts_total', 'Batches inserted (one INSERT per table per batch).'),
         insertRetries: metrics.counter('ai_audit_store_insert_retries_total', 'Failed inserts that will be retried.'),
         deadLetters: metrics.counter('ai_audit_store_dead_letters_total', 'Rows the store refused as invalid, moved to dead_letters.'),
+        duplicates: metrics.counter('ai_audit_store_duplicate_records_total', 'Records left out because the store already had them (spans re-sent after a lost acknowledgement).'),
         insertSeconds: metrics.histogram('ai_audit_store_insert_duration_seconds', 'Duration of one batch insert.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
       },
     };
@@ -76,6 +82,7 @@ export class BatchWriter {
     private readonly store: Store,
     private readonly options: WriterOptions,
   ) {
+    this.prepare = options.prepare;
     wal.onAppend(() => this.nudge());
   }
 
@@ -167,11 +174,20 @@ export class BatchWriter {
   private async insert(batch: WalBatch): Promise<boolean> {
     const started = process.hrtime.bigint();
     try {
+      if (this.prepare) {
+        await this.prepare();
+        this.prepare = undefined;
+      }
       await this.wal.markInflight(batch);
       const entries = (await this.wal.readPayloads(batch)).map(decodeEntry);
       // Keys first: once records are in the store, the keys that open them must be too.
       for (const table of INSERT_ORDER) {
-        const text = entries.flatMap((sections) => sections.filter((s) => s.table === table).map((s) => s.text)).join('');
+        let text = entries.flatMap((sections) => sections.filter((s) => s.table === table).map((s) => s.text)).join('');
+        if (table === 'records' && text !== '') {
+          const deduplicated = await withoutStored(this.store, this.options.database, text);
+          if (deduplicated.duplicates > 0) this.options.metrics.duplicates.inc(deduplicated.duplicates);
+          text = deduplicated.text;
+        }
         if (text !== '') await this.store.insertJsonRows(this.tableName(table), text, this.insertSettings(`${batch.first}-${batch.last}${TOKEN_SUFFIX[table]}`));
       }
       this.options.metrics.insertSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);

@@ -33,9 +33,22 @@ export function encodeExportResponseJson(rejectedSpans: number, errorMessage = '
   return JSON.stringify({ partialSuccess });
 }
 
-export function encodeStatusProtobuf(code: number, message: string): Uint8Array {
+export function encodeStatusProtobuf(code: number, message: string, retryAfterSeconds?: number): Uint8Array {
   checkCode(code);
-  return Buffer.concat([uintField(1, code), stringField(2, message)]);
+  const details = retryAfterSeconds === undefined ? Buffer.alloc(0) : bytesField(3, retryInfoAny(retryAfterSeconds));
+  return Buffer.concat([uintField(1, code), stringField(2, message), details]);
+}
+
+/**
+ * google.protobuf.Any { string type_url = 1; bytes value = 2; } holding
+ * google.rpc.RetryInfo { google.protobuf.Duration retry_delay = 1; } with
+ * Duration { int64 seconds = 1; }. OTLP exporters retry RESOURCE_EXHAUSTED only when
+ * the status carries RetryInfo (sent in the grpc-status-details-bin trailer).
+ */
+function retryInfoAny(seconds: number): Buffer {
+  checkCount(seconds, 'retryAfterSeconds');
+  const retryInfo = bytesField(1, uintField(1, seconds));
+  return Buffer.concat([stringField(1, 'type.googleapis.com/google.rpc.RetryInfo'), bytesField(2, retryInfo)]);
 }
 
 export function encodeStatusJson(code: number, message: string): string {

@@ -26,7 +26,7 @@ export class HealthCheckExtension implements Extension {
       }
       const ok = live || host.ready();
       response.writeHead(ok ? 200 : 503, { 'Content-Type': 'application/json' });
-      response.end(JSON.stringify({ status: ok ? 'ok' : 'unavailable' }));
+      response.end(JSON.stringify(live ? { status: 'ok' } : { status: ok ? 'ok' : 'unavailable', exporters: host.health() }));
     });
   }
 

@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import type { SecureContextOptions, TlsOptions } from 'node:tls';
+import { ConfigError } from '../config/errors';
+import { resolveConfigPath } from '../config/load';
+import type { ListenerConfig, LoadedConfig, TlsConfig } from '../config/types';
+import type { Logger } from '../service/telemetry/logger';
+import { splitEndpoint } from '../service/listen';
+
+/** Node TLS server options from a receiver's `tls` section (files read once, at start). */
+export function tlsServerOptions(tls: TlsConfig, loaded: Pick<LoadedConfig, 'dir'>, path: string): TlsOptions & SecureContextOptions {
+  const read = (file: string, key: string): Buffer => {
+    try {
+      return readFileSync(resolveConfigPath(loaded, file));
+    } catch (error) {
+      throw new ConfigError(`${path}.tls.${key}`, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+    }
+  };
+  const mutual = tls.client_ca_file !== undefined;
+  return {
+    cert: read(tls.cert_file, 'cert_file'),
+    key: read(tls.key_file, 'key_file'),
+    ca: mutual ? read(tls.client_ca_file as string, 'client_ca_file') : undefined,
+    minVersion: tls.min_version === '1.3' ? 'TLSv1.3' : 'TLSv1.2',
+    requestCert: mutual,
+    rejectUnauthorized: mutual,
+  };
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|::ffff:127(\.\d{1,3}){3})$/i;
+
+/**
+ * Plain text only on loopback: spans carry prompts and credentials. Anything else needs
+ * TLS, or `insecure: true`, which is said out loud at every start.
+ */
+export function checkTransport(listener: ListenerConfig, path: string, logger: Logger): void {
+  if (listener.tls) return;
+  const { host } = splitEndpoint(listener.endpoint);
+  if (LOOPBACK.test(host)) return;
+  if (!listener.insecure) {
+    throw new ConfigError(path, `plain-text listening on ${listener.endpoint} is refused; configure tls (cert_file, key_file) or set insecure: true`);
+  }
+  logger.warn(`INSECURE: ${path} listens on ${listener.endpoint} without TLS; spans (prompts, tokens) cross the network in clear`);
+}

@@ -1,0 +1,133 @@
+import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as HttpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { ClickHouseServer } from '../helpers/clickhouse-server';
+import { CollectorProcess, eventually, runSql } from '../helpers/collector';
+import { freePort, LoadSender } from '../helpers/load';
+import { makeSpans } from '../helpers/otel';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function config(grpcPort: number, httpPort: number, exporter: string, extra = ''): string {
+  return `receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:${grpcPort}
+      http:
+        endpoint: 127.0.0.1:${httpPort}
+processors:
+  normalize:
+exporters:
+  clickhouse:
+${exporter}
+    batch:
+      max_rows: 2000
+      flush_interval: 200ms
+    retry:
+      initial_interval: 100ms
+      max_interval: 1s
+${extra}
+service:
+  telemetry:
+    logs:
+      encoding: json
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [normalize]
+      exporters: [clickhouse]
+`;
+}
+
+function exporters(grpcPort: number, httpPort: number) {
+  const options = { timeoutMillis: 5000 };
+  return [
+    new GrpcExporter({ url: `http://127.0.0.1:${grpcPort}`, ...options }),
+    new GrpcExporter({ url: `http://127.0.0.1:${grpcPort}`, ...options }),
+    new HttpProtoExporter({ url: `http://127.0.0.1:${httpPort}/v1/traces`, ...options }),
+    new HttpProtoExporter({ url: `http://127.0.0.1:${httpPort}/v1/traces`, ...options }),
+  ];
+}
+
+/** Every acknowledged span is stored, and no span is stored twice. */
+function expectExactlyOnce(acked: Set<string>, stored: { span_id: string; n: number }[]): void {
+  const counts = new Map(stored.map((row) => [row.span_id, Number(row.n)]));
+  const missing = [...acked].filter((id) => !counts.has(id));
+  const duplicated = stored.filter((row) => Number(row.n) > 1);
+  expect({ missing: missing.length, duplicated: duplicated.length }).toEqual({ missing: 0, duplicated: 0 });
+  expect(acked.size).toBeGreaterThan(500);
+}
+
+jest.setTimeout(240_000);
+
+describe('durability: nothing acknowledged is lost, nothing is stored twice', () => {
+  it('survives SIGKILL mid-stream several times under sustained load from the official exporters', async () => {
+    const [grpcPort, httpPort] = [await freePort(), await freePort()];
+    const text = config(grpcPort, httpPort, '    endpoint: chdb://./data/clickhouse');
+    const dir = CollectorProcess.newDir();
+    let collector = await CollectorProcess.start({ configText: text }, dir);
+    const load = new LoadSender(exporters(grpcPort, httpPort));
+    for (let kill = 0; kill < 3; kill++) {
+      await sleep(2000);
+      await collector.stop('SIGKILL');
+      await sleep(300);
+      collector = await CollectorProcess.start({ configText: text }, dir);
+    }
+    await sleep(1500);
+    await load.stop();
+    expect(await collector.stop('SIGTERM')).toBe(0);
+    const stored = await runSql<{ span_id: string; n: number }>(collector.configPath, 'SELECT span_id, count() AS n FROM ai_audit.records GROUP BY span_id');
+    expectExactlyOnce(load.acked, stored);
+    expect(load.failures).toBeGreaterThan(0);
+  });
+
+  it('rides out a store outage under load: backpressure while the WAL is full, zero loss, zero duplicates', async () => {
+    const server = await ClickHouseServer.start();
+    const [grpcPort, httpPort, healthPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const text = config(
+      grpcPort,
+      httpPort,
+      `    endpoint: ${server.url}\n    timeout: 2s\n    wal:\n      max_size: 256KiB`,
+      `extensions:\n  health_check:\n    endpoint: 127.0.0.1:${healthPort}`,
+    ).replace('service:\n  telemetry:\n', `service:\n  extensions: [health_check]\n  telemetry:\n    metrics:\n      address: 127.0.0.1:${metricsPort}\n`);
+    const metric = async (series: string): Promise<number> => {
+      const body = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      const line = body.split('\n').find((l) => l.startsWith(series));
+      return line ? Number(line.slice(series.length).trim()) : 0;
+    };
+    const collector = await CollectorProcess.start({ configText: text });
+    try {
+      const load = new LoadSender(exporters(grpcPort, httpPort));
+      await sleep(1500);
+      await server.setMode('refuse');
+      // While the store is down the WAL fills; then senders are told to back off.
+      await eventually(async () => (await metric('ai_audit_receiver_requests_total{outcome="exhausted",protocol="http"}')) > 0);
+      const probe = await fetch(`http://127.0.0.1:${httpPort}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body: ProtobufTraceSerializer.serializeRequest(makeSpans(Array.from({ length: 200 }, () => ({ attributes: { 'gen_ai.operation.name': 'chat' } })))) as Uint8Array,
+      });
+      expect(probe.status).toBe(429);
+      expect(probe.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(await metric('ai_audit_wal_bytes')).toBeGreaterThan(128 * 1024);
+      const health = await fetch(`http://127.0.0.1:${healthPort}/health`);
+      expect(health.status).toBe(503);
+      expect((await health.json()).exporters.clickhouse.store).toBe('failing');
+      await server.setMode('error');
+      await sleep(1500);
+      await server.setMode('ok');
+      await sleep(2000);
+      await load.stop();
+      await eventually(async () => (await fetch(`http://127.0.0.1:${healthPort}/health`)).status === 200, 30_000);
+      expect(await collector.stop('SIGTERM')).toBe(0);
+      const stored = await server.query<{ span_id: string; n: number }>('SELECT span_id, count() AS n FROM ai_audit.records GROUP BY span_id');
+      expectExactlyOnce(load.acked, stored);
+      expect(load.failures).toBeGreaterThan(0);
+      expect((await server.stats()).faulted).toBeGreaterThan(0);
+    } finally {
+      await collector.stop();
+      await server.stop();
+    }
+  });
+});
