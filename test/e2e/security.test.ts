@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { CollectorProcess, eventually, runCli } from '../helpers/collector';
+import { collectorConfig, CollectorProcess, eventually, runCli } from '../helpers/collector';
 import { createExporter, exportSpans, makeSpans } from '../helpers/otel';
 
 const TLS = join(__dirname, '../fixtures/tls');
@@ -15,29 +15,9 @@ const sha256 = (token: string): string => createHash('sha256').update(token).dig
 const ACME_TOKEN = 'acme-token-6f1d2c';
 const GLOBEX_TOKEN = 'globex-token-93ab7e';
 
-function config(protocols: string, receiverExtra = ''): string {
-  return `receivers:
-  otlp:
-    protocols:
-${protocols}
-${receiverExtra}
-processors:
-  normalize:
-exporters:
-  clickhouse:
-    endpoint: chdb://./data/clickhouse
-    batch:
-      flush_interval: 100ms
-service:
-  telemetry:
-    logs:
-      encoding: json
-  pipelines:
-    traces:
-      receivers: [otlp]
-      processors: [normalize]
-      exporters: [clickhouse]
-`;
+/** Receivers as given, the normalize processor only: these tests are about who gets in. */
+function config(protocolsYaml: string, receiverYaml = ''): string {
+  return collectorConfig({ protocolsYaml, receiverYaml, processors: ['normalize'] });
 }
 
 const tlsBlock = (extra = ''): string => `        tls:

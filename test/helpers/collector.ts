@@ -13,50 +13,65 @@ export const REPO = resolve(__dirname, '../..');
 export const CLI = join(REPO, 'collector/bin/ai-audit.js');
 
 export interface CollectorOptions {
-  /** Extra YAML merged under `exporters.clickhouse` (indented by the caller, 4 spaces). */
+  /** YAML under receivers.otlp.protocols (6-space indented); default: gRPC and HTTP on loopback port 0. */
+  protocolsYaml?: string;
+  /** Extra keys under receivers.otlp (4-space indented): auth, rate_limit, limits. */
+  receiverYaml?: string;
+  /** YAML replacing `  protect:` under processors (2-space indented), and the processor list. */
+  processorsYaml?: string;
+  processors?: string[];
+  /** Replaces the exporter's `endpoint: chdb://./data/clickhouse` line (4-space indented). */
+  storeYaml?: string;
+  /** Extra YAML under `exporters.clickhouse` (4-space indented). */
   exporterYaml?: string;
   /** Writer batching (defaults: 5000 rows, 100ms, so tests see records quickly). */
   maxRows?: number;
   flushInterval?: string;
-  /** YAML replacing `  protect:` under processors (2-space indented), and the processor list. */
-  processorsYaml?: string;
-  processors?: string[];
+  /** The health_check extension's endpoint and the Prometheus metrics address, when wanted. */
+  healthEndpoint?: string;
+  metricsAddress?: string;
   /** Replace the whole config (then the other options are ignored). */
   configText?: string;
   env?: Record<string, string>;
 }
 
+const LOOPBACK_PROTOCOLS = '      grpc:\n        endpoint: 127.0.0.1:0\n      http:\n        endpoint: 127.0.0.1:0';
+
+/** A collector config for tests: loopback receivers, the full pipeline, a fast writer. */
 export function collectorConfig(options: CollectorOptions = {}): string {
   const processors = options.processors ?? ['normalize', 'cost', 'classify', 'protect'];
-  return `receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:0
-      http:
-        endpoint: 127.0.0.1:0
-processors:
-  normalize:
-  cost:
-  classify:
-${options.processorsYaml ?? '  protect:'}
-exporters:
-  clickhouse:
-    endpoint: chdb://./data/clickhouse
-    batch:
-      max_rows: ${options.maxRows ?? 5000}
-      flush_interval: ${options.flushInterval ?? '100ms'}
-${options.exporterYaml ?? ''}
-service:
-  telemetry:
-    logs:
-      encoding: json
-  pipelines:
-    traces:
-      receivers: [otlp]
-      processors: [${processors.join(', ')}]
-      exporters: [clickhouse]
-`;
+  const lines = [
+    'receivers:',
+    '  otlp:',
+    '    protocols:',
+    options.protocolsYaml ?? LOOPBACK_PROTOCOLS,
+    options.receiverYaml ?? '',
+    'processors:',
+    '  normalize:',
+    '  cost:',
+    '  classify:',
+    options.processorsYaml ?? '  protect:',
+    'exporters:',
+    '  clickhouse:',
+    options.storeYaml ?? '    endpoint: chdb://./data/clickhouse',
+    '    batch:',
+    `      max_rows: ${options.maxRows ?? 5000}`,
+    `      flush_interval: ${options.flushInterval ?? '100ms'}`,
+    options.exporterYaml ?? '',
+    options.healthEndpoint ? `extensions:\n  health_check:\n    endpoint: ${options.healthEndpoint}` : '',
+    'service:',
+    options.healthEndpoint ? '  extensions: [health_check]' : '',
+    '  telemetry:',
+    '    logs:',
+    '      encoding: json',
+    options.metricsAddress ? `    metrics:\n      address: ${options.metricsAddress}` : '',
+    '  pipelines:',
+    '    traces:',
+    '      receivers: [otlp]',
+    `      processors: [${processors.join(', ')}]`,
+    '      exporters: [clickhouse]',
+  ];
+  return `${lines.filter((line) => line !== '').join('\n')}\n`;
 }
 
 export class CollectorProcess {
@@ -87,6 +102,11 @@ export class CollectorProcess {
     const collector = new CollectorProcess(dir, child);
     await collector.waitUntilReady();
     return collector;
+  }
+
+  /** The child's process id (e.g. to sample its memory from /proc). */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   get otlpHttpUrl(): string {
