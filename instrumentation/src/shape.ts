@@ -3,6 +3,7 @@
  * versions; these helpers turn "maybe" into a typed value or undefined, never a throw.
  */
 import type { ServerAddress } from './call';
+import { FINISH_REASON_INCOMPLETE } from './semconv';
 
 export type Obj = Record<string, unknown>;
 
@@ -46,4 +47,9 @@ export function serverOf(url: unknown): ServerAddress | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A provider's stop reason in semconv terms (unknown ones kept); none means the output was cut short. */
+export function finishReasonOf(map: Readonly<Record<string, string>>, raw: string | undefined): string {
+  return raw ? (map[raw] ?? raw) : FINISH_REASON_INCOMPLETE;
 }

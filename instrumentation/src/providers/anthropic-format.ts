@@ -22,16 +22,15 @@ import {
   type RequestContent,
 } from '../content';
 import {
-  FINISH_REASON_INCOMPLETE,
   GEN_AI_REQUEST_MAX_TOKENS,
   GEN_AI_REQUEST_STOP_SEQUENCES,
   GEN_AI_REQUEST_TEMPERATURE,
   GEN_AI_REQUEST_TOP_K,
   GEN_AI_REQUEST_TOP_P,
 } from '../semconv';
-import { arr, num, obj, str, strings, sum, type Obj } from '../shape';
+import { arr, finishReasonOf, num, obj, str, strings, sum, type Obj } from '../shape';
 
-const FINISH_REASONS: Record<string, string> = {
+export const ANTHROPIC_FINISH_REASONS: Readonly<Record<string, string>> = {
   end_turn: 'stop',
   stop_sequence: 'stop',
   max_tokens: 'length',
@@ -39,9 +38,7 @@ const FINISH_REASONS: Record<string, string> = {
   refusal: 'content_filter',
 };
 
-function finishReason(raw: string | undefined): string {
-  return raw ? (FINISH_REASONS[raw] ?? raw) : FINISH_REASON_INCOMPLETE;
-}
+const finishReason = (raw: string | undefined): string => finishReasonOf(ANTHROPIC_FINISH_REASONS, raw);
 
 function sourcePart(source: Obj | undefined, modality: string): Part[] {
   if (!source) return [];

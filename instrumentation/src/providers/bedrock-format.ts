@@ -28,21 +28,17 @@ import {
   OPERATION,
   type Operation,
 } from '../semconv';
-import { arr, num, obj, str, strings, sum, type Obj } from '../shape';
-import { anthropicAttributes, anthropicContent, anthropicResult } from './anthropic-format';
+import { arr, finishReasonOf, num, obj, str, strings, sum, type Obj } from '../shape';
+import { ANTHROPIC_FINISH_REASONS, anthropicAttributes, anthropicContent, anthropicResult } from './anthropic-format';
 
-const FINISH_REASONS: Record<string, string> = {
-  end_turn: 'stop',
-  stop_sequence: 'stop',
-  max_tokens: 'length',
-  tool_use: 'tool_call',
+/** Converse stop reasons: Anthropic's, plus Bedrock's own guardrail outcomes. */
+const FINISH_REASONS: Readonly<Record<string, string>> = {
+  ...ANTHROPIC_FINISH_REASONS,
   guardrail_intervened: 'content_filter',
   content_filtered: 'content_filter',
 };
 
-function finishReason(raw: string | undefined): string {
-  return raw ? (FINISH_REASONS[raw] ?? raw) : FINISH_REASON_INCOMPLETE;
-}
+const finishReason = (raw: string | undefined): string => finishReasonOf(FINISH_REASONS, raw);
 
 function mediaPart(media: Obj, modality: string): Part {
   const format = str(media.format);

@@ -80,8 +80,13 @@ const cases = {
     return { dims: JSON.parse(output.body.transformToString()).embedding.length };
   },
   async aggregated() {
-    const output = await new BedrockRuntime(config).converse({ modelId, messages: hello });
-    return { text: output.output.message.content[0].text };
+    const aggregated = new BedrockRuntime(config);
+    try {
+      const output = await aggregated.converse({ modelId, messages: hello });
+      return { text: output.output.message.content[0].text };
+    } finally {
+      aggregated.destroy();
+    }
   },
   async callback() {
     const output = await new Promise((resolve, reject) => {
@@ -105,6 +110,8 @@ async function main() {
       process.stdout.write(`${JSON.stringify({ case: name, error: describeError(err) })}\n`);
     }
   }
+  // HTTP/2 sessions stay open until closed: end them so the process exits now.
+  client.destroy();
 }
 
 main();

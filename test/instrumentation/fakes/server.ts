@@ -95,8 +95,10 @@ export async function startFakeServer(routes: Route[], options: { http2?: boolea
     h2.on('session', (session) => {
       sessions.add(session);
       session.on('close', () => sessions.delete(session));
-      // Like a real endpoint, drop idle sessions so client processes can exit when done.
-      session.setTimeout(200, () => session.close());
+      // Like a real endpoint, drop idle sessions. Not too soon: a session closed just as a
+      // slow (loaded) client sends its first request refuses it (NGHTTP2_REFUSED_STREAM).
+      // Apps destroy their clients when done, so they do not wait for this.
+      session.setTimeout(10_000, () => session.close());
     });
     server = h2;
   } else {

@@ -57,7 +57,7 @@ function toPart(block: unknown): Part {
     case 'tool_result':
     case 'tool-result':
     case 'function_call_output':
-      return { type: 'tool_call_response', id: block.tool_use_id ?? block.toolCallId ?? block.call_id, result: block.content ?? block.result ?? block.output };
+      return { type: 'tool_call_response', id: block.tool_use_id ?? block.toolCallId ?? block.call_id, response: block.content ?? block.result ?? block.output };
     case 'thinking':
     case 'reasoning':
       return { type: 'reasoning', content: block.thinking ?? block.text ?? block.content };
@@ -74,7 +74,7 @@ export function toMessage(raw: unknown, defaultRole: string): Message {
   const parts: Part[] = [];
   const content = raw.content;
   if (typeof content === 'string') {
-    if (role === 'tool') parts.push({ type: 'tool_call_response', id: raw.tool_call_id ?? raw.id, result: content });
+    if (role === 'tool') parts.push({ type: 'tool_call_response', id: raw.tool_call_id ?? raw.id, response: content });
     else if (content !== '') parts.push(textPart(content));
   } else if (Array.isArray(content)) {
     parts.push(...content.map(toPart));
