@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { computeCost, loadPricing } from '../../collector/src/pipeline/cost';
 import { CollectorProcess, eventually, runCli, runOnStore, runSql } from '../helpers/collector';
 import { createExporter, exportSpans, makeSpans, type ExporterKind } from '../helpers/otel';
+import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as HttpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 
 const CANARY = 'CANARY-7f3a9e-PROMPT-TEXT';
 const START = new Date('2026-11-20T10:00:00.000Z');
@@ -142,6 +144,33 @@ describe('collector spine: OTLP in, audit records out, on the embedded store', (
 
     await exportSpans(createExporter('grpc', collector), makeSpans([chatSpan('after-garbage', 'gpt-4o', 1, 1)]));
     await eventually(async () => (await collector.sql("SELECT 1 FROM ai_audit.records WHERE user_id = 'after-garbage'")).length === 1);
+  });
+
+  it('takes gzip-compressed exports on both protocols', async () => {
+    const options = { compression: 'gzip' } as ConstructorParameters<typeof GrpcExporter>[0];
+    await exportSpans(new GrpcExporter({ url: `http://${collector.grpcEndpoint}`, ...options }), makeSpans([chatSpan('gzip-grpc', 'gpt-4o', 1, 1)]));
+    await exportSpans(new HttpProtoExporter({ url: collector.otlpHttpUrl, ...options }), makeSpans([chatSpan('gzip-http', 'gpt-4o', 1, 1)]));
+    await eventually(async () => (await collector.sql("SELECT 1 FROM ai_audit.records WHERE user_id IN ('gzip-grpc', 'gzip-http')")).length === 2);
+  });
+
+  it('prints query results as a table, a JSON array of rows, CSV, or a FORMAT of the query', async () => {
+    const query = "SELECT user_id, input_tokens FROM ai_audit.records WHERE user_id LIKE 'user-%' ORDER BY user_id";
+    const table = await runCli(['sql', '--config', collector.configPath, query]);
+    expect(table.stdout.split('\n').slice(0, 4)).toEqual([
+      '┌─────────────────┬──────────────┐',
+      '│ user_id         │ input_tokens │',
+      '├─────────────────┼──────────────┤',
+      '│ user-grpc       │         1000 │',
+    ]);
+    expect(table.stdout).toMatch(/└─+┴─+┘\n3 rows\n$/);
+    const json = JSON.parse((await runCli(['sql', '--config', collector.configPath, '-f', 'json', query])).stdout);
+    expect(json[0]).toEqual({ user_id: 'user-grpc', input_tokens: 1000 });
+    const csv = await runCli(['sql', '--config', collector.configPath, '--format', 'csv', query]);
+    expect(csv.stdout.split('\n')[0]).toBe('"user_id","input_tokens"');
+    const tsv = await runCli(['sql', '--config', collector.configPath, `${query} FORMAT TSV`]);
+    expect(tsv.stdout.split('\n')[0]).toBe('user-grpc\t1000');
+    const bad = await runCli(['sql', '--config', collector.configPath, '--format', 'xml', query]);
+    expect([bad.code, bad.stderr]).toEqual([2, 'ai-audit sql: --format must be one of table, json, csv (got "xml") (see ai-audit sql --help)\n']);
   });
 
   it('refuses writes through ai-audit sql', async () => {

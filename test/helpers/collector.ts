@@ -33,6 +33,8 @@ export interface CollectorOptions {
   /** Replace the whole config (then the other options are ignored). */
   configText?: string;
   env?: Record<string, string>;
+  /** Extra `ai-audit start` arguments (e.g. --shutdown-timeout). */
+  args?: string[];
 }
 
 const LOOPBACK_PROTOCOLS = '      grpc:\n        endpoint: 127.0.0.1:0\n      http:\n        endpoint: 127.0.0.1:0';
@@ -94,7 +96,7 @@ export class CollectorProcess {
   /** Starts a collector in `dir` (a fresh temp dir by default) and waits until it is ready. */
   static async start(options: CollectorOptions = {}, dir = CollectorProcess.newDir()): Promise<CollectorProcess> {
     writeFileSync(join(dir, 'otel-config.yaml'), options.configText ?? collectorConfig(options));
-    const child = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'otel-config.yaml')], {
+    const child = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'otel-config.yaml'), ...(options.args ?? [])], {
       cwd: dir,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

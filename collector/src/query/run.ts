@@ -59,13 +59,19 @@ function cell(value: unknown): string {
   return flat.length > MAX_CELL ? `${flat.slice(0, MAX_CELL - 1)}…` : flat;
 }
 
+/** Numbers read best aligned to the right, as clickhouse-client prints them. */
+const NUMERIC = /^(Nullable\()?(U?Int\d+|Float\d+|Decimal)/;
+
 function renderTable({ meta, data }: JsonCompact): string {
   const header = meta.map((column) => column.name);
+  const right = meta.map((column) => NUMERIC.test(column.type));
   const rows = data.map((row) => row.map(cell));
   const widths = header.map((name, i) => Math.max(name.length, ...rows.map((row) => row[i].length)));
-  const line = (values: string[]): string => `│ ${values.map((value, i) => value.padEnd(widths[i])).join(' │ ')} │`;
+  const pad = (value: string, i: number): string => (right[i] ? value.padStart(widths[i]) : value.padEnd(widths[i]));
+  const line = (values: string[]): string => `│ ${values.map(pad).join(' │ ')} │`;
   const rule = (left: string, middle: string, right: string): string => `${left}${widths.map((w) => '─'.repeat(w + 2)).join(middle)}${right}`;
-  const out = [rule('┌', '┬', '┐'), line(header), rule('├', '┼', '┤'), ...rows.map(line), rule('└', '┴', '┘')];
+  const title = `│ ${header.map((name, i) => name.padEnd(widths[i])).join(' │ ')} │`;
+  const out = [rule('┌', '┬', '┐'), title, rule('├', '┼', '┤'), ...rows.map(line), rule('└', '┴', '┘')];
   out.push(`${data.length} row${data.length === 1 ? '' : 's'}`);
   return `${out.join('\n')}\n`;
 }
