@@ -21,8 +21,13 @@ export interface ShowResult {
  * access_log first (who, from where, which record, why): if that write fails, nothing is
  * opened.
  */
+/** Refuses anything but a UUID before any store or key is touched. */
+export function checkRecordId(recordId: string): void {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(recordId)) throw new AdminError(`"${recordId.slice(0, 60)}" is not a record id (a UUID)`);
+}
+
 export async function showRecord(context: AdminContext, request: ShowRequest): Promise<ShowResult> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(request.recordId)) throw new AdminError(`"${request.recordId.slice(0, 60)}" is not a record id (a UUID)`);
+  checkRecordId(request.recordId);
   const { store, database } = context;
   const rows = await store.queryRows<Record<string, unknown>>(
     `SELECT * FROM ${database}.records WHERE record_id = {id:UUID}${request.tenantId === undefined ? '' : ' AND tenant_id = {tenant:String}'} LIMIT 2`,

@@ -66,7 +66,8 @@ export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
       ),
     });
   } catch (error) {
-    throw new UsageError(String((error as Error).message).replace(/^.*?: /, '').split('\n', 1)[0]);
+    // Node's messages run on ("Unknown option '--x'. To specify a positional argument..."): keep the first sentence.
+    throw new UsageError(String((error as Error).message).split('\n', 1)[0].split('. ', 1)[0].replace(/\.$/, ''));
   }
   const options = parsed.values as ParsedArgs['options'];
   if (options.help) return { options, positionals: parsed.positionals };

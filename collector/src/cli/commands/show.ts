@@ -1,4 +1,4 @@
-import { showRecord, type ShowResult } from '../../admin/show';
+import { checkRecordId, showRecord, type ShowResult } from '../../admin/show';
 import { UsageError, type Command } from '../command';
 import { actorOf, runAdmin } from '../admin-access';
 import { loadCommandConfig } from '../config';
@@ -20,6 +20,7 @@ export const showCommand: Command = {
     const decrypt = args.options.decrypt === true;
     const reason = args.options.reason as string | undefined;
     if (decrypt && !reason?.trim()) throw new UsageError('--decrypt needs --reason "<why>" (it goes to the access log)');
+    checkRecordId(args.positionals[0]);
     const loaded = loadCommandConfig(args, context);
     const request = { recordId: args.positionals[0], tenantId: args.options.tenant as string | undefined, decrypt, reason, ...actorOf(args.options.actor) };
     const result = await runAdmin<ShowResult>(loaded, context, 'show', request, (admin) => showRecord(admin, request));
