@@ -213,3 +213,15 @@ describe('normalize: older dialects and token rules', () => {
     expect(record.attributes['__proto__']).toBe('x');
   });
 });
+
+describe('normalize: times a record cannot have', () => {
+  it.each([
+    ['1 ns after the epoch', 1n],
+    ['before 2000', 946_684_799_000_000_000n],
+    ['in 2262 and beyond', 9_223_372_036_854_775_808n],
+    ['two days ahead of the collector', BigInt(Date.now() + 2 * 86_400_000) * 1_000_000n],
+  ])('refuses a span starting %s', (_what, start) => {
+    const result = normalize('acme', traceExport([span({ 'gen_ai.operation.name': 'chat' }, { startTimeUnixNano: start, endTimeUnixNano: start })]));
+    expect(result).toMatchObject({ rejected: 1, rejectReason: 'span start time out of range' });
+  });
+});

@@ -231,6 +231,18 @@ describe('OTLP/JSON syntax errors give a byte offset, never the text', () => {
   });
 
   test('deep nesting is scanned without recursion', () => {
-    expect(decodeError('['.repeat(200_000))).toBe('invalid JSON at byte 200000: unexpected end of input');
+    expect(decodeError('['.repeat(100_000))).toBe('invalid JSON at byte 100000: unexpected end of input');
+  });
+
+  test('lone surrogates in strings become U+FFFD, as invalid UTF-8 does in protobuf', () => {
+    const body = '{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"a\\ud800b","attributes":[{"key":"user.id","value":{"stringValue":"\\udfff"}}]}]}]}]}';
+    const span = decodeTraceExportJson(body, ROOMY_LIMITS).export.resourceSpans[0].scopeSpans[0].spans[0];
+    expect(span.name).toBe('a\ufffdb');
+    expect(span.attributes['user.id']).toBe('\ufffd');
+  });
+
+  test('more objects and arrays than an honest body holds are refused before JSON.parse', () => {
+    expect(decodeError('['.repeat(200_000))).toBe('more than 131072 JSON objects and arrays in a body of 200000 bytes');
+    expect(decodeError(`{"resourceSpans":[{"scopeSpans":[{"spans":[${'{"events":[{},{},{}]},'.repeat(40_000)}{}]}]}]}`)).toMatch(/^more than 131072 JSON objects/);
   });
 });

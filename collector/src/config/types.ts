@@ -38,6 +38,7 @@ export interface OtlpLimitsConfig {
   max_events_per_span: number;
   max_attribute_value_length: number | string;
   max_value_depth: number;
+  max_inflight_size: number | string;
 }
 
 export interface OtlpReceiverConfig {

@@ -21,8 +21,16 @@ export type ExportOutcome =
 
 export type BodyEncoding = 'protobuf' | 'json';
 
+export interface Admission {
+  /** False when `bytes` more would exceed the in-flight budget. */
+  claim(bytes: number): boolean;
+  release(): void;
+}
+
 /** How long a refused sender should wait before retrying while the store catches up. */
 const RETRY_AFTER_SECONDS = 5;
+
+const BUSY: ExportOutcome = { kind: 'unavailable', message: 'the collector is busy with other large requests; retry shortly', retryAfterSeconds: 1 };
 
 const BACKPRESSURE: ExportOutcome = { kind: 'exhausted', message: 'the collector is catching up with its store; retry later', retryAfterSeconds: RETRY_AFTER_SECONDS };
 
@@ -32,6 +40,8 @@ export class ExportHandler {
   private readonly spans;
   private readonly truncations;
   private closed = false;
+  private inflightBytes = 0;
+  private readonly maxInflightBytes: number;
 
   constructor(
     private readonly consumer: TracesConsumer,
@@ -48,6 +58,7 @@ export class ExportHandler {
       maxAttributeValueLength: parseSize(limits.max_attribute_value_length) as number,
       maxValueDepth: limits.max_value_depth,
     };
+    this.maxInflightBytes = parseSize(limits.max_inflight_size) as number;
     this.requests = metrics.counter('ai_audit_receiver_requests_total', 'OTLP export requests by protocol and outcome.');
     this.spans = metrics.counter('ai_audit_receiver_spans_total', 'Spans received, by what became of them (accepted, dropped: not GenAI, refused: by reason).');
     this.truncations = metrics.counter('ai_audit_receiver_truncations_total', 'Attributes, events or values cut by the decode limits.');
@@ -56,6 +67,34 @@ export class ExportHandler {
   /** After this, requests are answered UNAVAILABLE so senders retry elsewhere or later. */
   close(): void {
     this.closed = true;
+  }
+
+  /**
+   * A request's share of the in-flight budget (body bytes being read and decoded, over
+   * both protocols), claimed as bytes arrive so a compressed body is charged what it
+   * inflates to. When the budget is spent the request is answered UNAVAILABLE / 503 and
+   * the sender retries shortly; a request on its own is always admitted.
+   */
+  admit(): Admission {
+    let held = 0;
+    return {
+      claim: (bytes) => {
+        if (this.inflightBytes > held && this.inflightBytes + bytes > this.maxInflightBytes) return false;
+        this.inflightBytes += bytes;
+        held += bytes;
+        return true;
+      },
+      release: () => {
+        this.inflightBytes -= held;
+        held = 0;
+      },
+    };
+  }
+
+  /** Counts a request turned away because the in-flight budget was spent. */
+  busy(protocol: string): ExportOutcome {
+    this.requests.inc(1, { protocol, outcome: 'busy' });
+    return BUSY;
   }
 
   /** The tenant of a request, or the refusal to send (before its body is even read). */

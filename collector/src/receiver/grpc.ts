@@ -109,7 +109,10 @@ export class GrpcReceiver {
       callback({ code: grpc.status.UNAUTHENTICATED, details: auth.message });
       return;
     }
-    this.handler.handle(call.request, 'protobuf', auth.tenantId, 'grpc').then(
+    // grpc-js has read (and inflated) the message already: claim what it holds in memory.
+    const admission = this.handler.admit();
+    const handled = admission.claim(call.request.length) ? this.handler.handle(call.request, 'protobuf', auth.tenantId, 'grpc') : Promise.resolve(this.handler.busy('grpc'));
+    handled.finally(() => admission.release()).then(
       (outcome) => {
         switch (outcome.kind) {
           case 'accepted':

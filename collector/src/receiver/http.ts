@@ -89,16 +89,22 @@ export class HttpReceiver {
       reply(response, encoding, 401, { code: RPC.UNAUTHENTICATED, message: auth.message });
       return;
     }
-    let body: Buffer;
+    const admission = this.handler.admit();
     try {
-      body = await readBody(request, this.maxBodyBytes);
-    } catch (error) {
-      if (!(error instanceof BodyError)) throw error;
-      reply(response, encoding, error.status, { code: RPC.INVALID_ARGUMENT, message: error.message });
-      return;
+      let body: Buffer;
+      try {
+        body = await readBody(request, this.maxBodyBytes, admission);
+      } catch (error) {
+        if (!(error instanceof BodyError)) throw error;
+        if (error.status === 503) respond(response, encoding, this.handler.busy('http'));
+        else reply(response, encoding, error.status, { code: RPC.INVALID_ARGUMENT, message: error.message });
+        return;
+      }
+      const outcome = await this.handler.handle(body, encoding, auth.tenantId, 'http');
+      respond(response, encoding, outcome);
+    } finally {
+      admission.release();
     }
-    const outcome = await this.handler.handle(body, encoding, auth.tenantId, 'http');
-    respond(response, encoding, outcome);
   }
 }
 

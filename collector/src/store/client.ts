@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import type { ChdbConnection } from 'chdb/connection';
 import { describeTarget, type StoreTarget } from './endpoint';
 
 /** A ClickHouse failure; `code` is the server's numeric error code when it sent one. */
@@ -36,10 +37,18 @@ export class Store {
     readonly target: StoreTarget,
     readonly database: string,
     private readonly client: ClickHouseClient,
+    /** The embedded engine's own connection, for its zero-copy insert path. */
+    private readonly embedded?: ChdbConnection,
   ) {}
 
   static async open(target: StoreTarget, options: StoreOptions): Promise<Store> {
-    const store = new Store(target, options.database, target.kind === 'embedded' ? embeddedClient(target.path) : serverClient(target.url, options));
+    let store: Store;
+    if (target.kind === 'embedded') {
+      const connection = embeddedConnection(target.path);
+      store = new Store(target, options.database, createClient({ connection, log: { level: ClickHouseLogLevel.OFF } } as Parameters<typeof createClient>[0]), connection);
+    } else {
+      store = new Store(target, options.database, serverClient(target.url, options));
+    }
     // The embedded engine keeps settings per session: a read-only store gets a session of
     // its own (same data path, separate settings) made read-only for good.
     if (options.readOnly && target.kind === 'embedded') await store.command('SET readonly = 2');
@@ -82,6 +91,13 @@ export class Store {
    */
   async insertJsonRows(table: string, body: string, settings: ClickHouseSettings = {}): Promise<void> {
     const clickhouse_settings = { insert_deduplication_token: '', ...settings };
+    if (this.embedded) {
+      // The engine parses the bytes itself, multithreaded, without the client's string
+      // copies; these settings apply to this insert only.
+      const embedded = this.embedded;
+      await this.call(() => embedded.chdb.rawInsert({ table, values: Buffer.from(body), format: 'JSONEachRow', settings: clickhouse_settings as unknown as Record<string, string | number> }));
+      return;
+    }
     await this.call(async () => {
       const result = await this.client.exec({
         query: `INSERT INTO ${table} FORMAT JSONEachRow`,
@@ -114,18 +130,16 @@ export class Store {
   }
 }
 
-function embeddedClient(path: string): ClickHouseClient {
+function embeddedConnection(path: string): ChdbConnection {
   // Audit data: readable by the owner only.
   mkdirSync(path, { recursive: true, mode: 0o700 });
   // Loaded on demand: the engine is ~550 MB and only the embedded target needs it.
   const { createChdbConnection } = require('chdb/connection') as typeof import('chdb/connection');
-  let connection;
   try {
-    connection = createChdbConnection({ path });
+    return createChdbConnection({ path });
   } catch {
     throw new StoreBusyError(`the embedded store at ${path} is in use by another process (a running collector?)`);
   }
-  return createClient({ connection, log: { level: ClickHouseLogLevel.OFF } } as Parameters<typeof createClient>[0]);
 }
 
 function serverClient(url: URL, options: StoreOptions): ClickHouseClient {
@@ -142,11 +156,15 @@ function serverClient(url: URL, options: StoreOptions): ClickHouseClient {
   });
 }
 
-/** clickhouse-js errors carry the server code as a string; normalize to a number. */
+/**
+ * clickhouse-js errors carry the server code as a string, the engine's own errors as
+ * `clickhouseCode`; normalize both to a number.
+ */
 export function toStoreError(error: unknown): StoreError {
   if (error instanceof StoreError) return error;
-  const e = error as { message?: string; code?: string | number; type?: string };
-  const code = e.code !== undefined && /^\d+$/.test(String(e.code)) ? Number(e.code) : undefined;
+  const e = error as { message?: string; code?: string | number; clickhouseCode?: number; type?: string };
+  const raw = e.clickhouseCode ?? e.code;
+  const code = raw !== undefined && /^\d+$/.test(String(raw)) ? Number(raw) : undefined;
   const message = String(e.message ?? error).split('\n', 1)[0].trim();
   return new StoreError(message, code, e.type);
 }

@@ -12,6 +12,9 @@ import type { Store } from './client';
  */
 
 const RECORD_ID = /"record_id":"([0-9a-f-]{36})"/;
+/** DateTime64(9) spans 1900..2262; bounds outside would make the query itself fail. */
+const EARLIEST_SECONDS = 0;
+const LATEST_SECONDS = 9_000_000_000;
 const TIMESTAMP = /^\{"timestamp":"(\d+\.\d{9})"/;
 
 export interface Deduplicated {
@@ -37,7 +40,7 @@ export async function withoutStored(store: Store, database: string, text: string
   // Ids are checked UUID text and bounds are numbers: safe to inline, and a 10k-id batch
   // must travel in the request body (query parameters go in the URL).
   const stored = await store.queryRows<{ record_id: string }>(
-    `SELECT record_id FROM ${database}.records WHERE timestamp BETWEEN toDateTime64(${Math.floor(from)}, 9) AND toDateTime64(${Math.ceil(to) + 1}, 9) AND record_id IN ('${[...new Set(ids)].join("','")}')`,
+    `SELECT record_id FROM ${database}.records WHERE timestamp BETWEEN toDateTime64(${clamp(Math.floor(from))}, 9) AND toDateTime64(${clamp(Math.ceil(to) + 1)}, 9) AND record_id IN ('${[...new Set(ids)].join("','")}')`,
   );
   const seen = new Set(stored.map((row) => row.record_id));
   const kept: string[] = [];
@@ -47,4 +50,8 @@ export async function withoutStored(store: Store, database: string, text: string
     kept.push(line);
   });
   return { text: kept.length === 0 ? '' : `${kept.join('\n')}\n`, rows: kept.length, duplicates: lines.length - kept.length };
+}
+
+function clamp(seconds: number): number {
+  return Math.min(LATEST_SECONDS, Math.max(EARLIEST_SECONDS, seconds));
 }

@@ -25,9 +25,36 @@ const DATA_ERROR_CODES = new Set([
   376, // CANNOT_PARSE_UUID
   441, // CANNOT_PARSE_DOMAIN_VALUE_FROM_STRING
   467, // CANNOT_PARSE_BOOL
+  407, // DECIMAL_OVERFLOW
   632, // UNEXPECTED_DATA_AFTER_PARSED_VALUE
 ])
 
 export function isDataError(error: unknown): boolean {
   return error instanceof StoreError && error.code !== undefined && DATA_ERROR_CODES.has(error.code);
+}
+
+/**
+ * Codes that describe the store's state, not the rows: waited out with retries, never a
+ * reason to dead-letter data, however often they repeat.
+ */
+const STORE_CONDITION_CODES = new Set([
+  16, // NO_SUCH_COLUMN_IN_TABLE (schema behind the collector)
+  60, // UNKNOWN_TABLE
+  81, // UNKNOWN_DATABASE
+  159, // TIMEOUT_EXCEEDED
+  164, // READONLY
+  202, // TOO_MANY_SIMULTANEOUS_QUERIES
+  209, // SOCKET_TIMEOUT
+  210, // NETWORK_ERROR
+  236, // ABORTED
+  241, // MEMORY_LIMIT_EXCEEDED
+  242, // TABLE_IS_READ_ONLY
+  243, // NOT_ENOUGH_SPACE
+  252, // TOO_MANY_PARTS
+  497, // ACCESS_DENIED
+  516, // AUTHENTICATION_FAILED
+])
+
+export function isStoreCondition(error: unknown): boolean {
+  return error instanceof StoreError && error.code !== undefined && STORE_CONDITION_CODES.has(error.code);
 }

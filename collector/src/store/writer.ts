@@ -8,10 +8,13 @@ import type { WalBatch, WriteAheadLog } from '../wal/wal';
 import { backoffDelay } from './backoff';
 import { StoreError, type Store } from './client';
 import { withoutStored } from './dedupe';
-import { isDataError } from './errors';
+import { isDataError, isStoreCondition } from './errors';
 import { decodeEntry, type Table } from './wal-entry';
 
 const INSERT_ORDER: readonly Table[] = ['data_keys', 'records'];
+
+/** Attempts with one unexplained server error code before its rows are suspected. */
+const SUSPECT_AFTER = 3;
 
 /** Records keep the bare range as their token; other tables' tokens are distinct from it. */
 const TOKEN_SUFFIX: Record<Table, string> = { records: '', data_keys: ':data_keys' };
@@ -54,6 +57,8 @@ export class BatchWriter {
   private wake: (() => void) | undefined;
   private failures = 0;
   private lastError: string | undefined;
+  /** The same server error code on consecutive attempts of a batch. */
+  private repeated: { code: number; times: number } | undefined;
   private prepare: (() => Promise<void>) | undefined;
 
   /** The options an exporter config implies (shared by the collector and CLI commands that drain a log). */
@@ -170,7 +175,7 @@ export class BatchWriter {
     return oldest === undefined ? this.options.flushIntervalMs : Math.max(1, oldest + this.options.flushIntervalMs - Date.now());
   }
 
-  /** Resolves true once the batch is stored (or dead-lettered) and confirmed. */
+  /** Resolves true once the batch is stored (its refused rows dead-lettered) and confirmed. */
   private async insert(batch: WalBatch): Promise<boolean> {
     const started = process.hrtime.bigint();
     try {
@@ -188,54 +193,59 @@ export class BatchWriter {
           if (deduplicated.duplicates > 0) this.options.metrics.duplicates.inc(deduplicated.duplicates);
           text = deduplicated.text;
         }
-        if (text !== '') await this.store.insertJsonRows(this.tableName(table), text, this.insertSettings(`${batch.first}-${batch.last}${TOKEN_SUFFIX[table]}`));
+        if (text !== '') await this.insertIsolating(table, text.split('\n').filter(Boolean), `${batch.first}-${batch.last}${TOKEN_SUFFIX[table]}`, batch);
       }
       this.options.metrics.insertSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       this.options.metrics.insertedRows.inc(batch.rows);
       this.options.metrics.insertBatches.inc();
       await this.wal.confirm(batch);
+      this.repeated = undefined;
       return true;
     } catch (error) {
-      if (isDataError(error)) return this.isolate(batch);
       this.lastError = errorMessage(error);
-      this.options.logger.warn('insert failed; will retry', {
-        rows: batch.rows,
-        attempt: this.failures + 1,
-        code: (error as StoreError).code,
-        error: this.lastError,
-      });
+      const code = (error as StoreError).code;
+      this.repeated = code !== undefined && this.repeated?.code === code ? { code, times: this.repeated.times + 1 } : code !== undefined ? { code, times: 1 } : undefined;
+      this.options.logger.warn('insert failed; will retry', { rows: batch.rows, attempt: this.failures + 1, code, error: this.lastError });
       return false;
     }
   }
 
   /**
-   * The server refused the batch as invalid data: insert it row by row (each with its own
-   * token, so a crash here replays cleanly) and move the rows it refuses to dead_letters.
+   * One INSERT of `lines`; when the server refuses them as data, halves and retries each
+   * half, down to single rows, which go to dead_letters. k bad rows in n cost O(k log n)
+   * inserts, not n. Every part has its own token derived from its position in the batch,
+   * so a crash during isolation replays it without duplicates. Any other failure is
+   * thrown, and the whole batch is retried later.
    */
-  private async isolate(batch: WalBatch): Promise<boolean> {
-    const payloads = await this.wal.readPayloads(batch);
-    for (const [i, entry] of batch.entries.entries()) {
-      const sections = decodeEntry(payloads[i]);
-      for (const table of INSERT_ORDER) {
-        const rows = sections.filter((s) => s.table === table).flatMap((s) => s.text.split('\n').filter(Boolean));
-        for (const [index, row] of rows.entries()) {
-          try {
-            await this.store.insertJsonRows(this.tableName(table), row, this.insertSettings(`${entry.seq}:${index}${TOKEN_SUFFIX[table]}`));
-            this.options.metrics.insertedRows.inc();
-          } catch (error) {
-            if (!isDataError(error)) {
-              this.lastError = errorMessage(error);
-              return false;
-            }
-            await this.deadLetter(table, entry.seq, index, row, error as StoreError);
-          }
-        }
+  private async insertIsolating(table: Table, lines: string[], token: string, batch: WalBatch, from = 0): Promise<void> {
+    const part = from === 0 && lines.length > 0 ? token : `${token}:${from}+${lines.length}`;
+    try {
+      await this.store.insertJsonRows(this.tableName(table), `${lines.join('\n')}\n`, this.insertSettings(part));
+    } catch (error) {
+      if (!this.isRowProblem(error)) throw error;
+      if (lines.length === 1) {
+        await this.deadLetter(table, batch.first, from, lines[0], error as StoreError);
+        return;
       }
+      const half = lines.length >> 1;
+      await this.insertIsolating(table, lines.slice(0, half), token, batch, from);
+      await this.insertIsolating(table, lines.slice(half), token, batch, from + half);
     }
-    await this.wal.confirm(batch);
-    return true;
   }
 
+  /**
+   * Whether a failure is about the rows rather than the store: a known data error, or an
+   * error code the server has now given this batch again and again (a value the table
+   * cannot hold, say) and that is not a known store-side condition. Store-side conditions
+   * (missing table, read-only, overload) never dead-letter anything: they are waited out.
+   */
+  private isRowProblem(error: unknown): boolean {
+    if (isDataError(error)) return true;
+    const code = (error as StoreError).code;
+    return code !== undefined && !isStoreCondition(error) && this.repeated?.code === code && this.repeated.times >= SUSPECT_AFTER;
+  }
+
+  /** `seq` and `rowIndex` locate the row: the first sequence number of its batch and its line there. */
   private async deadLetter(table: Table, seq: number, rowIndex: number, row: string, error: StoreError): Promise<void> {
     this.options.metrics.deadLetters.inc();
     const letter = { target: table, wal_id: this.wal.id, seq, row_index: rowIndex, error_code: error.code ?? 0, error: error.message, row };

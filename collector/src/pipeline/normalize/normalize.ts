@@ -22,6 +22,10 @@ const HEX32 = /^[0-9a-f]{32}$/;
 const HEX16 = /^[0-9a-f]{16}$/;
 const ZERO32 = '0'.repeat(32);
 const ZERO16 = '0'.repeat(16);
+/** 2000-01-01T00:00:00Z in nanoseconds. */
+const EARLIEST_START = 946_684_800_000_000_000n;
+/** How far ahead of this collector's clock a sender's clock may run. */
+const MAX_CLOCK_SKEW_MS = 24 * 3_600_000;
 
 /**
  * The normalize processor: GenAI spans of any semantic-convention dialect become audit
@@ -58,6 +62,11 @@ function validate(span: Span): string | undefined {
   if (!HEX16.test(span.spanId) || span.spanId === ZERO16) return 'span with an invalid span_id';
   if (span.parentSpanId !== '' && !HEX16.test(span.parentSpanId)) return 'span with an invalid parent_span_id';
   if (span.startTimeUnixNano <= 0n) return 'span without a start time';
+  // Records are partitioned and expired by this time: refuse what cannot be a real call
+  // (and what DateTime64(9), which ends in 2262, could not even hold).
+  if (span.startTimeUnixNano < EARLIEST_START || span.startTimeUnixNano > BigInt(Date.now() + MAX_CLOCK_SKEW_MS) * 1_000_000n) {
+    return 'span start time out of range';
+  }
   return undefined;
 }
 

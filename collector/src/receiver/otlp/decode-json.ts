@@ -7,11 +7,13 @@
  * - enums are integers (the spec forbids names; we accept names too, being lenient);
  * - 64-bit integers are decimal strings or numbers (numbers past 2^53 have already lost
  *   precision in JSON.parse; senders should use strings, as the spec says);
- * - null stands for an absent field (proto3 JSON mapping).
+ * - null stands for an absent field (proto3 JSON mapping);
+ * - lone surrogates in strings become U+FFFD, as invalid UTF-8 does in protobuf.
  * Error messages name the field path (`resourceSpans[0].scopeSpans[0].spans[3].kind`) and
  * what was expected, never a value.
  */
 import { asDecodeError } from './errors';
+import { checkJsonShape } from './json-shape';
 import { describeJsonSyntaxError } from './json-syntax-error';
 import { Limiter } from './limiter';
 import { newAttributes, newEvent, newResourceSpans, newScopeSpans, newSpan } from './shapes';
@@ -56,6 +58,7 @@ const STATUS_CODES: ReadonlyMap<string, number> = new Map([
 ]);
 
 export function decodeTraceExportJson(text: string | Buffer, limits: DecodeLimits): DecodeResult {
+  checkJsonShape(typeof text === 'string' ? Buffer.from(text) : text);
   let root: unknown;
   try {
     root = JSON.parse(typeof text === 'string' ? text : text.toString('utf8'));
@@ -181,7 +184,9 @@ function readAnyValue(
   let x: unknown;
   if ((x = v.stringValue) != null) {
     if (typeof x !== 'string') throw fail(`${parent}[${index}]${suffix}.stringValue`, 'expected a string');
-    return lim.cutString(x);
+    // JSON escapes can spell lone surrogates ("\ud800"), which protobuf's UTF-8 cannot:
+    // make them U+FFFD here too, so no later stage (hashing, keys, the store) meets them.
+    return lim.cutString(x.toWellFormed());
   }
   if ((x = v.boolValue) != null) {
     if (typeof x !== 'boolean') throw fail(`${parent}[${index}]${suffix}.boolValue`, 'expected true or false');
@@ -262,7 +267,7 @@ function hexField(x: unknown, path: string, field: string): string {
 function stringField(x: unknown, path: string, field: string): string {
   if (x === undefined || x === null) return '';
   if (typeof x !== 'string') throw fail(`${path}.${field}`, 'expected a string');
-  return x;
+  return x.toWellFormed();
 }
 
 /** A fixed64/uint64 (timestamps) as a decimal string or a number. */
