@@ -75,8 +75,9 @@ describe('durability: nothing acknowledged is lost, nothing is stored twice', ()
       return line ? Number(line.slice(series.length).trim()) : 0;
     };
     const collector = await CollectorProcess.start({ configText: text });
+    let load: LoadSender | undefined;
     try {
-      const load = new LoadSender(exporters(grpcPort, httpPort));
+      load = new LoadSender(exporters(grpcPort, httpPort));
       await sleep(1500);
       await server.setMode('refuse');
       // While the store is down the WAL fills; then senders are told to back off.
@@ -89,9 +90,13 @@ describe('durability: nothing acknowledged is lost, nothing is stored twice', ()
       expect(probe.status).toBe(429);
       expect(probe.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(await metric('ai_audit_wal_bytes')).toBeGreaterThan(128 * 1024);
-      const health = await fetch(`http://127.0.0.1:${healthPort}/health`);
-      expect(health.status).toBe(503);
-      expect(((await health.json()) as { exporters: { clickhouse: { store: string } } }).exporters.clickhouse.store).toBe('failing');
+      // The WAL can fill before the writer's in-flight insert has failed; readiness reports
+      // the store as failing once it has.
+      await eventually(async () => {
+        const health = await fetch(`http://127.0.0.1:${healthPort}/health`);
+        const body = (await health.json()) as { exporters: { clickhouse: { store: string } } };
+        return health.status === 503 && body.exporters.clickhouse.store === 'failing';
+      }, 10_000);
       await server.setMode('error');
       await sleep(1500);
       await server.setMode('ok');
@@ -103,6 +108,7 @@ describe('durability: nothing acknowledged is lost, nothing is stored twice', ()
       expectExactlyOnce(load.acked, stored);
       expect((await server.stats()).faulted).toBeGreaterThan(0);
     } finally {
+      await load?.stop();
       await collector.stop();
       await server.stop();
     }

@@ -23,6 +23,7 @@ export class LoadSender {
   readonly acked = new Set<string>();
   private running = true;
   private readonly loops: Promise<void>[] = [];
+  private stopped?: Promise<void>;
 
   constructor(
     private readonly exporters: SpanExporter[],
@@ -31,10 +32,11 @@ export class LoadSender {
     exporters.forEach((exporter, i) => this.loops.push(this.loop(exporter, i)));
   }
 
-  async stop(): Promise<void> {
+  /** Stops sending and shuts the exporters down; safe to call again (e.g. from a `finally`). */
+  stop(): Promise<void> {
     this.running = false;
-    await Promise.all(this.loops);
-    await Promise.all(this.exporters.map((exporter) => exporter.shutdown()));
+    this.stopped ??= Promise.all(this.loops).then(() => Promise.all(this.exporters.map((exporter) => exporter.shutdown()))).then(() => undefined);
+    return this.stopped;
   }
 
   private async loop(exporter: SpanExporter, index: number): Promise<void> {
