@@ -17,7 +17,9 @@
  *
  * So each character is looked at a bounded number of times per detector. Where a regex is
  * still used it is anchored, has no nested or adjacent overlapping quantifiers, and runs on a
- * string whose length is already bounded.
+ * string whose length is already bounded; or it is a candidate filter (see
+ * {@link forEachCandidate}): a pattern of bounded length, so an attempt at each position costs
+ * a bounded number of steps, searched forward only.
  */
 
 export type CharTest = (code: number) => boolean;
@@ -128,6 +130,10 @@ export function forEachLiteral(
   needles: readonly string[],
   onHit: (at: number, which: number) => number,
 ): void {
+  if (needles.length > 1) {
+    forEachOfSeveral(text, needles, onHit);
+    return;
+  }
   const finders = needles.map((n) => new NextIndex(text, n));
   let from = 0;
   for (;;) {
@@ -142,6 +148,56 @@ export function forEachLiteral(
     }
     if (best < 0) return;
     from = Math.max(onHit(best, which), best + 1);
+  }
+}
+
+/**
+ * Calls `onCandidate` at each position where a match of the global regex `candidate` starts,
+ * and at the `lookBehind` positions before it, in text order and each position at most once;
+ * `onCandidate` returns where the visits resume (at least position + 1).
+ *
+ * For detectors whose matches all have a shape a short regex can recognise (a card number is
+ * 13+ digits with single separators, an SSN is 3-2-4 digits), so that the search for the next
+ * position worth a look runs in the regex engine's compiled code instead of a JavaScript loop
+ * over every character. With `lookBehind`, the regex may find a rarer character that follows
+ * the start of a match within that many positions (an IPv6 address has a ':' within its first
+ * five characters), which is cheaper to search for than the start itself.
+ *
+ * `candidate` must match wherever (or within `lookBehind` after where) the detector could
+ * report a match; the detector then checks each position exactly as it would in a loop over
+ * all of them, so its findings are the same. The patterns used have bounded length and cannot
+ * match the empty string; the search only moves forward.
+ */
+export function forEachCandidate(text: string, candidate: RegExp, onCandidate: (at: number) => number, lookBehind = 0): void {
+  let next = 0; // the first position not visited (or skipped over) yet
+  candidate.lastIndex = 0;
+  for (let m = candidate.exec(text); m !== null; m = candidate.exec(text)) {
+    for (let at = Math.max(next, m.index - lookBehind); at <= m.index; at = next) next = Math.max(onCandidate(at), at + 1);
+    candidate.lastIndex = Math.max(next, m.index + 1);
+  }
+}
+
+/** The needles of forEachLiteral as one regex alternation, made once per (constant) needle list. */
+const ALTERNATIONS = new WeakMap<readonly string[], RegExp>();
+
+/**
+ * forEachLiteral for several needles: one pass of the regex engine over the text instead of
+ * one indexOf pass per needle (measured 3-4 times faster on prose for four to seven needles).
+ * Same hits in the same order: the leftmost occurrence of any needle, and on a tie the first
+ * needle listed, which is what the alternation's left-to-right order gives.
+ */
+function forEachOfSeveral(text: string, needles: readonly string[], onHit: (at: number, which: number) => number): void {
+  let search = ALTERNATIONS.get(needles);
+  if (search === undefined) {
+    search = new RegExp(needles.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+    ALTERNATIONS.set(needles, search);
+  }
+  search.lastIndex = 0;
+  for (let m = search.exec(text); m !== null; m = search.exec(text)) {
+    const at = m.index;
+    let which = 0;
+    while (!text.startsWith(needles[which], at)) which++;
+    search.lastIndex = Math.max(onHit(at, which), at + 1);
   }
 }
 

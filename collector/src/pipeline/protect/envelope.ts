@@ -29,8 +29,8 @@ function associatedData({ tenantId, recordId, column }: SealTarget): Buffer {
 
 export function seal(key: Buffer, keyId: string, plaintext: string, target: SealTarget): string {
   const id = Buffer.from(keyId, 'ascii');
-  const header = Buffer.from([FORMAT_VERSION, AES_256_GCM, id.length]);
-  return Buffer.concat([header, id, aeadSeal(key, Buffer.from(plaintext, 'utf8'), associatedData(target))]).toString('base64');
+  const header = Buffer.concat([Buffer.from([FORMAT_VERSION, AES_256_GCM, id.length]), id]);
+  return aeadSeal(key, plaintext, associatedData(target), header).toString('base64');
 }
 
 /** The key id an envelope was sealed under (to fetch the key before opening). */

@@ -32,12 +32,50 @@ const BY_FIRST_WORD: ReadonlyMap<string, readonly Phrase[]> = (() => {
   return map;
 })();
 
+/** 1-26 for a letter of either case, 0 for anything else (a digit). */
+const letter = (c: number): number => {
+  const lower = c | 0x20;
+  return lower >= 97 && lower <= 122 ? lower - 96 : 0;
+};
+
+/** A word's length and first two letters, case-insensitive. */
+const shape = (length: number, first: number, second: number): number => (length * 27 + letter(first)) * 27 + letter(second);
+
+/** Longest first word; longer words are rejected on their length alone. */
+const MAX_FIRST = Math.max(...[...BY_FIRST_WORD.keys()].map((word) => word.length));
+
+/**
+ * The shapes of all first words (each at least two letters long), as a bitmap: most words of
+ * a text are rejected on this, without building their text.
+ */
+const FIRST_SHAPES: Uint8Array = (() => {
+  const bitmap = new Uint8Array(shape(MAX_FIRST + 1, 0, 0));
+  for (const word of BY_FIRST_WORD.keys()) {
+    if (word.length < 2) throw new Error(`injection phrase first word "${word}" is shorter than two letters`);
+    bitmap[shape(word.length, word.charCodeAt(0), word.charCodeAt(1))] = 1;
+  }
+  return bitmap;
+})();
+
+/**
+ * Word k cannot begin a phrase, decided without its text when it is clean (its text is then
+ * its slice lower-cased; word characters are ASCII letters and digits).
+ */
+function cannotStart(words: Words, text: string, k: number): boolean {
+  if (!words.clean[k]) return false;
+  const start = words.start[k];
+  const length = words.end[k] - start;
+  return length < 2 || length > MAX_FIRST || FIRST_SHAPES[shape(length, text.charCodeAt(start), text.charCodeAt(start + 1))] === 0;
+}
+
 export const promptInjection: Detector = {
   kind: 'prompt_injection',
   scan(text: string, emit: Emit): void {
     const words = tokenize(text);
-    for (let k = 0; k < words.text.length; k++) {
-      const candidates = BY_FIRST_WORD.get(words.text[k]);
+    for (let k = 0; k < words.length; k++) {
+      // A clean word's text is its slice lower-cased, so its shape is known without building it.
+      if (cannotStart(words, text, k)) continue;
+      const candidates = BY_FIRST_WORD.get(words.text(k));
       if (!candidates || vetoed(words, k)) continue;
       for (const phrase of candidates) {
         const end = matchSteps(words, phrase, 0, k, phrase.need === undefined);
@@ -54,7 +92,7 @@ export const promptInjection: Detector = {
 /** A negation or a "reported speech" word shortly before, in the same sentence. */
 function vetoed(words: Words, k: number): boolean {
   for (let j = k - 1; j >= 0 && j >= k - VETO_WINDOW; j--) {
-    if (VETO_BEFORE.has(words.text[j])) return true;
+    if (VETO_BEFORE.has(words.text(j))) return true;
     if (words.brk[j]) return false;
   }
   return false;
@@ -74,7 +112,7 @@ function matchRepeat(words: Words, phrase: Phrase, si: number, pos: number, coun
   if (count < step.max) {
     if (step.alts === null) {
       // Wildcard: any word, but not across a sentence break.
-      if (pos < words.text.length && !words.brk[pos]) {
+      if (pos < words.length && !words.brk[pos]) {
         const r = matchRepeat(words, phrase, si, pos + 1, count + 1, needMet);
         if (r >= 0) return r;
       }
@@ -92,7 +130,7 @@ function matchRepeat(words: Words, phrase: Phrase, si: number, pos: number, coun
 }
 
 function matchAlt(words: Words, pos: number, alt: readonly string[]): number {
-  if (pos + alt.length > words.text.length) return -1;
-  for (let j = 0; j < alt.length; j++) if (words.text[pos + j] !== alt[j]) return -1;
+  if (pos + alt.length > words.length) return -1;
+  for (let j = 0; j < alt.length; j++) if (words.text(pos + j) !== alt[j]) return -1;
   return pos + alt.length;
 }

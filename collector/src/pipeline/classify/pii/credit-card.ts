@@ -14,25 +14,21 @@
  */
 import type { Detector, Emit } from '../types';
 import { luhnValid } from '../checksums';
-import { isDigit, numberEndOk, numberStartOk, readDigitGroups } from '../scan';
+import { forEachCandidate, numberEndOk, numberStartOk, readDigitGroups } from '../scan';
+
+/** Where a card can start: 13 digits, each after at most one separator. */
+const CANDIDATE = /[0-9](?:[ -]?[0-9]){12}/g;
 
 export const creditCard: Detector = {
   kind: 'pii:credit_card',
   scan(text: string, emit: Emit): void {
-    let i = 0;
-    while (i < text.length) {
-      if (!isDigit(text.charCodeAt(i)) || !numberStartOk(text, i, true)) {
-        i++;
-        continue;
-      }
+    forEachCandidate(text, CANDIDATE, (i) => {
+      if (!numberStartOk(text, i, true)) return i + 1;
       const end = cardAt(text, i);
-      if (end > 0) {
-        emit(i, end);
-        i = end;
-      } else {
-        i++;
-      }
-    }
+      if (end < 0) return i + 1;
+      emit(i, end);
+      return end;
+    });
   },
 };
 

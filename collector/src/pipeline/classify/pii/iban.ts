@@ -8,7 +8,7 @@
  */
 import type { Detector, Emit } from '../types';
 import { ibanChecksumValid } from '../checksums';
-import { boundaryBefore, isAlnum, isDigit, isUpper } from '../scan';
+import { boundaryBefore, forEachCandidate, isAlnum, isDigit, isUpper } from '../scan';
 
 /** IBAN length per country, SWIFT IBAN registry. */
 const LENGTHS: Readonly<Record<string, number>> = {
@@ -22,17 +22,19 @@ const LENGTHS: Readonly<Record<string, number>> = {
   UA: 29, VA: 22, VG: 24, XK: 20, YE: 30,
 };
 
+/** Where an IBAN can start: the country code and the check digits. */
+const CANDIDATE = /[A-Z]{2}[0-9]{2}/g;
+
 export const iban: Detector = {
   kind: 'pii:iban',
   scan(text: string, emit: Emit): void {
-    for (let i = 0; i + 4 < text.length; i++) {
-      if (!isUpper(text.charCodeAt(i)) || !boundaryBefore(text, i, isAlnum)) continue;
+    forEachCandidate(text, CANDIDATE, (i) => {
+      if (i + 4 >= text.length || !boundaryBefore(text, i, isAlnum)) return i + 1;
       const end = ibanAt(text, i);
-      if (end > 0) {
-        emit(i, end);
-        i = end - 1;
-      }
-    }
+      if (end < 0) return i + 1;
+      emit(i, end);
+      return end;
+    });
   },
 };
 

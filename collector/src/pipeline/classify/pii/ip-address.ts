@@ -12,21 +12,28 @@
  * numbers are indistinguishable from addresses ("1.2.3.4" is reported).
  */
 import type { Detector, Emit } from '../types';
-import { boundaryBefore, escapeBefore, isAlnum, isDigit, isHex, isWord } from '../scan';
+import { boundaryBefore, escapeBefore, forEachCandidate, isAlnum, isDigit, isHex, isWord } from '../scan';
+
+/**
+ * Where an address can start: at four dotted numbers (IPv4), or up to four positions before a
+ * ':' followed by a hex digit or ':' (every IPv6 form of at least two groups has one within
+ * its first five characters: "::" or a group of 1-4 hex digits, then ':' and more).
+ */
+const CANDIDATE = /[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]|:[0-9A-Fa-f:]/g;
+const LOOK_BEHIND = 4;
 
 export const ipAddress: Detector = {
   kind: 'pii:ip_address',
   scan(text: string, emit: Emit): void {
-    for (let i = 0; i < text.length; i++) {
+    forEachCandidate(text, CANDIDATE, (i) => {
       const c = text.charCodeAt(i);
       let end = -1;
       if ((isHex(c) || c === 58) && boundaryBefore(text, i, isV6Char)) end = ipv6At(text, i);
       if (end < 0 && isDigit(c) && v4StartOk(text, i)) end = ipv4At(text, i);
-      if (end > 0) {
-        emit(i, end);
-        i = end - 1;
-      }
-    }
+      if (end < 0) return i + 1;
+      emit(i, end);
+      return end;
+    }, LOOK_BEHIND);
   },
 };
 

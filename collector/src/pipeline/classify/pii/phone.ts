@@ -18,24 +18,29 @@
  * is linear in the text length.
  */
 import type { Detector, Emit } from '../types';
-import { boundaryBefore, isDigit, isWord, numberEndOk, numberStartOk } from '../scan';
+import { boundaryBefore, forEachCandidate, isDigit, isWord, numberEndOk, numberStartOk } from '../scan';
 
 const MAX_DIGITS = 15;
 const MAX_GROUPS = 8;
 
+/**
+ * Where a phone number can start: every form above has at least 8 digits, and between two
+ * of its digits there is at most ")", two separators and "(".
+ */
+const CANDIDATE = /\+?\(?[0-9](?:[ \-./()]{0,4}[0-9]){7}/g;
+
 export const phone: Detector = {
   kind: 'pii:phone',
   scan(text: string, emit: Emit): void {
-    for (let i = 0; i < text.length; i++) {
+    forEachCandidate(text, CANDIDATE, (i) => {
       const c = text.charCodeAt(i);
       const startOk = c === 43 /* + */ || c === 40 /* ( */ ? openerOk(text, i) : isDigit(c) && numberStartOk(text, i, false);
-      if (!startOk) continue;
+      if (!startOk) return i + 1;
       const end = phoneAt(text, i);
-      if (end > 0) {
-        emit(i, end);
-        i = end - 1;
-      }
-    }
+      if (end < 0) return i + 1;
+      emit(i, end);
+      return end;
+    });
   },
 };
 

@@ -9,23 +9,26 @@
  * caught: numbers inside longer digit chains ("123-45-6789-01").
  */
 import type { Detector, Emit } from '../types';
-import { isDigit, numberEndOk, numberStartOk, readDigitGroups } from '../scan';
+import { forEachCandidate, numberEndOk, numberStartOk, readDigitGroups } from '../scan';
 
 const PUBLISHED = new Set(['078051120', '219099999']);
+
+/** Where an SSN can start: 3 digits, a separator, 2 digits, a separator, 4 digits. */
+const CANDIDATE = /[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}/g;
 
 export const usSsn: Detector = {
   kind: 'pii:us_ssn',
   scan(text: string, emit: Emit): void {
-    for (let i = 0; i < text.length; i++) {
-      if (!isDigit(text.charCodeAt(i)) || !numberStartOk(text, i, false)) continue;
+    forEachCandidate(text, CANDIDATE, (i) => {
+      if (!numberStartOk(text, i, false)) return i + 1;
       const g = readDigitGroups(text, i, '- ', 9, 3);
-      if (g.more || g.ends.length !== 3 || g.seps[1] !== g.seps[2]) continue;
-      if (g.ends[0] - g.starts[0] !== 3 || g.ends[1] - g.starts[1] !== 2 || g.ends[2] - g.starts[2] !== 4) continue;
+      if (g.more || g.ends.length !== 3 || g.seps[1] !== g.seps[2]) return i + 1;
+      if (g.ends[0] - g.starts[0] !== 3 || g.ends[1] - g.starts[1] !== 2 || g.ends[2] - g.starts[2] !== 4) return i + 1;
       const end = g.ends[2];
-      if (!numberEndOk(text, end) || !valid(g.digits)) continue;
+      if (!numberEndOk(text, end) || !valid(g.digits)) return i + 1;
       emit(i, end);
-      i = end - 1;
-    }
+      return end;
+    });
   },
 };
 

@@ -18,6 +18,8 @@ const ID_PREFIXES = ['AKIA', 'ASIA', 'ABIA', 'ACCA'];
 
 // Literal words with optional single separators, no repetition: linear with the g flag.
 const SECRET_LABEL = /aws[_-]?secret[_-]?(?:access[_-]?)?key|secret[_-]?access[_-]?key/gi;
+/** "secret" in any ASCII case, as the i flag of SECRET_LABEL reads it (no u flag: ASCII only). */
+const HAS_SECRET = /[Ss][Ee][Cc][Rr][Ee][Tt]/;
 /** Between a label and its value: quotes, spaces, '=', ':', '=>', and JSON escapes. */
 const isLabelGap = (c: number): boolean =>
   c === 32 || c === 9 || c === 34 || c === 39 || c === 96 || c === 58 || c === 61 || c === 62 || c === 92;
@@ -35,6 +37,8 @@ export const awsAccessKey: Detector = {
       if (distinctChars(text, start + 4, end, 6) >= 6) emit(start, end);
     });
 
+    // Both label forms contain "secret" (in any case): most texts are ruled out by one fast search.
+    if (!HAS_SECRET.test(text)) return;
     const label = new RegExp(SECRET_LABEL.source, SECRET_LABEL.flags);
     for (let m = label.exec(text); m !== null; m = label.exec(text)) {
       const valueStart = runEnd(text, label.lastIndex, isLabelGap, label.lastIndex + 12);
