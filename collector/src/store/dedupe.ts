@@ -16,6 +16,8 @@ const RECORD_ID = /"record_id":"([0-9a-f-]{36})"/;
 const EARLIEST_SECONDS = 0;
 const LATEST_SECONDS = 9_000_000_000;
 const TIMESTAMP = /^\{"timestamp":"(\d+\.\d{9})"/;
+/** 2,000 ids are ~80 KB of query text, well under max_query_size. */
+const IDS_PER_QUERY = 2000;
 
 export interface Deduplicated {
   text: string;
@@ -37,12 +39,7 @@ export async function withoutStored(store: Store, database: string, text: string
     to = Math.max(to, timestamp);
   }
   if (ids.length === 0) return { text, rows: 0, duplicates: 0 };
-  // Ids are checked UUID text and bounds are numbers: safe to inline, and a 10k-id batch
-  // must travel in the request body (query parameters go in the URL).
-  const stored = await store.queryRows<{ record_id: string }>(
-    `SELECT record_id FROM ${database}.records WHERE timestamp BETWEEN toDateTime64(${clamp(Math.floor(from))}, 9) AND toDateTime64(${clamp(Math.ceil(to) + 1)}, 9) AND record_id IN ('${[...new Set(ids)].join("','")}')`,
-  );
-  const seen = new Set(stored.map((row) => row.record_id));
+  const seen = await storedIds(store, database, [...new Set(ids)], clamp(Math.floor(from)), clamp(Math.ceil(to) + 1));
   const kept: string[] = [];
   lines.forEach((line, i) => {
     if (seen.has(ids[i])) return;
@@ -50,6 +47,23 @@ export async function withoutStored(store: Store, database: string, text: string
     kept.push(line);
   });
   return { text: kept.length === 0 ? '' : `${kept.join('\n')}\n`, rows: kept.length, duplicates: lines.length - kept.length };
+}
+
+/**
+ * The ids of `ids` already in the table, asked in chunks: ids are inlined in the query text
+ * (checked UUID text, safe), which the server caps at max_query_size (256 KiB by default,
+ * about 6,500 ids), and a batch may hold more (batch.max_rows, or a replayed backlog).
+ */
+async function storedIds(store: Store, database: string, ids: string[], fromSeconds: number, toSeconds: number): Promise<Set<string>> {
+  const seen = new Set<string>();
+  for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
+    const chunk = ids.slice(i, i + IDS_PER_QUERY);
+    const rows = await store.queryRows<{ record_id: string }>(
+      `SELECT record_id FROM ${database}.records WHERE timestamp BETWEEN toDateTime64(${fromSeconds}, 9) AND toDateTime64(${toSeconds}, 9) AND record_id IN ('${chunk.join("','")}')`,
+    );
+    for (const row of rows) seen.add(row.record_id);
+  }
+  return seen;
 }
 
 function clamp(seconds: number): number {
