@@ -107,23 +107,28 @@ export interface Telemetry {
   capture: ContentCapture;
 }
 
-function setAll(target: Attributes, source: AttributeMap | undefined): void {
-  if (!source) return;
-  for (const [key, value] of Object.entries(source)) {
-    if (value === undefined || value === null) continue;
-    if (typeof value === 'number' && !Number.isFinite(value)) continue;
-    target[key] = value;
-  }
+/**
+ * Sets one attribute, skipping a missing or non-finite value. Called key by key rather than
+ * with object literals: this runs on every LLM call, where each literal is garbage.
+ */
+function put(target: Attributes, key: string, value: AttributeValue | undefined | null): void {
+  if (value === undefined || value === null) return;
+  if (typeof value === 'number' && !Number.isFinite(value)) return;
+  target[key] = value;
 }
 
-function usageAttributes(usage: Usage | undefined): AttributeMap {
-  return {
-    [GEN_AI_USAGE_INPUT_TOKENS]: usage?.input,
-    [GEN_AI_USAGE_OUTPUT_TOKENS]: usage?.output,
-    [GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: usage?.cacheRead,
-    [GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: usage?.cacheWrite,
-    [GEN_AI_USAGE_REASONING_OUTPUT_TOKENS]: usage?.reasoning,
-  };
+function setAll(target: Attributes, source: AttributeMap | undefined): void {
+  if (!source) return;
+  for (const key in source) put(target, key, source[key]);
+}
+
+function putUsage(target: Attributes, usage: Usage | undefined): void {
+  if (!usage) return;
+  put(target, GEN_AI_USAGE_INPUT_TOKENS, usage.input);
+  put(target, GEN_AI_USAGE_OUTPUT_TOKENS, usage.output);
+  put(target, GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, usage.cacheRead);
+  put(target, GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, usage.cacheWrite);
+  put(target, GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, usage.reasoning);
 }
 
 function errorStatus(err: unknown): number | undefined {
@@ -158,24 +163,20 @@ export class GenAiCall {
   ) {
     const parent = context.active();
     const attributes: Attributes = {};
-    setAll(attributes, {
-      [GEN_AI_OPERATION_NAME]: request.operation,
-      [GEN_AI_PROVIDER_NAME]: request.provider,
-      [GEN_AI_REQUEST_MODEL]: request.model,
-      [SERVER_ADDRESS]: request.server?.address,
-      [SERVER_PORT]: request.server?.port,
-    });
+    put(attributes, GEN_AI_OPERATION_NAME, request.operation);
+    put(attributes, GEN_AI_PROVIDER_NAME, request.provider);
+    put(attributes, GEN_AI_REQUEST_MODEL, request.model);
+    put(attributes, SERVER_ADDRESS, request.server?.address);
+    put(attributes, SERVER_PORT, request.server?.port);
     Object.assign(this.metricAttributes, attributes);
     if (request.stream) attributes[GEN_AI_REQUEST_STREAM] = true;
     setAll(attributes, request.attributes);
     Object.assign(attributes, auditAttributes(parent));
     if (telemetry.capture !== 'no_content' && request.content) {
       const content = request.content();
-      setAll(this.contentAttributes, {
-        [GEN_AI_INPUT_MESSAGES]: content.input && toJson(content.input),
-        [GEN_AI_SYSTEM_INSTRUCTIONS]: content.system?.length ? toJson(content.system) : undefined,
-        [GEN_AI_TOOL_DEFINITIONS]: content.tools?.length ? toJson(content.tools) : undefined,
-      });
+      put(this.contentAttributes, GEN_AI_INPUT_MESSAGES, content.input && toJson(content.input));
+      put(this.contentAttributes, GEN_AI_SYSTEM_INSTRUCTIONS, content.system?.length ? toJson(content.system) : undefined);
+      put(this.contentAttributes, GEN_AI_TOOL_DEFINITIONS, content.tools?.length ? toJson(content.tools) : undefined);
       // On the span from the start, so a call that fails still shows what was sent.
       if (this.onSpan) Object.assign(attributes, this.contentAttributes);
     }
@@ -217,7 +218,8 @@ export class GenAiCall {
   setServer(server: ServerAddress): void {
     if (this.ended) return;
     const attributes: Attributes = {};
-    setAll(attributes, { [SERVER_ADDRESS]: server.address, [SERVER_PORT]: server.port });
+    put(attributes, SERVER_ADDRESS, server.address);
+    put(attributes, SERVER_PORT, server.port);
     this.span.setAttributes(attributes);
     Object.assign(this.metricAttributes, attributes);
   }
@@ -274,12 +276,10 @@ export class GenAiCall {
 
   private record(result: CallResult, outcome: { err: unknown } | { reason: AbandonReason } | undefined): void {
     const attributes: Attributes = {};
-    setAll(attributes, {
-      [GEN_AI_RESPONSE_ID]: result.responseId,
-      [GEN_AI_RESPONSE_MODEL]: result.responseModel,
-      [GEN_AI_RESPONSE_FINISH_REASONS]: result.finishReasons?.length ? result.finishReasons : undefined,
-      ...usageAttributes(result.usage),
-    });
+    put(attributes, GEN_AI_RESPONSE_ID, result.responseId);
+    put(attributes, GEN_AI_RESPONSE_MODEL, result.responseModel);
+    put(attributes, GEN_AI_RESPONSE_FINISH_REASONS, result.finishReasons?.length ? result.finishReasons : undefined);
+    putUsage(attributes, result.usage);
     if (this.firstChunk !== undefined) {
       attributes[GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = (this.firstChunk - this.started) / 1000;
     }
@@ -311,7 +311,7 @@ export class GenAiCall {
     this.span.setAttributes(attributes);
 
     const metricAttributes: Attributes = { ...this.metricAttributes };
-    setAll(metricAttributes, { [GEN_AI_RESPONSE_MODEL]: result.responseModel });
+    put(metricAttributes, GEN_AI_RESPONSE_MODEL, result.responseModel);
     const seconds = (performance.now() - this.started) / 1000;
     this.telemetry.metrics.record(seconds, metricAttributes, errorType, result.usage?.input, result.usage?.output);
   }

@@ -37,16 +37,26 @@ export function sum(...values: (number | undefined)[]): number | undefined {
   return present.length > 0 ? present.reduce((a, b) => a + b, 0) : undefined;
 }
 
+/** Parsed base URLs: a service has a few clients, each asking on every call. */
+const SERVERS = new Map<string, ServerAddress | undefined>();
+const MAX_SERVERS = 64;
+
 /** server.address / server.port of a base URL, with the scheme's default port. */
 export function serverOf(url: unknown): ServerAddress | undefined {
   if (typeof url !== 'string' && !(url instanceof URL)) return undefined;
+  const key = String(url);
+  if (SERVERS.has(key)) return SERVERS.get(key);
+  let server: ServerAddress | undefined;
   try {
-    const parsed = new URL(url);
+    const parsed = new URL(key);
     const port = parsed.port ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : parsed.protocol === 'http:' ? 80 : undefined;
-    return { address: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port };
+    server = Object.freeze({ address: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port });
   } catch {
-    return undefined;
+    server = undefined;
   }
+  if (SERVERS.size >= MAX_SERVERS) SERVERS.clear();
+  SERVERS.set(key, server);
+  return server;
 }
 
 /** A provider's stop reason in semconv terms (unknown ones kept); none means the output was cut short. */
