@@ -89,19 +89,20 @@ export class Store {
    * settings are session state, and a token left over from an earlier insert would
    * silently drop this one.
    */
-  async insertJsonRows(table: string, body: string, settings: ClickHouseSettings = {}): Promise<void> {
+  async insertJsonRows(table: string, body: string | Buffer, settings: ClickHouseSettings = {}): Promise<void> {
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     const clickhouse_settings = { insert_deduplication_token: '', ...settings };
     if (this.embedded) {
       // The engine parses the bytes itself, multithreaded, without the client's string
       // copies; these settings apply to this insert only.
       const embedded = this.embedded;
-      await this.call(() => embedded.chdb.rawInsert({ table, values: Buffer.from(body), format: 'JSONEachRow', settings: clickhouse_settings as unknown as Record<string, string | number> }));
+      await this.call(() => embedded.chdb.rawInsert({ table, values: bytes, format: 'JSONEachRow', settings: clickhouse_settings as unknown as Record<string, string | number> }));
       return;
     }
     await this.call(async () => {
       const result = await this.client.exec({
         query: `INSERT INTO ${table} FORMAT JSONEachRow`,
-        values: Readable.from([Buffer.from(body)], { objectMode: false }),
+        values: Readable.from([bytes], { objectMode: false }),
         clickhouse_settings,
       });
       result.stream.resume();

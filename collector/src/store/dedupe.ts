@@ -8,7 +8,7 @@ import type { Store } from './client';
  * already in the table (or earlier in the batch) are left out.
  *
  * Rows come from rows.ts, which writes `timestamp` and `record_id` first, so both are read
- * from each line without parsing the JSON.
+ * from the first bytes of each row without parsing the JSON.
  */
 
 const RECORD_ID = /"record_id":"([0-9a-f-]{36})"/;
@@ -20,33 +20,35 @@ const TIMESTAMP = /^\{"timestamp":"(\d+\.\d{9})"/;
 const IDS_PER_QUERY = 2000;
 
 export interface Deduplicated {
-  text: string;
-  rows: number;
+  rows: Buffer[];
   duplicates: number;
 }
 
-export async function withoutStored(store: Store, database: string, text: string): Promise<Deduplicated> {
-  const lines = text.split('\n').filter(Boolean);
+/** Long enough for the `timestamp` and `record_id` that start every row. */
+const PREFIX_BYTES = 128;
+
+/** `rows` (JSONEachRow, one row each) without those already stored or repeated in the batch. */
+export async function withoutStored(store: Store, database: string, rows: readonly Buffer[]): Promise<Deduplicated> {
   const ids: string[] = [];
   let from = Infinity;
   let to = -Infinity;
-  for (const line of lines) {
-    const id = RECORD_ID.exec(line)?.[1];
-    const timestamp = Number(TIMESTAMP.exec(line)?.[1]);
+  for (const row of rows) {
+    const prefix = row.toString('latin1', 0, Math.min(row.length, PREFIX_BYTES));
+    const id = RECORD_ID.exec(prefix)?.[1];
+    const timestamp = Number(TIMESTAMP.exec(prefix)?.[1]);
     if (id === undefined || !Number.isFinite(timestamp)) throw new Error('a record row is not in the expected form');
     ids.push(id);
     from = Math.min(from, timestamp);
     to = Math.max(to, timestamp);
   }
-  if (ids.length === 0) return { text, rows: 0, duplicates: 0 };
+  if (ids.length === 0) return { rows: [], duplicates: 0 };
   const seen = await storedIds(store, database, [...new Set(ids)], clamp(Math.floor(from)), clamp(Math.ceil(to) + 1));
-  const kept: string[] = [];
-  lines.forEach((line, i) => {
-    if (seen.has(ids[i])) return;
+  const kept = rows.filter((_, i) => {
+    if (seen.has(ids[i])) return false;
     seen.add(ids[i]);
-    kept.push(line);
+    return true;
   });
-  return { text: kept.length === 0 ? '' : `${kept.join('\n')}\n`, rows: kept.length, duplicates: lines.length - kept.length };
+  return { rows: kept, duplicates: rows.length - kept.length };
 }
 
 /**

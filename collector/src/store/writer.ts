@@ -9,7 +9,7 @@ import { backoffDelay } from './backoff';
 import { StoreError, type Store } from './client';
 import { withoutStored } from './dedupe';
 import { isDataError, isStoreCondition } from './errors';
-import { decodeEntry, type Table } from './wal-entry';
+import { decodeEntry, RowJoiner, rowsOf, type Table } from './wal-entry';
 
 const INSERT_ORDER: readonly Table[] = ['data_keys', 'records'];
 
@@ -59,6 +59,7 @@ export class BatchWriter {
   private lastError: string | undefined;
   /** The same server error code on consecutive attempts of a batch. */
   private repeated: { code: number; times: number } | undefined;
+  private readonly joiner = new RowJoiner();
   private prepare: (() => Promise<void>) | undefined;
 
   /** The options an exporter config implies (shared by the collector and CLI commands that drain a log). */
@@ -184,16 +185,17 @@ export class BatchWriter {
         this.prepare = undefined;
       }
       await this.wal.markInflight(batch);
-      const entries = (await this.wal.readPayloads(batch)).map(decodeEntry);
+      // Rows stay views of the bytes read from the log until the one copy that is inserted.
+      const sections = (await this.wal.readPayloads(batch)).flatMap(decodeEntry);
       // Keys first: once records are in the store, the keys that open them must be too.
       for (const table of INSERT_ORDER) {
-        let text = entries.flatMap((sections) => sections.filter((s) => s.table === table).map((s) => s.text)).join('');
-        if (table === 'records' && text !== '') {
-          const deduplicated = await withoutStored(this.store, this.options.database, text);
+        let rows = rowsOf(sections.filter((section) => section.table === table).map((section) => section.body));
+        if (table === 'records' && rows.length > 0) {
+          const deduplicated = await withoutStored(this.store, this.options.database, rows);
           if (deduplicated.duplicates > 0) this.options.metrics.duplicates.inc(deduplicated.duplicates);
-          text = deduplicated.text;
+          rows = deduplicated.rows;
         }
-        if (text !== '') await this.insertIsolating(table, text.split('\n').filter(Boolean), `${batch.first}-${batch.last}${TOKEN_SUFFIX[table]}`, batch);
+        if (rows.length > 0) await this.insertIsolating(table, rows, `${batch.first}-${batch.last}${TOKEN_SUFFIX[table]}`, batch);
       }
       this.options.metrics.insertSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       this.options.metrics.insertedRows.inc(batch.rows);
@@ -217,14 +219,15 @@ export class BatchWriter {
    * so a crash during isolation replays it without duplicates. Any other failure is
    * thrown, and the whole batch is retried later.
    */
-  private async insertIsolating(table: Table, lines: string[], token: string, batch: WalBatch, from = 0): Promise<void> {
+  private async insertIsolating(table: Table, lines: Buffer[], token: string, batch: WalBatch, from = 0): Promise<void> {
     const part = from === 0 && lines.length > 0 ? token : `${token}:${from}+${lines.length}`;
     try {
-      await this.store.insertJsonRows(this.tableName(table), `${lines.join('\n')}\n`, this.insertSettings(part));
+      // One insert at a time, awaited: the joiner's buffer is free again before the next.
+      await this.store.insertJsonRows(this.tableName(table), this.joiner.join(lines), this.insertSettings(part));
     } catch (error) {
       if (!this.isRowProblem(error)) throw error;
       if (lines.length === 1) {
-        await this.deadLetter(table, batch.first, from, lines[0], error as StoreError);
+        await this.deadLetter(table, batch.first, from, lines[0].toString('utf8'), error as StoreError);
         return;
       }
       const half = lines.length >> 1;

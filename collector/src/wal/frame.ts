@@ -21,22 +21,18 @@ export interface Frame {
   payload: Buffer;
 }
 
-export function encodeFrame(seq: number, appendedAt: number, rows: number, payload: Buffer): Buffer {
-  const frame = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
-  writeFrame(frame, 0, seq, appendedAt, rows, payload);
-  return frame;
-}
-
-/** Writes one frame into `target` at `offset` (so a group of frames needs one allocation). */
-export function writeFrame(target: Buffer, offset: number, seq: number, appendedAt: number, rows: number, payload: Buffer): number {
-  target.writeUInt32LE(payload.length, offset);
-  target.writeBigUInt64LE(BigInt(seq), offset + 8);
-  target.writeBigUInt64LE(BigInt(appendedAt), offset + 16);
-  target.writeUInt32LE(rows, offset + 24);
-  payload.copy(target, offset + HEADER_BYTES);
-  const end = offset + HEADER_BYTES + payload.length;
-  target.writeUInt32LE(crc32(target.subarray(offset + 8, end)), offset + 4);
-  return end;
+/**
+ * The header of the frame that `payload` follows on disk. Header and payload are written side
+ * by side (writev), so the payload, often megabytes, is never copied.
+ */
+export function frameHeader(seq: number, appendedAt: number, rows: number, payload: Buffer): Buffer {
+  const header = Buffer.allocUnsafe(HEADER_BYTES);
+  header.writeUInt32LE(payload.length, 0);
+  header.writeBigUInt64LE(BigInt(seq), 8);
+  header.writeBigUInt64LE(BigInt(appendedAt), 16);
+  header.writeUInt32LE(rows, 24);
+  header.writeUInt32LE(crc32(payload, crc32(header.subarray(8))), 4);
+  return header;
 }
 
 export type DecodeOutcome = { frame: Frame; bytes: number } | { incomplete: true } | { corrupt: string };

@@ -3,7 +3,7 @@ import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 
 import { join } from 'node:path';
 import type { Logger } from '../service/telemetry/logger';
 import { syncDirectory, writeFileDurably } from './durable-file';
-import { decodeFrame, HEADER_BYTES, writeFrame } from './frame';
+import { decodeFrame, frameHeader, HEADER_BYTES } from './frame';
 import { acquireLock } from './lock';
 
 /**
@@ -258,20 +258,17 @@ export class WriteAheadLog {
     const segment = await this.writableSegment();
     const now = Date.now();
     const firstSeq = this.lastSeq + 1;
-    const data = Buffer.allocUnsafe(group.reduce((sum, item) => sum + HEADER_BYTES + item.payload.length, 0));
-    const offsets: number[] = [];
-    let end = 0;
-    group.forEach((item, i) => {
-      offsets.push(segment.size + end);
-      end = writeFrame(data, end, firstSeq + i, now, item.rows, item.payload);
-    });
     const start = segment.size;
+    const parts: Buffer[] = [];
+    const offsets: number[] = [];
+    let length = 0;
+    group.forEach((item, i) => {
+      offsets.push(start + length);
+      parts.push(frameHeader(firstSeq + i, now, item.rows, item.payload), item.payload);
+      length += HEADER_BYTES + item.payload.length;
+    });
     try {
-      for (let written = 0; written < data.length; ) {
-        const { bytesWritten } = await segment.handle.write(data, written, data.length - written, start + written);
-        if (bytesWritten === 0) throw new Error('write made no progress');
-        written += bytesWritten;
-      }
+      await writeAll(segment.handle, parts, start);
       await segment.handle.datasync();
     } catch (error) {
       // Leave no half-written group behind; if even that fails, stop accepting for good.
@@ -288,8 +285,8 @@ export class WriteAheadLog {
       this.unconfirmedRows += item.rows;
       return seq;
     });
-    this.unconfirmedBytes += data.length;
-    segment.size = start + data.length;
+    this.unconfirmedBytes += length;
+    segment.size = start + length;
     segment.lastSeq = firstSeq + group.length - 1;
     this.lastSeq = segment.lastSeq;
     return seqs;
@@ -407,4 +404,21 @@ async function readState(path: string): Promise<State> {
   const state = JSON.parse(text) as State;
   if (typeof state.id !== 'string' || !Number.isSafeInteger(state.confirmed)) throw new Error(`${path} is not a write-ahead log state file`);
   return state;
+}
+
+/** Writes `parts` one after another at `position`, resuming after short writes. */
+async function writeAll(handle: FileHandle, parts: Buffer[], position: number): Promise<void> {
+  let pending = parts.filter((part) => part.length > 0);
+  while (pending.length > 0) {
+    // writev takes at most IOV_MAX (1024) buffers per call.
+    const batch = pending.slice(0, 1024);
+    const { bytesWritten } = await handle.writev(batch, position);
+    if (bytesWritten === 0) throw new Error('write made no progress');
+    position += bytesWritten;
+    let skip = bytesWritten;
+    let consumed = 0;
+    while (consumed < batch.length && skip >= batch[consumed].length) skip -= batch[consumed++].length;
+    pending = pending.slice(consumed);
+    if (skip > 0) pending[0] = pending[0].subarray(skip);
+  }
 }
