@@ -181,9 +181,10 @@ export class GenAiCall {
       if (this.onSpan) Object.assign(attributes, this.contentAttributes);
     }
     const name = request.model ? `${request.operation} ${request.model}` : request.operation;
-    // Timing starts with the span, after the attributes were built.
-    this.started = performance.now();
     this.span = telemetry.tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
+    // Timing starts once the span has: time to first chunk must fit within the span's own
+    // duration even when the process is descheduled in between.
+    this.started = performance.now();
     this.context = trace.setSpan(parent, this.span);
     openCalls.add(this);
   }
