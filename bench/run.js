@@ -49,16 +49,23 @@ if (fs.realpathSync(process.execPath) !== fs.realpathSync(node)) {
 const WORK = path.join(REPO, '.bench', 'work');
 const SCENARIOS = ['stages', 'limits', 'ingest', 'profile', 'overhead', 'queries'];
 
+/** A wrong command line: exit code 2, as the ai-audit CLI does. */
+const usageError = (message) => Object.assign(new Error(message), { exitCode: 2 });
+
 function parseArgs(argv) {
-  const args = { full: false, only: undefined, reportOnly: false };
+  const args = { full: false, only: undefined, reportOnly: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--full') args.full = true;
     else if (argv[i] === '--report-only') args.reportOnly = true;
-    else if (argv[i] === '--only') args.only = argv[++i].split(',');
+    else if (argv[i] === '--help' || argv[i] === '-h') args.help = true;
+    else if (argv[i] === '--only') {
+      if (argv[i + 1] === undefined) throw usageError('--only needs a list of scenarios');
+      args.only = argv[++i].split(',');
+    }
     else if (argv[i].startsWith('--only=')) args.only = argv[i].slice(7).split(',');
-    else throw new Error(`unknown argument ${argv[i]} (use --full, --only <scenarios>, --report-only)`);
+    else throw usageError(`unknown argument ${argv[i]} (see npm run bench -- --help)`);
   }
-  for (const id of args.only ?? []) if (!SCENARIOS.includes(id)) throw new Error(`unknown scenario ${id} (one of ${SCENARIOS.join(', ')})`);
+  for (const id of args.only ?? []) if (!SCENARIOS.includes(id)) throw usageError(`unknown scenario ${id} (one of ${SCENARIOS.join(', ')})`);
   return args;
 }
 
@@ -105,12 +112,25 @@ async function runScenario(id, ctx) {
   return outcome.result;
 }
 
+const USAGE = `usage: npm run bench [-- [--full] [--only <scenarios>] [--report-only]]
+
+Runs the benchmarks and rewrites BENCHMARKS.md (quick mode: a few minutes on 2 cores).
+  --full            longer and more runs, 10 million records for the queries (~15 minutes)
+  --only a,b        only these scenarios (${SCENARIOS.join(', ')}); report to .bench/BENCHMARKS.partial.md
+  --report-only     re-render the report from the last results of this mode, running nothing
+  --help            this text`;
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
   const mode = args.full ? 'full' : 'quick';
   const resultsFile = path.join(REPO, '.bench', `results-${mode}.json`);
   let run;
   if (args.reportOnly) {
+    if (!fs.existsSync(resultsFile)) throw usageError(`no results of a ${mode} run in ${path.relative(REPO, resultsFile)} yet: run npm run bench${args.full ? ' -- --full' : ''} first`);
     run = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
   } else {
     fs.mkdirSync(WORK, { recursive: true });
@@ -144,5 +164,5 @@ function readFindings() {
 
 main().catch((error) => {
   console.error(error.message);
-  process.exit(1);
+  process.exit(error.exitCode ?? 1);
 });
