@@ -197,9 +197,17 @@ export class GenAiCall {
     return this.telemetry.capture === 'event_only' || this.telemetry.capture === 'span_and_event';
   }
 
-  /** Runs the SDK call with this call's span active. */
+  /**
+   * Runs the SDK call with this call's span active. If it throws synchronously the call ends
+   * as failed and the error reaches the application unchanged.
+   */
   run<T>(fn: () => T): T {
-    return context.with(this.context, fn);
+    try {
+      return context.with(this.context, fn);
+    } catch (err) {
+      this.fail(err);
+      throw err;
+    }
   }
 
   /**

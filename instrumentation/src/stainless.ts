@@ -148,13 +148,7 @@ export function instrumentMethod(
     const call = body && start(() => spec.describe(body, client));
     if (!body || !call) return original.apply(this, args);
     const sent = spec.args?.(body, args) ?? args;
-    let promise: unknown;
-    try {
-      promise = call.run(() => original.apply(this, sent));
-    } catch (err) {
-      call.fail(err);
-      throw err;
-    }
+    const promise = call.run(() => original.apply(this, sent));
     try {
       observeApiPromise(promise, call, spec.handlers(body));
     } catch (err) {

@@ -158,13 +158,7 @@ export class BedrockRuntimeInstrumentation extends AuditInstrumentation {
         };
         return call.run(() => original.apply(this, sent));
       }
-      let promise: unknown;
-      try {
-        promise = call.run(() => original.apply(this, args));
-      } catch (err) {
-        call.fail(err);
-        throw err;
-      }
+      const promise = call.run(() => original.apply(this, args));
       if (typeof obj(promise)?.then !== 'function') return promise;
       // An equivalent promise rather than a handler on the SDK's: a failure nobody reads stays
       // unhandled, as before. Its reactions run first, so a stream is observed before it is read.

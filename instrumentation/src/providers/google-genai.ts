@@ -133,13 +133,7 @@ export class GoogleGenAIInstrumentation extends AuditInstrumentation {
           errorType: geminiErrorType,
         }));
       if (!params || !call) return original.apply(this, args);
-      let promise: unknown;
-      try {
-        promise = call.run(() => original.apply(this, args));
-      } catch (err) {
-        call.fail(err);
-        throw err;
-      }
+      const promise = call.run(() => original.apply(this, args));
       observe(call, promise, endpoint);
       return promise;
     };
