@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { PeerCertificate } from 'node:tls';
 import type { AuthConfig } from '../config/types';
+import { isTenantId } from './tenant-id';
 
 /** What a request presented: its Authorization value and, under mTLS, its verified certificate. */
 export interface Credentials {
@@ -14,7 +15,7 @@ export const DEFAULT_TENANT = 'default';
 export type AuthOutcome = { tenantId: string } | { refused: string };
 
 /**
- * Maps a request's credentials to its tenant (DESIGN.md §3: the tenant comes from the
+ * Maps a request's credentials to its tenant (README.md, "Ingestion security": the tenant comes from the
  * credential, never from span attributes). Bearer tokens are configured as SHA-256 hashes
  * and compared in constant time against every configured hash; a client certificate
  * (already verified by TLS against client_ca_file) names its tenant by subject CN.
@@ -35,10 +36,7 @@ export class Authenticator {
       const tenant = this.tenantOfToken(match[1]);
       return tenant === undefined ? { refused: 'invalid bearer token' } : { tenantId: tenant };
     }
-    if (this.config.client_certificates && credentials.certificate?.subject?.CN) {
-      const cn = credentials.certificate.subject.CN;
-      return { tenantId: Array.isArray(cn) ? cn[0] : cn };
-    }
+    if (this.config.client_certificates && credentials.certificate?.subject?.CN) return tenantOfCertificate(credentials.certificate.subject.CN);
     if (this.config.anonymous_tenant) return { tenantId: this.config.anonymous_tenant };
     return { refused: 'credentials required (Authorization: Bearer <token>, or a client certificate)' };
   }
@@ -52,4 +50,17 @@ export class Authenticator {
     }
     return tenant;
   }
+}
+
+/**
+ * The tenant a certificate's subject CN names. A CA signs whatever subject it was asked
+ * to, so the CN is checked like a configured tenant id: one that does not fit (`../evil`,
+ * spaces, control characters) or several CNs are refused, never used or cleaned up into
+ * some other tenant.
+ */
+function tenantOfCertificate(cn: string | string[]): AuthOutcome {
+  const names = Array.isArray(cn) ? cn : [cn];
+  if (names.length === 1 && isTenantId(names[0])) return { tenantId: names[0] };
+  const shown = JSON.stringify(names.join(',').slice(0, 64));
+  return { refused: `the client certificate's subject CN ${shown} is not a tenant id (one CN of letters, digits and _)` };
 }

@@ -1,13 +1,20 @@
 import * as grpc from '@grpc/grpc-js';
+import { createServer, type Server } from 'node:net';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import type { GrpcProtocolConfig } from '../config/types';
-import { boundAddress } from '../service/listen';
+import { listen } from '../service/listen';
 import type { Logger } from '../service/telemetry/logger';
-import type { Credentials } from './auth';
+import { ConnectionGuard } from './connections';
 import type { ExportHandler } from './export-handler';
-import { encodeExportResponseProtobuf, encodeStatusProtobuf } from './otlp';
+import { grantOf, grpcGate } from './grpc-gate';
+import { statusOf } from './grpc-status';
+import { encodeExportResponseProtobuf } from './otlp';
+import type { TransportLimits } from './transport-limits';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+
+/** How long a keepalive PING may go unanswered before the connection is closed (gRPC's default). */
+const KEEPALIVE_TIMEOUT_MS = 20_000;
 
 /**
  * TLS server credentials with our options (minimum version, client certificate checks):
@@ -23,19 +30,6 @@ class TlsServerCredentials extends grpc.ServerCredentials {
   _equals(other: grpc.ServerCredentials): boolean {
     return other === this;
   }
-}
-
-function credentialsOf(call: grpc.ServerUnaryCall<Buffer, Buffer>): Credentials {
-  const authorization = call.metadata.get('authorization')[0];
-  const certificate = call.getAuthContext().sslPeerCertificate;
-  return { authorization: typeof authorization === 'string' ? authorization : undefined, certificate: certificate ?? undefined };
-}
-
-/** A status with google.rpc.RetryInfo, which tells OTLP exporters to retry and when. */
-function retryable(code: grpc.status, details: string, retryAfterSeconds: number): Partial<grpc.StatusObject> {
-  const metadata = new grpc.Metadata();
-  metadata.set('grpc-status-details-bin', Buffer.from(encodeStatusProtobuf(code, details, retryAfterSeconds)));
-  return { code, details, metadata };
 }
 
 /** Raw bytes in and out: the hand-written decoder reads the request, no proto loading. */
@@ -55,82 +49,78 @@ const TRACE_SERVICE: grpc.ServiceDefinition = {
 
 /**
  * OTLP/gRPC: `TraceService/Export` on @grpc/grpc-js. grpc-js decompresses gzip requests
- * itself and enforces max_receive_message_length on the decompressed message.
+ * itself and enforces max_receive_message_length on the message, compressed and
+ * decompressed. The TCP listener is ours and hands connections to grpc-js, so the
+ * connection cap and the handshake timeout apply before grpc-js sees a byte; grpc-js
+ * closes idle connections (GOAWAY) and probes live ones with PINGs; the gate decides on
+ * each call from its metadata before its message is read.
  */
 export class GrpcReceiver {
   private readonly server: grpc.Server;
-  private readonly credentials: grpc.ServerCredentials;
+  private readonly listener: Server;
+  private readonly guard: ConnectionGuard;
+  private readonly secure: boolean;
   address = '';
 
   constructor(
     private readonly config: GrpcProtocolConfig,
     tls: (TlsOptions & SecureContextOptions) | undefined,
     private readonly handler: ExportHandler,
+    limits: TransportLimits,
     private readonly logger: Logger,
   ) {
-    this.credentials = tls ? new TlsServerCredentials(tls) : grpc.ServerCredentials.createInsecure();
+    const maxMessageBytes = config.max_recv_msg_size_mib * 1024 * 1024;
+    this.guard = new ConnectionGuard(limits);
     this.server = new grpc.Server({
-      'grpc.max_receive_message_length': config.max_recv_msg_size_mib * 1024 * 1024,
+      'grpc.max_receive_message_length': maxMessageBytes,
+      'grpc.max_connection_idle_ms': limits.idleTimeoutMs,
+      'grpc.keepalive_time_ms': limits.keepaliveMs,
+      'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
+      interceptors: [grpcGate({ handler, guard: this.guard, maxMessageBytes, requestTimeoutMs: limits.requestTimeoutMs })],
     });
     this.server.addService(TRACE_SERVICE, { Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => this.export(call, callback) });
+    const credentials = tls ? new TlsServerCredentials(tls) : grpc.ServerCredentials.createInsecure();
+    this.secure = credentials._isSecure();
+    const injector = this.server.createConnectionInjector(credentials);
+    this.listener = createServer((socket) => {
+      this.guard.accept(socket);
+      if (!socket.destroyed) injector.injectConnection(socket);
+    });
   }
 
-  start(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.bindAsync(this.config.endpoint, this.credentials, (error, port) => {
-        if (error) {
-          reject(new Error(`cannot listen for OTLP/gRPC on ${this.config.endpoint}: ${error.message}`));
-          return;
-        }
-        this.address = boundAddress(this.config.endpoint, port);
-        this.logger.info('OTLP/gRPC receiver listening', { endpoint: this.address, tls: this.credentials._isSecure() });
-        resolve();
-      });
-    });
+  async start(): Promise<void> {
+    this.address = await listen(this.listener, this.config.endpoint, 'OTLP/gRPC');
+    this.logger.info('OTLP/gRPC receiver listening', { endpoint: this.address, tls: this.secure });
   }
 
   /** Stops accepting; waits for in-flight calls until the deadline, then cuts them off. */
   shutdown(deadlineMs: number): Promise<void> {
+    this.listener.close();
     return new Promise((resolve) => {
       const force = setTimeout(() => {
         this.server.forceShutdown();
+        this.guard.closeAll();
         resolve();
       }, deadlineMs);
       this.server.tryShutdown(() => {
         clearTimeout(force);
+        this.guard.closeAll();
         resolve();
       });
     });
   }
 
   private export(call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>): void {
-    const auth = this.handler.authenticate(credentialsOf(call), 'grpc');
-    if ('kind' in auth) {
-      callback({ code: grpc.status.UNAUTHENTICATED, details: auth.message });
+    // The gate authenticated the call and holds its budget; no grant means a bug, never a pass.
+    const grant = grantOf(call.metadata);
+    if (!grant) {
+      callback({ code: grpc.status.INTERNAL, details: 'internal error' });
       return;
     }
-    // grpc-js has read (and inflated) the message already: claim what it holds in memory.
-    const admission = this.handler.admit();
-    const handled = admission.claim(call.request.length) ? this.handler.handle(call.request, 'protobuf', auth.tenantId, 'grpc') : Promise.resolve(this.handler.busy('grpc'));
-    handled.finally(() => admission.release()).then(
+    this.handler.handle(call.request, 'protobuf', grant.tenantId, 'grpc').then(
       (outcome) => {
-        switch (outcome.kind) {
-          case 'accepted':
-            callback(null, Buffer.from(encodeExportResponseProtobuf(outcome.rejected, outcome.message)));
-            return;
-          case 'invalid':
-            callback({ code: grpc.status.INVALID_ARGUMENT, details: outcome.message });
-            return;
-          case 'unauthenticated':
-            callback({ code: grpc.status.UNAUTHENTICATED, details: outcome.message });
-            return;
-          case 'exhausted':
-            callback(retryable(grpc.status.RESOURCE_EXHAUSTED, outcome.message, outcome.retryAfterSeconds));
-            return;
-          case 'unavailable':
-            callback(retryable(grpc.status.UNAVAILABLE, outcome.message, outcome.retryAfterSeconds));
-            return;
-        }
+        if (outcome.kind === 'accepted') callback(null, Buffer.from(encodeExportResponseProtobuf(outcome.rejected, outcome.message)));
+        else callback(statusOf(outcome));
       },
       () => callback({ code: grpc.status.INTERNAL, details: 'internal error' }),
     );

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import type { SecureContextOptions, TLSSocket, TlsOptions } from 'node:tls';
 import type { HttpProtocolConfig } from '../config/types';
 import { parseSize } from '../config/units';
@@ -7,8 +8,10 @@ import { listen } from '../service/listen';
 import type { Logger } from '../service/telemetry/logger';
 import type { Credentials } from './auth';
 import { BodyError, readBody } from './body';
+import { ConnectionGuard } from './connections';
 import type { BodyEncoding, ExportHandler, ExportOutcome } from './export-handler';
 import { encodeExportResponseJson, encodeExportResponseProtobuf, encodeStatusJson, encodeStatusProtobuf } from './otlp';
+import type { TransportLimits } from './transport-limits';
 
 const CONTENT_TYPES: Record<string, BodyEncoding> = {
   'application/x-protobuf': 'protobuf',
@@ -19,23 +22,35 @@ const CONTENT_TYPES: Record<string, BodyEncoding> = {
 /** google.rpc.Code values used in error bodies. */
 const RPC = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
 
+/** How often Node checks the header and request timeouts (its default, 30 s, would blur them). */
+const TIMEOUT_CHECK_MS = 1_000;
+
 /**
  * OTLP/HTTP: POST /v1/traces with protobuf or JSON bodies (gzip accepted). Responses use
  * the request's encoding: ExportTraceServiceResponse on success, google.rpc.Status on error.
+ * The connection cap, handshake, idle and request timeouts are the gRPC receiver's numbers.
  */
 export class HttpReceiver {
   private readonly server: Server;
   private readonly maxBodyBytes: number;
+  private readonly guard: ConnectionGuard;
   address = '';
 
   constructor(
     private readonly config: HttpProtocolConfig,
     tls: (TlsOptions & SecureContextOptions) | undefined,
     private readonly handler: ExportHandler,
+    limits: TransportLimits,
     private readonly logger: Logger,
   ) {
     this.maxBodyBytes = parseSize(config.max_request_body_size) as number;
-    const options = { requestTimeout: 60_000, headersTimeout: 30_000 };
+    this.guard = new ConnectionGuard(limits);
+    const options = {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.idleTimeoutMs,
+      connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+    };
     const route = (request: IncomingMessage, response: ServerResponse): void => {
       this.route(request, response).catch(() => {
         if (!response.headersSent) response.writeHead(500).end();
@@ -43,6 +58,8 @@ export class HttpReceiver {
       });
     };
     this.server = tls ? createHttpsServer({ ...options, ...tls }, route) : createServer(options, route);
+    // The raw TCP socket, before TLS: a handshake that never ends holds a slot only so long.
+    this.server.on('connection', (socket: Socket) => this.guard.accept(socket));
   }
 
   async start(): Promise<void> {
@@ -89,6 +106,7 @@ export class HttpReceiver {
       reply(response, encoding, 401, { code: RPC.UNAUTHENTICATED, message: auth.message });
       return;
     }
+    this.guard.prove(request.socket.remoteAddress, request.socket.remotePort);
     const admission = this.handler.admit();
     try {
       let body: Buffer;

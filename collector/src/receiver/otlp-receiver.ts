@@ -6,6 +6,7 @@ import { GrpcReceiver } from './grpc';
 import { HttpReceiver } from './http';
 import { RateLimiter } from './rate-limit';
 import { checkTransport, tlsServerOptions } from './tls';
+import { transportLimits } from './transport-limits';
 
 /** The otlp receiver: OTLP over gRPC and/or HTTP, both feeding one export handler. */
 export class OtlpReceiver implements Receiver {
@@ -22,8 +23,9 @@ export class OtlpReceiver implements Receiver {
     this.handler = new ExportHandler(consumer, config.limits, new Authenticator(config.auth), rateLimiter, context.metrics, logger);
     const tls = (listener: { tls?: TlsConfig }, protocol: string) =>
       listener.tls ? tlsServerOptions(listener.tls, context.loaded, `receivers.${context.id}.protocols.${protocol}`) : undefined;
-    this.grpc = grpc ? new GrpcReceiver(grpc, tls(grpc, 'grpc'), this.handler, logger) : undefined;
-    this.http = http ? new HttpReceiver(http, tls(http, 'http'), this.handler, logger) : undefined;
+    const limits = transportLimits(config.limits);
+    this.grpc = grpc ? new GrpcReceiver(grpc, tls(grpc, 'grpc'), this.handler, limits, logger) : undefined;
+    this.http = http ? new HttpReceiver(http, tls(http, 'http'), this.handler, limits, logger) : undefined;
   }
 
   async start(): Promise<void> {

@@ -1,5 +1,4 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 
 /** `host:port` / `[::1]:port` → parts, as the config's endpoint format allows. */
 export function splitEndpoint(endpoint: string): { host: string; port: number } {
@@ -12,7 +11,7 @@ export function boundAddress(endpoint: string, port: number): string {
   return `${endpoint.slice(0, endpoint.lastIndexOf(':'))}:${port}`;
 }
 
-/** Starts an HTTP server on `endpoint`; resolves with the bound address, rejects with a one-line reason. */
+/** Starts a server (HTTP, or the TCP listener under gRPC) on `endpoint`; resolves with the bound address, rejects with a one-line reason. */
 export function listen(server: Server, endpoint: string, what: string): Promise<string> {
   const { host, port } = splitEndpoint(endpoint);
   return new Promise((resolve, reject) => {

@@ -2,7 +2,7 @@ import type { Attributes } from '../../receiver/otlp/types';
 import { asCount, first } from './values';
 
 /**
- * Token counts under every name producers use, reduced to one rule (DESIGN.md §4):
+ * Token counts under every name producers use, reduced to one rule (README.md, "The audit record"):
  * input tokens include cache reads and writes; output tokens include reasoning.
  */
 
@@ -34,6 +34,20 @@ const REASONING = [
 /** Every key read here, so the attributes column does not repeat them. */
 export const TOKEN_KEYS: ReadonlySet<string> = new Set([...INPUT, ...OUTPUT, ...CACHE_READ, ...CACHE_WRITE, ...REASONING]);
 
+/**
+ * The largest count the token columns (UInt32) hold. A larger one is read as absent
+ * (NULL), and the cost is computed from the same NULL, so the row and its cost agree.
+ * Widening the columns instead would rewrite every part of an existing records table
+ * and its cost projection for values no real call produces: the largest context windows
+ * are around 10^7 tokens, 400 times below this; a count past it is a producer's bug or
+ * a forgery, not usage.
+ */
+const MAX_TOKENS = 0xffff_ffff;
+
+function storable(count: number | null): number | null {
+  return count !== null && count <= MAX_TOKENS ? count : null;
+}
+
 export interface TokenCounts {
   input_tokens: number | null;
   output_tokens: number | null;
@@ -51,11 +65,11 @@ export interface TokenCounts {
  * tokens, which Gemini reports apart from candidate tokens.
  */
 export function readTokens(attributes: Attributes, provider: string, model: string, currentSemconv: boolean): TokenCounts {
-  const input = asCount(first(attributes, INPUT));
-  const output = asCount(first(attributes, OUTPUT));
-  const cacheRead = asCount(first(attributes, CACHE_READ));
-  const cacheWrite = asCount(first(attributes, CACHE_WRITE));
-  const reasoning = asCount(first(attributes, REASONING));
+  const input = storable(asCount(first(attributes, INPUT)));
+  const output = storable(asCount(first(attributes, OUTPUT)));
+  const cacheRead = storable(asCount(first(attributes, CACHE_READ)));
+  const cacheWrite = storable(asCount(first(attributes, CACHE_WRITE)));
+  const reasoning = storable(asCount(first(attributes, REASONING)));
 
   const cached = (cacheRead ?? 0) + (cacheWrite ?? 0);
   let inputTotal = input;
@@ -67,8 +81,8 @@ export function readTokens(attributes: Attributes, provider: string, model: stri
     outputTotal = output + reasoning;
   }
   return {
-    input_tokens: inputTotal,
-    output_tokens: outputTotal,
+    input_tokens: storable(inputTotal),
+    output_tokens: storable(outputTotal),
     cache_read_tokens: cacheRead,
     cache_write_tokens: cacheWrite,
     reasoning_tokens: reasoning,
