@@ -3,6 +3,7 @@ import { controlSocketPath } from '../control/socket-path';
 import { resolveConfigPath } from '../config/load';
 import type { ClickHouseExporterConfig, LoadedConfig } from '../config/types';
 import { parseDuration } from '../config/units';
+import { analystSettings, queryBudget } from '../query/budget';
 import { Store } from '../store/client';
 import { parseStoreEndpoint, type StoreTarget } from '../store/endpoint';
 
@@ -22,7 +23,11 @@ export function walDirectory(loaded: LoadedConfig, config: ClickHouseExporterCon
   return resolveConfigPath(loaded, config.wal.directory);
 }
 
-/** The running collector's control socket, or undefined when none answers. */
+/**
+ * The running collector's control socket, or undefined when none answers. A socket that
+ * fails verification (ControlRefusedError) is not "none": the error ends the command, which
+ * must then neither talk to it nor open the store behind the collector's back.
+ */
 export async function runningCollector(loaded: LoadedConfig, config: ClickHouseExporterConfig): Promise<string | undefined> {
   const socket = controlSocketPath(walDirectory(loaded, config));
   try {
@@ -34,8 +39,13 @@ export async function runningCollector(loaded: LoadedConfig, config: ClickHouseE
   }
 }
 
+/** A read-only store is an analyst's session: readonly=1 and the config's query budget. */
 export function openStore(loaded: LoadedConfig, config: ClickHouseExporterConfig, readOnly: boolean): Promise<Store> {
-  return Store.open(storeTarget(loaded, config), { database: config.database, timeoutMs: parseDuration(config.timeout) as number, readOnly });
+  return Store.open(storeTarget(loaded, config), {
+    database: config.database,
+    timeoutMs: parseDuration(config.timeout) as number,
+    readOnly: readOnly ? analystSettings(queryBudget(config)) : undefined,
+  });
 }
 
 export async function openStoreAccess(loaded: LoadedConfig, config: ClickHouseExporterConfig, options: { readOnly: boolean }): Promise<StoreAccess> {

@@ -39,6 +39,11 @@ export interface OtlpLimitsConfig {
   max_attribute_value_length: number | string;
   max_value_depth: number;
   max_inflight_size: number | string;
+  max_connections: number;
+  handshake_timeout: string;
+  idle_timeout: string;
+  request_timeout: string;
+  keepalive_time: string;
 }
 
 export interface OtlpReceiverConfig {
@@ -95,6 +100,8 @@ export interface ClickHouseExporterConfig {
   timeout: string;
   retry: { initial_interval: string; max_interval: string };
   wal: { directory: string; max_size: number | string; segment_size: number | string };
+  /** The budget of one `ai-audit sql` query (see collector/src/query/budget.ts). */
+  query: { max_memory: number | string; max_time: string };
 }
 
 export interface HealthCheckExtensionConfig {

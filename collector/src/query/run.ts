@@ -1,4 +1,5 @@
 import type { Store } from '../store/client';
+import { guardQuery } from './guard';
 
 /**
  * `ai-audit sql`: a read-only query rendered as a table, a JSON array of row objects, or
@@ -15,13 +16,14 @@ const CLICKHOUSE_FORMAT: Record<OutputFormat, string> = { table: 'JSONCompact', 
 
 const TRAILING_FORMAT = /\s+FORMAT\s+([A-Za-z][A-Za-z0-9]*)\s*;?\s*$/i;
 
-/** Settings for results people read: counts as JSON numbers rather than quoted strings. */
-const DISPLAY_SETTINGS = { output_format_json_quote_64bit_integers: 0, output_format_json_quote_decimals: 0 } as const;
-
-/** The one way a store answers `sql` queries, used in-process and behind the control socket. */
-export function queryForDisplay(store: Store, sql: string, clickhouseFormat: string): Promise<string> {
+/**
+ * The one way a store answers `sql` queries, used in-process and behind the control socket.
+ * `store` is an analyst's session (Store.open with `readOnly`: budget, display settings,
+ * readonly=1); only the canonical statement the guard allowed runs.
+ */
+export async function queryForDisplay(store: Store, sql: string, clickhouseFormat: string): Promise<string> {
   if (!/^[A-Za-z][A-Za-z0-9]*$/.test(clickhouseFormat)) throw new Error(`"${clickhouseFormat.slice(0, 40)}" is not a ClickHouse format name`);
-  return store.queryText(sql, clickhouseFormat, undefined, DISPLAY_SETTINGS);
+  return store.queryText(await guardQuery(store, sql), clickhouseFormat);
 }
 
 export async function runQuery(source: QuerySource, sql: string, format: OutputFormat): Promise<string> {

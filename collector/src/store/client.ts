@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings, type DataFormat } from '@clickhouse/client';
 import type { ChdbConnection } from 'chdb/connection';
 import { describeTarget, type StoreTarget } from './endpoint';
 
@@ -24,12 +24,17 @@ export interface StoreOptions {
   database: string;
   /** Per-request timeout against a server (the embedded engine has none). */
   timeoutMs?: number;
-  /** Refuse writes and DDL (readonly=2: settings may change, data may not). */
-  readOnly?: boolean;
+  /**
+   * An analyst's session (`ai-audit sql`): these settings (its query budget), set together
+   * with readonly=1, which freezes them (a SET or SETTINGS clause in a query is refused)
+   * and refuses writes, DDL and the table functions that reach files, URLs or processes.
+   * `true`: readonly=1 with no settings of its own.
+   */
+  readOnly?: boolean | ClickHouseSettings;
 }
 
 /**
- * One code path for both targets (DESIGN.md §4): `@clickhouse/client`, over HTTP for a
+ * One code path for both targets (docs/architecture.md, "One code path for both stores"): `@clickhouse/client`, over HTTP for a
  * server or over chdb's in-process connection for the embedded engine.
  */
 export class Store {
@@ -42,16 +47,18 @@ export class Store {
   ) {}
 
   static async open(target: StoreTarget, options: StoreOptions): Promise<Store> {
+    const frozen = options.readOnly === true ? {} : options.readOnly || undefined;
     let store: Store;
     if (target.kind === 'embedded') {
       const connection = embeddedConnection(target.path);
       store = new Store(target, options.database, createClient({ connection, log: { level: ClickHouseLogLevel.OFF } } as Parameters<typeof createClient>[0]), connection);
     } else {
-      store = new Store(target, options.database, serverClient(target.url, options));
+      store = new Store(target, options.database, serverClient(target.url, options.timeoutMs, frozen));
     }
     // The embedded engine keeps settings per session: a read-only store gets a session of
-    // its own (same data path, separate settings) made read-only for good.
-    if (options.readOnly && target.kind === 'embedded') await store.command('SET readonly = 2');
+    // its own (same data path, separate settings), its budget set first, then frozen by
+    // readonly=1 for good (the client sends the settings as SETs ahead of the statement).
+    if (frozen && target.kind === 'embedded') await store.command('SET readonly = 1', frozen);
     return store;
   }
 
@@ -76,9 +83,18 @@ export class Store {
   async queryText(query: string, format: string, params?: Record<string, unknown>, settings?: ClickHouseSettings): Promise<string> {
     return this.call(async () => {
       const result = await this.client.exec({ query: `${query}\nFORMAT ${format}`, query_params: params, clickhouse_settings: settings });
-      const chunks: Buffer[] = [];
-      for await (const chunk of result.stream) chunks.push(Buffer.from(chunk));
-      return Buffer.concat(chunks).toString('utf8');
+      return streamText(result.stream);
+    });
+  }
+
+  /**
+   * The response text of a statement that ends with no FORMAT of ours, the format given as
+   * the default instead: `EXPLAIN AST <query> FORMAT X` would explain the FORMAT clause.
+   */
+  async explainText(statement: string, format: DataFormat): Promise<string> {
+    return this.call(async () => {
+      const result = await this.client.exec({ query: statement, clickhouse_settings: { default_format: format } });
+      return streamText(result.stream);
     });
   }
 
@@ -131,6 +147,12 @@ export class Store {
   }
 }
 
+async function streamText(stream: AsyncIterable<Uint8Array | string>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 function embeddedConnection(path: string): ChdbConnection {
   // Audit data: readable by the owner only.
   mkdirSync(path, { recursive: true, mode: 0o700 });
@@ -143,13 +165,17 @@ function embeddedConnection(path: string): ChdbConnection {
   }
 }
 
-function serverClient(url: URL, options: StoreOptions): ClickHouseClient {
+function serverClient(url: URL, timeoutMs: number | undefined, frozen: ClickHouseSettings | undefined): ClickHouseClient {
   return createClient({
     url,
     // No default database: it may not exist yet on first start; every query names it.
-    request_timeout: options.timeoutMs,
+    request_timeout: timeoutMs,
     application: 'ai-audit',
-    clickhouse_settings: options.readOnly ? { readonly: '2' } : undefined,
+    // A server takes the settings of each request together, checked against the user's
+    // profile before any applies: the budget and readonly=1 in the same request work, and
+    // the query's own SETTINGS then meet readonly=1. (A user whose profile is readonly=1
+    // or 2 cannot take them: use the collector's writer user, or set them in the profile.)
+    clickhouse_settings: frozen ? { ...frozen, readonly: '1' } : undefined,
     // Our own batches are already large; compressing them costs CPU the server spends again.
     compression: { request: false, response: true },
     // Failures reach callers as StoreErrors and are logged there, once, without row data.
