@@ -1,5 +1,6 @@
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
 import type { Actor, AdminContext } from '../admin/context';
+import { currentUser, describeActor } from '../control/actor';
 import { callControl } from '../control/client';
 import type { LoadedConfig, ProtectProcessorConfig } from '../config/types';
 import { componentType } from '../config/types';
@@ -8,6 +9,7 @@ import { ProtectProcessor } from '../pipeline/protect';
 import { createLogger } from '../service/telemetry/logger';
 import { MetricsRegistry } from '../service/telemetry/metrics';
 import { prepareSchema } from '../store/exporter';
+import { purgeLog } from '../store/purge';
 import { BatchWriter } from '../store/writer';
 import { WriteAheadLog } from '../wal/wal';
 import { UsageError, type CommandContext } from './command';
@@ -25,8 +27,14 @@ export function protectConfig(loaded: LoadedConfig): ProtectProcessorConfig {
   return loaded.config.processors[id] as ProtectProcessorConfig;
 }
 
-export function actorOf(option: unknown): Actor {
-  return { actor: typeof option === 'string' && option ? option : userInfo().username, host: hostname() };
+/**
+ * Who runs this command, for the access log and the erasure register: this process's OS
+ * user and host, with `--actor` only added to the name. Through a collector, its control
+ * server establishes both itself and takes only `claimedActor` from the request.
+ */
+export function actorOf(option: unknown): Actor & { claimedActor?: string } {
+  const claimedActor = typeof option === 'string' ? option : undefined;
+  return { actor: describeActor(currentUser(), claimedActor), host: hostname(), claimedActor };
 }
 
 /**
@@ -49,24 +57,34 @@ export async function runAdmin<T>(
   const store = await openStore(loaded, exporter, false);
   try {
     await prepareSchema(store, exporter, logger);
+    const walDir = walDirectory(loaded, exporter);
+    /** Opens the log a stopped collector left, runs `work` with its writer, then drains the rest into the store. */
+    const withLog = async (work: (wal: WriteAheadLog, writer: BatchWriter) => Promise<void>): Promise<void> => {
+      const { wal } = await WriteAheadLog.open({
+        dir: walDir,
+        maxBytes: parseSize(exporter.wal.max_size) as number,
+        segmentBytes: parseSize(exporter.wal.segment_size) as number,
+        cacheBytes: 0,
+        logger,
+      });
+      const writer = new BatchWriter(wal, store, BatchWriter.optionsFrom(exporter, walDir, logger, new MetricsRegistry()));
+      writer.start();
+      try {
+        await work(wal, writer);
+      } finally {
+        const left = await writer.stop(DRAIN_TIMEOUT_MS);
+        await wal.close();
+        if (left > 0) throw new Error(`the store did not take the ${left} records a stopped collector left in its write-ahead log; retry when it is reachable`);
+      }
+    };
     const admin: AdminContext = {
       store,
       database: exporter.database,
       protect: new ProtectProcessor(protect, { loaded, logger }),
-      flush: async () => {
-        const { wal } = await WriteAheadLog.open({
-          dir: walDirectory(loaded, exporter),
-          maxBytes: parseSize(exporter.wal.max_size) as number,
-          segmentBytes: parseSize(exporter.wal.segment_size) as number,
-          cacheBytes: 0,
-          logger,
-        });
-        const writer = new BatchWriter(wal, store, BatchWriter.optionsFrom(exporter, walDirectory(loaded, exporter), logger, new MetricsRegistry()));
-        writer.start();
-        const left = await writer.stop(DRAIN_TIMEOUT_MS);
-        await wal.close();
-        if (left > 0) throw new Error(`the store did not take the ${left} records a stopped collector left in its write-ahead log; retry when it is reachable`);
-      },
+      flush: () => withLog(async () => undefined),
+      // No collector runs, so nothing is being ingested: there is nothing to hold back.
+      fence: async () => () => undefined,
+      purgeLog: (tenantId, userId) => withLog((wal, writer) => purgeLog(wal, writer, walDir, { tenantId, userId }, DRAIN_TIMEOUT_MS)),
     };
     return await local(admin);
   } finally {

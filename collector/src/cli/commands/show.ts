@@ -12,7 +12,7 @@ export const showCommand: Command = {
     decrypt: { type: 'boolean', description: 'open the sealed content' },
     reason: { type: 'string', value: '<text>', description: 'why the content is opened (required with --decrypt)' },
     tenant: { type: 'string', value: '<id>', description: 'the tenant the record belongs to (needed only if the id exists for several)' },
-    actor: { type: 'string', value: '<name>', description: 'who is asking, for the access log (default: the OS user)' },
+    actor: { type: 'string', value: '<name>', description: 'who is asking, added to the OS user in the access log' },
   },
   positionals: [{ name: 'record_id', description: 'the record_id (a UUID)', required: true }],
   examples: [`ai-audit show 0b7c2f5e-3c1d-8a4b-9e2f-1a2b3c4d5e6f --decrypt --reason "SOC2 evidence request #42"`],
