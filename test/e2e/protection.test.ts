@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { CollectorProcess, eventually, runCli, runOnStore, runSql } from '../helpers/collector';
 import { createExporter, exportSpans, makeSpans } from '../helpers/otel';
@@ -102,7 +103,7 @@ describe('protection: sealed content, keyed hashes, detection, erasure by key', 
       const r = await collector.sql(`SELECT actor, action, record_id, reason FROM ai_audit.access_log WHERE record_id = '${aliceId}'`);
       return r.length === 1 && r;
     });
-    expect(log).toEqual([{ actor: 'auditor-1', action: 'decrypt', record_id: aliceId, reason: 'support ticket 7' }]);
+    expect(log).toEqual([{ actor: `${userInfo().username} (as "auditor-1")`, action: 'decrypt', record_id: aliceId, reason: 'support ticket 7' }]);
     const plain = JSON.parse((await cli(collector, ['show', aliceId])).stdout);
     expect(plain.content).toBeUndefined();
   });
@@ -124,13 +125,13 @@ describe('protection: sealed content, keyed hashes, detection, erasure by key', 
   });
 
   it('after erasing one user, their content cannot be opened and another user\'s still can', async () => {
-    const { stdout, code } = await cli(collector, ['erase', '--tenant', 'default', '--user', 'alice', '--reason', 'GDPR request 17']);
+    const { stdout, code } = await cli(collector, ['erase', '--yes', '--tenant', 'default', '--user', 'alice', '--reason', 'GDPR request 17']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^erased user alice of tenant default: 1 data key destroyed, 1 record pseudonymized to erased:[0-9a-f]{24}\n$/);
     const pseudonym = /erased:[0-9a-f]{24}/.exec(stdout)?.[0];
     const refused = await cli(collector, ['show', aliceId, '--decrypt', '--reason', 'after erasure']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('its data key was destroyed');
+    expect(refused.stderr).toContain('was erased with its user\'s data keys');
     expect(JSON.parse((await cli(collector, ['show', bobId, '--decrypt', '--reason', 'after erasure'])).stdout).content.input).toBe(bob.input);
     expect(await collector.sql("SELECT count() AS n FROM ai_audit.records WHERE user_id = 'alice'")).toEqual([{ n: 0 }]);
     expect(await collector.sql(`SELECT user_id FROM ai_audit.records WHERE record_id = '${aliceId}'`)).toEqual([{ user_id: pseudonym }]);

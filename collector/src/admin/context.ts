@@ -13,6 +13,16 @@ export interface AdminContext {
   protect: ProtectProcessor;
   /** Wait until everything acknowledged so far is in the store (a running collector drains its WAL). */
   flush: () => Promise<void>;
+  /**
+   * Stop taking records of a subject (a running collector refuses them until the release)
+   * and wait until those already accepted are in the write-ahead log.
+   */
+  fence: (tenantId: string, subject: string) => Promise<() => void>;
+  /**
+   * Store everything acknowledged so far, then delete the write-ahead log files that held
+   * it and the subject's rows from the dead-letter file next to the log.
+   */
+  purgeLog: (tenantId: string, subject: string) => Promise<void>;
 }
 
 /** Who asked, for the access log and the erasure register. */

@@ -1,5 +1,8 @@
 import { createHmac } from 'node:crypto';
+import type { Store } from '../store/client';
+import { removeOutdatedParts } from '../store/parts';
 import { AdminError, type Actor, type AdminContext } from './context';
+import { exclusively } from './exclusive';
 
 export interface EraseRequest extends Actor {
   tenantId: string;
@@ -14,54 +17,87 @@ export interface EraseResult {
   pseudonym: string;
 }
 
-/** Waits for mutations to finish: the keys must be gone from disk when erase returns. */
+/** Waits for mutations to finish: the rows must be rewritten when the next step runs. */
 const SYNC = { mutations_sync: '2' } as const;
 
+/** How long the store may take to drop the parts the erasure's mutations replaced. */
+const PARTS_TIMEOUT_MS = 60_000;
+
+/** The tables an erasure rewrites, whose replaced parts must leave the disk. */
+const REWRITTEN = ['data_keys', 'records', 'dead_letters'] as const;
+
 /**
- * GDPR Art. 17 erasure by crypto-shredding: the user's data keys are deleted (a mutation,
- * so the wrapped keys leave the disk), which makes every copy of their sealed content,
- * backups included, unreadable. Then their metadata rows are pseudonymized, deleted or
- * kept as configured, and the request is recorded in `erasures` under a keyed pseudonym.
- * Safe to run again: a second run finishes whatever an interrupted one left.
+ * GDPR Art. 17 erasure by crypto-shredding, complete on disk (docs/architecture.md,
+ * "Erasure"). Once it returns, nothing under the data directory names the user or holds
+ * their keys:
+ *
+ * 1. New records of the user are refused (senders retry) and those already accepted are
+ *    stored; the write-ahead log files that held them are deleted.
+ * 2. Their data keys are deleted, which makes every copy of their sealed content, backups
+ *    included, unreadable. Their records are pseudonymized (default), deleted or kept as
+ *    configured; kept or pseudonymized rows lose their sealed content and key ids.
+ * 3. The parts those mutations replaced are removed from disk at once, not minutes later.
+ *
+ * Mutations are recorded by the engine as text, on disk: they name the user only through
+ * a subquery on an in-memory table, never by value. The request is recorded in `erasures`
+ * under a keyed pseudonym. Erasures run one at a time; running one again finishes whatever
+ * an interrupted one left. Records of the user that arrive afterwards are new records,
+ * sealed under a fresh key.
  */
 export async function eraseUser(context: AdminContext, request: EraseRequest): Promise<EraseResult> {
   if (!request.userId) throw new AdminError('erase needs the user id (--user)');
   if (!request.reason.trim()) throw new AdminError('erase needs a --reason (it is recorded with the request)');
-  const { store, database, protect } = context;
-  // Everything acknowledged before this request (records, new keys) must be in the store
-  // first, or a key still in a write-ahead log would be written after its destruction.
-  await context.flush();
+  if (request.reason.includes(request.userId)) throw new AdminError('the --reason must not contain the user id: it is stored in clear in the erasure register');
+  return exclusively(async () => {
+    const release = await context.fence(request.tenantId, request.userId);
+    try {
+      await context.purgeLog(request.tenantId, request.userId);
+      return await eraseFromStore(context, request);
+    } finally {
+      release();
+    }
+  });
+}
 
+async function eraseFromStore(context: AdminContext, request: EraseRequest): Promise<EraseResult> {
+  const { store, database, protect } = context;
   const who = { tenant: request.tenantId, user: request.userId };
   const keys = await store.queryRows<{ key_id: string }>(
     `SELECT DISTINCT key_id FROM ${database}.data_keys WHERE tenant_id = {tenant:String} AND subject = {user:String}`,
     who,
   );
-  if (keys.length > 0) {
-    await store.command(`ALTER TABLE ${database}.data_keys DELETE WHERE tenant_id = {tenant:String} AND subject = {user:String}`, SYNC, who);
-  }
-  protect.dataKeys.forget(request.tenantId, request.userId, keys.map((k) => k.key_id));
-
-  const pseudonym = await pseudonymFor(context, request.tenantId, request.userId);
   const [{ n }] = await store.queryRows<{ n: number }>(
     `SELECT count() AS n FROM ${database}.records WHERE tenant_id = {tenant:String} AND user_id = {user:String}`,
     who,
     { output_format_json_quote_64bit_integers: 0 },
   );
+  const pseudonym = await pseudonymFor(context, request.tenantId, request.userId);
   const metadata = protect.config.erasure.metadata;
-  if (n > 0 && metadata !== 'keep') {
+  await withSubject(store, database, who, async (subject) => {
+    await store.command(`ALTER TABLE ${database}.data_keys DELETE WHERE (tenant_id, subject) IN (${subject})`, SYNC);
+    await store.command(
+      `ALTER TABLE ${database}.dead_letters DELETE WHERE (JSONExtractString(row, 'tenant_id'), JSONExtractString(row, 'user_id')) IN (${subject}) OR (JSONExtractString(row, 'tenant_id'), JSONExtractString(row, 'subject')) IN (${subject})`,
+      SYNC,
+    );
+    if (n === 0) return;
+    if (metadata === 'keep') {
+      await store.command(`ALTER TABLE ${database}.records UPDATE ${SHREDDED.join(', ')} WHERE (tenant_id, user_id) IN (${subject})`, SYNC);
+      return;
+    }
     if (metadata === 'pseudonymize') {
       // user_id is part of the sort key, which ClickHouse cannot UPDATE: copy the rows
       // under the pseudonym, then delete the originals. The filter sits in a subquery:
       // at the same level, WHERE would see the REPLACE aliases instead of the columns.
       await store.command(
-        `INSERT INTO ${database}.records SELECT * REPLACE ({p:String} AS user_id, if(session_id = '', '', {p:String} || ':s') AS session_id, if(conversation_id = '', '', {p:String} || ':c') AS conversation_id) FROM (SELECT * FROM ${database}.records WHERE tenant_id = {tenant:String} AND user_id = {user:String})`,
+        `INSERT INTO ${database}.records SELECT * REPLACE (${PSEUDONYMIZED.join(', ')}) FROM (SELECT * FROM ${database}.records WHERE tenant_id = {tenant:String} AND user_id = {user:String})`,
         { insert_deduplication_token: `erase:${request.tenantId}:${pseudonym}:${Date.now()}` },
         { ...who, p: pseudonym },
       );
     }
-    await store.command(`ALTER TABLE ${database}.records DELETE WHERE tenant_id = {tenant:String} AND user_id = {user:String}`, SYNC, who);
-  }
+    await store.command(`ALTER TABLE ${database}.records DELETE WHERE (tenant_id, user_id) IN (${subject})`, SYNC);
+  });
+  await removeOutdatedParts(store, database, REWRITTEN, PARTS_TIMEOUT_MS);
+  protect.dataKeys.forget(request.tenantId, request.userId, keys.map((k) => k.key_id));
   await store.insertJsonRows(
     `${database}.erasures`,
     JSON.stringify({
@@ -77,8 +113,45 @@ export async function eraseUser(context: AdminContext, request: EraseRequest): P
   return { keysDestroyed: keys.length, rowsAffected: n, metadata, pseudonym };
 }
 
+/** Sealed content and the id of the key it was sealed under: unreadable after erasure, so gone. */
+const SHREDDED = ["content_key_id = ''", "input_sealed = ''", "output_sealed = ''", "system_sealed = ''", "tools_sealed = ''"];
+
+/** A user's row under their pseudonym: identifiers replaced, attribute values that name them dropped. */
+const PSEUDONYMIZED = [
+  '{p:String} AS user_id',
+  "if(session_id = '', '', {p:String} || ':s') AS session_id",
+  "if(conversation_id = '', '', {p:String} || ':c') AS conversation_id",
+  "'' AS content_key_id",
+  "'' AS input_sealed",
+  "'' AS output_sealed",
+  "'' AS system_sealed",
+  "'' AS tools_sealed",
+  'mapFilter((k, v) -> position(v, {user:String}) = 0, attributes) AS attributes',
+  'mapFilter((k, v) -> position(v, {user:String}) = 0, resource) AS resource',
+];
+
+/**
+ * Runs `work` with a subquery that yields the (tenant, user) pair being erased, from a
+ * Memory table: the engine writes each mutation's text to disk, and a subquery keeps the
+ * user id out of it. The table is emptied afterwards; it never reaches the disk.
+ */
+async function withSubject(store: Store, database: string, who: { tenant: string; user: string }, work: (subject: string) => Promise<void>): Promise<void> {
+  const table = `${database}.erasure_subject`;
+  await store.command(`CREATE TABLE IF NOT EXISTS ${table} (tenant_id String, subject String) ENGINE = Memory`);
+  await store.command(`TRUNCATE TABLE ${table}`);
+  await store.command(`INSERT INTO ${table} SELECT {tenant:String}, {user:String}`, undefined, who);
+  try {
+    await work(`SELECT tenant_id, subject FROM ${table}`);
+  } finally {
+    await store.command(`TRUNCATE TABLE ${table}`);
+  }
+}
+
+/** How a pseudonymized user_id begins. */
+export const PSEUDONYM_PREFIX = 'erased:';
+
 /** A stable keyed pseudonym of a user: the same user always maps to the same value. */
-export async function pseudonymFor(context: AdminContext, tenantId: string, userId: string): Promise<string> {
+async function pseudonymFor(context: Pick<AdminContext, 'protect'>, tenantId: string, userId: string): Promise<string> {
   const { key } = await context.protect.provider.hashKey(tenantId);
-  return `erased:${createHmac('sha256', key).update(`subject|${userId}`).digest('hex').slice(0, 24)}`;
+  return `${PSEUDONYM_PREFIX}${createHmac('sha256', key).update(`subject|${userId}`).digest('hex').slice(0, 24)}`;
 }

@@ -1,6 +1,7 @@
 import type { DataKeyRow } from '../keys/data-keys';
 import type { KekVersion } from '../keys';
 import type { AdminContext } from './context';
+import { exclusively } from './exclusive';
 
 export interface RotateResult {
   provider: string;
@@ -15,7 +16,11 @@ export interface RotateResult {
  * wrapped under an older one is re-wrapped under it. Records are not touched: their
  * content stays sealed under the same data keys, which now unwrap with the new KEK.
  */
-export async function rotateKeys(context: AdminContext): Promise<RotateResult> {
+export function rotateKeys(context: AdminContext): Promise<RotateResult> {
+  return exclusively(() => rotate(context));
+}
+
+async function rotate(context: AdminContext): Promise<RotateResult> {
   const { store, database, protect } = context;
   await context.flush();
   const { version, created } = await protect.provider.rotate();

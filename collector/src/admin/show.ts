@@ -2,6 +2,7 @@ import { DataKeyUnavailableError } from '../keys/data-keys';
 import { envelopeKeyId, EnvelopeError, open } from '../pipeline/protect';
 import { CONTENT_FIELDS, SEALED_COLUMN, type RecordContent } from '../pipeline/record';
 import { AdminError, type Actor, type AdminContext } from './context';
+import { PSEUDONYM_PREFIX } from './erase';
 
 export interface ShowRequest extends Actor {
   recordId: string;
@@ -45,6 +46,10 @@ export async function showRecord(context: AdminContext, request: ShowRequest): P
     `${database}.access_log`,
     JSON.stringify({ actor: request.actor, host: request.host, action: 'decrypt', tenant_id: tenantId, record_id: request.recordId, reason: request.reason }),
   );
+  const sealed = CONTENT_FIELDS.some((field) => String(record[SEALED_COLUMN[field]] ?? '') !== '');
+  if (!sealed && String(record.user_id).startsWith(PSEUDONYM_PREFIX)) {
+    throw new AdminError(`the content of record ${request.recordId} was erased with its user's data keys`);
+  }
   const content: RecordContent = {};
   for (const field of CONTENT_FIELDS) {
     const column = SEALED_COLUMN[field];

@@ -3,8 +3,8 @@ import { keysStatus, rotateKeys } from '../admin/keys';
 import { showRecord } from '../admin/show';
 import { AdminError, type AdminContext } from '../admin/context';
 import type { ProtectProcessor } from '../pipeline/protect';
-import { queryForDisplay } from '../query/run';
-import { Store } from '../store/client';
+import { analystSettings, queryBudget } from '../query/budget';
+import { QueryReader } from '../query/reader';
 import type { ClickHouseExporter } from '../store/exporter';
 import { ControlRequestError, type ControlHandler } from './server';
 
@@ -18,19 +18,32 @@ const FLUSH_TIMEOUT_MS = 60_000;
 export async function controlHandlers(
   exporter: ClickHouseExporter,
   protect: ProtectProcessor | undefined,
+  /** Resolves once every batch already in the pipelines feeding `exporter` has left them. */
+  settle: () => Promise<void>,
 ): Promise<{ handlers: Record<string, ControlHandler>; close: () => Promise<void> }> {
-  const reader = await Store.open(exporter.target, { database: exporter.store.database, readOnly: true });
+  const reader = new QueryReader(exporter.target, exporter.store.database, analystSettings(queryBudget(exporter.config)));
   const admin = (): AdminContext => {
     if (!protect) throw new ControlRequestError('the pipeline has no protect processor: there are no keys to use');
-    return { store: exporter.store, database: exporter.store.database, protect, flush: () => exporter.flush(FLUSH_TIMEOUT_MS) };
+    return {
+      store: exporter.store,
+      database: exporter.store.database,
+      protect,
+      flush: () => exporter.flush(FLUSH_TIMEOUT_MS),
+      fence: async (tenantId, subject) => {
+        const release = protect.fence(tenantId, subject);
+        await settle();
+        return release;
+      },
+      purgeLog: (tenantId, userId) => exporter.purgeLog({ tenantId, userId }, FLUSH_TIMEOUT_MS),
+    };
   };
   const text = (value: unknown, name: string): string => {
     if (typeof value !== 'string') throw new ControlRequestError(`"${name}" must be a string`);
     return value;
   };
-  const refusals = (run: ControlHandler): ControlHandler => async (request) => {
+  const refusals = (run: ControlHandler): ControlHandler => async (request, caller) => {
     try {
-      return await run(request);
+      return await run(request, caller);
     } catch (error) {
       if (error instanceof AdminError) throw new ControlRequestError(error.message);
       throw error;
@@ -39,11 +52,11 @@ export async function controlHandlers(
   return {
     handlers: {
       ping: async () => 'pong',
-      query: async ({ sql, format }) => queryForDisplay(reader, text(sql, 'sql'), text(format, 'format')),
-      show: refusals(async (r) =>
-        showRecord(admin(), { recordId: text(r.recordId, 'recordId'), tenantId: r.tenantId as string | undefined, decrypt: r.decrypt === true, reason: r.reason as string | undefined, actor: text(r.actor, 'actor'), host: text(r.host, 'host') }),
+      query: async ({ sql, format }) => reader.query(text(sql, 'sql'), text(format, 'format')),
+      show: refusals(async (r, caller) =>
+        showRecord(admin(), { recordId: text(r.recordId, 'recordId'), tenantId: r.tenantId as string | undefined, decrypt: r.decrypt === true, reason: r.reason as string | undefined, ...caller }),
       ),
-      erase: refusals(async (r) => eraseUser(admin(), { tenantId: text(r.tenantId, 'tenantId'), userId: text(r.userId, 'userId'), reason: text(r.reason, 'reason'), actor: text(r.actor, 'actor'), host: text(r.host, 'host') })),
+      erase: refusals(async (r, caller) => eraseUser(admin(), { tenantId: text(r.tenantId, 'tenantId'), userId: text(r.userId, 'userId'), reason: text(r.reason, 'reason'), ...caller })),
       'keys.rotate': refusals(async () => rotateKeys(admin())),
       'keys.status': refusals(async () => keysStatus(admin())),
       hash: refusals(async (r) => admin().protect.hashText(text(r.tenantId, 'tenantId'), text(r.text, 'text'))),

@@ -120,9 +120,16 @@ export class DataKeyManager {
     return key;
   }
 
-  /** Erasure: no key of this subject is used or served from memory any more. */
-  forget(tenantId: string, subject: string, keyIds: readonly string[]): void {
+  /**
+   * Erasure: no key of this subject is used, served from memory or written any more. Keys
+   * still pending (not yet in the write-ahead log) are dropped too: they seal only records
+   * the erasure removes. The subject's next seal makes a fresh key.
+   */
+  forget(tenantId: string, subject: string, keyIds: readonly string[] = []): void {
     this.active.delete(`${tenantId}\u0000${subject}`);
+    for (const [keyId, row] of this.unpersisted) {
+      if (row.tenant_id === tenantId && row.subject === subject) this.unpersisted.delete(keyId);
+    }
     for (const keyId of keyIds) {
       this.opened.delete(keyId);
       this.unpersisted.delete(keyId);

@@ -1,6 +1,6 @@
 import type { OtlpLimitsConfig } from '../config/types';
 import { parseSize } from '../config/units';
-import type { TracesConsumer } from '../service/component';
+import { RetryLaterError, type TracesConsumer } from '../service/component';
 import { errorMessage, type Logger } from '../service/telemetry/logger';
 import type { MetricsRegistry } from '../service/telemetry/metrics';
 import { WalFullError } from '../wal/wal';
@@ -143,6 +143,10 @@ export class ExportHandler {
       if (error instanceof WalFullError) {
         this.spans.inc(total, { outcome: 'refused', reason: 'backpressure' });
         return BACKPRESSURE;
+      }
+      if (error instanceof RetryLaterError) {
+        this.spans.inc(total, { outcome: 'refused', reason: 'retry_later' });
+        return { kind: 'unavailable', message: error.message, retryAfterSeconds: 1 };
       }
       this.spans.inc(total, { outcome: 'refused', reason: 'internal' });
       this.logger.error('export failed', { error: errorMessage(error) });

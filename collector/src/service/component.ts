@@ -41,6 +41,15 @@ export interface PipelineBatch {
   rejectReason?: string;
 }
 
+/**
+ * A consumer's refusal that is not the sender's fault and passes (the WAL is full, an
+ * erasure of one of the batch's users is running): the receiver answers with a
+ * retryable status, and an OTel exporter sends the batch again later.
+ */
+export class RetryLaterError extends Error {
+  override readonly name: string = 'RetryLaterError';
+}
+
 /** A processor transforms the batch in place (asynchronously only when it must wait, e.g. for a key). */
 export interface Processor extends Lifecycle {
   process(batch: PipelineBatch): void | Promise<void>;

@@ -12,6 +12,8 @@ export interface Registry {
 
 /** A traces pipeline: processors in declared order, then its exporter. */
 export class Pipeline implements TracesConsumer {
+  private readonly inflight = new Set<Promise<unknown>>();
+
   constructor(
     readonly id: string,
     readonly processors: readonly Processor[],
@@ -22,7 +24,22 @@ export class Pipeline implements TracesConsumer {
     return this.exporter.accepting();
   }
 
-  async consume(tenantId: string, traces: PipelineBatch['traces']): Promise<ConsumeResult> {
+  consume(tenantId: string, traces: PipelineBatch['traces']): Promise<ConsumeResult> {
+    const run = this.run(tenantId, traces);
+    this.inflight.add(run);
+    const forget = (): void => {
+      this.inflight.delete(run);
+    };
+    run.then(forget, forget);
+    return run;
+  }
+
+  /** Resolves once every batch that entered the pipeline before the call has left it. */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  private async run(tenantId: string, traces: PipelineBatch['traces']): Promise<ConsumeResult> {
     const batch: PipelineBatch = { tenantId, traces, records: [], dataKeys: [], afterDurable: [], dropped: 0, rejected: 0 };
     for (const processor of this.processors) await processor.process(batch);
     await this.exporter.consume(batch);

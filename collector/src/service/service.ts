@@ -86,7 +86,11 @@ export class Service implements ServiceHost {
     for (const exporter of this.exporters.values()) await exporter.start?.();
     for (const exporter of this.exporters.values()) {
       if (!(exporter instanceof ClickHouseExporter)) continue;
-      const { handlers, close } = await controlHandlers(exporter, this.protectFor(exporter));
+      const feeding = this.pipelines.filter((pipeline) => pipeline.exporter === exporter);
+      const settle = async (): Promise<void> => {
+        await Promise.all(feeding.map((pipeline) => pipeline.settle()));
+      };
+      const { handlers, close } = await controlHandlers(exporter, this.protectFor(exporter), settle);
       const server = new ControlServer(controlSocketPath(exporter.walDir), handlers);
       await server.start();
       this.controls.push({ server, close });

@@ -7,6 +7,7 @@ import { WriteAheadLog } from '../wal/wal';
 import { Store, type StoreError } from './client';
 import { parseStoreEndpoint, type StoreTarget } from './endpoint';
 import { migrate } from './migrations';
+import { purgeLog } from './purge';
 import { applyRetention, ttlExpression } from './retention';
 import { recordToRow } from './rows';
 import { encodeEntry, type TableRows } from './wal-entry';
@@ -25,9 +26,11 @@ export class ClickHouseExporter implements Exporter {
   private wal: WriteAheadLog | undefined;
   private writer: BatchWriter | undefined;
   private storeHandle: Store | undefined;
+  /** The schema was set up at start: the store has answered a round trip. */
+  private preparedAtStart = false;
 
   constructor(
-    private readonly config: ClickHouseExporterConfig,
+    readonly config: ClickHouseExporterConfig,
     private readonly context: BuildContext,
   ) {
   }
@@ -69,6 +72,7 @@ export class ClickHouseExporter implements Exporter {
     });
     if (replay.entries > 0) logger.info('write-ahead log: replaying records not yet stored', { rows: replay.rows, entries: replay.entries });
     this.wal = wal;
+    this.preparedAtStart = prepared;
     metrics.gauge('ai_audit_wal_bytes', 'Bytes in the write-ahead log not yet confirmed by the store.', () => wal.stats.bytes);
     metrics.gauge('ai_audit_wal_rows', 'Records in the write-ahead log not yet confirmed by the store.', () => wal.stats.rows);
     metrics.gauge('ai_audit_wal_oldest_age_seconds', 'Age of the oldest record not yet confirmed by the store.', () => {
@@ -98,6 +102,12 @@ export class ClickHouseExporter implements Exporter {
     await this.writer?.flush(timeoutMs);
   }
 
+  /** Erasure: everything accepted so far is stored, then the log files that held it are deleted. */
+  async purgeLog(subject: { tenantId: string; userId: string }, timeoutMs = 30_000): Promise<void> {
+    if (!this.wal || !this.writer) throw new Error('the clickhouse exporter is not started');
+    await purgeLog(this.wal, this.writer, this.walDir, subject, timeoutMs);
+  }
+
   accepting(): boolean {
     return this.wal?.hasRoomFor(0) ?? false;
   }
@@ -113,10 +123,14 @@ export class ClickHouseExporter implements Exporter {
     return used < (this.writer.storeFailing ? 0.5 : 0.9);
   }
 
-  /** Details for the health endpoint: store state and WAL fill. */
+  /**
+   * Details for the health endpoint: store state and WAL fill. The store is 'ok' only once
+   * it has answered: the schema set up at start, or later the first insert; until then it
+   * is 'connecting' (a server that was down at start and has had nothing to store since).
+   */
   health(): Record<string, unknown> {
     return {
-      store: this.writer?.storeFailing ? 'failing' : 'ok',
+      store: storeState(this.writer, this.preparedAtStart),
       store_error: this.writer?.lastStoreError,
       wal_bytes: this.wal?.stats.bytes ?? 0,
       wal_max_bytes: parseSize(this.config.wal.max_size),
@@ -142,6 +156,11 @@ export async function prepareSchema(store: Store, config: ClickHouseExporterConf
   for (const change of await applyRetention(store, config.database, { recordsMs, contentMs })) {
     logger.info('retention changed', { target: change.target, ttl: change.ttl });
   }
+}
+
+function storeState(writer: BatchWriter | undefined, preparedAtStart: boolean): 'connecting' | 'failing' | 'ok' {
+  if (writer?.storeFailing) return 'failing';
+  return preparedAtStart || writer?.storeAnswered ? 'ok' : 'connecting';
 }
 
 export const clickHouseExporterFactory: Factory<ClickHouseExporter> = {

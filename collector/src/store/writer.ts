@@ -8,6 +8,7 @@ import type { WalBatch, WriteAheadLog } from '../wal/wal';
 import { backoffDelay } from './backoff';
 import { StoreError, type Store } from './client';
 import { withoutStored } from './dedupe';
+import { DEAD_LETTER_FILE } from './purge';
 import { isDataError, isStoreCondition } from './errors';
 import { decodeEntry, RowJoiner, rowsOf, type Table } from './wal-entry';
 
@@ -56,6 +57,8 @@ export class BatchWriter {
   private flushes = 0;
   private wake: (() => void) | undefined;
   private failures = 0;
+  /** Whether the store has answered yet: an insert or the deferred schema setup succeeded. */
+  private answered = false;
   private lastError: string | undefined;
   /** The same server error code on consecutive attempts of a batch. */
   private repeated: { code: number; times: number } | undefined;
@@ -95,6 +98,10 @@ export class BatchWriter {
   /** True while inserts keep failing (readiness reports it). */
   get storeFailing(): boolean {
     return this.failures > 0;
+  }
+
+  get storeAnswered(): boolean {
+    return this.answered;
   }
 
   get lastStoreError(): string | undefined {
@@ -183,6 +190,7 @@ export class BatchWriter {
       if (this.prepare) {
         await this.prepare();
         this.prepare = undefined;
+        this.answered = true;
       }
       await this.wal.markInflight(batch);
       // Rows stay views of the bytes read from the log until the one copy that is inserted.
@@ -202,6 +210,7 @@ export class BatchWriter {
       this.options.metrics.insertBatches.inc();
       await this.wal.confirm(batch);
       this.repeated = undefined;
+      this.answered = true;
       return true;
     } catch (error) {
       this.lastError = errorMessage(error);
@@ -257,7 +266,7 @@ export class BatchWriter {
       await this.store.insertJsonRows(`${this.options.database}.dead_letters`, JSON.stringify(letter), this.insertSettings(`dead:${seq}:${rowIndex}${TOKEN_SUFFIX[table]}`));
     } catch {
       // The table is unavailable too: keep the row next to the log rather than lose it.
-      await appendFile(join(this.options.walDir, 'dead-letters.jsonl'), `${JSON.stringify(letter)}\n`, { mode: 0o600 });
+      await appendFile(join(this.options.walDir, DEAD_LETTER_FILE), `${JSON.stringify(letter)}\n`, { mode: 0o600 });
     }
   }
 

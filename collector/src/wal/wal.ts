@@ -7,7 +7,7 @@ import { decodeFrame, frameHeader, HEADER_BYTES } from './frame';
 import { acquireLock } from './lock';
 
 /**
- * The write-ahead log (DESIGN.md §4, "Nothing acknowledged is lost"). An export is
+ * The write-ahead log (docs/architecture.md, "Nothing acknowledged is lost"). An export is
  * acknowledged only once its sealed rows are appended here and fsync'd; concurrent appends
  * share one fsync (group commit). The writer turns unconfirmed entries into ClickHouse
  * inserts and confirms them; on start, whatever was not confirmed is replayed.
@@ -96,6 +96,8 @@ export class WriteAheadLog {
   private unconfirmedRows = 0;
   private cachedBytes = 0;
   private closed = false;
+  /** The current segment takes no more appends: the next one starts a new file (erasure). */
+  private sealCurrent = false;
   private failure: Error | undefined;
   private readonly listeners: (() => void)[] = [];
 
@@ -219,6 +221,36 @@ export class WriteAheadLog {
     await this.dropConfirmedSegments();
   }
 
+  /**
+   * Erasure: the segments written so far take no more appends (the next append starts a
+   * new file), so once the store has confirmed their entries `deleteSealedSegments` can
+   * delete them all. Resolves, after any group being written has landed, with the last
+   * sequence number they hold.
+   */
+  async sealSegments(): Promise<number> {
+    this.sealCurrent = this.segments.length > 0;
+    await this.flushing;
+    return this.lastSeq;
+  }
+
+  /**
+   * Deletes the segments sealed up to `through` whose entries the store has confirmed,
+   * and damaged segments set aside at start (they hold copies of the same records).
+   * Returns how many sealed segments are still there (entries not yet confirmed).
+   */
+  async deleteSealedSegments(through: number): Promise<number> {
+    await this.dropConfirmedSegments();
+    const open = new Set(this.segments.map((segment) => segment.path));
+    for (const name of await readdir(this.options.dir)) {
+      const path = join(this.options.dir, name);
+      if (!name.endsWith('.wal.corrupt') || open.has(path)) continue;
+      await unlink(path);
+      this.options.logger.warn('write-ahead log: damaged segment deleted by an erasure', { segment: name });
+    }
+    await syncDirectory(this.options.dir);
+    return this.segments.filter((segment) => segment.firstSeq <= through && segment.size > 0).length;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.flushing;
@@ -294,7 +326,8 @@ export class WriteAheadLog {
 
   private async writableSegment(): Promise<Segment> {
     const current = this.segments[this.segments.length - 1];
-    if (current && current.size < this.options.segmentBytes) return current;
+    if (current && current.size < this.options.segmentBytes && !this.sealCurrent) return current;
+    this.sealCurrent = false;
     const firstSeq = this.lastSeq + 1;
     const path = join(this.options.dir, `${String(firstSeq).padStart(20, '0')}.wal`);
     const handle = await open(path, 'wx+', 0o600);
@@ -376,7 +409,7 @@ export class WriteAheadLog {
     let dropped = false;
     while (this.segments.length > 0) {
       const segment = this.segments[0];
-      const isCurrent = this.segments.length === 1;
+      const isCurrent = this.segments.length === 1 && !this.sealCurrent;
       const fullyConfirmed = segment.lastSeq <= this.state.confirmed;
       if (!fullyConfirmed || (isCurrent && !segment.path.endsWith('.corrupt') && segment.size < this.options.segmentBytes)) break;
       if (this.entries.some((entry) => entry.segment === segment)) break;

@@ -2,13 +2,13 @@ import type { ProtectProcessorConfig } from '../../config/types';
 import { parseDuration } from '../../config/units';
 import { DataKeyManager } from '../../keys/data-keys';
 import { createKeyProvider, type KeyProvider } from '../../keys';
-import type { BuildContext, Factory, PipelineBatch, Processor } from '../../service/component';
+import { RetryLaterError, type BuildContext, type Factory, type PipelineBatch, type Processor } from '../../service/component';
 import { CONTENT_FIELDS, SEALED_COLUMN, type AuditRecord } from '../record';
 import { seal } from './envelope';
 import { contentHash, promptText, responseText } from './hash';
 
 /**
- * The protect processor, last before the write-ahead log (DESIGN.md §4, "Seal, then log"):
+ * The protect processor, last before the write-ahead log (docs/architecture.md, "Seal, then log"):
  * keyed hashes of prompt and response, content sealed under the (tenant, user) data key,
  * and the plaintext dropped from the record, so nothing after this stage can write it.
  */
@@ -16,6 +16,8 @@ export class ProtectProcessor implements Processor {
   readonly provider: KeyProvider;
   readonly dataKeys: DataKeyManager;
   private readonly hashKeys = new Map<string, Promise<{ version: string; key: Buffer }>>();
+  /** Subjects being erased: their records are refused until the erasure is done. */
+  private readonly fenced = new Set<string>();
 
   constructor(
     readonly config: ProtectProcessorConfig,
@@ -31,6 +33,9 @@ export class ProtectProcessor implements Processor {
 
   async process(batch: PipelineBatch): Promise<void> {
     if (batch.records.length === 0) return;
+    if (this.fenced.size > 0 && batch.records.some((record) => this.fenced.has(subjectSlot(batch.tenantId, record.user_id)))) {
+      throw new RetryLaterError('an erasure of a user in this export is in progress; retry shortly');
+    }
     if (this.config.content !== 'drop') await this.hash(batch.tenantId, batch.records);
     if (this.config.content === 'encrypt') await this.seal(batch.tenantId, batch.records);
     for (const record of batch.records) record.content = {};
@@ -39,6 +44,21 @@ export class ProtectProcessor implements Processor {
       batch.dataKeys.push(...rows);
       batch.afterDurable.push(() => this.dataKeys.persisted(rows));
     }
+  }
+
+  /**
+   * Erasure fence: from now on a batch holding records of this subject is refused (the
+   * sender retries it later) until the returned release is called, and the subject's keys
+   * leave memory, so nothing of theirs is sealed under a key the erasure destroys.
+   * Batches that passed this check earlier are the caller's to wait for.
+   */
+  fence(tenantId: string, subject: string): () => void {
+    const slot = subjectSlot(tenantId, subject);
+    this.fenced.add(slot);
+    this.dataKeys.forget(tenantId, subject);
+    return () => {
+      this.fenced.delete(slot);
+    };
   }
 
   /** The value `ai-audit hash` prints for a text: what prompt_hash holds for that prompt. */
@@ -88,6 +108,10 @@ export class ProtectProcessor implements Processor {
     }
     return key;
   }
+}
+
+function subjectSlot(tenantId: string, subject: string): string {
+  return `${tenantId}\u0000${subject}`;
 }
 
 export const protectProcessorFactory: Factory<Processor> = {
