@@ -4,7 +4,7 @@ import type { ClickHouseExporterConfig, LoadedConfig } from '../config/types';
 import { componentType } from '../config/types';
 import { UsageError, type CommandContext, type ParsedArgs } from './command';
 
-/** --config, else $AI_AUDIT_CONFIG, else ./otel-config.yaml (DESIGN.md §3). */
+/** --config, else $AI_AUDIT_CONFIG, else ./otel-config.yaml (README.md, "The collector"). */
 export function loadCommandConfig(args: ParsedArgs, context: CommandContext): LoadedConfig {
   const explicit = (args.options.config as string | undefined) ?? context.env.AI_AUDIT_CONFIG;
   if (explicit) return loadConfig(explicit, context.env);

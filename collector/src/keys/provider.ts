@@ -1,5 +1,5 @@
 /**
- * Key providers (DESIGN.md §4, "Seal, then log"): where the key-encryption keys (KEKs)
+ * Key providers (docs/architecture.md, "Seal, then log"): where the key-encryption keys (KEKs)
  * live. Data keys (DEKs) are generated here in the collector and only ever stored wrapped
  * by a KEK; the provider wraps, unwraps and re-wraps them, and derives the per-tenant keys
  * of the keyed prompt/response hashes. Plaintext KEKs never leave a KMS or Vault; with the

@@ -1,6 +1,6 @@
 /**
  * The audit record: one per GenAI span, the row shape of `ai_audit.records`
- * (DESIGN.md §5). Field names are the column names.
+ * (README.md, "The audit record"). Field names are the column names.
  *
  * Plaintext content lives only in `content`, in memory, between normalize and protect.
  * Nothing serializes `content`: rows are built from the columns alone, so a record that

@@ -2,7 +2,7 @@ import { SEALED_COLUMN } from '../pipeline/record';
 import type { Store } from './client';
 
 /**
- * Retention is ClickHouse TTL (DESIGN.md §4): table TTL for whole records, column TTL for
+ * Retention is ClickHouse TTL (docs/architecture.md, "Retention is TTL"): table TTL for whole records, column TTL for
  * sealed content. `CREATE TABLE IF NOT EXISTS` never changes an existing table, so on every
  * start the TTLs in the table definition are compared with the configured ones and changed
  * with ALTER ... MODIFY TTL where they differ.

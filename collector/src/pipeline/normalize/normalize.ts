@@ -29,7 +29,7 @@ const MAX_CLOCK_SKEW_MS = 24 * 3_600_000;
 
 /**
  * The normalize processor: GenAI spans of any semantic-convention dialect become audit
- * records (DESIGN.md §5); other spans are dropped and counted.
+ * records (README.md, "The audit record"); other spans are dropped and counted.
  */
 export function createNormalizer(config: NormalizeProcessorConfig): Normalizer {
   const excluded = compileExclusions(config.exclude_attributes);
