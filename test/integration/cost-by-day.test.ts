@@ -30,7 +30,7 @@ describe('cost_by_day projection', () => {
     store = await Store.open({ kind: 'server', url: new URL(server.url) }, { database: 'ai_audit' });
     await prepareSchema(store, config, silentLogger);
     const day = 86_400_000;
-    const records = createNormalizer({ exclude_attributes: [] })(
+    const records = createNormalizer({ exclude_attributes: [], keep_attributes: [] })(
       'acme',
       traceExport(
         Array.from({ length: 60 }, (_, i) => {

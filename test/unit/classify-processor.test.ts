@@ -8,7 +8,7 @@ import { span, traceExport } from '../helpers/spans';
 
 function batchOf(input: string, output: string): PipelineBatch {
   const traces = traceExport([span({ 'gen_ai.operation.name': 'chat', 'gen_ai.input.messages': input, 'gen_ai.output.messages': output })]);
-  const records = createNormalizer({ exclude_attributes: [] })('acme', traces).records;
+  const records = createNormalizer({ exclude_attributes: [], keep_attributes: [] })('acme', traces).records;
   return { tenantId: 'acme', traces, records, dataKeys: [], afterDurable: [], dropped: 0, rejected: 0 };
 }
 

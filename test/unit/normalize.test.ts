@@ -1,7 +1,7 @@
 import { createNormalizer } from '../../collector/src/pipeline/normalize';
 import { event, span, traceExport } from '../helpers/spans';
 
-const normalize = createNormalizer({ exclude_attributes: ['custom.secret', 'internal.*'] });
+const normalize = createNormalizer({ exclude_attributes: ['custom.secret', 'internal.*'], keep_attributes: [] });
 
 function one(attrs: Parameters<typeof span>[0], overrides: Parameters<typeof span>[1] = {}, resource?: Parameters<typeof traceExport>[1]) {
   const result = normalize('acme', traceExport([span(attrs, overrides)], resource));
@@ -208,9 +208,73 @@ describe('normalize: older dialects and token rules', () => {
     expect(JSON.stringify(failed.attributes)).not.toContain('secret');
   });
 
-  it('uses a null-prototype attributes map (span keys are client input)', () => {
-    const record = one({ 'gen_ai.operation.name': 'chat', ['__proto__']: 'x' });
-    expect(record.attributes['__proto__']).toBe('x');
+  it('uses null-prototype maps (span keys are client input)', () => {
+    const record = one({ 'gen_ai.operation.name': 'chat', ['__proto__']: 1, constructor: 'x' });
+    expect(record.attributes['__proto__']).toBe('1');
+    expect(JSON.parse(record.content.extra as string)).toEqual({ attributes: { constructor: 'x' } });
+  });
+});
+
+describe('normalize: default-deny for content', () => {
+  const CANARY = 'CANARY-7f3e-unknown-key';
+  const strict = createNormalizer({ exclude_attributes: ['dropped.*'], keep_attributes: ['team.name', 'shop.*'] });
+
+  it('keeps in clear only metadata keys, numbers and booleans, and seals every other string', () => {
+    const [record] = strict(
+      'acme',
+      traceExport(
+        [
+          span({
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.request.temperature': 0.2,
+            'gen_ai.openai.response.system_fingerprint': 'fp_1',
+            'never.heard.of': CANARY,
+            'gen_ai.tool.args': `{"q":"${CANARY}"}`,
+            'retry.count': 3,
+            'cached': true,
+            'team.name': 'payments',
+            'shop.region': 'eu',
+            'dropped.note': CANARY,
+            'server.port': 'x'.repeat(300),
+          }),
+        ],
+        { 'service.name': 'checkout', 'host.name': 'web-1', 'customer.note': CANARY, 'process.command_line': `node app.js --key=${CANARY}` },
+      ),
+    ).records;
+    expect({ ...record.attributes }).toEqual({
+      'gen_ai.request.temperature': '0.2',
+      'gen_ai.openai.response.system_fingerprint': 'fp_1',
+      'retry.count': '3',
+      cached: 'true',
+      'team.name': 'payments',
+      'shop.region': 'eu',
+    });
+    expect({ ...record.resource }).toEqual({ 'service.name': 'checkout', 'host.name': 'web-1' });
+    expect(JSON.stringify(record.attributes) + JSON.stringify(record.resource)).not.toContain(CANARY);
+    const extra = JSON.parse(record.content.extra as string);
+    expect(extra.attributes).toEqual({ 'never.heard.of': CANARY, 'gen_ai.tool.args': `{"q":"${CANARY}"}`, 'server.port': 'x'.repeat(300) });
+    expect(extra.resource).toEqual({ 'customer.note': CANARY, 'process.command_line': `node app.js --key=${CANARY}` });
+  });
+
+  it('seals span events that are not messages, exception messages included', () => {
+    const record = one(
+      { 'gen_ai.operation.name': 'chat', 'error.type': 'RateLimitError' },
+      {
+        events: [
+          event('exception', { 'exception.type': 'RateLimitError', 'exception.message': `quota exceeded for ${CANARY}` }),
+          event('app.checkpoint', { note: CANARY }),
+          event('gen_ai.user.message', { content: 'hello' }),
+        ],
+      },
+    );
+    const extra = JSON.parse(record.content.extra as string);
+    expect(extra.events.map((e: { name: string }) => e.name)).toEqual(['exception', 'app.checkpoint']);
+    expect(JSON.stringify(extra.events)).toContain(CANARY);
+    expect(JSON.stringify(record.attributes)).not.toContain(CANARY);
+  });
+
+  it('has no extra document when everything is known', () => {
+    expect(one({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o' }).content.extra).toBeUndefined();
   });
 });
 

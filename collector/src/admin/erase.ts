@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { SEALED_COLUMN } from '../pipeline/record';
 import type { Store } from '../store/client';
 import { removeOutdatedParts } from '../store/parts';
 import { AdminError, type Actor, type AdminContext } from './context';
@@ -114,7 +115,7 @@ async function eraseFromStore(context: AdminContext, request: EraseRequest): Pro
 }
 
 /** Sealed content and the id of the key it was sealed under: unreadable after erasure, so gone. */
-const SHREDDED = ["content_key_id = ''", "input_sealed = ''", "output_sealed = ''", "system_sealed = ''", "tools_sealed = ''"];
+const SHREDDED = ["content_key_id = ''", ...Object.values(SEALED_COLUMN).map((column) => `${column} = ''`)];
 
 /** A user's row under their pseudonym: identifiers replaced, attribute values that name them dropped. */
 const PSEUDONYMIZED = [
@@ -122,10 +123,7 @@ const PSEUDONYMIZED = [
   "if(session_id = '', '', {p:String} || ':s') AS session_id",
   "if(conversation_id = '', '', {p:String} || ':c') AS conversation_id",
   "'' AS content_key_id",
-  "'' AS input_sealed",
-  "'' AS output_sealed",
-  "'' AS system_sealed",
-  "'' AS tools_sealed",
+  ...Object.values(SEALED_COLUMN).map((column) => `'' AS ${column}`),
   'mapFilter((k, v) -> position(v, {user:String}) = 0, attributes) AS attributes',
   'mapFilter((k, v) -> position(v, {user:String}) = 0, resource) AS resource',
 ];

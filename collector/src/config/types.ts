@@ -55,6 +55,7 @@ export interface OtlpReceiverConfig {
 
 export interface NormalizeProcessorConfig {
   exclude_attributes: string[];
+  keep_attributes: string[];
 }
 
 export interface AwsKmsConfig {

@@ -53,7 +53,8 @@ export interface AuditRecord {
   output_sealed: string;
   system_sealed: string;
   tools_sealed: string;
-  /** The span's other attributes as strings; content-bearing keys are never here. */
+  extra_sealed: string;
+  /** The span's other attributes known to be metadata, as strings (see normalize/metadata.ts). */
   attributes: Record<string, string>;
   resource: Record<string, string>;
   /** Plaintext content, in memory only (see the note above). */
@@ -63,24 +64,27 @@ export interface AuditRecord {
 /**
  * Content of one record as JSON text in the GenAI semconv v1.41 shapes: `input` and
  * `output` are message arrays (for execute_tool spans: the call arguments and result),
- * `system` the system instructions, `tools` the tool definitions.
+ * `system` the system instructions, `tools` the tool definitions. `extra` holds what of the
+ * span is not known to be metadata (default-deny): `{ attributes, resource, events }`.
  */
 export interface RecordContent {
   input?: string;
   output?: string;
   system?: string;
   tools?: string;
+  extra?: string;
 }
 
-export const CONTENT_FIELDS = ['input', 'output', 'system', 'tools'] as const;
+export const CONTENT_FIELDS = ['input', 'output', 'system', 'tools', 'extra'] as const;
 export type ContentField = (typeof CONTENT_FIELDS)[number];
 
 /** The sealed column that holds each content field. */
-export const SEALED_COLUMN: Record<ContentField, 'input_sealed' | 'output_sealed' | 'system_sealed' | 'tools_sealed'> = {
+export const SEALED_COLUMN: Record<ContentField, 'input_sealed' | 'output_sealed' | 'system_sealed' | 'tools_sealed' | 'extra_sealed'> = {
   input: 'input_sealed',
   output: 'output_sealed',
   system: 'system_sealed',
   tools: 'tools_sealed',
+  extra: 'extra_sealed',
 };
 
 /** A batch of records from one export request, all of one tenant. */

@@ -54,6 +54,7 @@ export function recordToRow(record: AuditRecord): string {
     output_sealed: record.output_sealed,
     system_sealed: record.system_sealed,
     tools_sealed: record.tools_sealed,
+    extra_sealed: record.extra_sealed,
     attributes: record.attributes,
     resource: record.resource,
   });

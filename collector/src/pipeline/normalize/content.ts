@@ -115,6 +115,11 @@ const INPUT_EVENTS: Record<string, string> = {
   'gen_ai.tool.message': 'tool',
 };
 
+/** Events whose payload is read as messages (content): the rest of a span's events are sealed as `extra`. */
+export function isMessageEvent(name: string): boolean {
+  return name in INPUT_EVENTS || name === 'gen_ai.choice' || name === 'gen_ai.content.prompt' || name === 'gen_ai.content.completion';
+}
+
 /** Message events (v1.36 names) and the older gen_ai.content.prompt/completion events. */
 function legacyEventMessages(events: SpanEvent[], side: 'input' | 'output'): Message[] {
   const messages: Message[] = [];

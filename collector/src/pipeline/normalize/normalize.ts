@@ -1,9 +1,11 @@
 import type { NormalizeProcessorConfig } from '../../config/types';
-import type { Attributes, ResourceSpans, Span, TraceExport } from '../../receiver/otlp/types';
+import type { ResourceSpans, Span, TraceExport } from '../../receiver/otlp/types';
 import type { AuditRecord } from '../record';
 import { extractContent, isContentKey } from './content';
+import { extraDocument, sealedEvents, splitAttributes } from './extra';
 import { IDENTITY_KEYS, isGenAiSpan, KEYS, operationOf, providerOf, recordId, RESOURCE_KEYS } from './identity';
 import { readTokens, TOKEN_KEYS } from './tokens';
+import { clearTextRule } from './metadata';
 import { asBoolean, asNumber, asString, asStringList, first } from './values';
 
 /** What normalizing one export produced. */
@@ -33,10 +35,11 @@ const MAX_CLOCK_SKEW_MS = 24 * 3_600_000;
  */
 export function createNormalizer(config: NormalizeProcessorConfig): Normalizer {
   const excluded = compileExclusions(config.exclude_attributes);
+  const rules: ClearTextRules = { span: clearTextRule('span', config.keep_attributes), resource: clearTextRule('resource', config.keep_attributes) };
   return (tenantId, traces) => {
     const result: NormalizeResult = { records: [], dropped: 0, rejected: 0 };
     for (const resourceSpans of traces.resourceSpans) {
-      const resource = resourceColumns(resourceSpans);
+      const resource = resourceColumns(resourceSpans, rules, excluded);
       for (const { scope, spans } of resourceSpans.scopeSpans) {
         for (const span of spans) {
           if (!isGenAiSpan(span.attributes)) {
@@ -49,7 +52,7 @@ export function createNormalizer(config: NormalizeProcessorConfig): Normalizer {
             result.rejectReason ??= invalid;
             continue;
           }
-          result.records.push(toRecord(tenantId, span, scope.name, scope.version, resource, excluded));
+          result.records.push(toRecord(tenantId, span, scope.name, scope.version, resource, rules, excluded));
         }
       }
     }
@@ -70,19 +73,28 @@ function validate(span: Span): string | undefined {
   return undefined;
 }
 
+interface ClearTextRules {
+  span: ReturnType<typeof clearTextRule>;
+  resource: ReturnType<typeof clearTextRule>;
+}
+
 interface ResourceColumns {
   service_name: string;
   service_version: string;
   environment: string;
   resource: Record<string, string>;
+  /** Resource attributes not known to be metadata: sealed with each record. */
+  sealed: Record<string, unknown> | undefined;
 }
 
-function resourceColumns({ resource }: ResourceSpans): ResourceColumns {
+function resourceColumns({ resource }: ResourceSpans, rules: ClearTextRules, excluded: (key: string) => boolean): ResourceColumns {
+  const split = splitAttributes(resource, excluded, rules.resource);
   return {
     service_name: asString(first(resource, RESOURCE_KEYS.serviceName)),
     service_version: asString(first(resource, RESOURCE_KEYS.serviceVersion)),
     environment: asString(first(resource, RESOURCE_KEYS.environment)),
-    resource: stringMap(resource, () => false),
+    resource: split.clear,
+    sealed: split.sealed,
   };
 }
 
@@ -92,10 +104,14 @@ function toRecord(
   scopeName: string,
   scopeVersion: string,
   resource: ResourceColumns,
+  rules: ClearTextRules,
   excluded: (key: string) => boolean,
 ): AuditRecord {
   const a = span.attributes;
+  const attributes = splitAttributes(a, (key) => IDENTITY_KEYS.has(key) || TOKEN_KEYS.has(key) || isContentKey(key) || excluded(key), rules.span);
   const operation = operationOf(a, span.name);
+  const content = extractContent(span, operation);
+  content.extra = extraDocument({ attributes: attributes.sealed, resource: resource.sealed, events: sealedEvents(span.events) });
   const provider = providerOf(a);
   const requestModel = asString(first(a, KEYS.requestModel));
   const responseModel = asString(first(a, KEYS.responseModel));
@@ -145,9 +161,10 @@ function toRecord(
     output_sealed: '',
     system_sealed: '',
     tools_sealed: '',
-    attributes: stringMap(a, (key) => IDENTITY_KEYS.has(key) || TOKEN_KEYS.has(key) || isContentKey(key) || excluded(key)),
+    extra_sealed: '',
+    attributes: attributes.clear,
     resource: resource.resource,
-    content: extractContent(span, operation),
+    content,
   };
 }
 
@@ -155,17 +172,6 @@ function toRecord(
 function exceptionType(span: Span): string {
   for (const event of span.events) if (event.name === 'exception') return asString(event.attributes['exception.type']);
   return '';
-}
-
-function stringMap(attributes: Attributes, skip: (key: string) => boolean): Record<string, string> {
-  // Null prototype: span attribute keys are client input ("__proto__" included).
-  const out: Record<string, string> = Object.create(null);
-  for (const key of Object.keys(attributes)) {
-    const value = attributes[key];
-    if (value === null || skip(key)) continue;
-    out[key] = asString(value);
-  }
-  return out;
 }
 
 /** `exclude_attributes` entries: exact keys, or prefixes written with a trailing '*'. */
