@@ -4,12 +4,14 @@ import { commandHelp, parseCommandArgs, UsageError, type Command, type CommandCo
 import { eraseCommand } from './commands/erase';
 import { hashCommand } from './commands/hash';
 import { keysCommand } from './commands/keys';
+import { queryCommand } from './commands/query';
+import { reportCommand } from './commands/report';
 import { showCommand } from './commands/show';
 import { sqlCommand } from './commands/sql';
 import { startCommand } from './commands/start';
 import { tokenCommand } from './commands/token';
 
-const COMMANDS: Command[] = [startCommand, sqlCommand, showCommand, hashCommand, eraseCommand, keysCommand, tokenCommand];
+const COMMANDS: Command[] = [startCommand, sqlCommand, queryCommand, reportCommand, showCommand, hashCommand, eraseCommand, keysCommand, tokenCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;

@@ -41,6 +41,13 @@ export async function controlHandlers(
     if (typeof value !== 'string') throw new ControlRequestError(`"${name}" must be a string`);
     return value;
   };
+  // A named query's `{name:Type}` values (ai-audit query), bound by the engine, never spliced.
+  const params = (value: unknown): Record<string, string | number> | undefined => {
+    if (value === undefined) return undefined;
+    const valid = typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string' || typeof v === 'number');
+    if (!valid) throw new ControlRequestError('"params" must be an object of strings and numbers');
+    return value as Record<string, string | number>;
+  };
   const refusals = (run: ControlHandler): ControlHandler => async (request, caller) => {
     try {
       return await run(request, caller);
@@ -52,7 +59,7 @@ export async function controlHandlers(
   return {
     handlers: {
       ping: async () => 'pong',
-      query: async ({ sql, format }) => reader.query(text(sql, 'sql'), text(format, 'format')),
+      query: async ({ sql, format, params: values }) => reader.query(text(sql, 'sql'), text(format, 'format'), params(values)),
       show: refusals(async (r, caller) =>
         showRecord(admin(), { recordId: text(r.recordId, 'recordId'), tenantId: r.tenantId as string | undefined, decrypt: r.decrypt === true, reason: r.reason as string | undefined, ...caller }),
       ),

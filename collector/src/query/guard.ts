@@ -18,6 +18,12 @@ import { StoreError, type Store } from '../store/client';
  *    no INTO OUTFILE, only harmless table functions, no scalar function that reaches
  *    files, processes or the network.
  *
+ * Query parameters (`{name:Type}`, the named queries') are bound for the EXPLAIN as for the
+ * run: the engine substitutes them before it prints the tree (each becomes
+ * `_CAST(<value>, '<Type>')`, made of allowed nodes; it never prints a QueryParameter node
+ * outside CREATE VIEW) and refuses a parameter without a value (code 456). So the tree
+ * checked is the statement that runs, with the very values it runs with.
+ *
  * Aliases are printed raw in the tree, so a crafted alias can add lines to it; the checks
  * hold anyway: they never rely on a node's parent, only on its own line, its depth, and
  * the line before it, and an added line can only be refused, never hide a real one.
@@ -112,12 +118,13 @@ interface Catalog {
 }
 
 /**
- * Checks `sql` against the allow-list and returns the canonical statement to run instead
- * of it; throws QueryRefused with the reason otherwise.
+ * Checks `sql` (with `params`, the values it will run with) against the allow-list and
+ * returns the canonical statement to run instead of it; throws QueryRefused with the
+ * reason otherwise.
  */
-export async function guardQuery(store: Store, sql: string): Promise<string> {
+export async function guardQuery(store: Store, sql: string, params?: Record<string, string | number>): Promise<string> {
   const statement = await canonical(store, sql);
-  const tree = await store.explainText(`EXPLAIN AST ${statement}`, 'TabSeparatedRaw');
+  const tree = await store.explainText(`EXPLAIN AST ${statement}`, 'TabSeparatedRaw', params);
   const nodes = tree.split('\n').filter((line) => line !== '').map(parseLine);
   checkTree(nodes, await catalog(store));
   return statement;

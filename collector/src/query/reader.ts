@@ -24,8 +24,8 @@ export class QueryReader {
     private readonly settings: ClickHouseSettings,
   ) {}
 
-  query(sql: string, clickhouseFormat: string): Promise<string> {
-    const result = this.queue.then(() => this.runAlone(sql, clickhouseFormat));
+  query(sql: string, clickhouseFormat: string, params?: Record<string, string | number>): Promise<string> {
+    const result = this.queue.then(() => this.runAlone(sql, clickhouseFormat, params));
     this.queue = result.catch(() => undefined);
     return result;
   }
@@ -35,10 +35,10 @@ export class QueryReader {
     await this.queue;
   }
 
-  private async runAlone(sql: string, clickhouseFormat: string): Promise<string> {
+  private async runAlone(sql: string, clickhouseFormat: string, params?: Record<string, string | number>): Promise<string> {
     const store = await Store.open(this.target, { database: this.database, readOnly: this.settings });
     try {
-      return await queryForDisplay(store, sql, clickhouseFormat);
+      return await queryForDisplay(store, sql, clickhouseFormat, params);
     } finally {
       await store.close();
     }

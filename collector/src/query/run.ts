@@ -19,11 +19,12 @@ const TRAILING_FORMAT = /\s+FORMAT\s+([A-Za-z][A-Za-z0-9]*)\s*;?\s*$/i;
 /**
  * The one way a store answers `sql` queries, used in-process and behind the control socket.
  * `store` is an analyst's session (Store.open with `readOnly`: budget, display settings,
- * readonly=1); only the canonical statement the guard allowed runs.
+ * readonly=1); only the canonical statement the guard allowed runs, with the `{name:Type}`
+ * parameters (named queries) bound by the engine.
  */
-export async function queryForDisplay(store: Store, sql: string, clickhouseFormat: string): Promise<string> {
+export async function queryForDisplay(store: Store, sql: string, clickhouseFormat: string, params?: Record<string, string | number>): Promise<string> {
   if (!/^[A-Za-z][A-Za-z0-9]*$/.test(clickhouseFormat)) throw new Error(`"${clickhouseFormat.slice(0, 40)}" is not a ClickHouse format name`);
-  return store.queryText(await guardQuery(store, sql), clickhouseFormat);
+  return store.queryText(await guardQuery(store, sql, params), clickhouseFormat, params);
 }
 
 export async function runQuery(source: QuerySource, sql: string, format: OutputFormat): Promise<string> {

@@ -91,9 +91,9 @@ export class Store {
    * The response text of a statement that ends with no FORMAT of ours, the format given as
    * the default instead: `EXPLAIN AST <query> FORMAT X` would explain the FORMAT clause.
    */
-  async explainText(statement: string, format: DataFormat): Promise<string> {
+  async explainText(statement: string, format: DataFormat, params?: Record<string, unknown>): Promise<string> {
     return this.call(async () => {
-      const result = await this.client.exec({ query: statement, clickhouse_settings: { default_format: format } });
+      const result = await this.client.exec({ query: statement, query_params: params, clickhouse_settings: { default_format: format } });
       return streamText(result.stream);
     });
   }

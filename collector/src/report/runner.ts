@@ -1,0 +1,22 @@
+import type { StoreAccess } from '../cli/store-access';
+import { callControl } from '../control/client';
+import { bindParams, loadCatalog, runNamedQuery } from '../query/catalog';
+import { rowsOf, statementFor } from '../query/named';
+import type { NamedQueryRunner, Row } from './data';
+
+/**
+ * Named queries run the way `ai-audit sql` runs queries: read-only, within the query
+ * budget, guarded; through the running collector's control socket (`query` with bound
+ * parameters) when there is one, else on the command's own analyst session. Parameter
+ * values are resolved once, against one `now`, so every section covers the same period.
+ */
+export function namedQueryRunner(access: StoreAccess, database: string, now = new Date()): NamedQueryRunner {
+  const catalog = loadCatalog();
+  return async (name, values) => {
+    const query = catalog.find((q) => q.name === name);
+    if (!query) throw new Error(`the named query ${name} is missing from schemas/queries/ (the report needs it)`);
+    const params = bindParams(query, values, now);
+    if (access.via === 'direct') return runNamedQuery(access.store, query, params, database);
+    return rowsOf(await callControl<string>(access.socket, 'query', { sql: statementFor(query, database), format: 'JSON', params })) as Row[];
+  };
+}
