@@ -13,15 +13,21 @@ WITH
     extractGroups(ddl, '`input_sealed` [^,]*TTL toDateTime\\(timestamp\\) \\+ toInterval(Day|Hour|Minute|Second)\\((\\d+)\\)') AS content_ttl,
     map('Day', 86400, 'Hour', 3600, 'Minute', 60, 'Second', 1) AS unit_s
 SELECT
-    tenant_id AS tenant,
-    count() AS records,
-    toDateTime64(min(timestamp), 3, 'UTC') AS oldest_record,
-    toDateTime64(minIfOrNull(timestamp, notEmpty(input_sealed) OR notEmpty(output_sealed) OR notEmpty(system_sealed) OR notEmpty(tools_sealed)), 3, 'UTC') AS oldest_content,
-    round(dateDiff('second', min(timestamp), now64(3)) / 86400, 3) AS oldest_record_age_days,
+    r.tenant AS tenant,
+    r.records AS records,
+    toDateTime64(r.oldest, 3, 'UTC') AS oldest_record,
+    -- From a view: Grafana's reader may not read the sealed columns (schemas/migrations/0006).
+    if(c.tenant_id = '', NULL, toDateTime64(c.oldest_content, 3, 'UTC')) AS oldest_content,
+    round(dateDiff('second', r.oldest, now64(3)) / 86400, 3) AS oldest_record_age_days,
     round(dateDiff('second', oldest_content, now64(3)) / 86400, 3) AS oldest_content_age_days,
     round(toUInt64OrZero(records_ttl[2]) * unit_s[records_ttl[1]] / 86400, 3) AS records_retention_days,
     round(toUInt64OrZero(content_ttl[2]) * unit_s[content_ttl[1]] / 86400, 3) AS content_retention_days
-FROM ai_audit.records
-WHERE ({tenant:String} = '' OR tenant_id = {tenant:String})
-GROUP BY tenant
+FROM
+(
+    SELECT tenant_id AS tenant, count() AS records, min(timestamp) AS oldest
+    FROM ai_audit.records
+    WHERE ({tenant:String} = '' OR tenant_id = {tenant:String})
+    GROUP BY tenant
+) AS r
+LEFT JOIN ai_audit.content_retention AS c ON c.tenant_id = r.tenant
 ORDER BY tenant
