@@ -1,15 +1,9 @@
-import { callControl } from '../../control/client';
-import { StoreError } from '../../store/client';
-import { budgetExceeded, queryBudget } from '../../query/budget';
 import { bindParams, findQuery, loadCatalog, QueryParamError, UnknownQueryError, type NamedQuery } from '../../query/catalog';
 import { statementFor } from '../../query/named';
-import { OUTPUT_FORMATS, queryForDisplay, runQuery, type OutputFormat, type QuerySource } from '../../query/run';
+import { OUTPUT_FORMATS, type OutputFormat } from '../../query/run';
+import { runAnalystQuery } from '../analyst-query';
 import { UsageError, type Command } from '../command';
 import { loadCommandConfig, storeExporterConfig } from '../config';
-import { closeStoreAccess, openStoreAccess } from '../store-access';
-
-/** ClickHouse's READONLY error: the query tried to write, or to change a setting. */
-const READONLY = 164;
 
 export const queryCommand: Command = {
   name: 'query',
@@ -52,25 +46,9 @@ export const queryCommand: Command = {
     }
 
     const loaded = loadCommandConfig(args, context);
-    const config = storeExporterConfig(loaded);
-    const budget = queryBudget(config);
-    const sql = statementFor(query, config.database);
-    const access = await openStoreAccess(loaded, config, { readOnly: true });
-    try {
-      const source: QuerySource =
-        access.via === 'collector'
-          ? (statement, clickhouseFormat) => callControl<string>(access.socket, 'query', { sql: statement, format: clickhouseFormat, params })
-          : (statement, clickhouseFormat) => queryForDisplay(access.store, statement, clickhouseFormat, params);
-      context.stdout.write(await runQuery(source, sql, format));
-      return 0;
-    } catch (error) {
-      if (!(error instanceof StoreError) || error.message.startsWith('refused:')) throw error;
-      if (error.code === READONLY) throw new StoreError('refused: ai-audit sql is read-only (no writes, DDL or setting changes)', error.code);
-      const cutOff = budgetExceeded(error.code, budget);
-      throw cutOff ? new StoreError(cutOff, error.code) : error;
-    } finally {
-      await closeStoreAccess(access);
-    }
+    const sql = statementFor(query, storeExporterConfig(loaded).database);
+    context.stdout.write(await runAnalystQuery(loaded, sql, format, params));
+    return 0;
   },
 };
 

@@ -1,14 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { callControl } from '../../control/client';
-import { StoreError } from '../../store/client';
-import { budgetExceeded, queryBudget } from '../../query/budget';
-import { OUTPUT_FORMATS, queryForDisplay, runQuery, type OutputFormat, type QuerySource } from '../../query/run';
+import { OUTPUT_FORMATS, type OutputFormat } from '../../query/run';
+import { runAnalystQuery } from '../analyst-query';
 import { UsageError, type Command } from '../command';
-import { loadCommandConfig, storeExporterConfig } from '../config';
-import { closeStoreAccess, openStoreAccess } from '../store-access';
-
-/** ClickHouse's READONLY error: the query tried to write, or to change a setting. */
-const READONLY = 164;
+import { loadCommandConfig } from '../config';
 
 export const sqlCommand: Command = {
   name: 'sql',
@@ -31,23 +25,7 @@ export const sqlCommand: Command = {
     const sql = args.positionals[0] === '-' ? readFileSync(0, 'utf8') : args.positionals[0];
     if (sql.trim() === '') throw new UsageError('the query is empty');
     const loaded = loadCommandConfig(args, context);
-    const config = storeExporterConfig(loaded);
-    const budget = queryBudget(config);
-    const access = await openStoreAccess(loaded, config, { readOnly: true });
-    try {
-      const source: QuerySource =
-        access.via === 'collector'
-          ? (query, format) => callControl<string>(access.socket, 'query', { sql: query, format })
-          : (query, format) => queryForDisplay(access.store, query, format);
-      context.stdout.write(await runQuery(source, sql, args.options.format as OutputFormat));
-      return 0;
-    } catch (error) {
-      if (!(error instanceof StoreError) || error.message.startsWith('refused:')) throw error;
-      if (error.code === READONLY) throw new StoreError('refused: ai-audit sql is read-only (no writes, DDL or setting changes)', error.code);
-      const cutOff = budgetExceeded(error.code, budget);
-      throw cutOff ? new StoreError(cutOff, error.code) : error;
-    } finally {
-      await closeStoreAccess(access);
-    }
+    context.stdout.write(await runAnalystQuery(loaded, sql, args.options.format as OutputFormat));
+    return 0;
   },
 };

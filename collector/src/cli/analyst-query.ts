@@ -1,0 +1,35 @@
+import { callControl } from '../control/client';
+import type { LoadedConfig } from '../config/types';
+import { budgetExceeded, queryBudget } from '../query/budget';
+import { queryForDisplay, runQuery, type OutputFormat, type QuerySource } from '../query/run';
+import { StoreError } from '../store/client';
+import { storeExporterConfig } from './config';
+import { closeStoreAccess, openStoreAccess } from './store-access';
+
+/** ClickHouse's READONLY error: the query tried to write, or to change a setting. */
+const READONLY = 164;
+
+/**
+ * Runs an analyst's query the one way `ai-audit sql` and `ai-audit query` both do:
+ * through the running collector's control socket, else on a read-only session of the
+ * command's own, within the query budget; a refusal or a cut-off is one line.
+ */
+export async function runAnalystQuery(loaded: LoadedConfig, sql: string, format: OutputFormat, params?: Record<string, string | number>): Promise<string> {
+  const config = storeExporterConfig(loaded);
+  const budget = queryBudget(config);
+  const access = await openStoreAccess(loaded, config, { readOnly: true });
+  try {
+    const source: QuerySource =
+      access.via === 'collector'
+        ? (statement, clickhouseFormat) => callControl<string>(access.socket, 'query', { sql: statement, format: clickhouseFormat, ...(params ? { params } : {}) })
+        : (statement, clickhouseFormat) => queryForDisplay(access.store, statement, clickhouseFormat, params);
+    return await runQuery(source, sql, format);
+  } catch (error) {
+    if (!(error instanceof StoreError) || error.message.startsWith('refused:')) throw error;
+    if (error.code === READONLY) throw new StoreError('refused: ai-audit sql is read-only (no writes, DDL or setting changes)', error.code);
+    const cutOff = budgetExceeded(error.code, budget);
+    throw cutOff ? new StoreError(cutOff, error.code) : error;
+  } finally {
+    await closeStoreAccess(access);
+  }
+}
