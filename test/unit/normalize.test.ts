@@ -289,3 +289,46 @@ describe('normalize: times a record cannot have', () => {
     expect(result).toMatchObject({ rejected: 1, rejectReason: 'span start time out of range' });
   });
 });
+
+describe('normalize: one vocabulary across libraries', () => {
+  it.each([
+    ['openai.chat', 'openai'],
+    ['openai.responses', 'openai'],
+    ['anthropic.messages', 'anthropic'],
+    ['google.generative-ai', 'gcp.gemini'],
+    ['google.vertex.chat', 'gcp.vertex_ai'],
+    ['amazon-bedrock', 'aws.bedrock'],
+    ['mistral.chat', 'mistral_ai'],
+    ['az.ai.openai', 'azure.ai.openai'],
+    ['aws.bedrock', 'aws.bedrock'],
+    ['OpenAI', 'openai'],
+  ])('provider %s is stored as %s', (raw, name) => {
+    expect(one({ 'gen_ai.system': raw }).provider).toBe(name);
+  });
+
+  it('maps every library\'s finish reasons to OpenAI\'s words', () => {
+    expect(one({ 'gen_ai.operation.name': 'chat', 'gen_ai.response.finish_reasons': ['end_turn', 'tool-calls', 'tool_use', 'MAX_TOKENS', 'SAFETY', 'stop', 'weird-one'] }).finish_reasons).toEqual([
+      'stop',
+      'tool_calls',
+      'tool_calls',
+      'length',
+      'content_filter',
+      'stop',
+      'weird_one',
+    ]);
+    expect(one({ 'gen_ai.system': 'openai.chat', 'ai.response.finishReason': 'tool-calls' }).finish_reasons).toEqual(['tool_calls']);
+  });
+
+  it('reads user and session from the Vercel AI SDK, OpenLLMetry and the request', () => {
+    expect(one({ 'gen_ai.system': 'openai.chat', 'ai.telemetry.metadata.userId': 'u1', 'ai.telemetry.metadata.sessionId': 's1' })).toMatchObject({ user_id: 'u1', session_id: 's1' });
+    expect(one({ 'gen_ai.system': 'openai', 'traceloop.association.properties.user_id': 'u2', 'traceloop.association.properties.session_id': 's2' })).toMatchObject({ user_id: 'u2', session_id: 's2' });
+    expect(one({ 'gen_ai.system': 'openai', 'gen_ai.request.user': 'u3' }).user_id).toBe('u3');
+  });
+
+  it('reads streaming and time to first token in every unit they come in', () => {
+    expect(one({ 'gen_ai.system': 'openai', 'gen_ai.request.is_stream': true, 'gen_ai.server.time_to_first_token': 0.25 })).toMatchObject({ streaming: true, ttft_ms: 250 });
+    expect(one({ 'gen_ai.system': 'openai', 'llm.is_streaming': true }).streaming).toBe(true);
+    expect(one({ 'gen_ai.system': 'openai.chat', 'ai.operationId': 'ai.streamText.doStream', 'ai.response.msToFirstChunk': 120 }, { name: 'ai.streamText.doStream' })).toMatchObject({ streaming: true, ttft_ms: 120 });
+    expect(one({ 'gen_ai.system': 'openai.chat', 'ai.operationId': 'ai.generateText.doGenerate' }, { name: 'ai.generateText.doGenerate' }).streaming).toBe(false);
+  });
+});

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Attributes } from '../../receiver/otlp/types';
-import { asString, first } from './values';
+import { asBoolean, asString, first } from './values';
+import { providerName } from './vocabulary';
 
 /** Who called, what, where: the non-token, non-content columns and the keys they come from. */
 
@@ -24,20 +25,6 @@ const LLM_REQUEST_TYPES: Record<string, string> = {
   rerank: 'rerank',
 };
 
-/** Provider names from semconv ≤ v1.36 and from instrumentations that capitalize them. */
-const PROVIDER_RENAMES: Record<string, string> = {
-  'az.ai.openai': 'azure.ai.openai',
-  'az.ai.inference': 'azure.ai.inference',
-  azure_openai: 'azure.ai.openai',
-  gemini: 'gcp.gemini',
-  vertex_ai: 'gcp.vertex_ai',
-  vertexai: 'gcp.vertex_ai',
-  bedrock: 'aws.bedrock',
-  awsbedrock: 'aws.bedrock',
-  mistralai: 'mistral_ai',
-  mistral: 'mistral_ai',
-};
-
 export const KEYS = {
   operation: ['gen_ai.operation.name'],
   provider: ['gen_ai.provider.name', 'gen_ai.system'],
@@ -48,13 +35,16 @@ export const KEYS = {
   agentName: ['gen_ai.agent.name'],
   toolName: ['gen_ai.tool.name'],
   toolCallId: ['gen_ai.tool.call.id'],
-  user: ['user.id', 'enduser.id'],
-  session: ['session.id', 'gen_ai.session.id'],
+  user: ['user.id', 'enduser.id', 'ai.telemetry.metadata.userId', 'traceloop.association.properties.user_id', 'gen_ai.request.user'],
+  session: ['session.id', 'gen_ai.session.id', 'ai.telemetry.metadata.sessionId', 'traceloop.association.properties.session_id'],
   conversation: ['gen_ai.conversation.id'],
   feature: ['ai_audit.feature'],
-  finishReasons: ['gen_ai.response.finish_reasons'],
-  stream: ['gen_ai.request.stream'],
-  ttft: ['gen_ai.response.time_to_first_chunk'],
+  finishReasons: ['gen_ai.response.finish_reasons', 'ai.response.finishReason', 'llm.response.finish_reason', 'llm.response.stop_reason'],
+  stream: ['gen_ai.request.stream', 'gen_ai.request.is_stream', 'llm.is_streaming'],
+  /** Seconds. */
+  ttft: ['gen_ai.response.time_to_first_chunk', 'gen_ai.server.time_to_first_token'],
+  /** Milliseconds (Vercel AI SDK). */
+  ttftMs: ['ai.response.msToFirstChunk', 'ai.stream.msToFirstChunk'],
   errorType: ['error.type'],
 } as const;
 
@@ -82,8 +72,17 @@ export function operationOf(attributes: Attributes, spanName: string): string {
 }
 
 export function providerOf(attributes: Attributes): string {
-  const raw = asString(first(attributes, KEYS.provider)).trim().toLowerCase();
-  return PROVIDER_RENAMES[raw] ?? raw;
+  return providerName(asString(first(attributes, KEYS.provider)));
+}
+
+/**
+ * Streaming, said outright or by the Vercel AI SDK's span and operation names
+ * (`ai.streamText.doStream`).
+ */
+export function isStreaming(attributes: Attributes, spanName: string): boolean {
+  const said = asBoolean(first(attributes, KEYS.stream));
+  if (said !== null) return said;
+  return /(^|\.)doStream$|^ai\.stream/.test(asString(attributes['ai.operationId']) || spanName);
 }
 
 /**

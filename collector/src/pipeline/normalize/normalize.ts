@@ -3,10 +3,11 @@ import type { ResourceSpans, Span, TraceExport } from '../../receiver/otlp/types
 import type { AuditRecord } from '../record';
 import { extractContent, isContentKey } from './content';
 import { extraDocument, sealedEvents, splitAttributes } from './extra';
-import { IDENTITY_KEYS, isGenAiSpan, KEYS, operationOf, providerOf, recordId, RESOURCE_KEYS } from './identity';
+import { IDENTITY_KEYS, isGenAiSpan, isStreaming, KEYS, operationOf, providerOf, recordId, RESOURCE_KEYS } from './identity';
 import { readTokens, TOKEN_KEYS } from './tokens';
 import { clearTextRule } from './metadata';
-import { asBoolean, asNumber, asString, asStringList, first } from './values';
+import { asNumber, asString, asStringList, first } from './values';
+import { finishReason } from './vocabulary';
 
 /** What normalizing one export produced. */
 export interface NormalizeResult {
@@ -118,6 +119,7 @@ function toRecord(
   const errorType = asString(first(a, KEYS.errorType)) || exceptionType(span);
   const failed = span.statusCode === 2 || errorType !== '';
   const ttftSeconds = asNumber(first(a, KEYS.ttft));
+  const ttftMs = ttftSeconds === null ? asNumber(first(a, KEYS.ttftMs)) : ttftSeconds * 1000;
   const duration = span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano - span.startTimeUnixNano : 0n;
   return {
     timestamp: span.startTimeUnixNano,
@@ -148,11 +150,11 @@ function toRecord(
     ...readTokens(a, provider, (responseModel || requestModel).toLowerCase(), a['gen_ai.provider.name'] !== undefined),
     cost_usd: null,
     latency_ms: Number(duration) / 1e6,
-    ttft_ms: ttftSeconds === null ? null : ttftSeconds * 1000,
-    streaming: asBoolean(first(a, KEYS.stream)) ?? false,
+    ttft_ms: ttftMs,
+    streaming: isStreaming(a, span.name),
     status: failed ? 'error' : 'ok',
     error_type: failed ? errorType || '_OTHER' : '',
-    finish_reasons: asStringList(first(a, KEYS.finishReasons)),
+    finish_reasons: asStringList(first(a, KEYS.finishReasons)).map(finishReason),
     violations: [],
     prompt_hash: '',
     response_hash: '',
