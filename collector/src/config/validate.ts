@@ -3,6 +3,7 @@ import { join, relative, sep } from 'node:path';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import { schemasDir } from '../paths';
 import { ConfigError, joinPath } from './errors';
+import { isIdentifier } from './identifier';
 import { parseDuration, parseSize } from './units';
 
 /**
@@ -17,7 +18,7 @@ const FORMATS: Record<string, { label: string; test: (value: string) => boolean 
   duration: { label: 'a duration (e.g. 30d, 12h, 1h30m, 500ms)', test: (v) => parseDuration(v) !== null },
   size: { label: 'a size (bytes, or e.g. 512KiB, 16MiB)', test: (v) => parseSize(v) !== null },
   endpoint: { label: 'a host:port endpoint', test: isHostPort },
-  identifier: { label: 'an identifier (letters, digits and _)', test: (v) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) },
+  identifier: { label: 'an identifier (letters, digits and _)', test: isIdentifier },
   'store-endpoint': {
     label: 'a store endpoint (chdb://<path> or http[s]://host:port)',
     test: (v) => /^chdb:\/\/.+/.test(v) || /^https?:\/\/[^/\s]+/.test(v),

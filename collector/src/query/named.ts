@@ -1,3 +1,4 @@
+import { isIdentifier } from '../config/identifier';
 import type { Store } from '../store/client';
 import type { NamedQuery } from './catalog';
 import { queryForDisplay } from './run';
@@ -7,15 +8,13 @@ import { queryForDisplay } from './run';
  * guarded, budgeted path as `ai-audit sql` (queryForDisplay), parameters bound by the engine.
  */
 
-const DATABASE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /**
  * The query files name the default database, `ai_audit.`; for another one every
  * `ai_audit.` is rewritten, in names and in string literals alike (the retention query
  * looks its table up in system.tables as 'ai_audit.records').
  */
 export function statementFor(query: NamedQuery, database: string): string {
-  if (!DATABASE.test(database)) throw new Error(`"${database.slice(0, 40)}" is not a database name`);
+  if (!isIdentifier(database)) throw new Error(`"${database.slice(0, 40)}" is not a database name`);
   return query.sql.replace(/\bai_audit\./g, `${database}.`);
 }
 

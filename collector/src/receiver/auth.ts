@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { PeerCertificate } from 'node:tls';
 import type { AuthConfig } from '../config/types';
-import { isTenantId } from './tenant-id';
+import { isIdentifier } from '../config/identifier';
 
 /** What a request presented: its Authorization value and, under mTLS, its verified certificate. */
 export interface Credentials {
@@ -60,7 +60,7 @@ export class Authenticator {
  */
 function tenantOfCertificate(cn: string | string[]): AuthOutcome {
   const names = Array.isArray(cn) ? cn : [cn];
-  if (names.length === 1 && isTenantId(names[0])) return { tenantId: names[0] };
+  if (names.length === 1 && isIdentifier(names[0])) return { tenantId: names[0] };
   const shown = JSON.stringify(names.join(',').slice(0, 64));
   return { refused: `the client certificate's subject CN ${shown} is not a tenant id (one CN of letters, digits and _)` };
 }

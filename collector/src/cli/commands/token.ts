@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIdentifier } from '../../config/identifier';
 import { UsageError, type Command } from '../command';
 
 export const tokenCommand: Command = {
@@ -15,7 +16,7 @@ export const tokenCommand: Command = {
   examples: ['ai-audit token --tenant acme'],
   async run(args, context) {
     const tenant = args.options.tenant as string;
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tenant)) throw new UsageError('--tenant must be an identifier (letters, digits and _)');
+    if (!isIdentifier(tenant)) throw new UsageError('--tenant must be an identifier (letters, digits and _)');
     const given = args.options.hash as string | undefined;
     const token = given === undefined ? randomBytes(32).toString('base64url') : given === '-' ? readFileSync(0, 'utf8').trim() : given;
     if (token === '') throw new UsageError('the token is empty');
