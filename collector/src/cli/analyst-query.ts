@@ -3,11 +3,9 @@ import type { LoadedConfig } from '../config/types';
 import { budgetExceeded, queryBudget } from '../query/budget';
 import { queryForDisplay, runQuery, type OutputFormat, type QuerySource } from '../query/run';
 import { StoreError } from '../store/client';
+import { ErrorCode } from '../store/errors';
 import { storeExporterConfig } from './config';
 import { closeStoreAccess, openStoreAccess } from './store-access';
-
-/** ClickHouse's READONLY error: the query tried to write, or to change a setting. */
-const READONLY = 164;
 
 /**
  * Runs an analyst's query the one way `ai-audit sql` and `ai-audit query` both do:
@@ -26,7 +24,8 @@ export async function runAnalystQuery(loaded: LoadedConfig, sql: string, format:
     return await runQuery(source, sql, format);
   } catch (error) {
     if (!(error instanceof StoreError) || error.message.startsWith('refused:')) throw error;
-    if (error.code === READONLY) throw new StoreError('refused: ai-audit sql is read-only (no writes, DDL or setting changes)', error.code);
+    // READONLY: the query tried to write, or to change a setting.
+    if (error.code === ErrorCode.READONLY) throw new StoreError('refused: ai-audit sql is read-only (no writes, DDL or setting changes)', error.code);
     const cutOff = budgetExceeded(error.code, budget);
     throw cutOff ? new StoreError(cutOff, error.code) : error;
   } finally {

@@ -2,6 +2,7 @@ import type { ClickHouseSettings } from '@clickhouse/client';
 import { ConfigError } from '../config/errors';
 import type { ClickHouseExporterConfig } from '../config/types';
 import { formatSize, parseDuration, parseSize } from '../config/units';
+import { ErrorCode } from '../store/errors';
 
 /**
  * What one `ai-audit sql` query may use (exporters.clickhouse.query). The engine enforces
@@ -12,11 +13,6 @@ export interface QueryBudget {
   maxMemoryBytes: number;
   maxTimeMs: number;
 }
-
-/** ClickHouse's error codes for a query cut off by its budget. */
-const MEMORY_LIMIT_EXCEEDED = 241;
-const TIMEOUT_EXCEEDED = 159;
-const TOO_MANY_ROWS_OR_BYTES = 396;
 
 /**
  * The result is materialized by the engine and copied on its way to the terminal (a
@@ -53,11 +49,11 @@ export function analystSettings(budget: QueryBudget): ClickHouseSettings {
 /** A one-line reason for a query the budget cut off, or undefined for any other failure. */
 export function budgetExceeded(code: number | undefined, budget: QueryBudget): string | undefined {
   switch (code) {
-    case MEMORY_LIMIT_EXCEEDED:
+    case ErrorCode.MEMORY_LIMIT_EXCEEDED:
       return `cut off: the query needs more memory than exporters.clickhouse.query.max_memory (${formatSize(budget.maxMemoryBytes)}) (ClickHouse code ${code}, MEMORY_LIMIT_EXCEEDED)`;
-    case TIMEOUT_EXCEEDED:
+    case ErrorCode.TIMEOUT_EXCEEDED:
       return `cut off: the query ran longer than exporters.clickhouse.query.max_time (${budget.maxTimeMs / 1000} s) (ClickHouse code ${code}, TIMEOUT_EXCEEDED)`;
-    case TOO_MANY_ROWS_OR_BYTES:
+    case ErrorCode.TOO_MANY_ROWS_OR_BYTES:
       return `cut off: the result is larger than ${formatSize(Math.floor(budget.maxMemoryBytes / RESULT_SHARE))} (1/${RESULT_SHARE} of exporters.clickhouse.query.max_memory): aggregate or add a LIMIT (ClickHouse code ${code}, TOO_MANY_ROWS_OR_BYTES)`;
     default:
       return undefined;

@@ -1,5 +1,13 @@
 import { StoreError } from './client';
 
+/** Server error codes the collector tells apart by name (the engine's errorCodeToName). */
+export const ErrorCode = {
+  TIMEOUT_EXCEEDED: 159,
+  READONLY: 164,
+  MEMORY_LIMIT_EXCEEDED: 241,
+  TOO_MANY_ROWS_OR_BYTES: 396,
+} as const;
+
 /**
  * ClickHouse error codes that mean "this data cannot be inserted as it is": retrying the
  * same rows can never succeed, so they go to the dead-letter table instead of blocking the
