@@ -1,11 +1,10 @@
-import { callControl } from '../control/client';
 import type { LoadedConfig } from '../config/types';
 import { budgetExceeded, queryBudget } from '../query/budget';
-import { queryForDisplay, runQuery, type OutputFormat, type QuerySource } from '../query/run';
+import { runQuery, type OutputFormat } from '../query/run';
 import { StoreError } from '../store/client';
 import { ErrorCode } from '../store/errors';
 import { storeExporterConfig } from './config';
-import { closeStoreAccess, openStoreAccess } from './store-access';
+import { analystSource, closeStoreAccess, openStoreAccess } from './store-access';
 
 /**
  * Runs an analyst's query the one way `ai-audit sql` and `ai-audit query` both do:
@@ -17,11 +16,7 @@ export async function runAnalystQuery(loaded: LoadedConfig, sql: string, format:
   const budget = queryBudget(config);
   const access = await openStoreAccess(loaded, config, { readOnly: true });
   try {
-    const source: QuerySource =
-      access.via === 'collector'
-        ? (statement, clickhouseFormat) => callControl<string>(access.socket, 'query', { sql: statement, format: clickhouseFormat, ...(params ? { params } : {}) })
-        : (statement, clickhouseFormat) => queryForDisplay(access.store, statement, clickhouseFormat, params);
-    return await runQuery(source, sql, format);
+    return await runQuery(analystSource(access, params), sql, format);
   } catch (error) {
     if (!(error instanceof StoreError) || error.message.startsWith('refused:')) throw error;
     // READONLY: the query tried to write, or to change a setting.

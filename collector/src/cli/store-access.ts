@@ -4,6 +4,7 @@ import { resolveConfigPath } from '../config/load';
 import type { ClickHouseExporterConfig, LoadedConfig } from '../config/types';
 import { parseDuration } from '../config/units';
 import { analystSettings, queryBudget } from '../query/budget';
+import { queryForDisplay, type QuerySource } from '../query/run';
 import { Store } from '../store/client';
 import { parseStoreEndpoint, type StoreTarget } from '../store/endpoint';
 
@@ -14,6 +15,15 @@ import { parseStoreEndpoint, type StoreTarget } from '../store/endpoint';
  * collector's write-ahead log still holds. Otherwise the command opens the store itself.
  */
 export type StoreAccess = { via: 'collector'; socket: string } | { via: 'direct'; store: Store };
+
+/**
+ * Where an analyst's statement runs: the running collector's `query` operation, else the
+ * command's own read-only session; either way guarded and budgeted, `params` bound by the engine.
+ */
+export function analystSource(access: StoreAccess, params?: Record<string, string | number>): QuerySource {
+  if (access.via === 'direct') return (statement, format) => queryForDisplay(access.store, statement, format, params);
+  return (statement, format) => callControl<string>(access.socket, 'query', { sql: statement, format, ...(params ? { params } : {}) });
+}
 
 export function storeTarget(loaded: LoadedConfig, config: ClickHouseExporterConfig): StoreTarget {
   return parseStoreEndpoint(config.endpoint, loaded.dir, { username: config.username, password: config.password });

@@ -1,6 +1,5 @@
-import type { StoreAccess } from '../cli/store-access';
-import { callControl } from '../control/client';
-import { bindParams, loadCatalog, runNamedQuery } from '../query/catalog';
+import { analystSource, type StoreAccess } from '../cli/store-access';
+import { bindParams, loadCatalog } from '../query/catalog';
 import { rowsOf, statementFor } from '../query/named';
 import type { NamedQueryRunner, Row } from './data';
 
@@ -16,7 +15,6 @@ export function namedQueryRunner(access: StoreAccess, database: string, now = ne
     const query = catalog.find((q) => q.name === name);
     if (!query) throw new Error(`the named query ${name} is missing from schemas/queries/ (the report needs it)`);
     const params = bindParams(query, values, now);
-    if (access.via === 'direct') return runNamedQuery(access.store, query, params, database);
-    return rowsOf(await callControl<string>(access.socket, 'query', { sql: statementFor(query, database), format: 'JSON', params })) as Row[];
+    return rowsOf(await analystSource(access, params)(statementFor(query, database), 'JSON')) as Row[];
   };
 }
