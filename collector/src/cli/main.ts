@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/errors';
+import { collectorVersion } from '../version';
 import { errorMessage } from '../service/telemetry/logger';
 import { commandHelp, parseCommandArgs, UsageError, type Command, type CommandContext } from './command';
 import { eraseCommand } from './commands/erase';
@@ -28,10 +29,6 @@ function overview(): string {
   ].join('\n');
 }
 
-function version(): string {
-  return (require('../../package.json') as { version: string }).version;
-}
-
 /**
  * Entry point of the `ai-audit` binary. Exit codes: 0 success, 1 failure at run time,
  * 2 bad usage or configuration. Every failure is one line on stderr.
@@ -47,7 +44,7 @@ export async function run(argv: string[], context: CommandContext): Promise<numb
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v') {
-    context.stdout.write(`${version()}\n`);
+    context.stdout.write(`${collectorVersion()}\n`);
     return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);

@@ -7,7 +7,7 @@ export function splitEndpoint(endpoint: string): { host: string; port: number } 
 }
 
 /** `host:port` with the port actually bound (port 0 in config picks a free one). */
-export function boundAddress(endpoint: string, port: number): string {
+function boundAddress(endpoint: string, port: number): string {
   return `${endpoint.slice(0, endpoint.lastIndexOf(':'))}:${port}`;
 }
 

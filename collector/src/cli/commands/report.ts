@@ -6,6 +6,7 @@ import { renderReport } from '../../report/html';
 import { namedQueryRunner } from '../../report/runner';
 import { writeFileAtomic } from '../../report/write';
 import { StoreError } from '../../store/client';
+import { collectorVersion } from '../../version';
 import { UsageError, type Command } from '../command';
 import { loadCommandConfig, storeExporterConfig } from '../config';
 import { closeStoreAccess, openStoreAccess } from '../store-access';
@@ -32,10 +33,6 @@ export function reportPeriod(from: string | undefined, to: string | undefined, n
   const start = from === undefined ? new Date(end.getTime() - 30 * DAY_MS) : parseReportTime(from, 'from');
   if (start.getTime() >= end.getTime()) throw new UsageError('--from must be before --to (--to is exclusive)');
   return { from: start, to: end };
-}
-
-function collectorVersion(): string {
-  return (require('../../../package.json') as { version: string }).version;
 }
 
 export const reportCommand: Command = {
