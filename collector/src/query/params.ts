@@ -57,7 +57,7 @@ function resolve(param: QueryParam, text: string, now: Date): string | number {
   if (type === 'String') return text;
   if (INTEGER.test(type)) return integer(text, type) ?? bad(`a whole number in the range of ${type}`);
   if (FLOAT.test(type)) return NUMBER.test(text) ? Number(text) : bad('a number');
-  const ms = timeMs(text, now) ?? bad(TIME_FORMS);
+  const ms = parseTime(text, now) ?? bad(TIME_FORMS);
   if (type === 'Date') return new Date(ms).toISOString().slice(0, 10);
   if (type === 'DateTime') return Math.floor(ms / 1000);
   return (ms / 1000).toFixed(3);
@@ -75,10 +75,15 @@ function integer(text: string, type: string): number | string | undefined {
 }
 
 /** Milliseconds since the epoch: now, now ± a duration, or an ISO date / timestamp (UTC unless it has a zone). */
-function timeMs(text: string, now: Date): number | undefined {
+function parseTime(text: string, now: Date): number | undefined {
   if (text === 'now') return now.getTime();
   const relative = RELATIVE.exec(text);
   if (relative) return now.getTime() + (relative[1] === '-' ? -1 : 1) * Number(relative[2]) * UNIT_MS[relative[3]];
+  return parseIsoTime(text);
+}
+
+/** Milliseconds since the epoch of an ISO date or timestamp (UTC unless it has a zone); undefined for anything else or a day that does not exist. */
+export function parseIsoTime(text: string): number | undefined {
   const iso = ISO.exec(text);
   if (!iso) return undefined;
   const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '', zone = 'Z'] = iso;

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { budgetExceeded, queryBudget } from '../../query/budget';
+import { parseIsoTime } from '../../query/params';
 import { gatherReport } from '../../report/data';
 import { renderReport } from '../../report/html';
 import { namedQueryRunner } from '../../report/runner';
@@ -13,17 +14,12 @@ import { closeStoreAccess, openStoreAccess } from '../store-access';
 
 const DAY_MS = 86_400_000;
 
-/** `2026-05-01` (UTC midnight) or an ISO timestamp (`2026-05-01T12:00:00Z`; no zone = UTC). */
+/** `2026-05-01` (UTC midnight) or an ISO timestamp (`2026-05-01T12:00:00Z`; no zone = UTC), read as the named queries read them. */
 export function parseReportTime(text: string, option: string): Date {
   const value = text.trim();
-  let date: Date;
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) date = new Date(`${value}T00:00:00Z`);
-  else if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?$/.test(value)) {
-    const iso = value.replace(' ', 'T');
-    date = new Date(/(Z|[+-]\d{2}:?\d{2})$/.test(iso) ? iso : `${iso}Z`);
-  } else date = new Date(NaN);
-  if (Number.isNaN(date.getTime())) throw new UsageError(`--${option} must be a date (2026-05-01) or a timestamp (2026-05-01T12:00:00Z), got "${value.slice(0, 40)}"`);
-  return date;
+  const ms = parseIsoTime(value);
+  if (ms === undefined) throw new UsageError(`--${option} must be a date (2026-05-01) or a timestamp (2026-05-01T12:00:00Z), got "${value.slice(0, 40)}"`);
+  return new Date(ms);
 }
 
 /** The period: --from/--to, else the 30 days up to the end of today (UTC). */
