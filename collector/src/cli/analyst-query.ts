@@ -1,5 +1,5 @@
 import type { LoadedConfig } from '../config/types';
-import { budgetExceeded, queryBudget } from '../query/budget';
+import { budgetExceeded, queryBudget, type QueryBudget } from '../query/budget';
 import { runQuery, type OutputFormat } from '../query/run';
 import { StoreError } from '../store/client';
 import { ErrorCode } from '../store/errors';
@@ -18,12 +18,17 @@ export async function runAnalystQuery(loaded: LoadedConfig, sql: string, format:
   try {
     return await runQuery(analystSource(access, params), sql, format);
   } catch (error) {
-    if (!(error instanceof StoreError) || error.message.startsWith('refused:')) throw error;
-    // READONLY: the query tried to write, or to change a setting.
-    if (error.code === ErrorCode.READONLY) throw new StoreError('refused: ai-audit sql is read-only (no writes, DDL or setting changes)', error.code);
-    const cutOff = budgetExceeded(error.code, budget);
-    throw cutOff ? new StoreError(cutOff, error.code) : error;
+    throw analystError(error, budget);
   } finally {
     await closeStoreAccess(access);
   }
+}
+
+/** A store's refusal or budget cut-off of an analyst's query, said in one line; other errors as they are. */
+export function analystError(error: unknown, budget: QueryBudget): unknown {
+  if (!(error instanceof StoreError) || error.message.startsWith('refused:')) return error;
+  // READONLY: the query tried to write, or to change a setting.
+  if (error.code === ErrorCode.READONLY) return new StoreError('refused: ai-audit sql is read-only (no writes, DDL or setting changes)', error.code);
+  const cutOff = budgetExceeded(error.code, budget);
+  return cutOff ? new StoreError(cutOff, error.code) : error;
 }

@@ -1,13 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { budgetExceeded, queryBudget } from '../../query/budget';
+import { queryBudget } from '../../query/budget';
 import { parseIsoTime } from '../../query/params';
 import { gatherReport } from '../../report/data';
 import { renderReport } from '../../report/html';
 import { namedQueryRunner } from '../../report/runner';
 import { writeFileAtomic } from '../../report/write';
-import { StoreError } from '../../store/client';
 import { collectorVersion } from '../../version';
+import { analystError } from '../analyst-query';
 import { UsageError, type Command } from '../command';
 import { loadCommandConfig, storeExporterConfig } from '../config';
 import { closeStoreAccess, openStoreAccess } from '../store-access';
@@ -80,9 +80,7 @@ export const reportCommand: Command = {
       });
       html = renderReport(data);
     } catch (error) {
-      if (!(error instanceof StoreError) || error.message.startsWith('refused:')) throw error;
-      const cutOff = budgetExceeded(error.code, budget);
-      throw cutOff ? new StoreError(cutOff, error.code) : error;
+      throw analystError(error, budget);
     } finally {
       await closeStoreAccess(access);
     }
