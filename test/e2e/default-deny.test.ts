@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { CollectorProcess, eventually, runCli } from '../helpers/collector';
+import { CollectorProcess, eventually, filesContaining, runCli } from '../helpers/collector';
 import { createExporter, exportSpans, makeSpans } from '../helpers/otel';
 
 /**
@@ -9,14 +8,6 @@ import { createExporter, exportSpans, makeSpans } from '../helpers/otel';
  */
 
 const CANARY = 'CANARY-5e21-never-in-clear';
-
-function grepData(dir: string, needle: string): string[] {
-  try {
-    return execFileSync('grep', ['-r', '-l', '-a', '-F', needle, dir]).toString().split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-}
 
 describe('default-deny: unknown attributes, resource attributes and events are sealed', () => {
   let collector: CollectorProcess;
@@ -68,7 +59,7 @@ describe('default-deny: unknown attributes, resource attributes and events are s
       `SELECT count() AS n FROM ai_audit.records WHERE positionCaseInsensitive(toString(tuple(*)), '${CANARY}') > 0`,
     );
     expect(n).toBe(0);
-    expect(grepData(collector.dir, CANARY)).toEqual([]);
+    expect(filesContaining(collector.dir, CANARY)).toEqual([]);
 
     const shown = await runCli(['show', row.record_id, '--decrypt', '--reason', 'default-deny check', '--config', collector.configPath]);
     expect(shown.stderr).toBe('');

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -7,7 +6,7 @@ import { open } from '../../collector/src/pipeline/protect/envelope';
 import { createLogger } from '../../collector/src/service/telemetry/logger';
 import { decodeEntry, rowsOf } from '../../collector/src/store/wal-entry';
 import { decodeFrame } from '../../collector/src/wal/frame';
-import { CollectorProcess, eventually, runCli } from '../helpers/collector';
+import { CollectorProcess, eventually, filesContaining, runCli } from '../helpers/collector';
 import { createExporter, exportSpans, makeSpans } from '../helpers/otel';
 
 /**
@@ -32,15 +31,6 @@ function span(user: string, text = `${SECRET} what is my balance?`) {
       'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'ok' }], finish_reason: 'stop' }]),
     },
   };
-}
-
-/** Files under `dir` whose bytes contain `needle`. */
-function filesContaining(dir: string, needle: string): string[] {
-  try {
-    return execFileSync('grep', ['-r', '-l', '-a', '-F', needle, dir]).toString().split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -171,6 +171,21 @@ export class CollectorProcess {
 }
 
 const execFileAsync = promisify(execFile);
+
+/**
+ * Files under `dir` whose bytes contain `needle` (grep -r). grep exits 1 when nothing
+ * matches and 2 when some file could not be read (a part the engine just removed): the
+ * matches it printed count either way, so an error never hides a leak.
+ */
+export function filesContaining(dir: string, needle: string): string[] {
+  let out: string;
+  try {
+    out = execFileSync('grep', ['-r', '-l', '-a', '-F', needle, dir]).toString();
+  } catch (error) {
+    out = String((error as { stdout?: Buffer }).stdout ?? '');
+  }
+  return out.split('\n').filter(Boolean);
+}
 
 /** `ai-audit <args>`; resolves with stdout, stderr and the exit code (never throws on exit codes). */
 export async function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<{ stdout: string; stderr: string; code: number }> {
