@@ -13,20 +13,20 @@
 
 /** Pipeline stages by the path of the compiled module (collector/dist/...). */
 const STAGES = [
-  ['decode (OTLP protobuf)', /\/receiver\/otlp\//],
-  ['normalize', /\/pipeline\/normalize\//],
-  ['cost', /\/pipeline\/cost\//],
-  ['classify (detectors)', /\/pipeline\/classify\//],
-  ['protect (hash, seal)', /\/pipeline\/protect\/|\/keys\//],
+  ['decode (OTLP protobuf)', /\/receiver\/otlp\/decode\//],
+  ['normalize', /\/processor\/normalize\//],
+  ['cost', /\/processor\/cost\//],
+  ['classify (detectors)', /\/processor\/classify\//],
+  ['protect (hash, seal)', /\/processor\/protect\/|\/keys\//],
   ['rows (JSONEachRow)', /\/store\/rows\.js|\/store\/wal-entry\.js/],
   ['WAL (frame, write, fsync)', /\/wal\//],
 ];
 
 /** Everything else, matched on the innermost frame that names one. */
 const OTHERS = [
-  ['store insert (writer, client, chDB)', /\/store\/|@clickhouse\/client|\/chdb\//],
+  ['store insert (writer, client, chDB)', /\/store\/|\/exporter\/clickhouse\/|@clickhouse\/client|\/chdb\//],
   ['HTTP/gRPC transport and body', /@grpc\/grpc-js|node:_http|node:http|node:net|node:stream|node:internal\/streams|node:internal\/http2|node:zlib|\/receiver\//],
-  ['logging, metrics, health', /\/service\/telemetry\/|\/extensions\//],
+  ['logging, metrics, health', /\/telemetry\/|\/service\/metrics-server|\/extension\//],
 ];
 
 function load(profile) {

@@ -20,8 +20,8 @@ function buildPipeline(dir) {
   const { parseConfigText } = dist('config/load');
   const { componentType } = dist('config/types');
   const { registry } = dist('service/service');
-  const { silentLogger } = dist('service/telemetry/logger');
-  const { MetricsRegistry } = dist('service/telemetry/metrics');
+  const { silentLogger } = dist('telemetry/logger');
+  const { MetricsRegistry } = dist('telemetry/metrics');
   const { parseSize } = dist('config/units');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'otel-config.yaml');
@@ -57,7 +57,7 @@ async function processAll(pipeline, batch) {
   return batch;
 }
 
-/** The JSONEachRow text the exporter writes for a batch's records (store/exporter.ts). */
+/** The JSONEachRow text the exporter writes for a batch's records (exporter/clickhouse/exporter.ts). */
 function rowsText(records) {
   const { recordToRow } = dist('store/rows');
   let text = '';
@@ -68,8 +68,8 @@ function rowsText(records) {
 /** The embedded store under `dir`, with the schema the collector creates for `pipeline`'s config. */
 async function openStore(dir, pipeline) {
   const { Store } = dist('store/client');
-  const { prepareSchema } = dist('store/exporter');
-  const { silentLogger } = dist('service/telemetry/logger');
+  const { prepareSchema } = dist('exporter/clickhouse/exporter');
+  const { silentLogger } = dist('telemetry/logger');
   const store = await Store.open({ kind: 'embedded', path: path.join(dir, 'data', 'clickhouse') }, { database: 'ai_audit' });
   await prepareSchema(store, pipeline.config.exporters.clickhouse, silentLogger);
   return store;

@@ -26,7 +26,7 @@ const BATCH_ROWS = 10_000;
 
 /** ~BATCH_ROWS final rows: the ingest requests, stamped apart, through the whole pipeline. */
 async function finalRows(pipeline) {
-  const { decodeTraceExportProtobuf } = dist('receiver/otlp');
+  const { decodeTraceExportProtobuf } = dist('receiver/otlp/decode');
   const requests = loadRequests(4);
   let text = '';
   let rows = 0;
@@ -76,7 +76,7 @@ function perOp(fn, runs, ops) {
 }
 
 function cryptoLimits(settings) {
-  const protect = dist('pipeline/protect');
+  const protect = dist('processor/protect');
   const key = crypto.randomBytes(32);
   const plaintext = crypto.randomBytes(768).toString('base64'); // 1,024 ASCII characters
   const bytes = Buffer.from(plaintext);

@@ -17,7 +17,7 @@ const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const { rng, reply } = require('../spans');
 
-const { decodeTraceExportProtobuf } = require(path.resolve(__dirname, '../../collector/dist/receiver/otlp'));
+const { decodeTraceExportProtobuf } = require(path.resolve(__dirname, '../../collector/dist/receiver/otlp/decode'));
 
 const COMPLETION = JSON.stringify({
   id: 'chatcmpl-bench0001',

@@ -28,11 +28,11 @@ async function run(ctx) {
   const settings = ctx.full ? SETTINGS.full : SETTINGS.quick;
   const dir = path.join(ctx.workDir, 'stages');
   const pipeline = buildPipeline(dir);
-  const { decodeTraceExportProtobuf } = dist('receiver/otlp');
+  const { decodeTraceExportProtobuf } = dist('receiver/otlp/decode');
   const { encodeEntry } = dist('store/wal-entry');
   const { WriteAheadLog } = dist('wal/wal');
-  const { silentLogger } = dist('service/telemetry/logger');
-  const protect = dist('pipeline/protect');
+  const { silentLogger } = dist('telemetry/logger');
+  const protect = dist('processor/protect');
   const Reference = exportTraceServiceRequest();
   const requests = loadRequests(settings.requests);
   const spans = requests.reduce((n, r) => n + r.spans, 0);

@@ -15,7 +15,7 @@ import { createExporter, exportSpans, makeSpans } from '../helpers/otel';
  */
 
 // The client is called directly, as a script speaking to the raw socket would.
-const { callControl } = require(join(REPO, 'collector/dist/control/client.js')) as typeof import('../../collector/src/control/client');
+const { callControl } = require(join(REPO, 'collector/dist/extension/control/client.js')) as typeof import('../../collector/src/extension/control/client');
 
 const PLAINTEXT = 'PLAINTEXT-7c1e-only-the-collector-may-see-this';
 const SQUATTER = 'aiaudit-squatter';

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { computeCost, loadPricing } from '../../collector/src/pipeline/cost';
+import { computeCost, loadPricing } from '../../collector/src/processor/cost';
 import { CollectorProcess, eventually, filesContaining, runCli, runOnStore, runSql } from '../helpers/collector';
 import { createExporter, exportSpans, makeSpans, type ExporterKind } from '../helpers/otel';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';

@@ -9,8 +9,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import * as protobuf from 'protobufjs';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { decodeTraceExportJson } from '../../collector/src/receiver/otlp/decode-json';
-import { decodeTraceExportProtobuf } from '../../collector/src/receiver/otlp/decode-protobuf';
+import { decodeTraceExportJson } from '../../collector/src/receiver/otlp/decode/decode-json';
+import { decodeTraceExportProtobuf } from '../../collector/src/receiver/otlp/decode/decode-protobuf';
 import type {
   AnyValue,
   DecodeLimits,
@@ -19,7 +19,7 @@ import type {
   ResourceSpans,
   Span,
   TraceExport,
-} from '../../collector/src/receiver/otlp/types';
+} from '../../collector/src/receiver/otlp/decode/types';
 
 /** Caps no fixture reaches, for tests about something else. */
 export const ROOMY_LIMITS: DecodeLimits = {

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfigText } from '../../collector/src/config';
 import type { ClickHouseExporterConfig } from '../../collector/src/config';
-import { silentLogger } from '../../collector/src/service/telemetry/logger';
+import { silentLogger } from '../../collector/src/telemetry/logger';
 import { Store } from '../../collector/src/store/client';
-import { prepareSchema } from '../../collector/src/store/exporter';
+import { prepareSchema } from '../../collector/src/exporter/clickhouse/exporter';
 import { ClickHouseServer } from '../helpers/clickhouse-server';
 import { collectorConfig } from '../helpers/collector';
 

@@ -1,9 +1,9 @@
 import { parseConfigText } from '../../collector/src/config';
 import type { ClickHouseExporterConfig } from '../../collector/src/config';
-import { createNormalizer } from '../../collector/src/pipeline/normalize';
-import { silentLogger } from '../../collector/src/service/telemetry/logger';
+import { createNormalizer } from '../../collector/src/processor/normalize';
+import { silentLogger } from '../../collector/src/telemetry/logger';
 import { Store } from '../../collector/src/store/client';
-import { prepareSchema } from '../../collector/src/store/exporter';
+import { prepareSchema } from '../../collector/src/exporter/clickhouse/exporter';
 import { recordToRow } from '../../collector/src/store/rows';
 import { ClickHouseServer } from '../helpers/clickhouse-server';
 import { collectorConfig } from '../helpers/collector';

@@ -2,19 +2,19 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeTraceExportProtobuf } from '../../collector/src/receiver/otlp';
+import { decodeTraceExportProtobuf } from '../../collector/src/receiver/otlp/decode';
 import { loadConfig } from '../../collector/src/config/load';
 import { buildPipelines } from '../../collector/src/service/pipelines';
 import { registry } from '../../collector/src/service/service';
-import { silentLogger } from '../../collector/src/service/telemetry/logger';
-import { MetricsRegistry } from '../../collector/src/service/telemetry/metrics';
+import { silentLogger } from '../../collector/src/telemetry/logger';
+import { MetricsRegistry } from '../../collector/src/telemetry/metrics';
 import { recordToRow } from '../../collector/src/store/rows';
 import { createKeyProvider } from '../../collector/src/keys';
 import { context as keyContext, type DataKeyRow } from '../../collector/src/keys/data-keys';
-import { envelopeKeyId, open } from '../../collector/src/pipeline/protect';
-import { SEALED_COLUMN, CONTENT_FIELDS } from '../../collector/src/pipeline/record';
+import { envelopeKeyId, open } from '../../collector/src/processor/protect';
+import { SEALED_COLUMN, CONTENT_FIELDS } from '../../collector/src/model/record';
 import type { ProtectProcessorConfig } from '../../collector/src/config/types';
-import type { PipelineBatch } from '../../collector/src/service/component';
+import type { PipelineBatch } from '../../collector/src/component/component';
 import { REPO } from '../helpers/collector';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { parseConfigText } from '../../collector/src/config';
 import type { ClickHouseExporterConfig } from '../../collector/src/config';
-import { createNormalizer } from '../../collector/src/pipeline/normalize';
-import type { AuditRecord } from '../../collector/src/pipeline/record';
+import { createNormalizer } from '../../collector/src/processor/normalize';
+import type { AuditRecord } from '../../collector/src/model/record';
 import { loadCatalog } from '../../collector/src/query/catalog';
-import { silentLogger } from '../../collector/src/service/telemetry/logger';
+import { silentLogger } from '../../collector/src/telemetry/logger';
 import { Store } from '../../collector/src/store/client';
-import { prepareSchema } from '../../collector/src/store/exporter';
+import { prepareSchema } from '../../collector/src/exporter/clickhouse/exporter';
 import { recordToRow } from '../../collector/src/store/rows';
 import { buildDashboards } from '../../deploy/grafana/build-dashboards';
 import { ClickHouseServer } from '../helpers/clickhouse-server';
@@ -87,7 +87,7 @@ describe('Grafana dashboards: generated from the named queries', () => {
     const health = dashboards.find(([file]) => file === 'collector-health.json')![1];
     const exported = new Set<string>();
     const src = join(__dirname, '../../collector/src');
-    for (const file of ['receiver/export-handler.ts', 'store/exporter.ts', 'store/writer.ts']) {
+    for (const file of ['receiver/otlp/export-handler.ts', 'exporter/clickhouse/exporter.ts', 'exporter/clickhouse/writer.ts']) {
       for (const m of readFileSync(join(src, file), 'utf8').matchAll(/\.(counter|gauge|histogram)\('([a-z_]+)'/g)) {
         exported.add(m[2]);
         if (m[1] === 'histogram') for (const s of ['_bucket', '_sum', '_count']) exported.add(m[2] + s);

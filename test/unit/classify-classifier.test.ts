@@ -6,7 +6,7 @@ import {
   PROMPT_INJECTION_KIND,
   SECRET_KINDS,
   type ClassifyConfig,
-} from '../../collector/src/pipeline/classify';
+} from '../../collector/src/processor/classify';
 import schema from '../../schemas/config/processors/classify.schema.json';
 
 const clone = (): ClassifyConfig => JSON.parse(JSON.stringify(DEFAULT_CLASSIFY_CONFIG));

@@ -1,4 +1,4 @@
-import { createClassifier, DEFAULT_CLASSIFY_CONFIG, type ClassifyConfig } from '../../collector/src/pipeline/classify';
+import { createClassifier, DEFAULT_CLASSIFY_CONFIG, type ClassifyConfig } from '../../collector/src/processor/classify';
 
 function config(custom: { name: string; pattern: string }[]): ClassifyConfig {
   return {

@@ -6,12 +6,12 @@
  * quadratic, which on 1 MB means hours.
  */
 import { performance } from 'node:perf_hooks';
-import { createClassifier, DEFAULT_CLASSIFY_CONFIG } from '../../collector/src/pipeline/classify';
-import { createCustomDetector } from '../../collector/src/pipeline/classify/custom';
-import { promptInjection } from '../../collector/src/pipeline/classify/injection';
-import { PII_DETECTORS } from '../../collector/src/pipeline/classify/pii';
-import { SECRET_DETECTORS } from '../../collector/src/pipeline/classify/secrets';
-import type { Detector } from '../../collector/src/pipeline/classify/types';
+import { createClassifier, DEFAULT_CLASSIFY_CONFIG } from '../../collector/src/processor/classify';
+import { createCustomDetector } from '../../collector/src/processor/classify/custom';
+import { promptInjection } from '../../collector/src/processor/classify/injection';
+import { PII_DETECTORS } from '../../collector/src/processor/classify/pii';
+import { SECRET_DETECTORS } from '../../collector/src/processor/classify/secrets';
+import type { Detector } from '../../collector/src/processor/classify/types';
 
 const MB = 1 << 20;
 const BOUND_MS = 30_000;

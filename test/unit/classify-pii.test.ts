@@ -1,4 +1,4 @@
-import { createClassifier, DEFAULT_CLASSIFY_CONFIG } from '../../collector/src/pipeline/classify';
+import { createClassifier, DEFAULT_CLASSIFY_CONFIG } from '../../collector/src/processor/classify';
 
 // Built-in PII only, so each expectation is about one detector family.
 const classifier = createClassifier({

@@ -1,9 +1,9 @@
-import { classifyProcessorFactory } from '../../collector/src/pipeline/classify/factory';
-import { DEFAULT_CLASSIFY_CONFIG } from '../../collector/src/pipeline/classify';
-import { createNormalizer } from '../../collector/src/pipeline/normalize';
-import type { PipelineBatch } from '../../collector/src/service/component';
-import { silentLogger } from '../../collector/src/service/telemetry/logger';
-import { MetricsRegistry } from '../../collector/src/service/telemetry/metrics';
+import { classifyProcessorFactory } from '../../collector/src/processor/classify/factory';
+import { DEFAULT_CLASSIFY_CONFIG } from '../../collector/src/processor/classify';
+import { createNormalizer } from '../../collector/src/processor/normalize';
+import type { PipelineBatch } from '../../collector/src/component/component';
+import { silentLogger } from '../../collector/src/telemetry/logger';
+import { MetricsRegistry } from '../../collector/src/telemetry/metrics';
 import { span, traceExport } from '../helpers/spans';
 
 function batchOf(input: string, output: string): PipelineBatch {

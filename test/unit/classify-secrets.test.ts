@@ -1,4 +1,4 @@
-import { createClassifier, DEFAULT_CLASSIFY_CONFIG } from '../../collector/src/pipeline/classify';
+import { createClassifier, DEFAULT_CLASSIFY_CONFIG } from '../../collector/src/processor/classify';
 
 // Secrets only. Every token below is fake and assembled at run time (prefix + generated body),
 // so no secret-shaped literal sits in the repository for scanners to trip on.

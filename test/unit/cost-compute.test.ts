@@ -1,4 +1,4 @@
-import { computeCost, loadPricing, type TokenUsage } from '../../collector/src/pipeline/cost';
+import { computeCost, loadPricing, type TokenUsage } from '../../collector/src/processor/cost';
 
 const table = loadPricing();
 

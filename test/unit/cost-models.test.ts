@@ -1,4 +1,4 @@
-import { loadPricing } from '../../collector/src/pipeline/cost';
+import { loadPricing } from '../../collector/src/processor/cost';
 
 const table = loadPricing();
 const price = (provider: string, model: string) => table.find(provider, model);

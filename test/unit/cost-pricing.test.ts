@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
-import { computeCost, loadPricing, PricingError } from '../../collector/src/pipeline/cost';
+import { computeCost, loadPricing, PricingError } from '../../collector/src/processor/cost';
 
 const SCHEMAS = join(__dirname, '../../schemas');
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));

@@ -1,4 +1,4 @@
-import { createNormalizer } from '../../collector/src/pipeline/normalize';
+import { createNormalizer } from '../../collector/src/processor/normalize';
 import { event, span, traceExport } from '../helpers/spans';
 
 const normalize = createNormalizer({ exclude_attributes: ['custom.secret', 'internal.*'], keep_attributes: [] });

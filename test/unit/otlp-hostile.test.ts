@@ -3,10 +3,10 @@
  * OtlpDecodeError, and no error message carries request content (the canary planted in
  * names, keys, values, links and unknown fields of every seed).
  */
-import { decodeTraceExportJson } from '../../collector/src/receiver/otlp/decode-json';
-import { decodeTraceExportProtobuf } from '../../collector/src/receiver/otlp/decode-protobuf';
-import type { DecodeLimits } from '../../collector/src/receiver/otlp/types';
-import { OtlpDecodeError } from '../../collector/src/receiver/otlp/types';
+import { decodeTraceExportJson } from '../../collector/src/receiver/otlp/decode/decode-json';
+import { decodeTraceExportProtobuf } from '../../collector/src/receiver/otlp/decode/decode-protobuf';
+import type { DecodeLimits } from '../../collector/src/receiver/otlp/decode/types';
+import { OtlpDecodeError } from '../../collector/src/receiver/otlp/decode/types';
 import {
   CANARY,
   ROOMY_LIMITS,

@@ -1,8 +1,8 @@
 import * as protobuf from 'protobufjs';
-import { decodeTraceExportJson } from '../../collector/src/receiver/otlp/decode-json';
-import { decodeTraceExportProtobuf } from '../../collector/src/receiver/otlp/decode-protobuf';
-import type { DecodeLimits, Span } from '../../collector/src/receiver/otlp/types';
-import { OtlpDecodeError } from '../../collector/src/receiver/otlp/types';
+import { decodeTraceExportJson } from '../../collector/src/receiver/otlp/decode/decode-json';
+import { decodeTraceExportProtobuf } from '../../collector/src/receiver/otlp/decode/decode-protobuf';
+import type { DecodeLimits, Span } from '../../collector/src/receiver/otlp/decode/types';
+import { OtlpDecodeError } from '../../collector/src/receiver/otlp/decode/types';
 import { ENCODINGS, ROOMY_LIMITS, readableSpan, richSpans } from '../helpers/otlp-fixtures';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 

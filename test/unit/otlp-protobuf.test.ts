@@ -1,5 +1,5 @@
-import { decodeTraceExportProtobuf } from '../../collector/src/receiver/otlp/decode-protobuf';
-import { OtlpDecodeError } from '../../collector/src/receiver/otlp/types';
+import { decodeTraceExportProtobuf } from '../../collector/src/receiver/otlp/decode/decode-protobuf';
+import { OtlpDecodeError } from '../../collector/src/receiver/otlp/decode/types';
 import {
   CANARY,
   ROOMY_LIMITS,

@@ -5,7 +5,7 @@ import {
   encodeExportResponseProtobuf,
   encodeStatusJson,
   encodeStatusProtobuf,
-} from '../../collector/src/receiver/otlp/encode-response';
+} from '../../collector/src/receiver/otlp/decode/encode-response';
 
 // The two response messages, defined with protobufjs' reflection API (field numbers from
 // opentelemetry-proto trace_service.proto and googleapis google/rpc/status.proto).

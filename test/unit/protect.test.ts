@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { DataKeyManager } from '../../collector/src/keys/data-keys';
 import { EnvKeyProvider } from '../../collector/src/keys/env';
 import { LocalKeyProvider } from '../../collector/src/keys/local';
-import { contentHash, envelopeKeyId, open, promptText, responseText, seal } from '../../collector/src/pipeline/protect';
-import { silentLogger } from '../../collector/src/service/telemetry/logger';
+import { contentHash, envelopeKeyId, open, promptText, responseText, seal } from '../../collector/src/processor/protect';
+import { silentLogger } from '../../collector/src/telemetry/logger';
 
 const KEY = Buffer.alloc(32, 7);
 const target = { tenantId: 'acme', recordId: '0b7c2f5e-3c1d-8a4b-9e2f-1a2b3c4d5e6f', column: 'input_sealed' };

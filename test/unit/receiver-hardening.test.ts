@@ -1,8 +1,8 @@
 import type { PeerCertificate } from 'node:tls';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { Authenticator } from '../../collector/src/receiver/auth';
-import { ConnectionGuard } from '../../collector/src/receiver/connections';
-import { readTokens } from '../../collector/src/pipeline/normalize/tokens';
+import { Authenticator } from '../../collector/src/receiver/otlp/auth';
+import { ConnectionGuard } from '../../collector/src/receiver/otlp/connections';
+import { readTokens } from '../../collector/src/processor/normalize/tokens';
 
 const certificate = (cn: string | string[]): PeerCertificate => ({ subject: { CN: cn } }) as unknown as PeerCertificate;
 

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdtempSync, readdirSync, statSync, truncateSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../collector/src/service/telemetry/logger';
+import { silentLogger } from '../../collector/src/telemetry/logger';
 import { WalFullError, WriteAheadLog, type WalBatch } from '../../collector/src/wal/wal';
 
 const payload = (n: number, size = 100): Buffer => Buffer.from(`${JSON.stringify({ n, pad: 'x'.repeat(size) })}\n`);

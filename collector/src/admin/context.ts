@@ -1,4 +1,4 @@
-import type { ProtectProcessor } from '../pipeline/protect';
+import type { ProtectProcessor } from '../processor/protect';
 import type { Store } from '../store/client';
 
 /**

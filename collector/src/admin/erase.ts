@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { SEALED_COLUMN } from '../pipeline/record';
+import { SEALED_COLUMN } from '../model/record';
 import type { Store } from '../store/client';
 import { removeOutdatedParts } from '../store/parts';
 import { AdminError, type Actor, type AdminContext } from './context';

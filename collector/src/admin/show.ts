@@ -1,6 +1,6 @@
 import { DataKeyUnavailableError } from '../keys/data-keys';
-import { envelopeKeyId, EnvelopeError, open } from '../pipeline/protect';
-import { CONTENT_FIELDS, SEALED_COLUMN, type RecordContent } from '../pipeline/record';
+import { envelopeKeyId, EnvelopeError, open } from '../processor/protect';
+import { CONTENT_FIELDS, SEALED_COLUMN, type RecordContent } from '../model/record';
 import { AdminError, type Actor, type AdminContext } from './context';
 import { PSEUDONYM_PREFIX } from './erase';
 

@@ -1,6 +1,6 @@
 import { ConfigError } from '../config/errors';
 import { collectorVersion } from '../version';
-import { errorMessage } from '../service/telemetry/logger';
+import { errorMessage } from '../telemetry/logger';
 import { commandHelp, parseCommandArgs, UsageError, type Command, type CommandContext } from './command';
 import { eraseCommand } from './commands/erase';
 import { hashCommand } from './commands/hash';

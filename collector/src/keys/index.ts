@@ -1,7 +1,7 @@
 import { resolveConfigPath } from '../config/load';
 import type { KeysConfig, LoadedConfig } from '../config/types';
 import { ConfigError } from '../config/errors';
-import type { Logger } from '../service/telemetry/logger';
+import type { Logger } from '../telemetry/logger';
 import { EnvKeyProvider } from './env';
 import { LocalKeyProvider } from './local';
 import type { KeyProvider } from './provider';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Logger } from '../service/telemetry/logger';
+import type { Logger } from '../telemetry/logger';
 import { writeFileDurably } from '../wal/durable-file';
 import { aeadOpen, aeadSeal, KEY_BYTES } from './aead';
 import { deriveKey, hashKeyInfo } from './hkdf';

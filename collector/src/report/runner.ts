@@ -1,4 +1,4 @@
-import { analystSource, type StoreAccess } from '../cli/store-access';
+import { analystSource, type StoreAccess } from '../access/store-access';
 import { bindParams, loadCatalog } from '../query/catalog';
 import { rowsOf, statementFor } from '../query/named';
 import type { NamedQueryRunner, Row } from './data';

@@ -1,8 +1,8 @@
 import type { CollectorConfig, LoadedConfig } from '../config/types';
 import { componentType } from '../config/types';
-import type { BuildContext, ConsumeResult, Exporter, Factory, PipelineBatch, Processor, Receiver, ReceiverFactory, TracesConsumer } from './component';
-import type { Logger } from './telemetry/logger';
-import type { MetricsRegistry } from './telemetry/metrics';
+import type { BuildContext, ConsumeResult, Exporter, Factory, PipelineBatch, Processor, Receiver, ReceiverFactory, TracesConsumer } from '../component/component';
+import type { Logger } from '../telemetry/logger';
+import type { MetricsRegistry } from '../telemetry/metrics';
 
 export interface Registry {
   receivers: Record<string, ReceiverFactory>;

@@ -1,20 +1,20 @@
 import type { LoadedConfig } from '../config/types';
 import { componentType } from '../config/types';
-import { controlHandlers } from '../control/handlers';
-import { ControlServer } from '../control/server';
-import { classifyProcessorFactory } from '../pipeline/classify/factory';
-import { costProcessorFactory } from '../pipeline/cost';
-import { normalizeProcessorFactory } from '../pipeline/normalize';
-import { ProtectProcessor, protectProcessorFactory } from '../pipeline/protect';
-import { otlpReceiverFactory } from '../receiver/otlp-receiver';
-import { controlSocketPath } from '../control/socket-path';
-import { ClickHouseExporter, clickHouseExporterFactory } from '../store/exporter';
-import type { Exporter, Extension, ExtensionFactory, Receiver, ServiceHost } from './component';
-import { healthCheckExtensionFactory } from './extensions/health-check';
+import { controlHandlers } from '../extension/control/handlers';
+import { ControlServer } from '../extension/control/server';
+import { classifyProcessorFactory } from '../processor/classify/factory';
+import { costProcessorFactory } from '../processor/cost';
+import { normalizeProcessorFactory } from '../processor/normalize';
+import { ProtectProcessor, protectProcessorFactory } from '../processor/protect';
+import { otlpReceiverFactory } from '../receiver/otlp/receiver';
+import { controlSocketPath } from '../extension/control/socket-path';
+import { ClickHouseExporter, clickHouseExporterFactory } from '../exporter/clickhouse/exporter';
+import type { Exporter, Extension, ExtensionFactory, Receiver, ServiceHost } from '../component/component';
+import { healthCheckExtensionFactory } from '../extension/health_check/health-check';
 import { buildPipelines, type Pipeline, type Registry } from './pipelines';
-import type { Logger } from './telemetry/logger';
-import { MetricsServer } from './telemetry/metrics-server';
-import { MetricsRegistry } from './telemetry/metrics';
+import type { Logger } from '../telemetry/logger';
+import { MetricsServer } from './metrics-server';
+import { MetricsRegistry } from '../telemetry/metrics';
 
 export const registry: Registry = {
   receivers: { otlp: otlpReceiverFactory },

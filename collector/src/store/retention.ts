@@ -1,4 +1,4 @@
-import { SEALED_COLUMN } from '../pipeline/record';
+import { SEALED_COLUMN } from '../model/record';
 import type { Store } from './client';
 
 /**

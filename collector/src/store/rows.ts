@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../pipeline/record';
+import type { AuditRecord } from '../model/record';
 
 /**
  * Audit record → one JSONEachRow line for `ai_audit.records`.

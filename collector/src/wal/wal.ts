@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../service/telemetry/logger';
+import type { Logger } from '../telemetry/logger';
 import { syncDirectory, writeFileDurably } from './durable-file';
 import { decodeFrame, frameHeader, HEADER_BYTES } from './frame';
 import { acquireLock } from './lock';

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { eraseUser, type EraseResult } from '../../admin/erase';
 import { UsageError, type Command } from '../command';
-import { actorOf, runAdmin } from '../admin-access';
+import { actorOf, runAdmin } from '../../access/admin-access';
 import { loadCommandConfig } from '../config';
 
 export const eraseCommand: Command = {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from '../command';
-import { runAdmin } from '../admin-access';
+import { runAdmin } from '../../access/admin-access';
 import { loadCommandConfig } from '../config';
 
 export const hashCommand: Command = {

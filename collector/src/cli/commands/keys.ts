@@ -1,6 +1,6 @@
 import { keysStatus, rotateKeys, type KeysStatus, type RotateResult } from '../../admin/keys';
 import { UsageError, type Command } from '../command';
-import { runAdmin } from '../admin-access';
+import { runAdmin } from '../../access/admin-access';
 import { loadCommandConfig } from '../config';
 
 export const keysCommand: Command = {

@@ -1,7 +1,7 @@
 import { bindParams, findQuery, loadCatalog, QueryParamError, UnknownQueryError, type NamedQuery } from '../../query/catalog';
 import { statementFor } from '../../query/named';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../query/run';
-import { runAnalystQuery } from '../analyst-query';
+import { runAnalystQuery } from '../../access/analyst-query';
 import { UsageError, type Command } from '../command';
 import { loadCommandConfig, storeExporterConfig } from '../config';
 

@@ -7,10 +7,10 @@ import { renderReport } from '../../report/html';
 import { namedQueryRunner } from '../../report/runner';
 import { writeFileAtomic } from '../../report/write';
 import { collectorVersion } from '../../version';
-import { analystError } from '../analyst-query';
+import { analystError } from '../../access/analyst-query';
 import { UsageError, type Command } from '../command';
 import { loadCommandConfig, storeExporterConfig } from '../config';
-import { closeStoreAccess, openStoreAccess } from '../store-access';
+import { closeStoreAccess, openStoreAccess } from '../../access/store-access';
 
 const DAY_MS = 86_400_000;
 

@@ -1,6 +1,6 @@
 import { checkRecordId, showRecord, type ShowResult } from '../../admin/show';
 import { UsageError, type Command } from '../command';
-import { actorOf, runAdmin } from '../admin-access';
+import { actorOf, runAdmin } from '../../access/admin-access';
 import { loadCommandConfig } from '../config';
 
 export const showCommand: Command = {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../query/run';
-import { runAnalystQuery } from '../analyst-query';
+import { runAnalystQuery } from '../../access/analyst-query';
 import { UsageError, type Command } from '../command';
 import { loadCommandConfig } from '../config';
 

@@ -1,13 +1,13 @@
 import { parseDuration } from '../../config/units';
 import type { ClickHouseExporterConfig } from '../../config/types';
 import { componentType } from '../../config/types';
-import { OtlpReceiver } from '../../receiver/otlp-receiver';
+import { OtlpReceiver } from '../../receiver/otlp/receiver';
 import { Service } from '../../service/service';
-import { createLogger } from '../../service/telemetry/logger';
+import { createLogger } from '../../telemetry/logger';
 import { describeTarget } from '../../store/endpoint';
 import { UsageError, type Command } from '../command';
 import { loadCommandConfig } from '../config';
-import { storeTarget } from '../store-access';
+import { storeTarget } from '../../access/store-access';
 
 export const startCommand: Command = {
   name: 'start',

@@ -1,0 +1,107 @@
+import type { LoadedConfig } from '../config/types';
+import type { DataKeyRow } from '../keys/data-keys';
+import type { AuditRecord } from '../model/record';
+import type { TraceExport } from '../receiver/otlp/decode/types';
+import type { Logger } from '../telemetry/logger';
+import type { MetricsRegistry } from '../telemetry/metrics';
+
+/**
+ * The component model, after the OpenTelemetry Collector: each receiver, processor,
+ * exporter and extension is a config (validated by its JSON Schema), a factory and one
+ * job; service/pipelines.ts wires them as service.pipelines declares.
+ */
+
+/** What a factory gets besides its own config. */
+export interface BuildContext {
+  id: string;
+  loaded: LoadedConfig;
+  logger: Logger;
+  metrics: MetricsRegistry;
+}
+
+export interface Lifecycle {
+  start?(): Promise<void>;
+  /** Stop within `deadlineMs`; receivers stop accepting, exporters flush. */
+  shutdown?(deadlineMs: number): Promise<void>;
+}
+
+/** One export request travelling through a pipeline. */
+export interface PipelineBatch {
+  tenantId: string;
+  traces: TraceExport;
+  records: AuditRecord[];
+  /** Wrapped data keys the records are sealed with, stored in the same WAL entry. */
+  dataKeys: DataKeyRow[];
+  /** Called once the batch is durable (its WAL entry fsync'd). */
+  afterDurable: (() => void)[];
+  /** Spans that are not GenAI operations, dropped by normalize. */
+  dropped: number;
+  /** Spans refused as invalid, reported to the client as partial success. */
+  rejected: number;
+  rejectReason?: string;
+}
+
+/**
+ * A consumer's refusal that is not the sender's fault and passes (the WAL is full, an
+ * erasure of one of the batch's users is running): the receiver answers with a
+ * retryable status, and an OTel exporter sends the batch again later.
+ */
+export class RetryLaterError extends Error {
+  override readonly name: string = 'RetryLaterError';
+}
+
+/** A processor transforms the batch in place (asynchronously only when it must wait, e.g. for a key). */
+export interface Processor extends Lifecycle {
+  process(batch: PipelineBatch): void | Promise<void>;
+}
+
+/** An exporter resolves once the batch is durably accepted (for us: fsync'd to the WAL). */
+export interface Exporter extends Lifecycle {
+  consume(batch: PipelineBatch): Promise<void>;
+  /** Readiness: false while the destination cannot take more (e.g. store down, WAL filling). */
+  ready(): boolean;
+  /** False while a new export would be refused for lack of room (backpressure). */
+  accepting(): boolean;
+  /** Details for the health endpoint. */
+  health?(): Record<string, unknown>;
+}
+
+/** What receivers hand decoded exports to. */
+export interface TracesConsumer {
+  consume(tenantId: string, traces: TraceExport): Promise<ConsumeResult>;
+  /** False while exports would be refused anyway (checked before a body is decoded). */
+  accepting(): boolean;
+}
+
+export interface ConsumeResult {
+  accepted: number;
+  rejected: number;
+  rejectReason?: string;
+}
+
+export type Receiver = Lifecycle;
+export type Extension = Lifecycle;
+
+export interface Factory<T> {
+  type: string;
+  create(config: unknown, context: BuildContext): T;
+}
+
+/** What extensions may ask of the running service. */
+export interface ServiceHost {
+  /** Ready to take exports: started, not shutting down, every exporter ready. */
+  ready(): boolean;
+  /** Per-exporter details (store state, WAL fill) for the health endpoint. */
+  health(): Record<string, unknown>;
+}
+
+export interface ExtensionFactory {
+  type: string;
+  create(config: unknown, context: BuildContext, host: ServiceHost): Extension;
+}
+
+/** Receivers also get the consumer their pipelines offer. */
+export interface ReceiverFactory {
+  type: string;
+  create(config: unknown, context: BuildContext, consumer: TracesConsumer): Receiver;
+}

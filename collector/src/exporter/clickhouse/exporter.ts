@@ -1,0 +1,169 @@
+import type { ClickHouseExporterConfig } from '../../config/types';
+import { resolveConfigPath } from '../../config/load';
+import { parseDuration, parseSize } from '../../config/units';
+import type { BuildContext, Exporter, Factory, PipelineBatch } from '../../component/component';
+import { errorMessage } from '../../telemetry/logger';
+import { WriteAheadLog } from '../../wal/wal';
+import { Store, type StoreError } from '../../store/client';
+import { parseStoreEndpoint, type StoreTarget } from '../../store/endpoint';
+import { migrate } from '../../store/migrations';
+import { purgeLog } from './purge';
+import { applyRetention, ttlExpression } from '../../store/retention';
+import { recordToRow } from '../../store/rows';
+import { encodeEntry, type TableRows } from '../../store/wal-entry';
+import { BatchWriter } from './writer';
+
+/** In-memory payload cache of the WAL; beyond it the writer reads entries back from disk. */
+const WAL_CACHE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The clickhouse exporter: records become JSONEachRow rows appended to the write-ahead
+ * log (the export is acknowledged once they are fsync'd), and a batch writer drains the
+ * log into `<database>.records`. On start it creates or migrates the schema and applies
+ * the configured retention as TTL.
+ */
+export class ClickHouseExporter implements Exporter {
+  private wal: WriteAheadLog | undefined;
+  private writer: BatchWriter | undefined;
+  private storeHandle: Store | undefined;
+  /** The schema was set up at start: the store has answered a round trip. */
+  private preparedAtStart = false;
+
+  constructor(
+    readonly config: ClickHouseExporterConfig,
+    private readonly context: BuildContext,
+  ) {
+  }
+
+  get store(): Store {
+    if (!this.storeHandle) throw new Error('the clickhouse exporter is not started');
+    return this.storeHandle;
+  }
+
+  get target(): StoreTarget {
+    return parseStoreEndpoint(this.config.endpoint, this.context.loaded.dir, { username: this.config.username, password: this.config.password });
+  }
+
+  get walDir(): string {
+    return resolveConfigPath(this.context.loaded, this.config.wal.directory);
+  }
+
+  async start(): Promise<void> {
+    const { logger, metrics } = this.context;
+    this.storeHandle = await Store.open(this.target, { database: this.config.database, timeoutMs: parseDuration(this.config.timeout) as number });
+    const prepare = (): Promise<void> => prepareSchema(this.store, this.config, logger);
+    let prepared = true;
+    try {
+      await prepare();
+    } catch (error) {
+      // A server that is down at start is an outage like any other: exports go to the
+      // write-ahead log and the writer prepares the schema once the server answers. The
+      // embedded store cannot be "down"; failing to open it is fatal.
+      if (this.target.kind === 'embedded' || (error as StoreError).code !== undefined) throw error;
+      logger.warn('the store is unreachable; accepting exports into the write-ahead log until it answers', { error: errorMessage(error) });
+      prepared = false;
+    }
+    const { wal, replay } = await WriteAheadLog.open({
+      dir: this.walDir,
+      maxBytes: parseSize(this.config.wal.max_size) as number,
+      segmentBytes: parseSize(this.config.wal.segment_size) as number,
+      cacheBytes: WAL_CACHE_BYTES,
+      logger,
+    });
+    if (replay.entries > 0) logger.info('write-ahead log: replaying records not yet stored', { rows: replay.rows, entries: replay.entries });
+    this.wal = wal;
+    this.preparedAtStart = prepared;
+    metrics.gauge('ai_audit_wal_bytes', 'Bytes in the write-ahead log not yet confirmed by the store.', () => wal.stats.bytes);
+    metrics.gauge('ai_audit_wal_rows', 'Records in the write-ahead log not yet confirmed by the store.', () => wal.stats.rows);
+    metrics.gauge('ai_audit_wal_oldest_age_seconds', 'Age of the oldest record not yet confirmed by the store.', () => {
+      const oldest = wal.stats.oldestAppendedAt;
+      return oldest === undefined ? 0 : (Date.now() - oldest) / 1000;
+    });
+    this.writer = new BatchWriter(wal, this.store, { ...BatchWriter.optionsFrom(this.config, this.walDir, logger, metrics), prepare: prepared ? undefined : prepare });
+    this.writer.start();
+  }
+
+  async consume(batch: PipelineBatch): Promise<void> {
+    if (!this.wal) throw new Error('the clickhouse exporter is not started');
+    const { records, dataKeys } = batch;
+    if (records.length === 0 && dataKeys.length === 0) return;
+    const sections: TableRows[] = [];
+    if (dataKeys.length > 0) sections.push({ table: 'data_keys', rows: dataKeys.length, text: dataKeys.map((row) => `${JSON.stringify(row)}\n`).join('') });
+    if (records.length > 0) {
+      let text = '';
+      for (const record of records) text += `${recordToRow(record)}\n`;
+      sections.push({ table: 'records', rows: records.length, text });
+    }
+    await this.wal.append(encodeEntry(sections), records.length + dataKeys.length);
+  }
+
+  /** Waits until every batch accepted so far is in the store. */
+  async flush(timeoutMs = 30_000): Promise<void> {
+    await this.writer?.flush(timeoutMs);
+  }
+
+  /** Erasure: everything accepted so far is stored, then the log files that held it are deleted. */
+  async purgeLog(subject: { tenantId: string; userId: string }, timeoutMs = 30_000): Promise<void> {
+    if (!this.wal || !this.writer) throw new Error('the clickhouse exporter is not started');
+    await purgeLog(this.wal, this.writer, this.walDir, subject, timeoutMs);
+  }
+
+  accepting(): boolean {
+    return this.wal?.hasRoomFor(0) ?? false;
+  }
+
+  /**
+   * Ready while exports can be taken: the WAL is open and has room. While the store fails,
+   * readiness turns false once the WAL is half full, so load balancers send new load to
+   * collectors that can store it while this one keeps draining what it holds.
+   */
+  ready(): boolean {
+    if (!this.wal || !this.writer) return false;
+    const used = this.wal.stats.bytes / (parseSize(this.config.wal.max_size) as number);
+    return used < (this.writer.storeFailing ? 0.5 : 0.9);
+  }
+
+  /**
+   * Details for the health endpoint: store state and WAL fill. The store is 'ok' only once
+   * it has answered: the schema set up at start, or later the first insert; until then it
+   * is 'connecting' (a server that was down at start and has had nothing to store since).
+   */
+  health(): Record<string, unknown> {
+    return {
+      store: storeState(this.writer, this.preparedAtStart),
+      store_error: this.writer?.lastStoreError,
+      wal_bytes: this.wal?.stats.bytes ?? 0,
+      wal_max_bytes: parseSize(this.config.wal.max_size),
+      wal_rows: this.wal?.stats.rows ?? 0,
+    };
+  }
+
+  async shutdown(deadlineMs: number): Promise<void> {
+    const left = (await this.writer?.stop(deadlineMs)) ?? 0;
+    if (left > 0) this.context.logger.warn('shutdown deadline reached; records stay in the write-ahead log for the next start', { rows: left });
+    await this.wal?.close();
+    await this.storeHandle?.close();
+  }
+}
+
+/** Schema migrations, then the configured retention as TTL (a change is applied here). */
+export async function prepareSchema(store: Store, config: ClickHouseExporterConfig, logger: BuildContext['logger']): Promise<void> {
+  const recordsMs = parseDuration(config.retention.records) as number;
+  const contentMs = parseDuration(config.retention.content) as number;
+  const report = await migrate(store, config.database, { records_ttl: ttlExpression(recordsMs), content_ttl: ttlExpression(contentMs) });
+  for (const migration of report.applied) logger.info('schema migration applied', { version: migration.version, name: migration.name });
+  for (const migration of report.modified) logger.warn('an applied schema migration has changed since; it is not re-run', { version: migration.version });
+  for (const change of await applyRetention(store, config.database, { recordsMs, contentMs })) {
+    logger.info('retention changed', { target: change.target, ttl: change.ttl });
+  }
+}
+
+function storeState(writer: BatchWriter | undefined, preparedAtStart: boolean): 'connecting' | 'failing' | 'ok' {
+  if (writer?.storeFailing) return 'failing';
+  return preparedAtStart || writer?.storeAnswered ? 'ok' : 'connecting';
+}
+
+export const clickHouseExporterFactory: Factory<ClickHouseExporter> = {
+  type: 'clickhouse',
+  create: (config, context) => new ClickHouseExporter(config as ClickHouseExporterConfig, context),
+};

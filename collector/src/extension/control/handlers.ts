@@ -1,0 +1,73 @@
+import { eraseUser } from '../../admin/erase';
+import { keysStatus, rotateKeys } from '../../admin/keys';
+import { showRecord } from '../../admin/show';
+import { AdminError, type AdminContext } from '../../admin/context';
+import type { ProtectProcessor } from '../../processor/protect';
+import { analystSettings, queryBudget } from '../../query/budget';
+import { QueryReader } from '../../query/reader';
+import type { ClickHouseExporter } from '../../exporter/clickhouse/exporter';
+import { ControlRequestError, type ControlHandler } from './server';
+
+const FLUSH_TIMEOUT_MS = 60_000;
+
+/**
+ * The operations a running collector performs for CLI commands: read-only queries on a
+ * session of their own, and the administrative operations (show, erase, keys, hash) with
+ * the collector's own keys and store, after draining its write-ahead log where it matters.
+ */
+export async function controlHandlers(
+  exporter: ClickHouseExporter,
+  protect: ProtectProcessor | undefined,
+  /** Resolves once every batch already in the pipelines feeding `exporter` has left them. */
+  settle: () => Promise<void>,
+): Promise<{ handlers: Record<string, ControlHandler>; close: () => Promise<void> }> {
+  const reader = new QueryReader(exporter.target, exporter.store.database, analystSettings(queryBudget(exporter.config)));
+  const admin = (): AdminContext => {
+    if (!protect) throw new ControlRequestError('the pipeline has no protect processor: there are no keys to use');
+    return {
+      store: exporter.store,
+      database: exporter.store.database,
+      protect,
+      flush: () => exporter.flush(FLUSH_TIMEOUT_MS),
+      fence: async (tenantId, subject) => {
+        const release = protect.fence(tenantId, subject);
+        await settle();
+        return release;
+      },
+      purgeLog: (tenantId, userId) => exporter.purgeLog({ tenantId, userId }, FLUSH_TIMEOUT_MS),
+    };
+  };
+  const text = (value: unknown, name: string): string => {
+    if (typeof value !== 'string') throw new ControlRequestError(`"${name}" must be a string`);
+    return value;
+  };
+  // A named query's `{name:Type}` values (ai-audit query), bound by the engine, never spliced.
+  const params = (value: unknown): Record<string, string | number> | undefined => {
+    if (value === undefined) return undefined;
+    const valid = typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string' || typeof v === 'number');
+    if (!valid) throw new ControlRequestError('"params" must be an object of strings and numbers');
+    return value as Record<string, string | number>;
+  };
+  const refusals = (run: ControlHandler): ControlHandler => async (request, caller) => {
+    try {
+      return await run(request, caller);
+    } catch (error) {
+      if (error instanceof AdminError) throw new ControlRequestError(error.message);
+      throw error;
+    }
+  };
+  return {
+    handlers: {
+      ping: async () => 'pong',
+      query: async ({ sql, format, params: values }) => reader.query(text(sql, 'sql'), text(format, 'format'), params(values)),
+      show: refusals(async (r, caller) =>
+        showRecord(admin(), { recordId: text(r.recordId, 'recordId'), tenantId: r.tenantId as string | undefined, decrypt: r.decrypt === true, reason: r.reason as string | undefined, ...caller }),
+      ),
+      erase: refusals(async (r, caller) => eraseUser(admin(), { tenantId: text(r.tenantId, 'tenantId'), userId: text(r.userId, 'userId'), reason: text(r.reason, 'reason'), ...caller })),
+      'keys.rotate': refusals(async () => rotateKeys(admin())),
+      'keys.status': refusals(async () => keysStatus(admin())),
+      hash: refusals(async (r) => admin().protect.hashText(text(r.tenantId, 'tenantId'), text(r.text, 'text'))),
+    },
+    close: () => reader.close(),
+  };
+}

@@ -1,0 +1,257 @@
+import type { AnyValue, Attributes, Span, SpanEvent } from '../../receiver/otlp/decode/types';
+import type { RecordContent } from '../../model/record';
+import { textPart, toMessage, toMessages, type Message } from './messages';
+import { asString, parseJson, toJson, toPlain } from './values';
+
+/**
+ * Content (prompts, responses, system instructions, tool definitions, tool arguments and
+ * results) in every dialect we receive, gathered into the four v1.41 JSON documents of a
+ * record. This is also the single definition of which span attributes carry content: those
+ * keys never reach the `attributes` column.
+ */
+
+const CONTENT_KEYS = new Set([
+  // GenAI semconv v1.37+
+  'gen_ai.input.messages',
+  'gen_ai.output.messages',
+  'gen_ai.system_instructions',
+  'gen_ai.tool.definitions',
+  'gen_ai.tool.call.arguments',
+  'gen_ai.tool.call.result',
+  'gen_ai.retrieval.query.text',
+  'gen_ai.retrieval.documents',
+  'gen_ai.embeddings.input',
+  // v1.28–v1.36 and event payloads that some exporters flatten onto spans
+  'gen_ai.prompt',
+  'gen_ai.completion',
+  'gen_ai.event.content',
+  // OpenInference, Vercel AI SDK, Traceloop
+  'input.value',
+  'output.value',
+  'ai.prompt',
+  'ai.prompt.messages',
+  'ai.prompt.tools',
+  'ai.response.text',
+  'ai.response.object',
+  'ai.response.toolCalls',
+  'ai.response.reasoning',
+  'ai.toolCall.args',
+  'ai.toolCall.result',
+  'ai.value',
+  'ai.values',
+  'ai.embedding',
+  'ai.embeddings',
+  'traceloop.entity.input',
+  'traceloop.entity.output',
+  // Exceptions raised by providers can quote the request.
+  'exception.message',
+  'exception.stacktrace',
+]);
+
+const CONTENT_PREFIXES = [
+  'gen_ai.prompt.',
+  'gen_ai.completion.',
+  'llm.prompts',
+  'llm.completions',
+  'llm.input_messages',
+  'llm.output_messages',
+  'llm.request.functions.',
+  'llm.tools.',
+  'retrieval.documents',
+  'embedding.embeddings',
+];
+
+export function isContentKey(key: string): boolean {
+  if (CONTENT_KEYS.has(key)) return true;
+  for (const prefix of CONTENT_PREFIXES) if (key.startsWith(prefix)) return true;
+  return false;
+}
+
+/** Verbatim JSON text of a content attribute: strings as sent, structured values as JSON. */
+function verbatim(value: AnyValue): string {
+  return typeof value === 'string' ? value : toJson(value);
+}
+
+const stringify = (messages: Message[]): string | undefined => (messages.length ? JSON.stringify(messages) : undefined);
+
+export function extractContent(span: Span, operation: string): RecordContent {
+  const a = span.attributes;
+  const content: RecordContent = {};
+  const consumed = new Set<string>();
+  const take = (key: string): string | undefined => {
+    const value = a[key];
+    if (value === undefined || value === null) return undefined;
+    consumed.add(key);
+    return verbatim(value);
+  };
+  // v1.37+: the documents are already in the target schema; keep them byte for byte.
+  content.input = take('gen_ai.input.messages');
+  content.output = take('gen_ai.output.messages');
+  content.system = take('gen_ai.system_instructions');
+  content.tools = take('gen_ai.tool.definitions');
+  if (operation === 'execute_tool') {
+    content.input ??= take('gen_ai.tool.call.arguments');
+    content.output ??= take('gen_ai.tool.call.result');
+  }
+  content.input ??= stringify(legacyEventMessages(span.events, 'input')) ?? flattenedMessages(a, 'gen_ai.prompt.', 'user') ?? vercelInput(a);
+  content.output ??= stringify(legacyEventMessages(span.events, 'output')) ?? flattenedMessages(a, 'gen_ai.completion.', 'assistant') ?? vercelOutput(a);
+  content.tools ??= flattenedTools(a) ?? take('ai.prompt.tools');
+  for (const key of Object.keys(a)) if (DIALECT_KEYS.has(key) || DIALECT_PREFIXES.some((p) => key.startsWith(p))) consumed.add(key);
+  addLeftovers(a, consumed, content);
+  for (const field of Object.keys(content) as (keyof RecordContent)[]) if (content[field] === undefined) delete content[field];
+  return content;
+}
+
+/** Keys the dialect readers below consume whenever they are present. */
+const DIALECT_KEYS = new Set(['ai.prompt', 'ai.prompt.messages', 'ai.response.text', 'ai.response.toolCalls']);
+const DIALECT_PREFIXES = ['gen_ai.prompt.', 'gen_ai.completion.', 'llm.request.functions.'];
+
+// ---- v1.28–v1.36: span events ----------------------------------------------------------
+
+const INPUT_EVENTS: Record<string, string> = {
+  'gen_ai.system.message': 'system',
+  'gen_ai.user.message': 'user',
+  'gen_ai.assistant.message': 'assistant',
+  'gen_ai.tool.message': 'tool',
+};
+
+/** Events whose payload is read as messages (content): the rest of a span's events are sealed as `extra`. */
+export function isMessageEvent(name: string): boolean {
+  return name in INPUT_EVENTS || name === 'gen_ai.choice' || name === 'gen_ai.content.prompt' || name === 'gen_ai.content.completion';
+}
+
+/** Message events (v1.36 names) and the older gen_ai.content.prompt/completion events. */
+function legacyEventMessages(events: SpanEvent[], side: 'input' | 'output'): Message[] {
+  const messages: Message[] = [];
+  for (const event of events) {
+    const body = eventBody(event.attributes);
+    if (side === 'input') {
+      if (event.name === 'gen_ai.content.prompt') messages.push(...(toMessages(event.attributes['gen_ai.prompt'], 'user') ?? []));
+      const role = INPUT_EVENTS[event.name];
+      if (role) messages.push(toMessage({ role, ...body }, role));
+    } else {
+      if (event.name === 'gen_ai.content.completion') messages.push(...(toMessages(event.attributes['gen_ai.completion'], 'assistant') ?? []));
+      if (event.name === 'gen_ai.choice') {
+        const inner = typeof body.message === 'object' && body.message !== null ? (body.message as Record<string, unknown>) : body;
+        const message = toMessage({ role: 'assistant', ...inner }, 'assistant');
+        if (typeof body.finish_reason === 'string') message.finish_reason = body.finish_reason;
+        messages.push(message);
+      }
+    }
+  }
+  return messages;
+}
+
+/** An event's body: JSON in `gen_ai.event.content`, or the body fields as attributes. */
+function eventBody(attributes: Attributes): Record<string, unknown> {
+  const packed = attributes['gen_ai.event.content'];
+  if (typeof packed === 'string') {
+    const parsed = parseJson(packed);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  }
+  const body: Record<string, unknown> = {};
+  for (const key of ['role', 'content', 'tool_calls', 'id', 'tool_call_id', 'message', 'finish_reason', 'index']) {
+    if (attributes[key] != null) body[key] = toPlain(attributes[key]);
+  }
+  return body;
+}
+
+// ---- Traceloop/OpenLLMetry: gen_ai.prompt.0.role, gen_ai.completion.0.tool_calls.1.name --------
+
+function flattenedMessages(attributes: Attributes, prefix: string, defaultRole: string): string | undefined {
+  const byIndex = collectIndexed(attributes, prefix);
+  if (byIndex.size === 0) return undefined;
+  const messages = [...byIndex.entries()]
+    .sort(([x], [y]) => x - y)
+    .map(([, fields]) => {
+      const toolCalls = collectIndexed(fields, 'tool_calls.');
+      const message = toMessage(
+        {
+          role: fields.role,
+          content: fields.content,
+          tool_call_id: fields.tool_call_id,
+          finish_reason: fields.finish_reason,
+          tool_calls: [...toolCalls.values()].map((call) => ({ id: call.id, name: call.name, arguments: call.arguments })),
+        },
+        defaultRole,
+      );
+      return message;
+    });
+  return stringify(messages);
+}
+
+/** `prefix` + `N.rest` keys grouped by N, values keyed by `rest`. */
+function collectIndexed(attributes: Record<string, unknown>, prefix: string): Map<number, Record<string, string>> {
+  const out = new Map<number, Record<string, string>>();
+  for (const key of Object.keys(attributes)) {
+    if (!key.startsWith(prefix)) continue;
+    const rest = key.slice(prefix.length);
+    const dot = rest.indexOf('.');
+    const index = Number(dot === -1 ? rest : rest.slice(0, dot));
+    if (!Number.isInteger(index) || dot === -1) continue;
+    const fields = out.get(index) ?? Object.create(null);
+    fields[rest.slice(dot + 1)] = asString(attributes[key] as AnyValue);
+    out.set(index, fields);
+  }
+  return out;
+}
+
+function flattenedTools(attributes: Attributes): string | undefined {
+  const byIndex = collectIndexed(attributes, 'llm.request.functions.');
+  if (byIndex.size === 0) return undefined;
+  const tools = [...byIndex.entries()]
+    .sort(([x], [y]) => x - y)
+    .map(([, f]) => ({ type: 'function', name: f.name, description: f.description, parameters: f.parameters === undefined ? undefined : parseJson(f.parameters) ?? f.parameters }));
+  return JSON.stringify(tools);
+}
+
+// ---- Vercel AI SDK: ai.prompt.messages, ai.response.text ------------------------------------
+
+function vercelInput(attributes: Attributes): string | undefined {
+  const messages = toMessages(attributes['ai.prompt.messages'], 'user');
+  if (messages) return stringify(messages);
+  const prompt = attributes['ai.prompt'];
+  if (typeof prompt !== 'string') return undefined;
+  const parsed = parseJson(prompt) as { system?: string; prompt?: string; messages?: unknown } | undefined;
+  const out: Message[] = [];
+  if (parsed && typeof parsed === 'object') {
+    if (typeof parsed.system === 'string') out.push({ role: 'system', parts: [textPart(parsed.system)] });
+    if (typeof parsed.prompt === 'string') out.push({ role: 'user', parts: [textPart(parsed.prompt)] });
+    out.push(...(toMessages(parsed.messages, 'user') ?? []));
+  }
+  return stringify(out);
+}
+
+function vercelOutput(attributes: Attributes): string | undefined {
+  const text = attributes['ai.response.text'];
+  const calls = toMessages(attributes['ai.response.toolCalls'], 'assistant');
+  if (text == null && !calls) return undefined;
+  const parts = text == null ? [] : [textPart(asString(text))];
+  for (const call of calls ?? []) parts.push(...call.parts);
+  return JSON.stringify([{ role: 'assistant', parts }]);
+}
+
+// ---- anything else that carries content -----------------------------------------------------
+
+/**
+ * Content keys no dialect above consumed (OpenInference input.value, tool call attributes
+ * on non-tool spans, exception messages...) are still sealed, never dropped silently:
+ * they are appended to the input (or output) document as a `{ type: "attribute" }` part.
+ */
+function addLeftovers(attributes: Attributes, consumed: Set<string>, content: RecordContent): void {
+  const extra: Record<'input' | 'output', Message> = {
+    input: { role: 'user', parts: [] },
+    output: { role: 'assistant', parts: [] },
+  };
+  for (const key of Object.keys(attributes)) {
+    if (consumed.has(key) || !isContentKey(key)) continue;
+    const side = /output|completion|result|response/.test(key) ? 'output' : 'input';
+    extra[side].parts.push({ type: 'attribute', key, value: verbatim(attributes[key]) });
+  }
+  for (const side of ['input', 'output'] as const) {
+    if (extra[side].parts.length === 0) continue;
+    const current = content[side];
+    const existing = current === undefined ? [] : toMessages(current, extra[side].role) ?? [{ role: extra[side].role, parts: [textPart(current)] }];
+    content[side] = JSON.stringify([...existing, extra[side]]);
+  }
+}

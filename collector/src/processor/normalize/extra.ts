@@ -1,0 +1,38 @@
+import type { AnyValue, Attributes, SpanEvent } from '../../receiver/otlp/decode/types';
+import { isMessageEvent } from './content';
+import { asString, toPlain } from './values';
+
+/**
+ * Splits attributes into what may be stored in clear and what is sealed with the record
+ * (default-deny, see metadata.ts). `skip` names keys handled elsewhere (columns, content,
+ * exclusions), which go to neither side.
+ */
+export function splitAttributes(
+  attributes: Attributes,
+  skip: (key: string) => boolean,
+  clear: (key: string, value: AnyValue) => boolean,
+): { clear: Record<string, string>; sealed: Record<string, unknown> | undefined } {
+  // Null prototypes: attribute keys are client input ("__proto__" included).
+  const inClear: Record<string, string> = Object.create(null);
+  let sealed: Record<string, unknown> | undefined;
+  for (const key of Object.keys(attributes)) {
+    const value = attributes[key];
+    if (value === null || skip(key)) continue;
+    if (clear(key, value)) inClear[key] = asString(value);
+    else (sealed ??= Object.create(null) as Record<string, unknown>)[key] = toPlain(value);
+  }
+  return { clear: inClear, sealed };
+}
+
+/** The span's events that are not read as messages: names, times and attributes, to be sealed. */
+export function sealedEvents(events: readonly SpanEvent[]): unknown[] | undefined {
+  const kept = events.filter((event) => !isMessageEvent(event.name));
+  if (kept.length === 0) return undefined;
+  return kept.map((event) => ({ name: event.name, time_unix_nano: event.timeUnixNano.toString(), attributes: toPlain(event.attributes) }));
+}
+
+/** The `extra` content document, or undefined when there is nothing to seal. */
+export function extraDocument(parts: { attributes?: Record<string, unknown>; resource?: Record<string, unknown>; events?: unknown[] }): string | undefined {
+  const present = Object.entries(parts).filter(([, value]) => value !== undefined);
+  return present.length === 0 ? undefined : JSON.stringify(Object.fromEntries(present));
+}

@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import type { Attributes } from '../../receiver/otlp/decode/types';
+import { asBoolean, asString, first } from './values';
+import { providerName } from './vocabulary';
+
+/** Who called, what, where: the non-token, non-content columns and the keys they come from. */
+
+export const OPERATIONS = new Set([
+  'chat',
+  'text_completion',
+  'generate_content',
+  'embeddings',
+  'execute_tool',
+  'invoke_agent',
+  'create_agent',
+  'invoke_workflow',
+  'retrieval',
+]);
+
+/** Traceloop's `llm.request.type` values → semconv operation names. */
+const LLM_REQUEST_TYPES: Record<string, string> = {
+  chat: 'chat',
+  completion: 'text_completion',
+  embedding: 'embeddings',
+  rerank: 'rerank',
+};
+
+export const KEYS = {
+  operation: ['gen_ai.operation.name'],
+  provider: ['gen_ai.provider.name', 'gen_ai.system'],
+  requestModel: ['gen_ai.request.model'],
+  responseModel: ['gen_ai.response.model'],
+  responseId: ['gen_ai.response.id'],
+  serverAddress: ['server.address'],
+  agentName: ['gen_ai.agent.name'],
+  toolName: ['gen_ai.tool.name'],
+  toolCallId: ['gen_ai.tool.call.id'],
+  user: ['user.id', 'enduser.id', 'ai.telemetry.metadata.userId', 'traceloop.association.properties.user_id', 'gen_ai.request.user'],
+  session: ['session.id', 'gen_ai.session.id', 'ai.telemetry.metadata.sessionId', 'traceloop.association.properties.session_id'],
+  conversation: ['gen_ai.conversation.id'],
+  feature: ['ai_audit.feature'],
+  finishReasons: ['gen_ai.response.finish_reasons', 'ai.response.finishReason', 'llm.response.finish_reason', 'llm.response.stop_reason'],
+  stream: ['gen_ai.request.stream', 'gen_ai.request.is_stream', 'llm.is_streaming'],
+  /** Seconds. */
+  ttft: ['gen_ai.response.time_to_first_chunk', 'gen_ai.server.time_to_first_token'],
+  /** Milliseconds (Vercel AI SDK). */
+  ttftMs: ['ai.response.msToFirstChunk', 'ai.stream.msToFirstChunk'],
+  errorType: ['error.type'],
+} as const;
+
+export const RESOURCE_KEYS = {
+  serviceName: ['service.name'],
+  serviceVersion: ['service.version'],
+  environment: ['deployment.environment.name', 'deployment.environment'],
+} as const;
+
+/** Every span attribute key that lands in a dedicated column. */
+export const IDENTITY_KEYS: ReadonlySet<string> = new Set(Object.values(KEYS).flat());
+
+/** A span is a GenAI operation when it names one or names a GenAI provider. */
+export function isGenAiSpan(attributes: Attributes): boolean {
+  return first(attributes, ['gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.system']) !== undefined;
+}
+
+export function operationOf(attributes: Attributes, spanName: string): string {
+  const named = asString(first(attributes, KEYS.operation)).trim().toLowerCase();
+  if (named) return named;
+  const requestType = LLM_REQUEST_TYPES[asString(attributes['llm.request.type']).toLowerCase()];
+  if (requestType) return requestType;
+  const fromName = spanName.split(' ', 1)[0].toLowerCase();
+  return OPERATIONS.has(fromName) ? fromName : 'chat';
+}
+
+export function providerOf(attributes: Attributes): string {
+  return providerName(asString(first(attributes, KEYS.provider)));
+}
+
+/**
+ * Streaming, said outright or by the Vercel AI SDK's span and operation names
+ * (`ai.streamText.doStream`).
+ */
+export function isStreaming(attributes: Attributes, spanName: string): boolean {
+  const said = asBoolean(first(attributes, KEYS.stream));
+  if (said !== null) return said;
+  return /(^|\.)doStream$|^ai\.stream/.test(asString(attributes['ai.operationId']) || spanName);
+}
+
+/**
+ * Stable record id: the same span from the same tenant always maps to the same id, so a
+ * replayed or re-sent span is recognisably the same record. A UUID (version 8, "custom")
+ * built from SHA-256 keeps the column compact and sortable by nothing in particular.
+ */
+export function recordId(tenantId: string, traceId: string, spanId: string): string {
+  const digest = createHash('sha256').update(tenantId).update('\0').update(traceId).update('\0').update(spanId).digest();
+  digest[6] = (digest[6] & 0x0f) | 0x80;
+  digest[8] = (digest[8] & 0x3f) | 0x80;
+  const hex = digest.toString('hex', 0, 16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}

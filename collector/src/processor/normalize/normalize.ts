@@ -1,0 +1,185 @@
+import type { NormalizeProcessorConfig } from '../../config/types';
+import type { ResourceSpans, Span, TraceExport } from '../../receiver/otlp/decode/types';
+import type { AuditRecord } from '../../model/record';
+import { extractContent, isContentKey } from './content';
+import { extraDocument, sealedEvents, splitAttributes } from './extra';
+import { IDENTITY_KEYS, isGenAiSpan, isStreaming, KEYS, operationOf, providerOf, recordId, RESOURCE_KEYS } from './identity';
+import { readTokens, TOKEN_KEYS } from './tokens';
+import { clearTextRule } from './metadata';
+import { asNumber, asString, asStringList, first } from './values';
+import { finishReason } from './vocabulary';
+
+/** What normalizing one export produced. */
+export interface NormalizeResult {
+  records: AuditRecord[];
+  /** Spans that are not GenAI operations: dropped by design, not an error. */
+  dropped: number;
+  /** GenAI spans refused as invalid (bad ids or timestamps), with the first reason. */
+  rejected: number;
+  rejectReason?: string;
+}
+
+export type Normalizer = (tenantId: string, traces: TraceExport) => NormalizeResult;
+
+const HEX32 = /^[0-9a-f]{32}$/;
+const HEX16 = /^[0-9a-f]{16}$/;
+const ZERO32 = '0'.repeat(32);
+const ZERO16 = '0'.repeat(16);
+/** 2000-01-01T00:00:00Z in nanoseconds. */
+const EARLIEST_START = 946_684_800_000_000_000n;
+/** How far ahead of this collector's clock a sender's clock may run. */
+const MAX_CLOCK_SKEW_MS = 24 * 3_600_000;
+
+/**
+ * The normalize processor: GenAI spans of any semantic-convention dialect become audit
+ * records (README.md, "The audit record"); other spans are dropped and counted.
+ */
+export function createNormalizer(config: NormalizeProcessorConfig): Normalizer {
+  const excluded = compileExclusions(config.exclude_attributes);
+  const rules: ClearTextRules = { span: clearTextRule('span', config.keep_attributes), resource: clearTextRule('resource', config.keep_attributes) };
+  return (tenantId, traces) => {
+    const result: NormalizeResult = { records: [], dropped: 0, rejected: 0 };
+    for (const resourceSpans of traces.resourceSpans) {
+      const resource = resourceColumns(resourceSpans, rules, excluded);
+      for (const { scope, spans } of resourceSpans.scopeSpans) {
+        for (const span of spans) {
+          if (!isGenAiSpan(span.attributes)) {
+            result.dropped++;
+            continue;
+          }
+          const invalid = validate(span);
+          if (invalid) {
+            result.rejected++;
+            result.rejectReason ??= invalid;
+            continue;
+          }
+          result.records.push(toRecord(tenantId, span, scope.name, scope.version, resource, rules, excluded));
+        }
+      }
+    }
+    return result;
+  };
+}
+
+function validate(span: Span): string | undefined {
+  if (!HEX32.test(span.traceId) || span.traceId === ZERO32) return 'span with an invalid trace_id';
+  if (!HEX16.test(span.spanId) || span.spanId === ZERO16) return 'span with an invalid span_id';
+  if (span.parentSpanId !== '' && !HEX16.test(span.parentSpanId)) return 'span with an invalid parent_span_id';
+  if (span.startTimeUnixNano <= 0n) return 'span without a start time';
+  // Records are partitioned and expired by this time: refuse what cannot be a real call
+  // (and what DateTime64(9), which ends in 2262, could not even hold).
+  if (span.startTimeUnixNano < EARLIEST_START || span.startTimeUnixNano > BigInt(Date.now() + MAX_CLOCK_SKEW_MS) * 1_000_000n) {
+    return 'span start time out of range';
+  }
+  return undefined;
+}
+
+interface ClearTextRules {
+  span: ReturnType<typeof clearTextRule>;
+  resource: ReturnType<typeof clearTextRule>;
+}
+
+interface ResourceColumns {
+  service_name: string;
+  service_version: string;
+  environment: string;
+  resource: Record<string, string>;
+  /** Resource attributes not known to be metadata: sealed with each record. */
+  sealed: Record<string, unknown> | undefined;
+}
+
+function resourceColumns({ resource }: ResourceSpans, rules: ClearTextRules, excluded: (key: string) => boolean): ResourceColumns {
+  const split = splitAttributes(resource, excluded, rules.resource);
+  return {
+    service_name: asString(first(resource, RESOURCE_KEYS.serviceName)),
+    service_version: asString(first(resource, RESOURCE_KEYS.serviceVersion)),
+    environment: asString(first(resource, RESOURCE_KEYS.environment)),
+    resource: split.clear,
+    sealed: split.sealed,
+  };
+}
+
+function toRecord(
+  tenantId: string,
+  span: Span,
+  scopeName: string,
+  scopeVersion: string,
+  resource: ResourceColumns,
+  rules: ClearTextRules,
+  excluded: (key: string) => boolean,
+): AuditRecord {
+  const a = span.attributes;
+  const attributes = splitAttributes(a, (key) => IDENTITY_KEYS.has(key) || TOKEN_KEYS.has(key) || isContentKey(key) || excluded(key), rules.span);
+  const operation = operationOf(a, span.name);
+  const content = extractContent(span, operation);
+  content.extra = extraDocument({ attributes: attributes.sealed, resource: resource.sealed, events: sealedEvents(span.events) });
+  const provider = providerOf(a);
+  const requestModel = asString(first(a, KEYS.requestModel));
+  const responseModel = asString(first(a, KEYS.responseModel));
+  const errorType = asString(first(a, KEYS.errorType)) || exceptionType(span);
+  const failed = span.statusCode === 2 || errorType !== '';
+  const ttftSeconds = asNumber(first(a, KEYS.ttft));
+  const ttftMs = ttftSeconds === null ? asNumber(first(a, KEYS.ttftMs)) : ttftSeconds * 1000;
+  const duration = span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano - span.startTimeUnixNano : 0n;
+  return {
+    timestamp: span.startTimeUnixNano,
+    tenant_id: tenantId,
+    record_id: recordId(tenantId, span.traceId, span.spanId),
+    trace_id: span.traceId,
+    span_id: span.spanId,
+    parent_span_id: span.parentSpanId,
+    span_name: span.name,
+    scope_name: scopeName,
+    scope_version: scopeVersion,
+    service_name: resource.service_name,
+    service_version: resource.service_version,
+    environment: resource.environment,
+    user_id: asString(first(a, KEYS.user)),
+    session_id: asString(first(a, KEYS.session)),
+    conversation_id: asString(first(a, KEYS.conversation)),
+    feature: asString(first(a, KEYS.feature)),
+    operation,
+    provider,
+    request_model: requestModel,
+    response_model: responseModel,
+    response_id: asString(first(a, KEYS.responseId)),
+    server_address: asString(first(a, KEYS.serverAddress)),
+    agent_name: asString(first(a, KEYS.agentName)),
+    tool_name: asString(first(a, KEYS.toolName)),
+    tool_call_id: asString(first(a, KEYS.toolCallId)),
+    ...readTokens(a, provider, (responseModel || requestModel).toLowerCase(), a['gen_ai.provider.name'] !== undefined),
+    cost_usd: null,
+    latency_ms: Number(duration) / 1e6,
+    ttft_ms: ttftMs,
+    streaming: isStreaming(a, span.name),
+    status: failed ? 'error' : 'ok',
+    error_type: failed ? errorType || '_OTHER' : '',
+    finish_reasons: asStringList(first(a, KEYS.finishReasons)).map(finishReason),
+    violations: [],
+    prompt_hash: '',
+    response_hash: '',
+    content_key_id: '',
+    input_sealed: '',
+    output_sealed: '',
+    system_sealed: '',
+    tools_sealed: '',
+    extra_sealed: '',
+    attributes: attributes.clear,
+    resource: resource.resource,
+    content,
+  };
+}
+
+/** The `exception.type` of the span's first exception event (the message is content). */
+function exceptionType(span: Span): string {
+  for (const event of span.events) if (event.name === 'exception') return asString(event.attributes['exception.type']);
+  return '';
+}
+
+/** `exclude_attributes` entries: exact keys, or prefixes written with a trailing '*'. */
+function compileExclusions(patterns: string[]): (key: string) => boolean {
+  const exact = new Set(patterns.filter((p) => !p.endsWith('*')));
+  const prefixes = patterns.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
+  if (exact.size === 0 && prefixes.length === 0) return () => false;
+  return (key) => exact.has(key) || prefixes.some((prefix) => key.startsWith(prefix));
+}
