@@ -19,7 +19,7 @@ const dist = (module) => require(path.join(DIST, module));
 function buildPipeline(dir) {
   const { parseConfigText } = dist('config/load');
   const { componentType } = dist('config/types');
-  const { registry } = dist('service/service');
+  const { components } = dist('components');
   const { silentLogger } = dist('telemetry/logger');
   const { MetricsRegistry } = dist('telemetry/metrics');
   const { parseSize } = dist('config/units');
@@ -32,7 +32,7 @@ function buildPipeline(dir) {
   const metrics = new MetricsRegistry();
   const ids = config.service.pipelines.traces.processors;
   const processors = Object.fromEntries(
-    ids.map((id) => [id, registry.processors[componentType(id)].create(config.processors[id], { id, loaded, logger: silentLogger, metrics })]),
+    ids.map((id) => [id, components.processors[componentType(id)].create(config.processors[id], { id, loaded, logger: silentLogger, metrics })]),
   );
   // As the receiver's ExportHandler turns the config into decode limits.
   const l = config.receivers.otlp.limits;

@@ -32,7 +32,7 @@ async function run(ctx) {
   const { encodeEntry } = dist('store/wal-entry');
   const { WriteAheadLog } = dist('wal/wal');
   const { silentLogger } = dist('telemetry/logger');
-  const protect = dist('processor/protect');
+  const protect = { ...dist('keys/content-hash'), ...dist('keys/envelope'), ...dist('model/hashed-text') };
   const Reference = exportTraceServiceRequest();
   const requests = loadRequests(settings.requests);
   const spans = requests.reduce((n, r) => n + r.spans, 0);

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { LocalKeyProvider } from '../../collector/src/keys/local';
-import { open } from '../../collector/src/processor/protect/envelope';
+import { open } from '../../collector/src/keys/envelope';
 import { createLogger } from '../../collector/src/telemetry/logger';
 import { decodeEntry, rowsOf } from '../../collector/src/store/wal-entry';
 import { decodeFrame } from '../../collector/src/wal/frame';

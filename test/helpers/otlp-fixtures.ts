@@ -11,15 +11,8 @@ import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { decodeTraceExportJson } from '../../collector/src/receiver/otlp/decode/decode-json';
 import { decodeTraceExportProtobuf } from '../../collector/src/receiver/otlp/decode/decode-protobuf';
-import type {
-  AnyValue,
-  DecodeLimits,
-  DecodeResult,
-  KeyValueList,
-  ResourceSpans,
-  Span,
-  TraceExport,
-} from '../../collector/src/receiver/otlp/decode/types';
+import type { DecodeLimits, DecodeResult } from '../../collector/src/receiver/otlp/decode/types';
+import type { AnyValue, KeyValueList, ResourceSpans, Span, TraceExport } from '../../collector/src/model/traces';
 
 /** Caps no fixture reaches, for tests about something else. */
 export const ROOMY_LIMITS: DecodeLimits = {

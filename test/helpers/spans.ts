@@ -1,4 +1,4 @@
-import type { AnyValue, Attributes, Span, SpanEvent, TraceExport } from '../../collector/src/receiver/otlp/decode/types';
+import type { AnyValue, Attributes, Span, SpanEvent, TraceExport } from '../../collector/src/model/traces';
 
 /** Decoded spans for pipeline tests (what the OTLP decoders produce). */
 

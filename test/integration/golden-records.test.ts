@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { decodeTraceExportProtobuf } from '../../collector/src/receiver/otlp/decode';
 import { loadConfig } from '../../collector/src/config/load';
 import { buildPipelines } from '../../collector/src/service/pipelines';
-import { registry } from '../../collector/src/service/service';
+import { components } from '../../collector/src/components';
 import { silentLogger } from '../../collector/src/telemetry/logger';
 import { MetricsRegistry } from '../../collector/src/telemetry/metrics';
 import { recordToRow } from '../../collector/src/store/rows';
 import { createKeyProvider } from '../../collector/src/keys';
-import { context as keyContext, type DataKeyRow } from '../../collector/src/keys/data-keys';
-import { envelopeKeyId, open } from '../../collector/src/processor/protect';
+import { context as keyContext } from '../../collector/src/keys/data-keys';
+import { type DataKeyRow } from '../../collector/src/model/data-key';
+import { envelopeKeyId, open } from '../../collector/src/keys/envelope';
 import { SEALED_COLUMN, CONTENT_FIELDS } from '../../collector/src/model/record';
 import type { ProtectProcessorConfig } from '../../collector/src/config/types';
 import type { PipelineBatch } from '../../collector/src/component/component';
@@ -53,7 +54,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function records(): Promise<Record<string, unknown>[]> {
   const loaded = loadConfig(join(dir, 'otel-config.yaml'), {});
-  const [pipeline] = buildPipelines(loaded, registry, silentLogger, new MetricsRegistry()).pipelines;
+  const [pipeline] = buildPipelines(loaded, components, silentLogger, new MetricsRegistry()).pipelines;
   const provider = createKeyProvider((loaded.config.processors.protect as ProtectProcessorConfig).keys, loaded, silentLogger);
   const out: Record<string, unknown>[] = [];
   for (const seed of SEEDS) {

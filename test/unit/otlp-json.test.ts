@@ -1,6 +1,6 @@
 import { decodeTraceExportJson } from '../../collector/src/receiver/otlp/decode/decode-json';
 import { OtlpDecodeError } from '../../collector/src/receiver/otlp/decode/types';
-import type { Span } from '../../collector/src/receiver/otlp/decode/types';
+import type { Span } from '../../collector/src/model/traces';
 import { CANARY, ROOMY_LIMITS, expectedExport, richSpans, toJson, typicalGenAiSpan } from '../helpers/otlp-fixtures';
 
 const decode = (body: string | Buffer) => decodeTraceExportJson(body, ROOMY_LIMITS);

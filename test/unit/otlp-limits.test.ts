@@ -1,7 +1,8 @@
 import * as protobuf from 'protobufjs';
 import { decodeTraceExportJson } from '../../collector/src/receiver/otlp/decode/decode-json';
 import { decodeTraceExportProtobuf } from '../../collector/src/receiver/otlp/decode/decode-protobuf';
-import type { DecodeLimits, Span } from '../../collector/src/receiver/otlp/decode/types';
+import type { DecodeLimits } from '../../collector/src/receiver/otlp/decode/types';
+import type { Span } from '../../collector/src/model/traces';
 import { OtlpDecodeError } from '../../collector/src/receiver/otlp/decode/types';
 import { ENCODINGS, ROOMY_LIMITS, readableSpan, richSpans } from '../helpers/otlp-fixtures';
 import { resourceFromAttributes } from '@opentelemetry/resources';

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { DataKeyManager } from '../../collector/src/keys/data-keys';
 import { EnvKeyProvider } from '../../collector/src/keys/env';
 import { LocalKeyProvider } from '../../collector/src/keys/local';
-import { contentHash, envelopeKeyId, open, promptText, responseText, seal } from '../../collector/src/processor/protect';
+import { contentHash } from '../../collector/src/keys/content-hash';
+import { envelopeKeyId, open, seal } from '../../collector/src/keys/envelope';
+import { promptText, responseText } from '../../collector/src/model/hashed-text';
 import { silentLogger } from '../../collector/src/telemetry/logger';
 
 const KEY = Buffer.alloc(32, 7);

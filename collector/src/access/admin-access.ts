@@ -2,30 +2,20 @@ import { hostname } from 'node:os';
 import type { Actor, AdminContext } from '../admin/context';
 import { currentUser, describeActor } from '../extension/control/actor';
 import { callControl } from '../extension/control/client';
-import type { LoadedConfig, ProtectProcessorConfig } from '../config/types';
-import { componentType } from '../config/types';
+import type { LoadedConfig } from '../config/types';
 import { parseSize } from '../config/units';
-import { ProtectProcessor } from '../processor/protect';
+import { Keyring } from '../keys/keyring';
 import { createLogger } from '../telemetry/logger';
 import { MetricsRegistry } from '../telemetry/metrics';
 import { prepareSchema } from '../exporter/clickhouse/exporter';
 import { purgeLog } from '../exporter/clickhouse/purge';
 import { BatchWriter } from '../exporter/clickhouse/writer';
 import { WriteAheadLog } from '../wal/wal';
-import { UsageError, type CommandContext } from '../cli/command';
-import { storeExporterConfig } from '../cli/config';
+import { protectConfig, storeExporterConfig } from './config';
 import { openStore, runningCollector, walDirectory } from './store-access';
 
 /** How long a command waits for the store to take what a stopped collector left in its log. */
 const DRAIN_TIMEOUT_MS = 60_000;
-
-/** The protect processor of the first traces pipeline: its keys are the ones to use. */
-export function protectConfig(loaded: LoadedConfig): ProtectProcessorConfig {
-  const pipeline = Object.values(loaded.config.service.pipelines)[0];
-  const id = pipeline.processors.find((processor) => componentType(processor) === 'protect');
-  if (!id) throw new UsageError('the configuration has no protect processor in its pipeline, so there are no keys to use');
-  return loaded.config.processors[id] as ProtectProcessorConfig;
-}
 
 /**
  * Who runs this command, for the access log and the erasure register: this process's OS
@@ -44,7 +34,7 @@ export function actorOf(option: unknown): Actor & { claimedActor?: string } {
  */
 export async function runAdmin<T>(
   loaded: LoadedConfig,
-  context: CommandContext,
+  output: { stderr: { write(text: string): unknown } },
   operation: string,
   request: Record<string, unknown>,
   local: (admin: AdminContext) => Promise<T>,
@@ -53,7 +43,7 @@ export async function runAdmin<T>(
   const protect = protectConfig(loaded);
   const socket = await runningCollector(loaded, exporter);
   if (socket) return callControl<T>(socket, operation, request);
-  const logger = createLogger({ level: 'error', encoding: 'console', write: (line) => context.stderr.write(line) });
+  const logger = createLogger({ level: 'error', encoding: 'console', write: (line) => output.stderr.write(line) });
   const store = await openStore(loaded, exporter, false);
   try {
     await prepareSchema(store, exporter, logger);
@@ -80,7 +70,8 @@ export async function runAdmin<T>(
     const admin: AdminContext = {
       store,
       database: exporter.database,
-      protect: new ProtectProcessor(protect, { loaded, logger }),
+      keyring: new Keyring(protect, loaded, logger),
+      erasure: protect.erasure,
       flush: () => withLog(async () => undefined),
       // No collector runs, so nothing is being ingested: there is nothing to hold back.
       fence: async () => () => undefined,

@@ -3,7 +3,7 @@ import { budgetExceeded, queryBudget, type QueryBudget } from '../query/budget';
 import { runQuery, type OutputFormat } from '../query/run';
 import { StoreError } from '../store/client';
 import { ErrorCode } from '../store/errors';
-import { storeExporterConfig } from '../cli/config';
+import { storeExporterConfig } from './config';
 import { analystSource, closeStoreAccess, openStoreAccess } from './store-access';
 
 /**

@@ -1,5 +1,7 @@
-import type { ProtectProcessor } from '../processor/protect';
+import type { ProtectProcessorConfig } from '../config/types';
+import type { Keyring } from '../keys/keyring';
 import type { Store } from '../store/client';
+import { AuditError } from '../model/errors';
 
 /**
  * What administrative operations (show, erase, keys) need, wherever they run: in the
@@ -10,7 +12,9 @@ export interface AdminContext {
   /** A store session that may write (access log, erasures, data keys). */
   store: Store;
   database: string;
-  protect: ProtectProcessor;
+  keyring: Keyring;
+  /** What an erasure does to the user's rows (processors.protect.erasure). */
+  erasure: ProtectProcessorConfig['erasure'];
   /** Wait until everything acknowledged so far is in the store (a running collector drains its WAL). */
   flush: () => Promise<void>;
   /**
@@ -32,6 +36,4 @@ export interface Actor {
 }
 
 /** A refusal the caller can fix (unknown record, missing reason): exit code 1 with this message. */
-export class AdminError extends Error {
-  override readonly name = 'AdminError';
-}
+export class AdminError extends AuditError {}

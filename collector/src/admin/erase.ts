@@ -61,7 +61,7 @@ export async function eraseUser(context: AdminContext, request: EraseRequest): P
 }
 
 async function eraseFromStore(context: AdminContext, request: EraseRequest): Promise<EraseResult> {
-  const { store, database, protect } = context;
+  const { store, database, keyring } = context;
   const who = { tenant: request.tenantId, user: request.userId };
   const keys = await store.queryRows<{ key_id: string }>(
     `SELECT DISTINCT key_id FROM ${database}.data_keys WHERE tenant_id = {tenant:String} AND subject = {user:String}`,
@@ -73,7 +73,7 @@ async function eraseFromStore(context: AdminContext, request: EraseRequest): Pro
     { output_format_json_quote_64bit_integers: 0 },
   );
   const pseudonym = await pseudonymFor(context, request.tenantId, request.userId);
-  const metadata = protect.config.erasure.metadata;
+  const metadata = context.erasure.metadata;
   await withSubject(store, database, who, async (subject) => {
     await store.command(`ALTER TABLE ${database}.data_keys DELETE WHERE (tenant_id, subject) IN (${subject})`, SYNC);
     await store.command(
@@ -98,7 +98,7 @@ async function eraseFromStore(context: AdminContext, request: EraseRequest): Pro
     await store.command(`ALTER TABLE ${database}.records DELETE WHERE (tenant_id, user_id) IN (${subject})`, SYNC);
   });
   await removeOutdatedParts(store, database, REWRITTEN, PARTS_TIMEOUT_MS);
-  protect.dataKeys.forget(request.tenantId, request.userId, keys.map((k) => k.key_id));
+  keyring.dataKeys.forget(request.tenantId, request.userId, keys.map((k) => k.key_id));
   await store.insertJsonRows(
     `${database}.erasures`,
     JSON.stringify({
@@ -149,7 +149,7 @@ async function withSubject(store: Store, database: string, who: { tenant: string
 export const PSEUDONYM_PREFIX = 'erased:';
 
 /** A stable keyed pseudonym of a user: the same user always maps to the same value. */
-async function pseudonymFor(context: Pick<AdminContext, 'protect'>, tenantId: string, userId: string): Promise<string> {
-  const { key } = await context.protect.provider.hashKey(tenantId);
+async function pseudonymFor(context: Pick<AdminContext, 'keyring'>, tenantId: string, userId: string): Promise<string> {
+  const { key } = await context.keyring.provider.hashKey(tenantId);
   return `${PSEUDONYM_PREFIX}${createHmac('sha256', key).update(`subject|${userId}`).digest('hex').slice(0, 24)}`;
 }

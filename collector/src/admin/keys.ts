@@ -1,4 +1,4 @@
-import type { DataKeyRow } from '../keys/data-keys';
+import type { DataKeyRow } from '../model/data-key';
 import type { KekVersion } from '../keys';
 import type { AdminContext } from './context';
 import { exclusively } from './exclusive';
@@ -21,16 +21,16 @@ export function rotateKeys(context: AdminContext): Promise<RotateResult> {
 }
 
 async function rotate(context: AdminContext): Promise<RotateResult> {
-  const { store, database, protect } = context;
+  const { store, database, keyring } = context;
   await context.flush();
-  const { version, created } = await protect.provider.rotate();
+  const { version, created } = await keyring.provider.rotate();
   const stale = await store.queryRows<DataKeyRow>(
     `SELECT * FROM ${database}.data_keys FINAL WHERE provider = {provider:String} AND kek_version != {version:String}`,
-    { provider: protect.provider.kind, version },
+    { provider: keyring.provider.kind, version },
     { output_format_json_quote_64bit_integers: 0 },
   );
   const rewrapped: DataKeyRow[] = [];
-  for (const row of stale) rewrapped.push(await protect.dataKeys.rewrapped(row));
+  for (const row of stale) rewrapped.push(await keyring.dataKeys.rewrapped(row));
   for (let i = 0; i < rewrapped.length; i += 1000) {
     const chunk = rewrapped.slice(i, i + 1000);
     await store.insertJsonRows(`${database}.data_keys`, chunk.map((row) => JSON.stringify(row)).join('\n'), {
@@ -39,7 +39,7 @@ async function rotate(context: AdminContext): Promise<RotateResult> {
   }
   // Collapse the superseded rows, so keys wrapped under the old KEK leave the table.
   if (rewrapped.length > 0) await store.command(`OPTIMIZE TABLE ${database}.data_keys FINAL`);
-  return { provider: protect.provider.kind, version, created, rewrapped: rewrapped.length };
+  return { provider: keyring.provider.kind, version, created, rewrapped: rewrapped.length };
 }
 
 export interface KeysStatus {
@@ -49,12 +49,12 @@ export interface KeysStatus {
 }
 
 export async function keysStatus(context: AdminContext): Promise<KeysStatus> {
-  const { store, database, protect } = context;
+  const { store, database, keyring } = context;
   const dataKeys = await store.queryRows<KeysStatus['dataKeys'][number]>(
     `SELECT kek_version, count() AS keys, countIf(retired_at IS NULL) AS active, countIf(retired_at IS NOT NULL) AS retired, sum(seals) AS seals
      FROM ${database}.data_keys FINAL WHERE provider = {provider:String} GROUP BY kek_version ORDER BY kek_version`,
-    { provider: protect.provider.kind },
+    { provider: keyring.provider.kind },
     { output_format_json_quote_64bit_integers: 0 },
   );
-  return { provider: protect.provider.kind, kekVersions: await protect.provider.versions(), dataKeys };
+  return { provider: keyring.provider.kind, kekVersions: await keyring.provider.versions(), dataKeys };
 }

@@ -1,5 +1,5 @@
 import { DataKeyUnavailableError } from '../keys/data-keys';
-import { envelopeKeyId, EnvelopeError, open } from '../processor/protect';
+import { EnvelopeError } from '../keys/envelope';
 import { CONTENT_FIELDS, SEALED_COLUMN, type RecordContent } from '../model/record';
 import { AdminError, type Actor, type AdminContext } from './context';
 import { PSEUDONYM_PREFIX } from './erase';
@@ -57,8 +57,7 @@ export async function showRecord(context: AdminContext, request: ShowRequest): P
     if (sealed === '') continue;
     try {
       // The key named inside the envelope; the associated data still ties it to this row.
-      const key = await context.protect.dataKeys.openingKey(envelopeKeyId(sealed), tenantId, store, database);
-      content[field] = open(key, sealed, { tenantId, recordId: request.recordId, column });
+      content[field] = await context.keyring.open(sealed, { tenantId, recordId: request.recordId, column }, store, database);
     } catch (error) {
       if (error instanceof DataKeyUnavailableError) throw new AdminError(`the content of record ${request.recordId} cannot be opened: its data key was destroyed (erasure) or is missing`);
       if (error instanceof EnvelopeError) throw new AdminError(error.message);

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { InvalidInputError } from '../model/errors';
 
 /**
  * A CLI command declared as data: its options and positionals drive both parsing and
@@ -45,7 +46,7 @@ export interface Command {
 }
 
 /** Bad usage: reported as `ai-audit <command>: <message>` with a pointer to --help, exit 2. */
-export class UsageError extends Error {}
+export class UsageError extends InvalidInputError {}
 
 /** Options every command takes. */
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {

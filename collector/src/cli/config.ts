@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/load';
-import type { ClickHouseExporterConfig, LoadedConfig } from '../config/types';
-import { componentType } from '../config/types';
+import type { LoadedConfig } from '../config/types';
 import { UsageError, type CommandContext, type ParsedArgs } from './command';
 
 /** --config, else $AI_AUDIT_CONFIG, else ./otel-config.yaml (README.md, "The collector"). */
@@ -10,12 +9,4 @@ export function loadCommandConfig(args: ParsedArgs, context: CommandContext): Lo
   if (explicit) return loadConfig(explicit, context.env);
   if (existsSync('otel-config.yaml')) return loadConfig('otel-config.yaml', context.env);
   throw new UsageError('no configuration: pass --config <file> or set AI_AUDIT_CONFIG');
-}
-
-/** The store commands work on: the exporter of the first traces pipeline. */
-export function storeExporterConfig(loaded: LoadedConfig): ClickHouseExporterConfig {
-  const pipeline = Object.values(loaded.config.service.pipelines)[0];
-  const id = pipeline.exporters.find((exporter) => componentType(exporter) === 'clickhouse');
-  if (!id) throw new UsageError('the configuration has no clickhouse exporter in its pipelines');
-  return loaded.config.exporters[id] as ClickHouseExporterConfig;
 }

@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/errors';
 import { collectorVersion } from '../version';
+import { isInvalidInput } from '../model/errors';
 import { errorMessage } from '../telemetry/logger';
 import { commandHelp, parseCommandArgs, UsageError, type Command, type CommandContext } from './command';
 import { eraseCommand } from './commands/erase';
@@ -37,6 +38,13 @@ export async function main(argv: string[], context: CommandContext = { stdout: p
   process.exitCode = await run(argv, context);
 }
 
+/** One line: what went wrong, and where to look when the mistake is in the command line or the config. */
+function describeFailure(error: unknown, command: string): string {
+  if (error instanceof UsageError) return `${error.message} (see ai-audit ${command} --help)`;
+  if (error instanceof ConfigError) return `invalid configuration: ${error.message}`;
+  return errorMessage(error);
+}
+
 export async function run(argv: string[], context: CommandContext): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -60,15 +68,7 @@ export async function run(argv: string[], context: CommandContext): Promise<numb
     }
     return await command.run(args, context);
   } catch (error) {
-    if (error instanceof UsageError) {
-      context.stderr.write(`ai-audit ${command.name}: ${error.message} (see ai-audit ${command.name} --help)\n`);
-      return 2;
-    }
-    if (error instanceof ConfigError) {
-      context.stderr.write(`ai-audit ${command.name}: invalid configuration: ${error.message}\n`);
-      return 2;
-    }
-    context.stderr.write(`ai-audit ${command.name}: ${errorMessage(error)}\n`);
-    return 1;
+    context.stderr.write(`ai-audit ${command.name}: ${describeFailure(error, command.name)}\n`);
+    return isInvalidInput(error) ? 2 : 1;
   }
 }

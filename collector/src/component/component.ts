@@ -1,14 +1,16 @@
 import type { LoadedConfig } from '../config/types';
-import type { DataKeyRow } from '../keys/data-keys';
+import type { DataKeyRow } from '../model/data-key';
 import type { AuditRecord } from '../model/record';
-import type { TraceExport } from '../receiver/otlp/decode/types';
+import type { TraceExport } from '../model/traces';
 import type { Logger } from '../telemetry/logger';
 import type { MetricsRegistry } from '../telemetry/metrics';
 
 /**
- * The component model, after the OpenTelemetry Collector: each receiver, processor,
- * exporter and extension is a config (validated by its JSON Schema), a factory and one
- * job; service/pipelines.ts wires them as service.pipelines declares.
+ * The component model, after the OpenTelemetry Collector (docs/architecture.md, "Components"):
+ * each receiver, processor, exporter and extension is a config (validated by its JSON
+ * Schema), a factory and one job. components.ts lists the factories; service/ wires them as
+ * service.pipelines declares. Components know these interfaces and the floors below, never
+ * each other.
  */
 
 /** What a factory gets besides its own config. */
@@ -41,14 +43,6 @@ export interface PipelineBatch {
   rejectReason?: string;
 }
 
-/**
- * A consumer's refusal that is not the sender's fault and passes (the WAL is full, an
- * erasure of one of the batch's users is running): the receiver answers with a
- * retryable status, and an OTel exporter sends the batch again later.
- */
-export class RetryLaterError extends Error {
-  override readonly name: string = 'RetryLaterError';
-}
 
 /** A processor transforms the batch in place (asynchronously only when it must wait, e.g. for a key). */
 export interface Processor extends Lifecycle {
@@ -64,6 +58,8 @@ export interface Exporter extends Lifecycle {
   accepting(): boolean;
   /** Details for the health endpoint. */
   health?(): Record<string, unknown>;
+  /** Where records go, for the collector's "ready" line. */
+  destination?(): string;
 }
 
 /** What receivers hand decoded exports to. */
@@ -79,12 +75,25 @@ export interface ConsumeResult {
   rejectReason?: string;
 }
 
-export type Receiver = Lifecycle;
+export interface Receiver extends Lifecycle {
+  /** Where senders reach it (bound addresses, once started), for the collector's "ready" line. */
+  endpoints?(): string[];
+}
+
 export type Extension = Lifecycle;
 
 export interface Factory<T> {
   type: string;
   create(config: unknown, context: BuildContext): T;
+}
+
+/** A pipeline as built, for extensions that serve what it feeds (the control socket). */
+export interface PipelineView {
+  id: string;
+  processors: readonly Processor[];
+  exporter: Exporter;
+  /** Resolves once every batch that entered the pipeline before the call has left it. */
+  settle(): Promise<void>;
 }
 
 /** What extensions may ask of the running service. */
@@ -93,6 +102,7 @@ export interface ServiceHost {
   ready(): boolean;
   /** Per-exporter details (store state, WAL fill) for the health endpoint. */
   health(): Record<string, unknown>;
+  pipelines(): readonly PipelineView[];
 }
 
 export interface ExtensionFactory {
@@ -104,4 +114,16 @@ export interface ExtensionFactory {
 export interface ReceiverFactory {
   type: string;
   create(config: unknown, context: BuildContext, consumer: TracesConsumer): Receiver;
+}
+
+/**
+ * Every component type a collector can be built from, by type name (components.ts).
+ * `builtinExtensions` run in every collector whether configured or not.
+ */
+export interface Components {
+  receivers: Record<string, ReceiverFactory>;
+  processors: Record<string, Factory<Processor>>;
+  exporters: Record<string, Factory<Exporter>>;
+  extensions: Record<string, ExtensionFactory>;
+  builtinExtensions: Record<string, ExtensionFactory>;
 }

@@ -1,7 +1,7 @@
-/** A configuration problem, always reported as `<key path>: <reason>` on one line. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+import { InvalidInputError } from '../model/errors';
 
+/** A configuration problem, always reported as `<key path>: <reason>` on one line. */
+export class ConfigError extends InvalidInputError {
   constructor(
     readonly path: string,
     readonly reason: string,

@@ -1,8 +1,10 @@
+import type { DataKeyRow } from '../model/data-key';
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/client';
 import { KEY_BYTES } from './aead';
 import { LruCache } from './lru';
 import { KeyProviderError, type KeyProvider } from './provider';
+import { AuditError } from '../model/errors';
 
 /**
  * Data keys (DEKs): one per tenant and subject (the user; '' when a record has none), so
@@ -15,21 +17,6 @@ import { KeyProviderError, type KeyProvider } from './provider';
  * Each process makes its own DEKs and never reuses another's, so in-memory use counts are
  * exact; the counts stored in data_keys are refreshed every minute and on retirement.
  */
-
-/** A row of `<database>.data_keys` (ReplacingMergeTree: the highest `version` wins). */
-export interface DataKeyRow {
-  key_id: string;
-  tenant_id: string;
-  subject: string;
-  provider: string;
-  kek_version: string;
-  /** base64 of the provider's ciphertext. */
-  wrapped: string;
-  created_at: string;
-  retired_at: string | null;
-  seals: number;
-  version: number;
-}
 
 export interface DataKeyOptions {
   maxAgeMs: number;
@@ -51,9 +38,7 @@ interface ActiveKey {
 }
 
 /** The DEK is gone: destroyed by an erasure, or never stored. */
-export class DataKeyUnavailableError extends Error {
-  override readonly name = 'DataKeyUnavailableError';
-}
+export class DataKeyUnavailableError extends AuditError {}
 
 const USE_COUNT_REFRESH_MS = 60_000;
 

@@ -1,3 +1,4 @@
+import { AuditError } from '../model/errors';
 /**
  * Key providers (docs/architecture.md, "Seal, then log"): where the key-encryption keys (KEKs)
  * live. Data keys (DEKs) are generated here in the collector and only ever stored wrapped
@@ -46,9 +47,7 @@ export interface KeyProvider {
 }
 
 /** A key operation that failed; the message names the provider and the operation, never key material. */
-export class KeyProviderError extends Error {
-  override readonly name = 'KeyProviderError';
-}
+export class KeyProviderError extends AuditError {}
 
 /** Context maps are bound in a canonical order so every provider binds the same bytes. */
 export function canonicalContext(context: Record<string, string>): string {

@@ -86,9 +86,3 @@ export const SEALED_COLUMN: Record<ContentField, 'input_sealed' | 'output_sealed
   tools: 'tools_sealed',
   extra: 'extra_sealed',
 };
-
-/** A batch of records from one export request, all of one tenant. */
-export interface RecordBatch {
-  tenantId: string;
-  records: AuditRecord[];
-}

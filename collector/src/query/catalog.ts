@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { schemasDir } from '../paths';
 import { checkDefault, isParamType } from './params';
+import { AuditError, InvalidInputError } from '../model/errors';
 
 /**
  * The named audit queries (`schemas/queries/<name>.sql`): the one set of questions the CLI
@@ -34,10 +35,10 @@ export { bindParams, QueryParamError } from './params';
 export { runNamedQuery } from './named';
 
 /** A query file that does not follow the format; the message names the file. */
-export class CatalogError extends Error {}
+export class CatalogError extends AuditError {}
 
 /** A name that is not in the catalog; the message lists the names that are. */
-export class UnknownQueryError extends Error {}
+export class UnknownQueryError extends InvalidInputError {}
 
 const NAME = /^[a-z][a-z0-9_]*$/;
 const HEADER = /^--\s*(?:(title|description):|(param)\s)\s*(.*)$/;

@@ -1,4 +1,5 @@
 import type { NamedQuery, QueryParam } from './catalog';
+import { InvalidInputError } from '../model/errors';
 
 /**
  * Parameter values of the named queries: defaults and `--param k=v` text turned into the
@@ -8,7 +9,7 @@ import type { NamedQuery, QueryParam } from './catalog';
  */
 
 /** A parameter value that is not what its query declared; the message is one line. */
-export class QueryParamError extends Error {}
+export class QueryParamError extends InvalidInputError {}
 
 const INTEGER = /^(U?)Int(8|16|32|64)$/;
 const FLOAT = /^Float(32|64)$/;

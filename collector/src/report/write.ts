@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { InvalidInputError } from '../model/errors';
 
 /** The output exists and --force was not given. */
-export class OutputExistsError extends Error {}
+export class OutputExistsError extends InvalidInputError {}
 
 /**
  * Writes `text` to `path` atomically: a temporary file in the same directory, fsync'd, then

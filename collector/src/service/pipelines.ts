@@ -1,17 +1,11 @@
 import type { CollectorConfig, LoadedConfig } from '../config/types';
 import { componentType } from '../config/types';
-import type { BuildContext, ConsumeResult, Exporter, Factory, PipelineBatch, Processor, Receiver, ReceiverFactory, TracesConsumer } from '../component/component';
+import type { BuildContext, Components, ConsumeResult, Exporter, Factory, PipelineBatch, PipelineView, Processor, Receiver, TracesConsumer } from '../component/component';
 import type { Logger } from '../telemetry/logger';
 import type { MetricsRegistry } from '../telemetry/metrics';
 
-export interface Registry {
-  receivers: Record<string, ReceiverFactory>;
-  processors: Record<string, Factory<Processor>>;
-  exporters: Record<string, Factory<Exporter>>;
-}
-
 /** A traces pipeline: processors in declared order, then its exporter. */
-export class Pipeline implements TracesConsumer {
+export class Pipeline implements TracesConsumer, PipelineView {
   private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(
@@ -77,7 +71,7 @@ export interface BuiltPipelines {
  * Builds every component named in service.pipelines exactly once (a component id used by
  * two pipelines is one instance, as in the OpenTelemetry Collector) and wires them.
  */
-export function buildPipelines(loaded: LoadedConfig, registry: Registry, logger: Logger, metrics: MetricsRegistry): BuiltPipelines {
+export function buildPipelines(loaded: LoadedConfig, components: Pick<Components, 'receivers' | 'processors' | 'exporters'>, logger: Logger, metrics: MetricsRegistry): BuiltPipelines {
   const config: CollectorConfig = loaded.config;
   const context = (id: string): BuildContext => ({ id, loaded, logger: logger.child({ component: id }), metrics });
   const processors = new Map<string, Processor>();
@@ -94,8 +88,8 @@ export function buildPipelines(loaded: LoadedConfig, registry: Registry, logger:
     ([id, declared]) =>
       new Pipeline(
         id,
-        declared.processors.map((pid) => make('processors', pid, processors, registry.processors)),
-        make('exporters', declared.exporters[0], exporters, registry.exporters),
+        declared.processors.map((pid) => make('processors', pid, processors, components.processors)),
+        make('exporters', declared.exporters[0], exporters, components.exporters),
       ),
   );
   const receivers = new Map<string, Receiver>();
@@ -103,7 +97,7 @@ export function buildPipelines(loaded: LoadedConfig, registry: Registry, logger:
   for (const id of receiverIds) {
     const feeds = pipelines.filter((pipeline) => config.service.pipelines[pipeline.id].receivers.includes(id));
     const consumer = feeds.length === 1 ? feeds[0] : new FanOut(feeds);
-    receivers.set(id, registry.receivers[componentType(id)].create(config.receivers[id], context(id), consumer));
+    receivers.set(id, components.receivers[componentType(id)].create(config.receivers[id], context(id), consumer));
   }
   return { receivers, processors, exporters, pipelines };
 }

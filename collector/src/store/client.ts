@@ -3,11 +3,10 @@ import { Readable } from 'node:stream';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings, type DataFormat } from '@clickhouse/client';
 import type { ChdbConnection } from 'chdb/connection';
 import { describeTarget, type StoreTarget } from './endpoint';
+import { AuditError, type ErrorKind } from '../model/errors';
 
 /** A ClickHouse failure; `code` is the server's numeric error code when it sent one. */
-export class StoreError extends Error {
-  override readonly name = 'StoreError';
-
+export class StoreError extends AuditError {
   constructor(
     message: string,
     readonly code?: number,
@@ -18,7 +17,9 @@ export class StoreError extends Error {
 }
 
 /** The embedded store's data path is held by another process (usually a running collector). */
-export class StoreBusyError extends StoreError {}
+export class StoreBusyError extends StoreError {
+  override readonly kind: ErrorKind = 'retryable';
+}
 
 export interface StoreOptions {
   database: string;

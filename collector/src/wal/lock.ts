@@ -1,9 +1,8 @@
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { AuditError } from '../model/errors';
 
 /** Another live process owns this write-ahead log. */
-export class WalLockedError extends Error {
-  override readonly name = 'WalLockedError';
-}
+export class WalLockedError extends AuditError {}
 
 /**
  * A process, named so that a reused pid is not taken for it: with its start time (field 22

@@ -5,6 +5,7 @@ import type { Logger } from '../telemetry/logger';
 import { syncDirectory, writeFileDurably } from './durable-file';
 import { decodeFrame, frameHeader, HEADER_BYTES } from './frame';
 import { acquireLock } from './lock';
+import { AuditError, CapacityError } from '../model/errors';
 
 /**
  * The write-ahead log (docs/architecture.md, "Nothing acknowledged is lost"). An export is
@@ -18,13 +19,9 @@ import { acquireLock } from './lock';
  * store, under the same deduplication token).
  */
 
-export class WalFullError extends Error {
-  override readonly name = 'WalFullError';
-}
+export class WalFullError extends CapacityError {}
 
-export class WalClosedError extends Error {
-  override readonly name = 'WalClosedError';
-}
+export class WalClosedError extends AuditError {}
 
 export interface WalOptions {
   dir: string;

@@ -17,7 +17,7 @@ export const hashCommand: Command = {
     const text = args.positionals[0] === '-' ? readFileSync(0, 'utf8') : args.positionals[0];
     const loaded = loadCommandConfig(args, context);
     const tenantId = args.options.tenant as string;
-    const value = await runAdmin<string>(loaded, context, 'hash', { tenantId, text }, (admin) => admin.protect.hashText(tenantId, text));
+    const value = await runAdmin<string>(loaded, context, 'hash', { tenantId, text }, (admin) => admin.keyring.hashText(tenantId, text));
     context.stdout.write(`${value}\n`);
     return 0;
   },

@@ -3,7 +3,8 @@ import { statementFor } from '../../query/named';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../query/run';
 import { runAnalystQuery } from '../../access/analyst-query';
 import { UsageError, type Command } from '../command';
-import { loadCommandConfig, storeExporterConfig } from '../config';
+import { storeExporterConfig } from '../../access/config';
+import { loadCommandConfig } from '../config';
 
 export const queryCommand: Command = {
   name: 'query',

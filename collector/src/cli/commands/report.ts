@@ -9,7 +9,8 @@ import { writeFileAtomic } from '../../report/write';
 import { collectorVersion } from '../../version';
 import { analystError } from '../../access/analyst-query';
 import { UsageError, type Command } from '../command';
-import { loadCommandConfig, storeExporterConfig } from '../config';
+import { storeExporterConfig } from '../../access/config';
+import { loadCommandConfig } from '../config';
 import { closeStoreAccess, openStoreAccess } from '../../access/store-access';
 
 const DAY_MS = 86_400_000;

@@ -1,13 +1,9 @@
 import { parseDuration } from '../../config/units';
-import type { ClickHouseExporterConfig } from '../../config/types';
-import { componentType } from '../../config/types';
-import { OtlpReceiver } from '../../receiver/otlp/receiver';
+import { components } from '../../components';
 import { Service } from '../../service/service';
 import { createLogger } from '../../telemetry/logger';
-import { describeTarget } from '../../store/endpoint';
 import { UsageError, type Command } from '../command';
 import { loadCommandConfig } from '../config';
-import { storeTarget } from '../../access/store-access';
 
 export const startCommand: Command = {
   name: 'start',
@@ -24,7 +20,7 @@ export const startCommand: Command = {
     const loaded = loadCommandConfig(args, context);
     const { logs } = loaded.config.service.telemetry;
     const logger = createLogger({ level: logs.level, encoding: logs.encoding, write: (line) => context.stderr.write(line) });
-    const service = new Service(loaded, logger);
+    const service = new Service(loaded, logger, components);
     try {
       await service.start();
     } catch (error) {
@@ -41,20 +37,8 @@ export const startCommand: Command = {
 
 /** One line a person can act on: where to send spans, where records go. */
 function announce(service: Service, logger: ReturnType<typeof createLogger>): void {
-  const { config } = service.loaded;
-  const listening: string[] = [];
-  for (const id of Object.keys(config.receivers)) {
-    const receiver = service.receiver(id);
-    if (!(receiver instanceof OtlpReceiver)) continue;
-    if (receiver.grpc) listening.push(`OTLP/gRPC ${receiver.grpc.address}`);
-    if (receiver.http) listening.push(`OTLP/HTTP http://${receiver.http.address}/v1/traces`);
-  }
-  const stores = Object.entries(config.exporters)
-    .filter(([id]) => componentType(id) === 'clickhouse' && service.exporter(id))
-    .map(([, exporter]) => {
-      const c = exporter as ClickHouseExporterConfig;
-      return `${describeTarget(storeTarget(service.loaded, c))}, table ${c.database}.records (retention ${c.retention.records}, content ${c.retention.content})`;
-    });
+  const listening = service.receiverList().flatMap((receiver) => receiver.endpoints?.() ?? []);
+  const stores = service.exporterList().flatMap((exporter) => exporter.destination?.() ?? []);
   logger.info(`ai-audit collector ready: ${listening.join(', ')} -> ${stores.join('; ')}`, { config: service.loaded.file });
 }
 

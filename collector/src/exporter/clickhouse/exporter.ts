@@ -5,7 +5,7 @@ import type { BuildContext, Exporter, Factory, PipelineBatch } from '../../compo
 import { errorMessage } from '../../telemetry/logger';
 import { WriteAheadLog } from '../../wal/wal';
 import { Store, type StoreError } from '../../store/client';
-import { parseStoreEndpoint, type StoreTarget } from '../../store/endpoint';
+import { describeTarget, parseStoreEndpoint, type StoreTarget } from '../../store/endpoint';
 import { migrate } from '../../store/migrations';
 import { purgeLog } from './purge';
 import { applyRetention, ttlExpression } from '../../store/retention';
@@ -46,6 +46,11 @@ export class ClickHouseExporter implements Exporter {
 
   get walDir(): string {
     return resolveConfigPath(this.context.loaded, this.config.wal.directory);
+  }
+
+  destination(): string {
+    const { database, retention } = this.config;
+    return `${describeTarget(this.target)}, table ${database}.records (retention ${retention.records}, content ${retention.content})`;
   }
 
   async start(): Promise<void> {

@@ -2,13 +2,36 @@ import { eraseUser } from '../../admin/erase';
 import { keysStatus, rotateKeys } from '../../admin/keys';
 import { showRecord } from '../../admin/show';
 import { AdminError, type AdminContext } from '../../admin/context';
-import type { ProtectProcessor } from '../../processor/protect';
+import type { ClickHouseExporterConfig, ProtectProcessorConfig } from '../../config/types';
+import type { Keyring } from '../../keys/keyring';
 import { analystSettings, queryBudget } from '../../query/budget';
 import { QueryReader } from '../../query/reader';
-import type { ClickHouseExporter } from '../../exporter/clickhouse/exporter';
+import type { Store } from '../../store/client';
+import type { StoreTarget } from '../../store/endpoint';
 import { ControlRequestError, type ControlHandler } from './server';
 
 const FLUSH_TIMEOUT_MS = 60_000;
+
+/**
+ * What the control socket needs of an exporter: the store it writes, and its write-ahead
+ * log to drain or purge (the clickhouse exporter has all of it). Found by shape, so this
+ * extension never imports an exporter.
+ */
+export interface ControlledExporter {
+  readonly config: ClickHouseExporterConfig;
+  readonly store: Store;
+  readonly target: StoreTarget;
+  readonly walDir: string;
+  flush(timeoutMs: number): Promise<void>;
+  purgeLog(subject: { tenantId: string; userId: string }, timeoutMs: number): Promise<void>;
+}
+
+/** What it needs of the protect processor feeding that exporter: its keys and its erasure fence. */
+export interface KeyHolder {
+  readonly config: Pick<ProtectProcessorConfig, 'erasure'>;
+  readonly keyring: Keyring;
+  fence(tenantId: string, subject: string): () => void;
+}
 
 /**
  * The operations a running collector performs for CLI commands: read-only queries on a
@@ -16,8 +39,8 @@ const FLUSH_TIMEOUT_MS = 60_000;
  * the collector's own keys and store, after draining its write-ahead log where it matters.
  */
 export async function controlHandlers(
-  exporter: ClickHouseExporter,
-  protect: ProtectProcessor | undefined,
+  exporter: ControlledExporter,
+  protect: KeyHolder | undefined,
   /** Resolves once every batch already in the pipelines feeding `exporter` has left them. */
   settle: () => Promise<void>,
 ): Promise<{ handlers: Record<string, ControlHandler>; close: () => Promise<void> }> {
@@ -27,7 +50,8 @@ export async function controlHandlers(
     return {
       store: exporter.store,
       database: exporter.store.database,
-      protect,
+      keyring: protect.keyring,
+      erasure: protect.config.erasure,
       flush: () => exporter.flush(FLUSH_TIMEOUT_MS),
       fence: async (tenantId, subject) => {
         const release = protect.fence(tenantId, subject);
@@ -66,7 +90,7 @@ export async function controlHandlers(
       erase: refusals(async (r, caller) => eraseUser(admin(), { tenantId: text(r.tenantId, 'tenantId'), userId: text(r.userId, 'userId'), reason: text(r.reason, 'reason'), ...caller })),
       'keys.rotate': refusals(async () => rotateKeys(admin())),
       'keys.status': refusals(async () => keysStatus(admin())),
-      hash: refusals(async (r) => admin().protect.hashText(text(r.tenantId, 'tenantId'), text(r.text, 'text'))),
+      hash: refusals(async (r) => admin().keyring.hashText(text(r.tenantId, 'tenantId'), text(r.text, 'text'))),
     },
     close: () => reader.close(),
   };

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { isNonce, newNonce, removeProof, takeProof, writeProof } from './proof';
+import { AuditError } from '../../model/errors';
 
 /**
  * Who is at the other end of a control connection, proved both ways before any request
@@ -23,7 +24,7 @@ const TIMEOUT_MS = 10_000;
 const MAX_LINE_BYTES = 200;
 
 /** The peer did not complete the handshake: the connection must not be used. */
-class HandshakeError extends Error {}
+class HandshakeError extends AuditError {}
 
 /** The caller's half. Resolves once the collector proved it runs as `uid`; the request may then be written. */
 export async function proveCollector(socket: Socket, walDir: string, uid: number): Promise<void> {

@@ -9,6 +9,7 @@ import { describeActor, userName } from './actor';
 import { proveCaller } from './handshake';
 import { sweepProofs } from './proof';
 import { walDirOfSocket, withSocketAddress } from './socket-path';
+import { InvalidInputError } from '../../model/errors';
 
 /**
  * An operation other processes may ask a running collector to perform. `caller` is who
@@ -17,7 +18,7 @@ import { walDirOfSocket, withSocketAddress } from './socket-path';
 export type ControlHandler = (request: Record<string, unknown>, caller: Actor) => Promise<unknown>;
 
 /** A refusal the caller caused (bad arguments): reported as a 400 with this message. */
-export class ControlRequestError extends Error {}
+export class ControlRequestError extends InvalidInputError {}
 
 /**
  * The collector's control socket: HTTP over a Unix socket next to the embedded store, so

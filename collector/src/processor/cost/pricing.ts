@@ -5,6 +5,7 @@ import { joinPath } from '../../config/errors';
 import { schemasDir } from '../../paths';
 import { lookupIds } from './model-id';
 import { PricingTable, type ModelPrice } from './table';
+import { InvalidInputError } from '../../model/errors';
 
 /** One entry of processors.cost.models (schemas/config/processors/cost.schema.json). */
 export interface ModelPriceOverride {
@@ -22,9 +23,7 @@ export interface ModelPriceOverrides {
 }
 
 /** A pricing file that cannot be used; the message names the file and the offending key. */
-export class PricingError extends Error {
-  override readonly name = 'PricingError';
-}
+export class PricingError extends InvalidInputError {}
 
 /** schemas/pricing.json as validated by schemas/pricing.schema.json. */
 interface PricingFile {

@@ -1,7 +1,8 @@
-import type { AnyValue, Attributes, Span, SpanEvent } from '../../receiver/otlp/decode/types';
+import type { AnyValue, Attributes, Span, SpanEvent } from '../../model/traces';
 import type { RecordContent } from '../../model/record';
 import { textPart, toMessage, toMessages, type Message } from './messages';
-import { asString, parseJson, toJson, toPlain } from './values';
+import { asString, toJson, toPlain } from './values';
+import { parseJson } from '../../model/json';
 
 /**
  * Content (prompts, responses, system instructions, tool definitions, tool arguments and

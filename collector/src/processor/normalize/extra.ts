@@ -1,4 +1,4 @@
-import type { AnyValue, Attributes, SpanEvent } from '../../receiver/otlp/decode/types';
+import type { AnyValue, Attributes, SpanEvent } from '../../model/traces';
 import { isMessageEvent } from './content';
 import { asString, toPlain } from './values';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Attributes } from '../../receiver/otlp/decode/types';
+import type { Attributes } from '../../model/traces';
 import { asBoolean, asString, first } from './values';
 import { providerName } from './vocabulary';
 

@@ -1,4 +1,4 @@
-import { parseJson } from './values';
+import { parseJson } from '../../model/json';
 
 /**
  * Conversion of the message shapes older instrumentations record (OpenAI chat format,

@@ -1,4 +1,4 @@
-import type { AnyValue } from '../../receiver/otlp/decode/types';
+import type { AnyValue } from '../../model/traces';
 
 /**
  * Default-deny for the clear-text `attributes` and `resource` columns (docs/architecture.md,

@@ -1,5 +1,5 @@
 import type { NormalizeProcessorConfig } from '../../config/types';
-import type { ResourceSpans, Span, TraceExport } from '../../receiver/otlp/decode/types';
+import type { ResourceSpans, Span, TraceExport } from '../../model/traces';
 import type { AuditRecord } from '../../model/record';
 import { extractContent, isContentKey } from './content';
 import { extraDocument, sealedEvents, splitAttributes } from './extra';

@@ -1,4 +1,4 @@
-import type { Attributes } from '../../receiver/otlp/decode/types';
+import type { Attributes } from '../../model/traces';
 import { asCount, first } from './values';
 
 /**

@@ -1,4 +1,5 @@
-import type { AnyValue, Attributes } from '../../receiver/otlp/decode/types';
+import { parseJson } from '../../model/json';
+import type { AnyValue, Attributes } from '../../model/traces';
 
 /**
  * Conversions from decoded OTLP values to the plain types of audit columns. Producers
@@ -77,13 +78,4 @@ export function toPlain(value: AnyValue): unknown {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) out[key] = toPlain(value[key]);
   return out;
-}
-
-/** JSON.parse that returns undefined instead of throwing (its messages quote the input). */
-export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

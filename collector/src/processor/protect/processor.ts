@@ -1,11 +1,8 @@
+import type { BuildContext, Factory, PipelineBatch, Processor } from '../../component/component';
 import type { ProtectProcessorConfig } from '../../config/types';
-import { parseDuration } from '../../config/units';
-import { DataKeyManager } from '../../keys/data-keys';
-import { createKeyProvider, type KeyProvider } from '../../keys';
-import { RetryLaterError, type BuildContext, type Factory, type PipelineBatch, type Processor } from '../../component/component';
+import { Keyring } from '../../keys/keyring';
+import { RetryLaterError } from '../../model/errors';
 import { CONTENT_FIELDS, SEALED_COLUMN, type AuditRecord } from '../../model/record';
-import { seal } from './envelope';
-import { contentHash, promptText, responseText } from './hash';
 
 /**
  * The protect processor, last before the write-ahead log (docs/architecture.md, "Seal, then log"):
@@ -13,9 +10,7 @@ import { contentHash, promptText, responseText } from './hash';
  * and the plaintext dropped from the record, so nothing after this stage can write it.
  */
 export class ProtectProcessor implements Processor {
-  readonly provider: KeyProvider;
-  readonly dataKeys: DataKeyManager;
-  private readonly hashKeys = new Map<string, Promise<{ version: string; key: Buffer }>>();
+  readonly keyring: Keyring;
   /** Subjects being erased: their records are refused until the erasure is done. */
   private readonly fenced = new Set<string>();
 
@@ -23,12 +18,7 @@ export class ProtectProcessor implements Processor {
     readonly config: ProtectProcessorConfig,
     context: Pick<BuildContext, 'loaded' | 'logger'>,
   ) {
-    this.provider = createKeyProvider(config.keys, context.loaded, context.logger);
-    this.dataKeys = new DataKeyManager(this.provider, {
-      maxAgeMs: parseDuration(config.data_keys.max_age) as number,
-      maxUses: config.data_keys.max_uses,
-      cacheSize: config.data_keys.cache_size,
-    });
+    this.keyring = new Keyring(config, context.loaded, context.logger);
   }
 
   async process(batch: PipelineBatch): Promise<void> {
@@ -39,10 +29,11 @@ export class ProtectProcessor implements Processor {
     if (this.config.content !== 'drop') await this.hash(batch.tenantId, batch.records);
     if (this.config.content === 'encrypt') await this.seal(batch.tenantId, batch.records);
     for (const record of batch.records) record.content = {};
-    const rows = this.dataKeys.pendingRows();
+    const { dataKeys } = this.keyring;
+    const rows = dataKeys.pendingRows();
     if (rows.length > 0) {
       batch.dataKeys.push(...rows);
-      batch.afterDurable.push(() => this.dataKeys.persisted(rows));
+      batch.afterDurable.push(() => dataKeys.persisted(rows));
     }
   }
 
@@ -55,23 +46,18 @@ export class ProtectProcessor implements Processor {
   fence(tenantId: string, subject: string): () => void {
     const slot = subjectSlot(tenantId, subject);
     this.fenced.add(slot);
-    this.dataKeys.forget(tenantId, subject);
+    this.keyring.dataKeys.forget(tenantId, subject);
     return () => {
       this.fenced.delete(slot);
     };
   }
 
-  /** The value `ai-audit hash` prints for a text: what prompt_hash holds for that prompt. */
-  async hashText(tenantId: string, text: string): Promise<string> {
-    return contentHash(this.config.hash.algorithm, promptText(text), await this.hashKey(tenantId));
-  }
-
   private async hash(tenantId: string, records: AuditRecord[]): Promise<void> {
-    const key = this.config.hash.algorithm === 'hmac-sha256' ? await this.hashKey(tenantId) : undefined;
+    const hashes = await this.keyring.contentHashes(tenantId);
     for (const record of records) {
       const { input, output } = record.content;
-      if (input !== undefined) record.prompt_hash = contentHash(this.config.hash.algorithm, promptText(input), key);
-      if (output !== undefined) record.response_hash = contentHash(this.config.hash.algorithm, responseText(output), key);
+      if (input !== undefined) record.prompt_hash = hashes.prompt(input);
+      if (output !== undefined) record.response_hash = hashes.response(output);
     }
   }
 
@@ -86,27 +72,17 @@ export class ProtectProcessor implements Processor {
     }
     for (const [subject, list] of bySubject) {
       const uses = list.reduce((n, r) => n + CONTENT_FIELDS.filter((f) => r.content[f] !== undefined).length, 0);
-      const { keyId, key } = await this.dataKeys.sealingKey(tenantId, subject, uses);
+      const key = await this.keyring.dataKeys.sealingKey(tenantId, subject, uses);
       for (const record of list) {
-        record.content_key_id = keyId;
+        record.content_key_id = key.keyId;
         for (const field of CONTENT_FIELDS) {
           const plaintext = record.content[field];
           if (plaintext === undefined) continue;
           const column = SEALED_COLUMN[field];
-          record[column] = seal(key, keyId, plaintext, { tenantId, recordId: record.record_id, column });
+          record[column] = this.keyring.seal(key, plaintext, { tenantId, recordId: record.record_id, column });
         }
       }
     }
-  }
-
-  private hashKey(tenantId: string): Promise<{ version: string; key: Buffer }> {
-    let key = this.hashKeys.get(tenantId);
-    if (!key) {
-      key = this.provider.hashKey(tenantId);
-      key.catch(() => this.hashKeys.delete(tenantId));
-      this.hashKeys.set(tenantId, key);
-    }
-    return key;
   }
 }
 

@@ -1,13 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import { createGunzip, createInflate, type Gunzip, type Inflate } from 'node:zlib';
 import type { Admission } from './export-handler';
+import { AuditError } from '../../model/errors';
 
-export class BodyError extends Error {
+export class BodyError extends AuditError {
   constructor(
     readonly status: 400 | 413 | 415 | 503,
     message: string,
   ) {
-    super(message);
+    super(message, { kind: status === 503 ? 'retryable' : 'invalid' });
   }
 }
 

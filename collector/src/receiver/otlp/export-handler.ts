@@ -1,9 +1,9 @@
 import type { OtlpLimitsConfig } from '../../config/types';
 import { parseSize } from '../../config/units';
-import { RetryLaterError, type TracesConsumer } from '../../component/component';
+import type { TracesConsumer } from '../../component/component';
+import { CapacityError, isRetryable } from '../../model/errors';
 import { errorMessage, type Logger } from '../../telemetry/logger';
 import type { MetricsRegistry } from '../../telemetry/metrics';
-import { WalFullError } from '../../wal/wal';
 import type { Authenticator, Credentials } from './auth';
 import type { RateLimiter } from './rate-limit';
 import { decodeTraceExportJson, decodeTraceExportProtobuf, OtlpDecodeError, type DecodeLimits } from './decode';
@@ -140,13 +140,13 @@ export class ExportHandler {
       if (result.rejected) this.spans.inc(result.rejected, { outcome: 'refused', reason: 'invalid_span' });
       return { kind: 'accepted', rejected: result.rejected, message: result.rejected ? (result.rejectReason ?? 'invalid spans') : '' };
     } catch (error) {
-      if (error instanceof WalFullError) {
+      if (error instanceof CapacityError) {
         this.spans.inc(total, { outcome: 'refused', reason: 'backpressure' });
         return BACKPRESSURE;
       }
-      if (error instanceof RetryLaterError) {
+      if (isRetryable(error)) {
         this.spans.inc(total, { outcome: 'refused', reason: 'retry_later' });
-        return { kind: 'unavailable', message: error.message, retryAfterSeconds: 1 };
+        return { kind: 'unavailable', message: (error as Error).message, retryAfterSeconds: 1 };
       }
       this.spans.inc(total, { outcome: 'refused', reason: 'internal' });
       this.logger.error('export failed', { error: errorMessage(error) });

@@ -28,6 +28,10 @@ export class OtlpReceiver implements Receiver {
     this.http = http ? new HttpReceiver(http, tls(http, 'http'), this.handler, limits, logger) : undefined;
   }
 
+  endpoints(): string[] {
+    return [...(this.grpc ? [`OTLP/gRPC ${this.grpc.address}`] : []), ...(this.http ? [`OTLP/HTTP http://${this.http.address}/v1/traces`] : [])];
+  }
+
   async start(): Promise<void> {
     await this.grpc?.start();
     await this.http?.start();

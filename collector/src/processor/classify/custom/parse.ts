@@ -13,8 +13,9 @@
  */
 import type { AssertKind, Node } from './ast';
 import { CharSet, DIGIT, DOT, SPACE, WORD } from './charset';
+import { InvalidInputError } from '../../../model/errors';
 
-export class PatternError extends Error {
+export class PatternError extends InvalidInputError {
   constructor(
     message: string,
     /** Offset in the pattern source, or -1 when it concerns the whole pattern. */

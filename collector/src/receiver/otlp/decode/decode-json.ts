@@ -17,17 +17,8 @@ import { checkJsonShape } from './json-shape';
 import { describeJsonSyntaxError } from './json-syntax-error';
 import { Limiter } from './limiter';
 import { newAttributes, newEvent, newResourceSpans, newScopeSpans, newSpan } from './shapes';
-import type {
-  AnyValue,
-  Attributes,
-  DecodeLimits,
-  DecodeResult,
-  KeyValueList,
-  ResourceSpans,
-  ScopeSpans,
-  Span,
-  SpanEvent,
-} from './types';
+import type { DecodeLimits, DecodeResult } from './types';
+import type { AnyValue, Attributes, KeyValueList, ResourceSpans, ScopeSpans, Span, SpanEvent } from '../../../model/traces';
 import { OtlpDecodeError } from './types';
 
 type JsonObject = { readonly [key: string]: unknown };

@@ -13,17 +13,8 @@ import { KeyCache } from './key-cache';
 import { Limiter } from './limiter';
 import { ProtoReader } from './proto-reader';
 import { newAttributes, newEvent, newResourceSpans, newScopeSpans, newSpan } from './shapes';
-import type {
-  AnyValue,
-  Attributes,
-  DecodeLimits,
-  DecodeResult,
-  KeyValueList,
-  ResourceSpans,
-  ScopeSpans,
-  Span,
-  SpanEvent,
-} from './types';
+import type { DecodeLimits, DecodeResult } from './types';
+import type { AnyValue, Attributes, KeyValueList, ResourceSpans, ScopeSpans, Span, SpanEvent } from '../../../model/traces';
 
 // Tags as they appear on the wire: (field number << 3) | wire type (0 varint, 1 fixed64,
 // 2 length-delimited).

@@ -1,4 +1,4 @@
-/** OTLP trace decoding (protobuf, JSON) and export response encoding. */
+/** OTLP trace decoding (protobuf, JSON) into model/traces.ts, and export response encoding. */
 export { decodeTraceExportProtobuf } from './decode-protobuf';
 export { decodeTraceExportJson } from './decode-json';
 export {
@@ -7,18 +7,5 @@ export {
   encodeStatusJson,
   encodeStatusProtobuf,
 } from './encode-response';
-export { OtlpDecodeError, SpanKind, StatusCode } from './types';
-export type {
-  AnyValue,
-  Attributes,
-  DecodeLimits,
-  DecodeResult,
-  DecodeStats,
-  InstrumentationScope,
-  KeyValueList,
-  ResourceSpans,
-  ScopeSpans,
-  Span,
-  SpanEvent,
-  TraceExport,
-} from './types';
+export { OtlpDecodeError } from './types';
+export type { DecodeLimits, DecodeResult, DecodeStats } from './types';

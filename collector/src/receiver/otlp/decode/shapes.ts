@@ -3,7 +3,7 @@
  * of the same shape (same properties, same order, same defaults for absent fields) and the
  * code reading them downstream stays monomorphic.
  */
-import type { Attributes, ResourceSpans, ScopeSpans, Span, SpanEvent } from './types';
+import type { Attributes, ResourceSpans, ScopeSpans, Span, SpanEvent } from '../../../model/traces';
 
 /** Null prototype: attribute keys such as `__proto__` or `constructor` are plain data. */
 export function newAttributes(): Attributes {

@@ -1,80 +1,7 @@
-/**
- * The shape OTLP trace exports take once decoded, whichever encoding they arrived in
- * (protobuf or OTLP/JSON). Only what the audit pipeline reads is kept: links, dropped
- * counts, trace state and flags are skipped while decoding.
- */
+import type { TraceExport } from '../../../model/traces';
+import { InvalidInputError } from '../../../model/errors';
 
-/**
- * An OTLP AnyValue. `kvlistValue` becomes a null-prototype object, `bytesValue` a
- * Uint8Array, `intValue` a number when it is a safe integer and a bigint otherwise.
- * An AnyValue with no value set decodes to null.
- */
-export type AnyValue = string | number | bigint | boolean | Uint8Array | null | AnyValue[] | KeyValueList;
-
-export interface KeyValueList {
-  [key: string]: AnyValue;
-}
-
-/** Span, resource, scope or event attributes: a null-prototype object, last key wins. */
-export type Attributes = KeyValueList;
-
-export interface SpanEvent {
-  name: string;
-  timeUnixNano: bigint;
-  attributes: Attributes;
-}
-
-export const enum SpanKind {
-  Unspecified = 0,
-  Internal = 1,
-  Server = 2,
-  Client = 3,
-  Producer = 4,
-  Consumer = 5,
-}
-
-export const enum StatusCode {
-  Unset = 0,
-  Ok = 1,
-  Error = 2,
-}
-
-export interface Span {
-  /** Lowercase hex of the bytes as received ('' when absent); validity is checked later. */
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  kind: number;
-  startTimeUnixNano: bigint;
-  endTimeUnixNano: bigint;
-  attributes: Attributes;
-  events: SpanEvent[];
-  statusCode: number;
-  statusMessage: string;
-}
-
-export interface InstrumentationScope {
-  name: string;
-  version: string;
-}
-
-export interface ScopeSpans {
-  scope: InstrumentationScope;
-  spans: Span[];
-}
-
-export interface ResourceSpans {
-  resource: Attributes;
-  scopeSpans: ScopeSpans[];
-}
-
-export interface TraceExport {
-  /** Resources and scopes without any span are left out (the spec lets receivers ignore them). */
-  resourceSpans: ResourceSpans[];
-  /** Total spans across all resources and scopes. */
-  spanCount: number;
-}
+/** Decoding limits and results; the decoded spans themselves are model/traces.ts. */
 
 /**
  * Caps applied while decoding; see DecodeStats for what was cut. Besides these, a request
@@ -116,6 +43,4 @@ export interface DecodeResult {
 }
 
 /** A request that cannot be decoded; `message` is safe to return to the client (no content). */
-export class OtlpDecodeError extends Error {
-  override readonly name = 'OtlpDecodeError';
-}
+export class OtlpDecodeError extends InvalidInputError {}

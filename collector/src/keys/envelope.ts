@@ -1,4 +1,5 @@
-import { aeadOpen, aeadSeal } from '../../keys/aead';
+import { aeadOpen, aeadSeal } from './aead';
+import { AuditError } from '../model/errors';
 
 /**
  * The sealed-value envelope stored (base64) in the *_sealed columns:
@@ -19,9 +20,7 @@ export interface SealTarget {
   column: string;
 }
 
-export class EnvelopeError extends Error {
-  override readonly name = 'EnvelopeError';
-}
+export class EnvelopeError extends AuditError {}
 
 function associatedData({ tenantId, recordId, column }: SealTarget): Buffer {
   return Buffer.from(`ai-audit/seal/v1|tenant=${encodeURIComponent(tenantId)}|record=${recordId}|column=${column}`);

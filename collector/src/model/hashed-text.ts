@@ -1,13 +1,8 @@
-import { createHash, createHmac } from 'node:crypto';
-import { parseJson } from '../normalize/values';
+import { parseJson } from './json';
 
 /**
- * Content hashes, so an auditor can ask "was this prompt ever sent?" without anyone
- * storing the prompt: `hmac-sha256:v<key version>:<hex>` under a per-tenant key (plain
- * SHA-256 of a prompt can be confirmed by anyone who guesses it), or `sha256:<hex>` when
- * configured.
- *
- * What is hashed is a canonical text, so `ai-audit hash "<text>"` reproduces it from what
+ * The text a record's prompt_hash and response_hash cover (keys/content-hash.ts makes the
+ * hashes). It is a canonical text, so `ai-audit hash "<text>"` reproduces it from what
  * the auditor has: for the prompt, the text of the last user message; for the response,
  * the text of every output message. Text parts are joined with "\n", NFC-normalized and
  * trimmed. Content that is not a message list is hashed as it is.
@@ -44,12 +39,4 @@ export function promptText(input: string): string {
 export function responseText(output: string): string {
   const list = messages(output);
   return canonical(list ? list.flatMap(textOf).join('\n') : output);
-}
-
-export type HashAlgorithm = 'hmac-sha256' | 'sha256';
-
-export function contentHash(algorithm: HashAlgorithm, text: string, key?: { version: string; key: Buffer }): string {
-  if (algorithm === 'sha256') return `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
-  if (!key) throw new Error('hmac-sha256 needs a hash key');
-  return `hmac-sha256:v${key.version}:${createHmac('sha256', key.key).update(text, 'utf8').digest('hex')}`;
 }
