@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { listen } from '../component/listen';
 import type { MetricsRegistry } from '../telemetry/metrics';
 
-/** Serves the registry in the Prometheus text format at GET /metrics. */
+/** Serves the registry in the Prometheus text format at GET /metrics, through its exporter's own handler. */
 export class MetricsServer {
   private readonly server: Server;
 
@@ -15,8 +15,7 @@ export class MetricsServer {
         response.writeHead(404).end();
         return;
       }
-      response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-      response.end(registry.render());
+      registry.exporter.getMetricsRequestHandler(request, response);
     });
   }
 

@@ -1,113 +1,70 @@
+import type { Attributes, Counter as OtelCounter, Histogram as OtelHistogram, Meter } from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+
 /**
- * A small Prometheus registry for the collector's own metrics (`/metrics`): counters and
- * histograms updated on the hot path with a map lookup, gauges read when scraped.
+ * The collector's own metrics (`/metrics`), on the OpenTelemetry metrics SDK: counters and
+ * histograms are synchronous instruments updated on the hot path, gauges are observable and
+ * read when scraped. `exporter` renders them in the Prometheus text format on request.
  */
 
 type Labels = Record<string, string>;
 
-interface Metric {
-  render(): string[];
-}
-
-function labelKey(labels: Labels): string {
+/**
+ * The exporter writes labels in the order of the first recording of a label set; sorting the
+ * keys keeps the exposition independent of how callers spell the object
+ * (`{outcome="…",protocol="…"}`), as scrapers and tests that match series text expect.
+ */
+function sortedLabels(labels: Labels): Attributes {
   const keys = Object.keys(labels);
-  if (keys.length === 0) return '';
-  return `{${keys
-    .sort()
-    .map((key) => `${key}="${labels[key].replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
-    .join(',')}}`;
+  if (keys.length < 2) return labels;
+  return Object.fromEntries(keys.sort().map((key) => [key, labels[key]]));
 }
 
-export class Counter implements Metric {
-  private readonly values = new Map<string, number>();
-
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
+export class Counter {
+  constructor(private readonly counter: OtelCounter) {
+    // A counter is exported from the first scrape at 0, not only once it has counted, so
+    // that increase()/rate() see its first increment and promtool sees every series.
+    counter.add(0);
+  }
 
   inc(amount = 1, labels: Labels = {}): void {
-    const key = labelKey(labels);
-    this.values.set(key, (this.values.get(key) ?? 0) + amount);
-  }
-
-  get(labels: Labels = {}): number {
-    return this.values.get(labelKey(labels)) ?? 0;
-  }
-
-  render(): string[] {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    if (this.values.size === 0) lines.push(`${this.name} 0`);
-    for (const [key, value] of this.values) lines.push(`${this.name}${key} ${value}`);
-    return lines;
+    this.counter.add(amount, sortedLabels(labels));
   }
 }
 
-export class Gauge implements Metric {
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    private readonly read: () => number,
-  ) {}
-
-  render(): string[] {
-    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, `${this.name} ${this.read()}`];
-  }
-}
-
-export class Histogram implements Metric {
-  private readonly counts: number[];
-  private sum = 0;
-  private count = 0;
-
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    private readonly buckets: number[],
-  ) {
-    this.counts = new Array(buckets.length).fill(0);
-  }
+export class Histogram {
+  constructor(private readonly histogram: OtelHistogram) {}
 
   observe(value: number): void {
-    this.sum += value;
-    this.count++;
-    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]) this.counts[i]++;
-  }
-
-  render(): string[] {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    this.buckets.forEach((bound, i) => lines.push(`${this.name}_bucket{le="${bound}"} ${this.counts[i]}`));
-    lines.push(`${this.name}_bucket{le="+Inf"} ${this.count}`, `${this.name}_sum ${this.sum}`, `${this.name}_count ${this.count}`);
-    return lines;
+    this.histogram.record(value);
   }
 }
 
 export class MetricsRegistry {
-  private readonly metrics = new Map<string, Metric>();
+  /**
+   * A pull reader with no server of its own: service/metrics-server.ts serves its request
+   * handler. Scope labels and target_info are left out so the series are exactly the
+   * collector's own names and labels, as the dashboards (deploy/grafana) query them.
+   */
+  readonly exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: true });
+  private readonly meter: Meter = new MeterProvider({ readers: [this.exporter] }).getMeter('ai-audit-collector');
 
+  /**
+   * `name` is the exported name and must end in `_total` (the exporter would append it).
+   * Asking again for a name (one receiver each) counts into the same series: the SDK shares
+   * instruments of identical name and description.
+   */
   counter(name: string, help: string): Counter {
-    return this.register(name, () => new Counter(name, help)) as Counter;
+    return new Counter(this.meter.createCounter(name, { description: help }));
   }
 
   histogram(name: string, help: string, buckets: number[]): Histogram {
-    return this.register(name, () => new Histogram(name, help, buckets)) as Histogram;
+    return new Histogram(this.meter.createHistogram(name, { description: help, advice: { explicitBucketBoundaries: buckets } }));
   }
 
+  /** Registering a name again leaves the last `read` in effect (the SDK keeps the last observation). */
   gauge(name: string, help: string, read: () => number): void {
-    this.metrics.set(name, new Gauge(name, help, read));
-  }
-
-  /** Prometheus text exposition format 0.0.4. */
-  render(): string {
-    return `${[...this.metrics.values()].flatMap((metric) => metric.render()).join('\n')}\n`;
-  }
-
-  private register(name: string, make: () => Metric): Metric {
-    let metric = this.metrics.get(name);
-    if (!metric) {
-      metric = make();
-      this.metrics.set(name, metric);
-    }
-    return metric;
+    this.meter.createObservableGauge(name, { description: help }).addCallback((result) => result.observe(read()));
   }
 }
