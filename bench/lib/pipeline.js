@@ -27,7 +27,7 @@ function buildPipeline(dir) {
   const file = path.join(dir, 'otel-config.yaml');
   const text = fs.readFileSync(path.join(REPO, 'otel-config.yaml'), 'utf8');
   fs.writeFileSync(file, text);
-  const config = parseConfigText(text, file, {}); // no environment: the shipped defaults
+  const config = parseConfigText(text, file, dist('components').components, {}); // no environment: the shipped defaults
   const loaded = { file, dir, config };
   const metrics = new MetricsRegistry();
   const ids = config.service.pipelines.traces.processors;
@@ -46,14 +46,22 @@ function buildPipeline(dir) {
   return { config, loaded, processors, order: ids, limits };
 }
 
-/** A fresh PipelineBatch for one decoded export, as service/pipelines.ts makes it. */
+/** A RecordBatch for one decoded export, as service/pipelines.ts makes it: empty until `runStage(entry)`. */
 function newBatch(traces, tenantId = 'default') {
-  return { tenantId, traces, records: [], dataKeys: [], afterDurable: [], dropped: 0, rejected: 0 };
+  return { tenantId, traces, records: [], dataKeys: [], afterDurable: [] };
+}
+
+/** One processor on `batch`: the entry (normalize) makes its records from the spans, the others change them. */
+function runStage(pipeline, id, batch) {
+  const processor = pipeline.processors[id];
+  if (id !== pipeline.order[0]) return processor.process(batch);
+  batch.records = processor.makeRecords(batch.tenantId, batch.traces).records;
+  return undefined;
 }
 
 /** Runs every processor on `batch`, in the configured order. */
 async function processAll(pipeline, batch) {
-  for (const id of pipeline.order) await pipeline.processors[id].process(batch);
+  for (const id of pipeline.order) await runStage(pipeline, id, batch);
   return batch;
 }
 
@@ -75,4 +83,4 @@ async function openStore(dir, pipeline) {
   return store;
 }
 
-module.exports = { dist, buildPipeline, newBatch, processAll, rowsText, openStore };
+module.exports = { dist, buildPipeline, newBatch, runStage, processAll, rowsText, openStore };

@@ -13,7 +13,7 @@
  */
 const crypto = require('node:crypto');
 const path = require('node:path');
-const { buildPipeline, dist, newBatch, rowsText } = require('../lib/pipeline');
+const { buildPipeline, dist, newBatch, rowsText, runStage } = require('../lib/pipeline');
 const { exportTraceServiceRequest } = require('../lib/otlp-proto');
 const { loadRequests } = require('../lib/requests');
 const { summarize } = require('../lib/stats');
@@ -58,7 +58,7 @@ async function run(ctx) {
       const batch = newBatch(decoded.export);
       for (const stage of ['normalize', 'cost', 'classify', 'protect']) {
         if (stage === 'protect') contents.push(batch.records.map((r) => ({ recordId: r.record_id, content: { ...r.content } })));
-        await timed(times, stage, () => pipeline.processors[stage].process(batch));
+        await timed(times, stage, () => runStage(pipeline, stage, batch));
       }
       const text = await timed(times, 'rows', () => rowsText(batch.records));
       const sections = [{ table: 'records', rows: batch.records.length, text }];

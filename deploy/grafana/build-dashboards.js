@@ -2,7 +2,7 @@
 'use strict';
 /**
  * Generates the Grafana dashboards (deploy/grafana/dashboards/*.json) from the named queries
- * (schemas/queries/*.sql), which stay the one source of every ClickHouse panel's SQL:
+ * (collector/schemas/queries/*.sql), which stay the one source of every ClickHouse panel's SQL:
  *
  *   npm run dashboards          (after `npx tsc -b`: it loads collector/dist/query/catalog.js)
  *
@@ -105,7 +105,7 @@ function options(spec) {
 
 function clickhousePanel(spec, queries) {
   const query = queries.get(spec.query);
-  if (!query) throw new Error(`panel "${spec.title}": no named query ${spec.query} in schemas/queries (queries: ${[...queries.keys()].join(', ')})`);
+  if (!query) throw new Error(`panel "${spec.title}": no named query ${spec.query} in collector/schemas/queries (queries: ${[...queries.keys()].join(', ')})`);
   const timeseries = spec.type === 'timeseries';
   return {
     type: spec.type,

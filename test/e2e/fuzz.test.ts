@@ -47,7 +47,7 @@ const TIMEOUT_MS = 8 * 60_000;
 const MIB = 1024 * 1024;
 
 // The shipped defaults of receivers.otlp (the collector under test runs with them).
-const OTLP_SCHEMA = JSON.parse(readFileSync(join(REPO, 'schemas/config/receivers/otlp.schema.json'), 'utf8'));
+const OTLP_SCHEMA = JSON.parse(readFileSync(join(REPO, 'collector/src/receiver/otlp/config.schema.json'), 'utf8'));
 const LIMIT_DEFAULTS = OTLP_SCHEMA.properties.limits.properties;
 const MAX_DEPTH: number = LIMIT_DEFAULTS.max_value_depth.default;
 const MAX_SPANS: number = LIMIT_DEFAULTS.max_spans_per_request.default;
@@ -850,7 +850,7 @@ describe('fuzzing the OTLP receivers of a running collector', () => {
     'is still up and stores a valid export from the official exporters afterwards',
     async () => {
       expect(exited).toBeUndefined();
-      // Content is sealed before anything touches disk (DESIGN.md §1): logs must not quote it either.
+      // Content is sealed before anything touches disk (docs/architecture.md, "Seal, then log"): logs must not quote it either.
       expect(collector.logs.filter((line) => line.includes(CANARY))).toEqual([]);
       // Accepted spans the store refused (reported, not asserted: dead letters are the designed outlet).
       const dead = await collector.sql<{ error_code: number; n: string; error: string }>(

@@ -10,7 +10,7 @@ import { collectorConfig, CollectorProcess, eventually, REPO, runCli } from '../
 import { createExporter, exportSpans, makeSpans } from '../helpers/otel';
 
 /**
- * The named audit queries (schemas/queries) against a known data set: spans of two tenants
+ * The named audit queries (collector/schemas/queries) against a known data set: spans of two tenants
  * (two bearer tokens), three services, priced and unpriced models, errors, streaming with a
  * time to first token, tool calls, agent runs, e-mail addresses in prompts (pii:email), a
  * decrypt and an erasure, sent through a real collector. Every query's numbers are checked
@@ -146,7 +146,7 @@ async function runNamedQueryDirect(dataPath: string, name: string, given: Record
   return JSON.parse(stdout) as Record<string, unknown>[];
 }
 
-describe('the query catalog (schemas/queries)', () => {
+describe('the query catalog (collector/schemas/queries)', () => {
   it('loads every file, each with a title, a description and only declared, used parameters', () => {
     const catalog = loadCatalog();
     expect(catalog.map((q) => q.name)).toEqual(

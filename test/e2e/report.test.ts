@@ -9,7 +9,7 @@ import { createExporter, exportSpans, makeSpans } from '../helpers/otel';
 
 /**
  * `ai-audit report`: a store seeded through a real collector (known models, users, costs
- * from schemas/pricing.json, a violation, a decrypt, an erasure), the report written by the
+ * from collector/schemas/pricing.json, a violation, a decrypt, an erasure), the report written by the
  * CLI, its figures checked in the HTML, then the file opened in a real browser (Debian's
  * chromium driven by playwright-core): a screenshot, and the SVG charts measured in the DOM.
  * UPDATE_SCREENSHOT=1 also writes the screenshot to docs/report.png for the README.
@@ -41,7 +41,7 @@ interface Call {
   prompt?: string;
 }
 
-// Prices per 1M tokens (schemas/pricing.json): gpt-4o 2.5 / 10, gpt-4o-mini 0.15 / 0.6, claude-sonnet-4 3 / 15.
+// Prices per 1M tokens (collector/schemas/pricing.json): gpt-4o 2.5 / 10, gpt-4o-mini 0.15 / 0.6, claude-sonnet-4 3 / 15.
 const GPT4O = { model: 'gpt-4o', provider: 'openai', input: 1000, output: 500 }; // $0.0075
 const MINI = { model: 'gpt-4o-mini', provider: 'openai', input: 10_000, output: 1000 }; // $0.0021
 const SONNET = { model: 'claude-sonnet-4', provider: 'anthropic', input: 1000, output: 1000 }; // $0.018

@@ -1,3 +1,4 @@
+import { components } from '../../collector/src/components';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfigText } from '../../collector/src/config';
@@ -40,7 +41,7 @@ describe('deploy/clickhouse: access for a ClickHouse server', () => {
 
   beforeAll(async () => {
     server = await ClickHouseServer.start();
-    const config = parseConfigText(collectorConfig({ storeYaml: `    endpoint: ${server.url}` }), 't.yaml', {}).exporters.clickhouse as ClickHouseExporterConfig;
+    const config = parseConfigText(collectorConfig({ storeYaml: `    endpoint: ${server.url}` }), 't.yaml', components, {}).exporters.clickhouse as ClickHouseExporterConfig;
     store = await Store.open({ kind: 'server', url: new URL(server.url) }, { database: 'ai_audit' });
     await prepareSchema(store, config, silentLogger);
   });

@@ -1,3 +1,4 @@
+import { components } from '../../collector/src/components';
 import { parseConfigText } from '../../collector/src/config';
 import type { ClickHouseExporterConfig } from '../../collector/src/config';
 import { createNormalizer } from '../../collector/src/processor/normalize';
@@ -10,7 +11,7 @@ import { collectorConfig } from '../helpers/collector';
 import { span, traceExport } from '../helpers/spans';
 
 /**
- * The cost_by_day projection (schemas/migrations/0004_cost_by_day.sql) on a real engine: a
+ * The cost_by_day projection (collector/schemas/migrations/0004_cost_by_day.sql) on a real engine: a
  * per-day cost query is answered from it, gives what the records give, and follows an
  * erasure mutation.
  */
@@ -26,7 +27,7 @@ describe('cost_by_day projection', () => {
 
   beforeAll(async () => {
     server = await ClickHouseServer.start();
-    const config = parseConfigText(collectorConfig({ storeYaml: `    endpoint: ${server.url}` }), 't.yaml', {}).exporters.clickhouse as ClickHouseExporterConfig;
+    const config = parseConfigText(collectorConfig({ storeYaml: `    endpoint: ${server.url}` }), 't.yaml', components, {}).exporters.clickhouse as ClickHouseExporterConfig;
     store = await Store.open({ kind: 'server', url: new URL(server.url) }, { database: 'ai_audit' });
     await prepareSchema(store, config, silentLogger);
     const day = 86_400_000;

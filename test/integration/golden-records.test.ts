@@ -15,7 +15,7 @@ import { type DataKeyRow } from '../../collector/src/model/data-key';
 import { envelopeKeyId, open } from '../../collector/src/keys/envelope';
 import { SEALED_COLUMN, CONTENT_FIELDS } from '../../collector/src/model/record';
 import type { ProtectProcessorConfig } from '../../collector/src/config/types';
-import type { PipelineBatch } from '../../collector/src/component/component';
+import type { RecordBatch } from '../../collector/src/component/component';
 import { REPO } from '../helpers/collector';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -53,13 +53,14 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function records(): Promise<Record<string, unknown>[]> {
-  const loaded = loadConfig(join(dir, 'otel-config.yaml'), {});
+  const loaded = loadConfig(join(dir, 'otel-config.yaml'), components, {});
   const [pipeline] = buildPipelines(loaded, components, silentLogger, new MetricsRegistry()).pipelines;
   const provider = createKeyProvider((loaded.config.processors.protect as ProtectProcessorConfig).keys, loaded, silentLogger);
   const out: Record<string, unknown>[] = [];
   for (const seed of SEEDS) {
     const { bytes } = encodedRequest({ seed, count: SPANS_PER_SEED, baseTimeMs: Date.UTC(2026, 0, 1) });
-    const batch: PipelineBatch = { tenantId: 'default', traces: decodeTraceExportProtobuf(bytes, LIMITS).export, records: [], dataKeys: [], afterDurable: [], dropped: 0, rejected: 0 };
+    const { records: made } = pipeline.entry.makeRecords('default', decodeTraceExportProtobuf(bytes, LIMITS).export);
+    const batch: RecordBatch = { tenantId: 'default', records: made, dataKeys: [], afterDurable: [] };
     for (const processor of pipeline.processors) await processor.process(batch);
     const keys = new Map<string, Buffer>();
     for (const row of batch.dataKeys as DataKeyRow[]) {

@@ -1,3 +1,4 @@
+import { components } from '../../collector/src/components';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -109,7 +110,7 @@ describe('Grafana dashboards: every ClickHouse panel on a real engine', () => {
 
   beforeAll(async () => {
     server = await ClickHouseServer.start();
-    const config = parseConfigText(collectorConfig({ storeYaml: `    endpoint: ${server.url}` }), 't.yaml', {}).exporters.clickhouse as ClickHouseExporterConfig;
+    const config = parseConfigText(collectorConfig({ storeYaml: `    endpoint: ${server.url}` }), 't.yaml', components, {}).exporters.clickhouse as ClickHouseExporterConfig;
     store = await Store.open({ kind: 'server', url: new URL(server.url) }, { database: 'ai_audit' });
     await prepareSchema(store, config, silentLogger);
     const template = createNormalizer({ exclude_attributes: [], keep_attributes: [] })('acme', traceExport([span({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o' })])).records[0];

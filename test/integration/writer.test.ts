@@ -1,3 +1,4 @@
+import { components } from '../../collector/src/components';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,7 +53,7 @@ describe('batch writer against a real engine', () => {
 
   beforeAll(async () => {
     server = await ClickHouseServer.start();
-    config = parseConfigText(collectorConfig({ storeYaml: `    endpoint: ${server.url}`, maxRows: 10_000 }), 't.yaml', {}).exporters.clickhouse as ClickHouseExporterConfig;
+    config = parseConfigText(collectorConfig({ storeYaml: `    endpoint: ${server.url}`, maxRows: 10_000 }), 't.yaml', components, {}).exporters.clickhouse as ClickHouseExporterConfig;
     store = await Store.open({ kind: 'server', url: new URL(server.url) }, { database: 'ai_audit' });
     await prepareSchema(store, config, silentLogger);
   });

@@ -7,7 +7,7 @@ import {
   SECRET_KINDS,
   type ClassifyConfig,
 } from '../../collector/src/processor/classify';
-import schema from '../../schemas/config/processors/classify.schema.json';
+import schema from '../../collector/src/processor/classify/config.schema.json';
 
 const clone = (): ClassifyConfig => JSON.parse(JSON.stringify(DEFAULT_CLASSIFY_CONFIG));
 const withRedaction = (kinds: string[]): ClassifyConfig => ({ ...clone(), redact: { enabled: true, kinds } });
@@ -155,7 +155,7 @@ describe('config', () => {
   });
 });
 
-describe('JSON Schema (schemas/config/processors/classify.schema.json)', () => {
+describe('JSON Schema (collector/src/processor/classify/config.schema.json)', () => {
   const ajv = new Ajv2020({ useDefaults: true, allErrors: true, strict: true });
   const validate = ajv.compile(schema);
 

@@ -1,13 +1,14 @@
+import { components } from '../../collector/src/components';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, parseConfigText, parseDuration, parseSize } from '../../collector/src/config';
+import { ConfigError, formatDuration, loadConfig, parseConfigText, parseDuration, parseSize } from '../../collector/src/config';
 
 const DEFAULT_CONFIG = readFileSync(join(__dirname, '../../otel-config.yaml'), 'utf8');
 
 function errorOf(text: string, env: Record<string, string> = {}): string {
   try {
-    parseConfigText(text, 'test.yaml', env);
+    parseConfigText(text, 'test.yaml', components, env);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as Error).message;
@@ -17,27 +18,28 @@ function errorOf(text: string, env: Record<string, string> = {}): string {
 
 describe('config loading', () => {
   it('loads the shipped otel-config.yaml with defaults filled in', () => {
-    const config = parseConfigText(DEFAULT_CONFIG, 'otel-config.yaml', {});
-    const otlp = config.receivers.otlp as { protocols: { grpc: { endpoint: string; max_recv_msg_size_mib: number }; http: { max_request_body_size: string } } };
+    const config = parseConfigText(DEFAULT_CONFIG, 'otel-config.yaml', components, {});
+    const otlp = config.receivers.otlp as { protocols: { grpc: { endpoint: string; max_recv_msg_size_mib: number }; http: { max_request_body_size: number } } };
     expect(otlp.protocols.grpc).toEqual({ endpoint: '127.0.0.1:4317', max_recv_msg_size_mib: 16, insecure: false });
-    expect(otlp.protocols.http.max_request_body_size).toBe('16MiB');
+    expect(otlp.protocols.http.max_request_body_size).toBe(16 * 1024 * 1024);
     const clickhouse = config.exporters.clickhouse as { endpoint: string; database: string; retention: object; wal: { directory: string } };
     expect(clickhouse.endpoint).toBe('chdb://./data/clickhouse');
     expect(clickhouse.database).toBe('ai_audit');
-    expect(clickhouse.retention).toEqual({ records: '365d', content: '30d' });
+    // Durations and sizes arrive as numbers: milliseconds and bytes.
+    expect(clickhouse.retention).toEqual({ records: 365 * 86_400_000, content: 30 * 86_400_000 });
     expect(clickhouse.wal.directory).toBe('./data/wal');
     expect(config.service.pipelines.traces.processors).toEqual(['normalize', 'cost', 'classify', 'protect']);
   });
 
   it('substitutes ${env:NAME} and ${env:NAME:-default}, coercing to the type the schema wants', () => {
-    const config = parseConfigText(DEFAULT_CONFIG.replace('max_rows: 10000', 'max_rows: ${env:ROWS}'), 't.yaml', {
+    const config = parseConfigText(DEFAULT_CONFIG.replace('max_rows: 10000', 'max_rows: ${env:ROWS}'), 't.yaml', components, {
       AI_AUDIT_GRPC_ENDPOINT: '0.0.0.0:5317',
       AI_AUDIT_RETENTION_CONTENT: '7d',
       ROWS: '250',
     });
     expect((config.receivers.otlp as { protocols: { grpc: { endpoint: string } } }).protocols.grpc.endpoint).toBe('0.0.0.0:5317');
     const clickhouse = config.exporters.clickhouse as { retention: { content: string }; batch: { max_rows: number } };
-    expect(clickhouse.retention.content).toBe('7d');
+    expect(clickhouse.retention.content).toBe(7 * 86_400_000);
     expect(clickhouse.batch.max_rows).toBe(250);
   });
 
@@ -74,18 +76,18 @@ describe('config loading', () => {
   });
 
   it('accepts a component key with no value as "enabled with defaults"', () => {
-    const config = parseConfigText(DEFAULT_CONFIG.replace(/grpc:\n\s+endpoint: .*\n/, 'grpc:\n'), 't.yaml', {});
+    const config = parseConfigText(DEFAULT_CONFIG.replace(/grpc:\n\s+endpoint: .*\n/, 'grpc:\n'), 't.yaml', components, {});
     expect((config.receivers.otlp as { protocols: { grpc: { endpoint: string } } }).protocols.grpc.endpoint).toBe('127.0.0.1:4317');
   });
 
   it('names an unreadable file', () => {
-    expect(() => loadConfig('/nonexistent/otel-config.yaml', {})).toThrow('cannot read config file /nonexistent/otel-config.yaml: ENOENT');
+    expect(() => loadConfig('/nonexistent/otel-config.yaml', components, {})).toThrow('cannot read config file /nonexistent/otel-config.yaml: ENOENT');
   });
 
   it('resolves nothing relative to the working directory: the file knows its own directory', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     writeFileSync(join(dir, 'c.yaml'), DEFAULT_CONFIG);
-    expect(loadConfig(join(dir, 'c.yaml'), {}).dir).toBe(dir);
+    expect(loadConfig(join(dir, 'c.yaml'), components, {}).dir).toBe(dir);
   });
 });
 
@@ -108,4 +110,14 @@ describe('units', () => {
   ])('parses size %s', (text, bytes) => expect(parseSize(text)).toBe(bytes));
 
   it.each(['lots', '-5', '1.5.5MB'])('refuses size %j', (text) => expect(parseSize(text)).toBeNull());
+
+  it.each([
+    [30 * 86_400_000, '30d'],
+    [5_400_000, '1h30m'],
+    [1500, '1s500ms'],
+    [0, '0s'],
+  ])('writes %d ms as %s, which parses back', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+    expect(parseDuration(text)).toBe(ms);
+  });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { computeCost, loadPricing, PricingError } from '../../collector/src/processor/cost';
 
-const SCHEMAS = join(__dirname, '../../schemas');
+const SCHEMAS = join(__dirname, '../../collector/schemas');
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
 
 let dir: string;
@@ -38,7 +38,7 @@ const minimal = (models: Record<string, Record<string, unknown>>, aliases?: Reco
 });
 
 describe('schemas', () => {
-  test('schemas/pricing.json is valid against schemas/pricing.schema.json', () => {
+  test('collector/schemas/pricing.json is valid against collector/schemas/pricing.schema.json', () => {
     const ajv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
     const validate = ajv.compile(readJson(join(SCHEMAS, 'pricing.schema.json')) as object);
     const valid = validate(readJson(join(SCHEMAS, 'pricing.json')));
@@ -46,7 +46,7 @@ describe('schemas', () => {
     expect(valid).toBe(true);
   });
 
-  test('schemas/pricing.json covers every provider the collector is asked to price', () => {
+  test('collector/schemas/pricing.json covers every provider the collector is asked to price', () => {
     const { models } = readJson(join(SCHEMAS, 'pricing.json')) as { models: Record<string, object> };
     expect(Object.keys(models)).toEqual(expect.arrayContaining(['openai', 'anthropic', 'gcp.gemini', 'mistral_ai', 'aws.bedrock']));
   });
@@ -54,7 +54,7 @@ describe('schemas', () => {
   test('processors.cost schema: defaults, accepted overrides, rejected keys', () => {
     // The same options as the collector's config validator.
     const ajv = new Ajv2020({ strict: true, useDefaults: true, coerceTypes: true });
-    const validate = ajv.compile(readJson(join(SCHEMAS, 'config/processors/cost.schema.json')) as object);
+    const validate = ajv.compile(readJson(join(__dirname, '../../collector/src/processor/cost/config.schema.json')) as object);
 
     const empty: Record<string, unknown> = {};
     expect(validate(empty)).toBe(true);

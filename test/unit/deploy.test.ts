@@ -1,3 +1,4 @@
+import { components } from '../../collector/src/components';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
@@ -13,7 +14,7 @@ const required = (text: string): string[] => [...text.matchAll(/\$\{env:([A-Za-z
 
 describe('deploy/: the production configuration', () => {
   it('is valid, and requires TLS and credentials on every receiver', () => {
-    const config = parseConfigText(PRODUCTION, 'otel-config.production.yaml', SECRETS);
+    const config = parseConfigText(PRODUCTION, 'otel-config.production.yaml', components, SECRETS);
     const otlp = config.receivers.otlp as OtlpReceiverConfig;
     expect(otlp.protocols.grpc?.tls).toBeDefined();
     expect(otlp.protocols.http?.tls).toBeDefined();
@@ -24,7 +25,7 @@ describe('deploy/: the production configuration', () => {
   });
 
   it('refuses to start without a token hash: there is no anonymous default', () => {
-    expect(() => parseConfigText(PRODUCTION, 'p.yaml', { ...SECRETS, AI_AUDIT_TOKEN_SHA256: '' })).toThrow('environment variable AI_AUDIT_TOKEN_SHA256 is not set');
+    expect(() => parseConfigText(PRODUCTION, 'p.yaml', components, { ...SECRETS, AI_AUDIT_TOKEN_SHA256: '' })).toThrow('environment variable AI_AUDIT_TOKEN_SHA256 is not set');
   });
 });
 
@@ -36,7 +37,7 @@ describe('deploy/: manifests', () => {
   });
   const statefulSet = docs.find((d) => d.kind === 'StatefulSet');
   const container = statefulSet.spec.template.spec.containers[0];
-  const production = parseConfigText(PRODUCTION, 'p.yaml', SECRETS);
+  const production = parseConfigText(PRODUCTION, 'p.yaml', components, SECRETS);
 
   it('mounts the production config from the generated ConfigMap', () => {
     expect(kustomization.configMapGenerator[0].files).toEqual(['otel-config.yaml=otel-config.production.yaml']);

@@ -16,7 +16,7 @@ SELECT
     r.tenant AS tenant,
     r.records AS records,
     toDateTime64(r.oldest, 3, 'UTC') AS oldest_record,
-    -- From a view: Grafana's reader may not read the sealed columns (schemas/migrations/0006).
+    -- From a view: Grafana's reader may not read the sealed columns (collector/schemas/migrations/0006).
     if(c.tenant_id = '', NULL, toDateTime64(c.oldest_content, 3, 'UTC')) AS oldest_content,
     round(dateDiff('second', r.oldest, now64(3)) / 86400, 3) AS oldest_record_age_days,
     round(dateDiff('second', oldest_content, now64(3)) / 86400, 3) AS oldest_content_age_days,

@@ -3,7 +3,6 @@ import type { Actor, AdminContext } from '../admin/context';
 import { currentUser, describeActor } from '../extension/control/actor';
 import { callControl } from '../extension/control/client';
 import type { LoadedConfig } from '../config/types';
-import { parseSize } from '../config/units';
 import { Keyring } from '../keys/keyring';
 import { createLogger } from '../telemetry/logger';
 import { MetricsRegistry } from '../telemetry/metrics';
@@ -52,8 +51,8 @@ export async function runAdmin<T>(
     const withLog = async (work: (wal: WriteAheadLog, writer: BatchWriter) => Promise<void>): Promise<void> => {
       const { wal } = await WriteAheadLog.open({
         dir: walDir,
-        maxBytes: parseSize(exporter.wal.max_size) as number,
-        segmentBytes: parseSize(exporter.wal.segment_size) as number,
+        maxBytes: exporter.wal.max_size,
+        segmentBytes: exporter.wal.segment_size,
         cacheBytes: 0,
         logger,
       });

@@ -2,7 +2,6 @@ import { callControl, ControlUnavailableError } from '../extension/control/clien
 import { controlSocketPath } from '../extension/control/socket-path';
 import { resolveConfigPath } from '../config/load';
 import type { ClickHouseExporterConfig, LoadedConfig } from '../config/types';
-import { parseDuration } from '../config/units';
 import { analystSettings, queryBudget } from '../query/budget';
 import { queryForDisplay, type QuerySource } from '../query/run';
 import { Store } from '../store/client';
@@ -53,7 +52,7 @@ export async function runningCollector(loaded: LoadedConfig, config: ClickHouseE
 export function openStore(loaded: LoadedConfig, config: ClickHouseExporterConfig, readOnly: boolean): Promise<Store> {
   return Store.open(storeTarget(loaded, config), {
     database: config.database,
-    timeoutMs: parseDuration(config.timeout) as number,
+    timeoutMs: config.timeout,
     readOnly: readOnly ? analystSettings(queryBudget(config)) : undefined,
   });
 }

@@ -1,4 +1,5 @@
 import type { LoadedConfig } from '../config/types';
+import type { ComponentSpec } from '../config/validate';
 import type { DataKeyRow } from '../model/data-key';
 import type { AuditRecord } from '../model/record';
 import type { TraceExport } from '../model/traces';
@@ -27,31 +28,44 @@ export interface Lifecycle {
   shutdown?(deadlineMs: number): Promise<void>;
 }
 
-/** One export request travelling through a pipeline. */
-export interface PipelineBatch {
+/**
+ * The records of one export request, all of one tenant, on their way through a pipeline
+ * (docs/architecture.md, "Components"): made by the pipeline's entry from the spans, changed
+ * in place by each processor, sealed by the last, stored by the exporter.
+ */
+export interface RecordBatch {
   tenantId: string;
-  traces: TraceExport;
   records: AuditRecord[];
   /** Wrapped data keys the records are sealed with, stored in the same WAL entry. */
   dataKeys: DataKeyRow[];
   /** Called once the batch is durable (its WAL entry fsync'd). */
   afterDurable: (() => void)[];
-  /** Spans that are not GenAI operations, dropped by normalize. */
+}
+
+/** What the pipeline's entry made of an export's spans. */
+export interface MadeRecords {
+  records: AuditRecord[];
+  /** Spans that are not GenAI operations: dropped by design, not an error. */
   dropped: number;
-  /** Spans refused as invalid, reported to the client as partial success. */
+  /** Spans refused as invalid, reported to the client as partial success, with the first reason. */
   rejected: number;
   rejectReason?: string;
 }
 
+/** The pipeline's entry (normalize): the one processor that reads spans, and makes the records. */
+export interface RecordMaker extends Lifecycle {
+  makeRecords(tenantId: string, traces: TraceExport): MadeRecords;
+}
 
-/** A processor transforms the batch in place (asynchronously only when it must wait, e.g. for a key). */
+
+/** A processor changes the records in place (asynchronously only when it must wait, e.g. for a key). */
 export interface Processor extends Lifecycle {
-  process(batch: PipelineBatch): void | Promise<void>;
+  process(batch: RecordBatch): void | Promise<void>;
 }
 
 /** An exporter resolves once the batch is durably accepted (for us: fsync'd to the WAL). */
 export interface Exporter extends Lifecycle {
-  consume(batch: PipelineBatch): Promise<void>;
+  consume(batch: RecordBatch): Promise<void>;
   /** Readiness: false while the destination cannot take more (e.g. store down, WAL filling). */
   ready(): boolean;
   /** False while a new export would be refused for lack of room (backpressure). */
@@ -82,10 +96,14 @@ export interface Receiver extends Lifecycle {
 
 export type Extension = Lifecycle;
 
-export interface Factory<T> {
+/** A component type: its config schema and checks (config/validate.ts), and how to build one. */
+export interface Factory<T> extends ComponentSpec {
   type: string;
   create(config: unknown, context: BuildContext): T;
 }
+
+/** Processor types: the entry that makes records (`position: 'first'`), or one that changes them. */
+export type ProcessorFactory = (Factory<RecordMaker> & { position: 'first' }) | (Factory<Processor> & { position?: 'last' });
 
 /** A pipeline as built, for extensions that serve what it feeds (the control socket). */
 export interface PipelineView {
@@ -105,13 +123,13 @@ export interface ServiceHost {
   pipelines(): readonly PipelineView[];
 }
 
-export interface ExtensionFactory {
+export interface ExtensionFactory extends ComponentSpec {
   type: string;
   create(config: unknown, context: BuildContext, host: ServiceHost): Extension;
 }
 
 /** Receivers also get the consumer their pipelines offer. */
-export interface ReceiverFactory {
+export interface ReceiverFactory extends ComponentSpec {
   type: string;
   create(config: unknown, context: BuildContext, consumer: TracesConsumer): Receiver;
 }
@@ -122,7 +140,7 @@ export interface ReceiverFactory {
  */
 export interface Components {
   receivers: Record<string, ReceiverFactory>;
-  processors: Record<string, Factory<Processor>>;
+  processors: Record<string, ProcessorFactory>;
   exporters: Record<string, Factory<Exporter>>;
   extensions: Record<string, ExtensionFactory>;
   builtinExtensions: Record<string, ExtensionFactory>;

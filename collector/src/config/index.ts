@@ -1,4 +1,4 @@
 export { ConfigError } from './errors';
 export { loadConfig, parseConfigText, resolveConfigPath } from './load';
 export * from './types';
-export { formatSize, parseDuration, parseSize } from './units';
+export { formatDuration, formatSize, parseDuration, parseSize } from './units';

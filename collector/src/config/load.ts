@@ -4,16 +4,14 @@ import { parseDocument } from 'yaml';
 import { substituteEnv, type Environment } from './env';
 import { ConfigError, joinPath } from './errors';
 import { componentType, type CollectorConfig, type LoadedConfig } from './types';
-import { parseDuration } from './units';
-import { validateConfigTree } from './validate';
-
-const COMPONENT_SECTIONS = ['receivers', 'processors', 'exporters', 'extensions'] as const;
+import { COMPONENT_KINDS, validateConfigTree, type ConfigCatalog } from './validate';
 
 /**
- * Reads, substitutes, validates and cross-checks a collector config file.
- * Throws ConfigError (one line, naming the key) on any problem.
+ * Reads, substitutes, validates and cross-checks a collector config file against the
+ * component types in `catalog` (components.ts). Throws ConfigError (one line, naming the
+ * key) on any problem.
  */
-export function loadConfig(file: string, env: Environment = process.env): LoadedConfig {
+export function loadConfig(file: string, catalog: ConfigCatalog, env: Environment = process.env): LoadedConfig {
   const path = resolve(file);
   let text: string;
   try {
@@ -21,12 +19,12 @@ export function loadConfig(file: string, env: Environment = process.env): Loaded
   } catch (error) {
     throw new ConfigError('', `cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
   }
-  const config = parseConfigText(text, path, env);
+  const config = parseConfigText(text, path, catalog, env);
   return { file: path, dir: dirname(path), config };
 }
 
 /** The same as loadConfig for text already in memory; `origin` names it in errors. */
-export function parseConfigText(text: string, origin: string, env: Environment = process.env): CollectorConfig {
+export function parseConfigText(text: string, origin: string, catalog: ConfigCatalog, env: Environment = process.env): CollectorConfig {
   const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const problem = document.errors[0];
   if (problem) {
@@ -38,10 +36,12 @@ export function parseConfigText(text: string, origin: string, env: Environment =
   const raw = document.toJS() ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('', `${origin}: the top level must be a mapping`);
   const tree = substituteEnv(emptyComponentsToObjects(raw as Record<string, unknown>), env) as Record<string, unknown>;
-  validateConfigTree(tree);
+  validateConfigTree(tree, catalog);
   const config = tree as unknown as CollectorConfig;
-  checkReferences(config);
-  checkRetention(config);
+  checkReferences(config, catalog);
+  for (const kind of COMPONENT_KINDS) {
+    for (const [id, section] of Object.entries(config[kind])) catalog[kind][componentType(id)].validate?.(section, `${kind}.${id}`);
+  }
   return config;
 }
 
@@ -51,7 +51,7 @@ export function parseConfigText(text: string, origin: string, env: Environment =
  */
 function emptyComponentsToObjects(raw: Record<string, unknown>): Record<string, unknown> {
   const out = { ...raw };
-  for (const section of COMPONENT_SECTIONS) {
+  for (const section of COMPONENT_KINDS) {
     const components = out[section];
     if (components === null) {
       out[section] = {};
@@ -71,7 +71,7 @@ function emptyComponentsToObjects(raw: Record<string, unknown>): Record<string, 
   return out;
 }
 
-function checkReferences(config: CollectorConfig): void {
+function checkReferences(config: CollectorConfig, catalog: ConfigCatalog): void {
   const sections = { receivers: config.receivers, processors: config.processors, exporters: config.exporters };
   for (const [pipelineId, pipeline] of Object.entries(config.service.pipelines)) {
     for (const kind of ['receivers', 'processors', 'exporters'] as const) {
@@ -81,27 +81,23 @@ function checkReferences(config: CollectorConfig): void {
         }
       });
     }
-    if (componentType(pipeline.processors[0] ?? '') !== 'normalize') {
-      throw new ConfigError(`service.pipelines.${pipelineId}.processors`, 'must start with a normalize processor (it turns spans into records)');
+    // The pipeline's shape (docs/architecture.md, "Components"): the processor that makes
+    // records from spans comes first, the one that seals them last.
+    const positions = pipeline.processors.map((id) => catalog.processors[componentType(id)].position);
+    const first = Object.keys(catalog.processors).filter((type) => catalog.processors[type].position === 'first');
+    if (positions[0] !== 'first') {
+      throw new ConfigError(`service.pipelines.${pipelineId}.processors`, `must start with a ${first.join(' or ')} processor (it turns spans into records)`);
     }
-    const protect = pipeline.processors.findIndex((id) => componentType(id) === 'protect');
-    if (protect !== -1 && protect !== pipeline.processors.length - 1) {
-      throw new ConfigError(`service.pipelines.${pipelineId}.processors`, 'protect must be the last processor (nothing may see content after it is sealed)');
-    }
+    positions.forEach((position, index) => {
+      if (position === 'first' && index !== 0) throw new ConfigError(`service.pipelines.${pipelineId}.processors`, `${pipeline.processors[index]} must be the first processor`);
+      if (position === 'last' && index !== positions.length - 1) {
+        throw new ConfigError(`service.pipelines.${pipelineId}.processors`, `${pipeline.processors[index]} must be the last processor (nothing may see content after it is sealed)`);
+      }
+    });
   }
   config.service.extensions.forEach((id, index) => {
     if (!(id in config.extensions)) throw new ConfigError(joinPath('service.extensions', index), `"${id}" is not defined under extensions`);
   });
-}
-
-function checkRetention(config: CollectorConfig): void {
-  for (const [id, exporter] of Object.entries(config.exporters)) {
-    if (componentType(id) !== 'clickhouse') continue;
-    const { records, content } = (exporter as { retention: { records: string; content: string } }).retention;
-    if ((parseDuration(content) as number) > (parseDuration(records) as number)) {
-      throw new ConfigError(`exporters.${id}.retention.content`, `"${content}" is longer than retention.records "${records}"`);
-    }
-  }
 }
 
 /** A path from the config, resolved against the config file's directory. */

@@ -1,8 +1,14 @@
 /**
- * The validated configuration, as the JSON Schema in schemas/config.schema.json
- * describes it, after defaults are applied. Durations and sizes keep their written form
- * ("30d", "16MiB"); components parse them with ./units at construction time.
+ * The validated configuration, as collector/schemas/config.schema.json and the components' schemas
+ * describe it, after defaults are applied. Durations are milliseconds and sizes bytes: the
+ * loader converts what people write ("30d", "16MiB") once (config/validate.ts, `unit`).
+ * test/unit/config-types.test.ts keeps these types and the schemas in step.
  */
+
+/** Milliseconds (written "30s", "1h30m", "90d" in the file). */
+export type Duration = number;
+/** Bytes (written 1048576, "16MiB", "512KB" in the file). */
+export type Size = number;
 
 export interface TlsConfig {
   cert_file: string;
@@ -23,7 +29,7 @@ export interface GrpcProtocolConfig extends ListenerConfig {
 }
 
 export interface HttpProtocolConfig extends ListenerConfig {
-  max_request_body_size: number | string;
+  max_request_body_size: Size;
 }
 
 export interface AuthConfig {
@@ -36,14 +42,14 @@ export interface OtlpLimitsConfig {
   max_spans_per_request: number;
   max_attributes_per_span: number;
   max_events_per_span: number;
-  max_attribute_value_length: number | string;
+  max_attribute_value_length: Size;
   max_value_depth: number;
-  max_inflight_size: number | string;
+  max_inflight_size: Size;
   max_connections: number;
-  handshake_timeout: string;
-  idle_timeout: string;
-  request_timeout: string;
-  keepalive_time: string;
+  handshake_timeout: Duration;
+  idle_timeout: Duration;
+  request_timeout: Duration;
+  keepalive_time: Duration;
 }
 
 export interface OtlpReceiverConfig {
@@ -72,7 +78,7 @@ export interface VaultTransitConfig {
   mount: string;
   key: string;
   hmac_key?: string;
-  timeout: string;
+  timeout: Duration;
 }
 
 export interface KeysConfig {
@@ -87,7 +93,7 @@ export interface ProtectProcessorConfig {
   content: 'encrypt' | 'hash_only' | 'drop';
   hash: { algorithm: 'hmac-sha256' | 'sha256' };
   keys: KeysConfig;
-  data_keys: { max_age: string; max_uses: number; cache_size: number };
+  data_keys: { max_age: Duration; max_uses: number; cache_size: number };
   erasure: { metadata: 'pseudonymize' | 'delete' | 'keep' };
 }
 
@@ -96,13 +102,13 @@ export interface ClickHouseExporterConfig {
   username?: string;
   password?: string;
   database: string;
-  retention: { records: string; content: string };
-  batch: { max_rows: number; flush_interval: string };
-  timeout: string;
-  retry: { initial_interval: string; max_interval: string };
-  wal: { directory: string; max_size: number | string; segment_size: number | string };
+  retention: { records: Duration; content: Duration };
+  batch: { max_rows: number; flush_interval: Duration };
+  timeout: Duration;
+  retry: { initial_interval: Duration; max_interval: Duration };
+  wal: { directory: string; max_size: Size; segment_size: Size };
   /** The budget of one `ai-audit sql` query (see collector/src/query/budget.ts). */
-  query: { max_memory: number | string; max_time: string };
+  query: { max_memory: Size; max_time: Duration };
 }
 
 export interface HealthCheckExtensionConfig {

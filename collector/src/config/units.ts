@@ -12,6 +12,20 @@ const DURATION_UNITS_MS: Record<string, number> = {
   w: 604_800_000,
 };
 
+/** The shortest written form of a duration in milliseconds, for messages ("30d", "1h30m"). */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  let left = ms;
+  let out = '';
+  for (const unit of ['d', 'h', 'm', 's', 'ms'] as const) {
+    const size = DURATION_UNITS_MS[unit];
+    const count = Math.floor(left / size);
+    if (count > 0) out += `${count}${unit}`;
+    left -= count * size;
+  }
+  return out;
+}
+
 const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/y;
 
 /** Milliseconds for "90d", "1h30m", "250ms"; null when the text is not a duration. */

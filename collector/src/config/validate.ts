@@ -1,18 +1,38 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import type { DataValidationCxt, SchemaValidateFunction } from 'ajv/dist/types';
 import { schemasDir } from '../paths';
 import { ConfigError, joinPath } from './errors';
 import { isIdentifier } from './identifier';
 import { parseDuration, parseSize } from './units';
 
 /**
- * Validation against schemas/config.schema.json (+ one schema file per component under
- * schemas/config/), with defaults filled in and env-substituted strings coerced to the
- * numbers/booleans the schema expects. Errors become one line: `<key path>: <reason>`.
+ * Validation against collector/schemas/config.schema.json, with each component section checked by its
+ * component's own schema (`configSchema` of its factory, listed in components.ts): defaults
+ * are filled in, env-substituted strings are coerced to the numbers and booleans the schema
+ * expects, and durations and sizes (`"unit": "duration" | "size"`) become milliseconds and
+ * bytes, once, here. Errors become one line: `<key path>: <reason>`.
  */
 
 const BASE_ID = 'https://schemas.ai-audit.dev/';
+
+/** What the loader needs of a component type: its config schema and checks the schema cannot make. */
+export interface ComponentSpec {
+  /** The JSON Schema (draft 2020-12) of the component's config section, defaults included. */
+  configSchema: object;
+  /** Where a processor must sit in a pipeline: first (it makes records from spans) or last (it seals them). */
+  position?: 'first' | 'last';
+  /** Checks beyond the schema, on the validated section; throws ConfigError naming `path`. */
+  validate?(config: unknown, path: string): void;
+}
+
+export type ComponentKind = 'receivers' | 'processors' | 'exporters' | 'extensions';
+
+/** Every component type a config may use, by kind and type name. */
+export type ConfigCatalog = Record<ComponentKind, Record<string, ComponentSpec>>;
+
+export const COMPONENT_KINDS: readonly ComponentKind[] = ['receivers', 'processors', 'exporters', 'extensions'];
 
 const FORMATS: Record<string, { label: string; test: (value: string) => boolean }> = {
   duration: { label: 'a duration (e.g. 30d, 12h, 1h30m, 500ms)', test: (v) => parseDuration(v) !== null },
@@ -25,39 +45,60 @@ const FORMATS: Record<string, { label: string; test: (value: string) => boolean 
   },
 };
 
+/** Units the `unit` keyword turns into numbers: milliseconds and bytes. */
+const UNITS: Record<string, (value: string | number) => number | null> = {
+  duration: (value) => (typeof value === 'string' ? parseDuration(value) : null),
+  size: parseSize,
+};
+
+/** The `unit` keyword: replaces a duration or size, as written, by its number (or fails like a format). */
+const normalizeUnit: SchemaValidateFunction = function (unit: string, value: string | number, _schema?: unknown, context?: DataValidationCxt): boolean {
+  const parsed = UNITS[unit]?.(value) ?? null;
+  if (parsed === null) {
+    normalizeUnit.errors = [{ keyword: 'format', message: `must be ${unit}`, params: { format: unit } }];
+    return false;
+  }
+  if (context) (context.parentData as Record<string | number, unknown>)[context.parentDataProperty] = parsed;
+  return true;
+};
+
 function isHostPort(value: string): boolean {
   const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]*):(\d{1,5})$/.exec(value);
   return match !== null && Number(match[2]) <= 65535;
 }
 
-let compiled: { validate: ValidateFunction; ajv: Ajv2020 } | undefined;
+const compiled = new WeakMap<ConfigCatalog, ValidateFunction>();
 
-function validator(): { validate: ValidateFunction; ajv: Ajv2020 } {
-  if (compiled) return compiled;
+function validator(catalog: ConfigCatalog): ValidateFunction {
+  const cached = compiled.get(catalog);
+  if (cached) return cached;
   const ajv = new Ajv2020({ allErrors: false, useDefaults: true, coerceTypes: true, strict: true, allowUnionTypes: true, verbose: true });
   for (const [name, format] of Object.entries(FORMATS)) ajv.addFormat(name, format.test);
-  const root = schemasDir();
-  const componentsDir = join(root, 'config');
-  for (const file of listSchemaFiles(componentsDir)) {
-    const id = `${BASE_ID}config/${relative(componentsDir, file).split(sep).join('/')}`;
-    ajv.addSchema(JSON.parse(readFileSync(file, 'utf8')), id);
-  }
-  const validate = ajv.compile(JSON.parse(readFileSync(join(root, 'config.schema.json'), 'utf8')));
-  compiled = { validate, ajv };
-  return compiled;
-}
-
-function listSchemaFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return listSchemaFiles(path);
-    return entry.name.endsWith('.schema.json') ? [path] : [];
+  ajv.addKeyword({
+    keyword: 'unit',
+    type: ['string', 'number'],
+    schemaType: 'string',
+    modifying: true,
+    validate: normalizeUnit,
   });
+  const root = JSON.parse(readFileSync(join(schemasDir(), 'config.schema.json'), 'utf8')) as { properties: Record<string, { patternProperties?: object }> };
+  for (const kind of COMPONENT_KINDS) {
+    const patterns: Record<string, object> = {};
+    for (const [type, spec] of Object.entries(catalog[kind])) {
+      const id = `${BASE_ID}components/${kind}/${type}`;
+      ajv.addSchema(spec.configSchema, id);
+      patterns[`^${type}(/[A-Za-z0-9_.-]+)?$`] = { $ref: id };
+    }
+    root.properties[kind].patternProperties = patterns;
+  }
+  const validate = ajv.compile(root);
+  compiled.set(catalog, validate);
+  return validate;
 }
 
-/** Validates in place (defaults are written into `tree`) and throws ConfigError on the first problem. */
-export function validateConfigTree(tree: unknown): void {
-  const { validate } = validator();
+/** Validates in place (defaults written, units normalized) and throws ConfigError on the first problem. */
+export function validateConfigTree(tree: unknown, catalog: ConfigCatalog): void {
+  const validate = validator(catalog);
   if (!validate(tree)) throw toConfigError((validate.errors ?? [])[0], tree);
 }
 

@@ -1,5 +1,4 @@
 import type { LoadedConfig, ProtectProcessorConfig } from '../config/types';
-import { parseDuration } from '../config/units';
 import { promptText, responseText } from '../model/hashed-text';
 import type { Store } from '../store/client';
 import type { Logger } from '../telemetry/logger';
@@ -30,7 +29,7 @@ export class Keyring {
   ) {
     this.provider = createKeyProvider(config.keys, loaded, logger);
     this.dataKeys = new DataKeyManager(this.provider, {
-      maxAgeMs: parseDuration(config.data_keys.max_age) as number,
+      maxAgeMs: config.data_keys.max_age,
       maxUses: config.data_keys.max_uses,
       cacheSize: config.data_keys.cache_size,
     });

@@ -1,5 +1,4 @@
 import type { VaultTransitConfig } from '../config/types';
-import { parseDuration } from '../config/units';
 import { hashKeyInfo } from './hkdf';
 import { dekAad, KeyProviderError, type KekVersion, type KeyProvider, type WrappedKey } from './provider';
 import { cachedPerTenant, remoteError } from './remote';
@@ -34,9 +33,7 @@ export class VaultTransitKeyProvider implements KeyProvider {
     }
     const token = config.token || env.VAULT_TOKEN;
     if (!token) throw new KeyProviderError('vault-transit needs a token: set keys.vault_transit.token or VAULT_TOKEN');
-    const timeoutMs = parseDuration(config.timeout);
-    if (!timeoutMs) throw new KeyProviderError(`vault-transit: timeout "${config.timeout}" is not a duration (e.g. 10s)`);
-    this.timeoutMs = timeoutMs;
+    this.timeoutMs = config.timeout;
     const namespace = config.namespace || env.VAULT_NAMESPACE;
     this.headers = {
       'Content-Type': 'application/json',

@@ -1,7 +1,7 @@
 import type { ClickHouseSettings } from '@clickhouse/client';
 import { ConfigError } from '../config/errors';
 import type { ClickHouseExporterConfig } from '../config/types';
-import { formatSize, parseDuration, parseSize } from '../config/units';
+import { formatSize } from '../config/units';
 import { ErrorCode } from '../store/errors';
 
 /**
@@ -21,8 +21,8 @@ export interface QueryBudget {
 const RESULT_SHARE = 8;
 
 export function queryBudget(config: ClickHouseExporterConfig): QueryBudget {
-  const maxMemoryBytes = parseSize(config.query.max_memory) as number;
-  const maxTimeMs = parseDuration(config.query.max_time) as number;
+  const maxMemoryBytes = config.query.max_memory;
+  const maxTimeMs = config.query.max_time;
   // 0 means "no limit" to the engine: never let a typo turn the budget off.
   if (maxMemoryBytes <= 0) throw new ConfigError('exporters.clickhouse.query.max_memory', 'must be more than 0');
   if (maxTimeMs <= 0) throw new ConfigError('exporters.clickhouse.query.max_time', 'must be more than 0');

@@ -5,7 +5,7 @@ import { checkDefault, isParamType } from './params';
 import { AuditError, InvalidInputError } from '../model/errors';
 
 /**
- * The named audit queries (`schemas/queries/<name>.sql`): the one set of questions the CLI
+ * The named audit queries (`collector/schemas/queries/<name>.sql`): the one set of questions the CLI
  * (`ai-audit query`), the Grafana dashboards and the HTML report all ask, so their numbers
  * agree. A file is a header of `-- title:`, `-- description:` and `-- param` lines, then one
  * SELECT/WITH statement whose `{name:Type}` parameters are bound by the engine, never

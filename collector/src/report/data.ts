@@ -2,7 +2,7 @@ import { parseStoreTime, toNumber } from './format';
 import type { ReportData, ReportPeriod } from './model';
 
 /**
- * The report's figures, gathered only through the named queries of schemas/queries/ (the
+ * The report's figures, gathered only through the named queries of collector/schemas/queries/ (the
  * single source shared with the CLI and the dashboards): one query per section, run by
  * the caller's `run` (the read-only, budgeted path of `ai-audit sql`: the control socket
  * when a collector runs, an analyst session otherwise).
@@ -25,7 +25,7 @@ export interface GatherOptions {
 
 const DAY_S = 86_400;
 
-/** The query behind each section (file names in schemas/queries/). */
+/** The query behind each section (file names in collector/schemas/queries/). */
 export const REPORT_QUERIES = {
   totals: 'usage_summary',
   byDayModel: 'usage_by_model',

@@ -1,6 +1,6 @@
 /**
  * What a report shows, independent of where it came from: data.ts fills it from the named
- * queries (schemas/queries/), html.ts renders it. Amounts are numbers, times Dates (UTC).
+ * queries (collector/schemas/queries/), html.ts renders it. Amounts are numbers, times Dates (UTC).
  */
 
 export interface ReportPeriod {

@@ -1,15 +1,21 @@
 import type { CollectorConfig, LoadedConfig } from '../config/types';
 import { componentType } from '../config/types';
-import type { BuildContext, Components, ConsumeResult, Exporter, Factory, PipelineBatch, PipelineView, Processor, Receiver, TracesConsumer } from '../component/component';
+import type { BuildContext, Components, ConsumeResult, Exporter, Factory, PipelineView, Processor, RecordBatch, RecordMaker, Receiver, TracesConsumer } from '../component/component';
+import type { TraceExport } from '../model/traces';
 import type { Logger } from '../telemetry/logger';
 import type { MetricsRegistry } from '../telemetry/metrics';
 
-/** A traces pipeline: processors in declared order, then its exporter. */
+/**
+ * A traces pipeline (docs/architecture.md, "Components"): its entry makes records from the
+ * spans, the processors change them in declared order (the last one seals), the exporter
+ * stores them. Only the entry sees spans.
+ */
 export class Pipeline implements TracesConsumer, PipelineView {
   private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(
     readonly id: string,
+    readonly entry: RecordMaker,
     readonly processors: readonly Processor[],
     readonly exporter: Exporter,
   ) {}
@@ -18,7 +24,7 @@ export class Pipeline implements TracesConsumer, PipelineView {
     return this.exporter.accepting();
   }
 
-  consume(tenantId: string, traces: PipelineBatch['traces']): Promise<ConsumeResult> {
+  consume(tenantId: string, traces: TraceExport): Promise<ConsumeResult> {
     const run = this.run(tenantId, traces);
     this.inflight.add(run);
     const forget = (): void => {
@@ -33,12 +39,13 @@ export class Pipeline implements TracesConsumer, PipelineView {
     await Promise.allSettled([...this.inflight]);
   }
 
-  private async run(tenantId: string, traces: PipelineBatch['traces']): Promise<ConsumeResult> {
-    const batch: PipelineBatch = { tenantId, traces, records: [], dataKeys: [], afterDurable: [], dropped: 0, rejected: 0 };
+  private async run(tenantId: string, traces: TraceExport): Promise<ConsumeResult> {
+    const made = this.entry.makeRecords(tenantId, traces);
+    const batch: RecordBatch = { tenantId, records: made.records, dataKeys: [], afterDurable: [] };
     for (const processor of this.processors) await processor.process(batch);
     await this.exporter.consume(batch);
     for (const callback of batch.afterDurable) callback();
-    return { accepted: batch.records.length, rejected: batch.rejected, rejectReason: batch.rejectReason };
+    return { accepted: batch.records.length, rejected: made.rejected, rejectReason: made.rejectReason };
   }
 }
 
@@ -50,7 +57,7 @@ class FanOut implements TracesConsumer {
     return this.pipelines.every((pipeline) => pipeline.accepting());
   }
 
-  async consume(tenantId: string, traces: PipelineBatch['traces']): Promise<ConsumeResult> {
+  async consume(tenantId: string, traces: TraceExport): Promise<ConsumeResult> {
     const results = await Promise.all(this.pipelines.map((pipeline) => pipeline.consume(tenantId, traces)));
     return results.reduce((a, b) => ({
       accepted: Math.max(a.accepted, b.accepted),
@@ -62,7 +69,7 @@ class FanOut implements TracesConsumer {
 
 export interface BuiltPipelines {
   receivers: Map<string, Receiver>;
-  processors: Map<string, Processor>;
+  processors: Map<string, RecordMaker | Processor>;
   exporters: Map<string, Exporter>;
   pipelines: Pipeline[];
 }
@@ -74,7 +81,7 @@ export interface BuiltPipelines {
 export function buildPipelines(loaded: LoadedConfig, components: Pick<Components, 'receivers' | 'processors' | 'exporters'>, logger: Logger, metrics: MetricsRegistry): BuiltPipelines {
   const config: CollectorConfig = loaded.config;
   const context = (id: string): BuildContext => ({ id, loaded, logger: logger.child({ component: id }), metrics });
-  const processors = new Map<string, Processor>();
+  const processors = new Map<string, RecordMaker | Processor>();
   const exporters = new Map<string, Exporter>();
   const make = <T>(section: 'processors' | 'exporters', id: string, built: Map<string, T>, factories: Record<string, Factory<T>>): T => {
     const existing = built.get(id);
@@ -84,14 +91,11 @@ export function buildPipelines(loaded: LoadedConfig, components: Pick<Components
     built.set(id, instance);
     return instance;
   };
-  const pipelines = Object.entries(config.service.pipelines).map(
-    ([id, declared]) =>
-      new Pipeline(
-        id,
-        declared.processors.map((pid) => make('processors', pid, processors, components.processors)),
-        make('exporters', declared.exporters[0], exporters, components.exporters),
-      ),
-  );
+  // The loader has checked the shape: the first processor is the entry, which makes records.
+  const pipelines = Object.entries(config.service.pipelines).map(([id, declared]) => {
+    const [entry, ...rest] = declared.processors.map((pid) => make('processors', pid, processors, components.processors as Record<string, Factory<RecordMaker | Processor>>));
+    return new Pipeline(id, entry as RecordMaker, rest as Processor[], make('exporters', declared.exporters[0], exporters, components.exporters));
+  });
   const receivers = new Map<string, Receiver>();
   const receiverIds = new Set(Object.values(config.service.pipelines).flatMap((p) => p.receivers));
   for (const id of receiverIds) {

@@ -5,7 +5,7 @@ import { schemasDir } from '../paths';
 import type { Store } from './client';
 
 /**
- * Versioned schema migrations: `schemas/migrations/NNNN_name.sql`, applied in order once
+ * Versioned schema migrations: `collector/schemas/migrations/NNNN_name.sql`, applied in order once
  * each and recorded in `<database>.schema_migrations`. Files are templates
  * (`{{name}}` placeholders) so the DDL stays in schemas/ while TTLs come from config.
  */

@@ -8,7 +8,7 @@ import { loadCommandConfig } from '../config';
 
 export const queryCommand: Command = {
   name: 'query',
-  summary: 'Run a named audit query (schemas/queries), the ones the dashboards and the report use.',
+  summary: 'Run a named audit query (collector/schemas/queries), the ones the dashboards and the report use.',
   description:
     'Each query is a .sql file with typed parameters; --list describes them all. Parameters not given take their defaults. ' +
     'Times: now, -7d, -24h, -30m, an ISO date (2026-11-01) or timestamp (2026-11-01T10:00:00Z); without a zone they are UTC, and so are the times in the results. ' +
@@ -18,7 +18,7 @@ export const queryCommand: Command = {
     param: { type: 'string', short: 'p', value: '<name=value>', description: 'a parameter value (repeatable)', multiple: true },
     format: { type: 'string', short: 'f', value: '<format>', description: 'output format', choices: OUTPUT_FORMATS, default: 'table' },
     list: { type: 'boolean', description: 'describe the queries and their parameters (as JSON with --format json)' },
-    dir: { type: 'string', value: '<dir>', description: 'a directory of query files to use instead of schemas/queries' },
+    dir: { type: 'string', value: '<dir>', description: 'a directory of query files to use instead of collector/schemas/queries' },
   },
   positionals: [{ name: 'name', description: 'the query (file name without .sql)' }],
   examples: [

@@ -38,7 +38,7 @@ export const reportCommand: Command = {
   description:
     'Headline figures, cost and calls by day and model, top users, violations by kind, decrypts and erasures in the period, the retention in force and the collector version, ' +
     'in one HTML file that needs no network to view (charts as inline SVG, no scripts) and prints to PDF. ' +
-    'The figures come from the named queries in schemas/queries/, run read-only within the query budget, through the running collector when there is one. ' +
+    'The figures come from the named queries in collector/schemas/queries/, run read-only within the query budget, through the running collector when there is one. ' +
     'Times are UTC; --to is exclusive (--to 2026-06-01 covers May 31). Progress goes to standard error, one line per section.',
   options: {
     from: { type: 'string', value: '<date>', description: 'start of the period, a date or ISO timestamp (default: 30 days before --to)' },

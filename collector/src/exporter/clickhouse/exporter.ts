@@ -1,7 +1,8 @@
 import type { ClickHouseExporterConfig } from '../../config/types';
 import { resolveConfigPath } from '../../config/load';
-import { parseDuration, parseSize } from '../../config/units';
-import type { BuildContext, Exporter, Factory, PipelineBatch } from '../../component/component';
+import { ConfigError } from '../../config/errors';
+import { formatDuration } from '../../config/units';
+import type { BuildContext, Exporter, Factory, RecordBatch } from '../../component/component';
 import { errorMessage } from '../../telemetry/logger';
 import { WriteAheadLog } from '../../wal/wal';
 import { Store, type StoreError } from '../../store/client';
@@ -12,6 +13,7 @@ import { applyRetention, ttlExpression } from '../../store/retention';
 import { recordToRow } from '../../store/rows';
 import { encodeEntry, type TableRows } from '../../store/wal-entry';
 import { BatchWriter } from './writer';
+import configSchema from './config.schema.json';
 
 /** In-memory payload cache of the WAL; beyond it the writer reads entries back from disk. */
 const WAL_CACHE_BYTES = 64 * 1024 * 1024;
@@ -55,7 +57,7 @@ export class ClickHouseExporter implements Exporter {
 
   async start(): Promise<void> {
     const { logger, metrics } = this.context;
-    this.storeHandle = await Store.open(this.target, { database: this.config.database, timeoutMs: parseDuration(this.config.timeout) as number });
+    this.storeHandle = await Store.open(this.target, { database: this.config.database, timeoutMs: this.config.timeout });
     const prepare = (): Promise<void> => prepareSchema(this.store, this.config, logger);
     let prepared = true;
     try {
@@ -70,8 +72,8 @@ export class ClickHouseExporter implements Exporter {
     }
     const { wal, replay } = await WriteAheadLog.open({
       dir: this.walDir,
-      maxBytes: parseSize(this.config.wal.max_size) as number,
-      segmentBytes: parseSize(this.config.wal.segment_size) as number,
+      maxBytes: this.config.wal.max_size,
+      segmentBytes: this.config.wal.segment_size,
       cacheBytes: WAL_CACHE_BYTES,
       logger,
     });
@@ -88,7 +90,7 @@ export class ClickHouseExporter implements Exporter {
     this.writer.start();
   }
 
-  async consume(batch: PipelineBatch): Promise<void> {
+  async consume(batch: RecordBatch): Promise<void> {
     if (!this.wal) throw new Error('the clickhouse exporter is not started');
     const { records, dataKeys } = batch;
     if (records.length === 0 && dataKeys.length === 0) return;
@@ -124,7 +126,7 @@ export class ClickHouseExporter implements Exporter {
    */
   ready(): boolean {
     if (!this.wal || !this.writer) return false;
-    const used = this.wal.stats.bytes / (parseSize(this.config.wal.max_size) as number);
+    const used = this.wal.stats.bytes / (this.config.wal.max_size);
     return used < (this.writer.storeFailing ? 0.5 : 0.9);
   }
 
@@ -138,7 +140,7 @@ export class ClickHouseExporter implements Exporter {
       store: storeState(this.writer, this.preparedAtStart),
       store_error: this.writer?.lastStoreError,
       wal_bytes: this.wal?.stats.bytes ?? 0,
-      wal_max_bytes: parseSize(this.config.wal.max_size),
+      wal_max_bytes: this.config.wal.max_size,
       wal_rows: this.wal?.stats.rows ?? 0,
     };
   }
@@ -153,8 +155,8 @@ export class ClickHouseExporter implements Exporter {
 
 /** Schema migrations, then the configured retention as TTL (a change is applied here). */
 export async function prepareSchema(store: Store, config: ClickHouseExporterConfig, logger: BuildContext['logger']): Promise<void> {
-  const recordsMs = parseDuration(config.retention.records) as number;
-  const contentMs = parseDuration(config.retention.content) as number;
+  const recordsMs = config.retention.records;
+  const contentMs = config.retention.content;
   const report = await migrate(store, config.database, { records_ttl: ttlExpression(recordsMs), content_ttl: ttlExpression(contentMs) });
   for (const migration of report.applied) logger.info('schema migration applied', { version: migration.version, name: migration.name });
   for (const migration of report.modified) logger.warn('an applied schema migration has changed since; it is not re-run', { version: migration.version });
@@ -170,5 +172,15 @@ function storeState(writer: BatchWriter | undefined, preparedAtStart: boolean): 
 
 export const clickHouseExporterFactory: Factory<ClickHouseExporter> = {
   type: 'clickhouse',
+  configSchema,
+  validate: (config, path) => checkRetention(config as ClickHouseExporterConfig, path),
   create: (config, context) => new ClickHouseExporter(config as ClickHouseExporterConfig, context),
 };
+
+/** Content cannot outlive the record that holds it. */
+function checkRetention(config: ClickHouseExporterConfig, path: string): void {
+  const { records, content } = config.retention;
+  if (content > records) {
+    throw new ConfigError(`${path}.retention.content`, `"${formatDuration(content)}" is longer than retention.records "${formatDuration(records)}"`);
+  }
+}

@@ -1,7 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClickHouseExporterConfig } from '../../config/types';
-import { parseDuration } from '../../config/units';
 import { errorMessage, type Logger } from '../../telemetry/logger';
 import type { Counter, Histogram, MetricsRegistry } from '../../telemetry/metrics';
 import type { WalBatch, WriteAheadLog } from '../../wal/wal';
@@ -70,9 +69,9 @@ export class BatchWriter {
     return {
       database: config.database,
       maxRows: config.batch.max_rows,
-      flushIntervalMs: parseDuration(config.batch.flush_interval) as number,
-      retryInitialMs: parseDuration(config.retry.initial_interval) as number,
-      retryMaxMs: parseDuration(config.retry.max_interval) as number,
+      flushIntervalMs: config.batch.flush_interval,
+      retryInitialMs: config.retry.initial_interval,
+      retryMaxMs: config.retry.max_interval,
       walDir,
       logger,
       metrics: {

@@ -48,5 +48,7 @@ function isKeyHolder(processor: Processor): processor is Processor & KeyHolder {
 
 export const controlExtensionFactory: ExtensionFactory = {
   type: 'control',
+  // Built in, never configured: its section is always empty.
+  configSchema: { type: 'object', additionalProperties: false },
   create: (_config, _context, host) => new ControlExtension(host),
 };

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { HealthCheckExtensionConfig } from '../../config/types';
 import type { BuildContext, Extension, ExtensionFactory, ServiceHost } from '../../component/component';
 import { listen } from '../../component/listen';
+import configSchema from './config.schema.json';
 
 /**
  * The health_check extension: GET <path> answers 200 while the collector can take exports
@@ -45,5 +46,6 @@ export class HealthCheckExtension implements Extension {
 
 export const healthCheckExtensionFactory: ExtensionFactory = {
   type: 'health_check',
+  configSchema,
   create: (config, context, host) => new HealthCheckExtension(config as HealthCheckExtensionConfig, context, host),
 };

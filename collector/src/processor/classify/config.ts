@@ -1,6 +1,6 @@
 /**
  * Configuration of the classify stage (`processors.classify`): shape, defaults, and the checks
- * createClassifier runs. The JSON Schema in schemas/config/processors/classify.schema.json
+ * createClassifier runs. The JSON Schema in collector/src/processor/classify/config.schema.json
  * describes the same shape for the config loader; a unit test keeps the two in step.
  */
 import { PII_DETECTORS } from './pii';

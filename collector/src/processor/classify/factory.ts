@@ -1,15 +1,17 @@
 import { ConfigError } from '../../config/errors';
-import type { Factory, Processor } from '../../component/component';
+import type { ProcessorFactory } from '../../component/component';
 import { CONTENT_FIELDS } from '../../model/record';
 import { createClassifier, type ClassifyConfig } from '.';
+import configSchema from './config.schema.json';
 
 /**
  * The classify processor: PII, secrets and prompt-injection phrasing found in a record's
  * content become its `violations` (kinds only, never values); with redaction on, the
  * selected findings are replaced in the content before it is hashed and sealed.
  */
-export const classifyProcessorFactory: Factory<Processor> = {
+export const classifyProcessorFactory: ProcessorFactory = {
   type: 'classify',
+  configSchema,
   create(config, context) {
     const settings = config as ClassifyConfig;
     let classifier;

@@ -1,12 +1,14 @@
 import { ConfigError } from '../../config/errors';
 import { resolveConfigPath } from '../../config/load';
-import type { Factory, Processor } from '../../component/component';
+import type { ProcessorFactory } from '../../component/component';
 import { computeCost } from './cost';
 import { loadPricing, PricingError, type ModelPriceOverrides } from './pricing';
+import configSchema from './config.schema.json';
 
 /** The cost processor: cost_usd for each record from its model and token counts. */
-export const costProcessorFactory: Factory<Processor> = {
+export const costProcessorFactory: ProcessorFactory = {
   type: 'cost',
+  configSchema,
   create(config, context) {
     const overrides = config as ModelPriceOverrides;
     const file = overrides.pricing_file === undefined ? undefined : resolveConfigPath(context.loaded, overrides.pricing_file);

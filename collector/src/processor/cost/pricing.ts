@@ -7,7 +7,7 @@ import { lookupIds } from './model-id';
 import { PricingTable, type ModelPrice } from './table';
 import { InvalidInputError } from '../../model/errors';
 
-/** One entry of processors.cost.models (schemas/config/processors/cost.schema.json). */
+/** One entry of processors.cost.models (collector/src/processor/cost/config.schema.json). */
 export interface ModelPriceOverride {
   input: number;
   output: number;
@@ -25,7 +25,7 @@ export interface ModelPriceOverrides {
 /** A pricing file that cannot be used; the message names the file and the offending key. */
 export class PricingError extends InvalidInputError {}
 
-/** schemas/pricing.json as validated by schemas/pricing.schema.json. */
+/** collector/schemas/pricing.json as validated by collector/schemas/pricing.schema.json. */
 interface PricingFile {
   models: Record<string, Record<string, FilePrice>>;
   aliases?: Record<string, Record<string, string>>;
@@ -40,7 +40,7 @@ interface FilePrice {
 
 /**
  * Loads a price table: `file`, else `overrides.pricing_file`, else the repository's
- * schemas/pricing.json. Prices in `overrides.models` win over the file's: those with a
+ * collector/schemas/pricing.json. Prices in `overrides.models` win over the file's: those with a
  * provider replace that provider's entry, the others apply to every provider.
  */
 export function loadPricing(file?: string, overrides: ModelPriceOverrides = {}): PricingTable {

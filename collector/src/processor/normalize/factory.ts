@@ -1,20 +1,16 @@
 import type { NormalizeProcessorConfig } from '../../config/types';
-import type { Factory, Processor } from '../../component/component';
+import type { ProcessorFactory } from '../../component/component';
 import { createNormalizer } from './normalize';
+import configSchema from './config.schema.json';
 
-/** The normalize processor: fills the batch's records from its spans. */
-export const normalizeProcessorFactory: Factory<Processor> = {
+/** The normalize processor, every pipeline's entry: GenAI spans of any dialect become records. */
+export const normalizeProcessorFactory: ProcessorFactory = {
   type: 'normalize',
+  configSchema,
+  // Makes the records every later processor works on.
+  position: 'first',
   create(config) {
-    const normalize = createNormalizer(config as NormalizeProcessorConfig);
-    return {
-      process(batch) {
-        const result = normalize(batch.tenantId, batch.traces);
-        batch.records = result.records;
-        batch.dropped = result.dropped;
-        batch.rejected = result.rejected;
-        batch.rejectReason = result.rejectReason;
-      },
-    };
+    const makeRecords = createNormalizer(config as NormalizeProcessorConfig);
+    return { makeRecords };
   },
 };

@@ -1,3 +1,3 @@
 export { isContentKey } from './content';
 export { normalizeProcessorFactory } from './factory';
-export { createNormalizer, type NormalizeResult, type Normalizer } from './normalize';
+export { createNormalizer, type Normalizer } from './normalize';

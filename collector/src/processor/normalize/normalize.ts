@@ -1,5 +1,6 @@
 import type { NormalizeProcessorConfig } from '../../config/types';
-import type { ResourceSpans, Span, TraceExport } from '../../model/traces';
+import type { MadeRecords, RecordMaker } from '../../component/component';
+import type { ResourceSpans, Span } from '../../model/traces';
 import type { AuditRecord } from '../../model/record';
 import { extractContent, isContentKey } from './content';
 import { extraDocument, sealedEvents, splitAttributes } from './extra';
@@ -9,17 +10,7 @@ import { clearTextRule } from './metadata';
 import { asNumber, asString, asStringList, first } from './values';
 import { finishReason } from './vocabulary';
 
-/** What normalizing one export produced. */
-export interface NormalizeResult {
-  records: AuditRecord[];
-  /** Spans that are not GenAI operations: dropped by design, not an error. */
-  dropped: number;
-  /** GenAI spans refused as invalid (bad ids or timestamps), with the first reason. */
-  rejected: number;
-  rejectReason?: string;
-}
-
-export type Normalizer = (tenantId: string, traces: TraceExport) => NormalizeResult;
+export type Normalizer = RecordMaker['makeRecords'];
 
 const HEX32 = /^[0-9a-f]{32}$/;
 const HEX16 = /^[0-9a-f]{16}$/;
@@ -38,7 +29,7 @@ export function createNormalizer(config: NormalizeProcessorConfig): Normalizer {
   const excluded = compileExclusions(config.exclude_attributes);
   const rules: ClearTextRules = { span: clearTextRule('span', config.keep_attributes), resource: clearTextRule('resource', config.keep_attributes) };
   return (tenantId, traces) => {
-    const result: NormalizeResult = { records: [], dropped: 0, rejected: 0 };
+    const result: MadeRecords = { records: [], dropped: 0, rejected: 0 };
     for (const resourceSpans of traces.resourceSpans) {
       const resource = resourceColumns(resourceSpans, rules, excluded);
       for (const { scope, spans } of resourceSpans.scopeSpans) {

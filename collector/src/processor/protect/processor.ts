@@ -1,8 +1,9 @@
-import type { BuildContext, Factory, PipelineBatch, Processor } from '../../component/component';
+import type { BuildContext, Processor, ProcessorFactory, RecordBatch } from '../../component/component';
 import type { ProtectProcessorConfig } from '../../config/types';
 import { Keyring } from '../../keys/keyring';
 import { RetryLaterError } from '../../model/errors';
 import { CONTENT_FIELDS, SEALED_COLUMN, type AuditRecord } from '../../model/record';
+import configSchema from './config.schema.json';
 
 /**
  * The protect processor, last before the write-ahead log (docs/architecture.md, "Seal, then log"):
@@ -21,7 +22,7 @@ export class ProtectProcessor implements Processor {
     this.keyring = new Keyring(config, context.loaded, context.logger);
   }
 
-  async process(batch: PipelineBatch): Promise<void> {
+  async process(batch: RecordBatch): Promise<void> {
     if (batch.records.length === 0) return;
     if (this.fenced.size > 0 && batch.records.some((record) => this.fenced.has(subjectSlot(batch.tenantId, record.user_id)))) {
       throw new RetryLaterError('an erasure of a user in this export is in progress; retry shortly');
@@ -90,7 +91,10 @@ function subjectSlot(tenantId: string, subject: string): string {
   return `${tenantId}\u0000${subject}`;
 }
 
-export const protectProcessorFactory: Factory<Processor> = {
+export const protectProcessorFactory: ProcessorFactory = {
   type: 'protect',
+  configSchema,
+  // Nothing may see content after it is sealed.
+  position: 'last',
   create: (config, context) => new ProtectProcessor(config as ProtectProcessorConfig, context),
 };

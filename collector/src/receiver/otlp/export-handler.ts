@@ -1,5 +1,4 @@
 import type { OtlpLimitsConfig } from '../../config/types';
-import { parseSize } from '../../config/units';
 import type { TracesConsumer } from '../../component/component';
 import { CapacityError, isRetryable } from '../../model/errors';
 import { errorMessage, type Logger } from '../../telemetry/logger';
@@ -55,10 +54,10 @@ export class ExportHandler {
       maxSpans: limits.max_spans_per_request,
       maxAttributesPerSpan: limits.max_attributes_per_span,
       maxEventsPerSpan: limits.max_events_per_span,
-      maxAttributeValueLength: parseSize(limits.max_attribute_value_length) as number,
+      maxAttributeValueLength: limits.max_attribute_value_length,
       maxValueDepth: limits.max_value_depth,
     };
-    this.maxInflightBytes = parseSize(limits.max_inflight_size) as number;
+    this.maxInflightBytes = limits.max_inflight_size;
     this.requests = metrics.counter('ai_audit_receiver_requests_total', 'OTLP export requests by protocol and outcome.');
     this.spans = metrics.counter('ai_audit_receiver_spans_total', 'Spans received, by what became of them (accepted, dropped: not GenAI, refused: by reason).');
     this.truncations = metrics.counter('ai_audit_receiver_truncations_total', 'Attributes, events or values cut by the decode limits.');

@@ -3,7 +3,6 @@ import { createServer as createHttpsServer, Server as HttpsServer } from 'node:h
 import type { Socket } from 'node:net';
 import type { SecureContextOptions, TLSSocket, TlsOptions } from 'node:tls';
 import type { HttpProtocolConfig } from '../../config/types';
-import { parseSize } from '../../config/units';
 import { listen } from '../../component/listen';
 import type { Logger } from '../../telemetry/logger';
 import type { Credentials } from './auth';
@@ -43,7 +42,7 @@ export class HttpReceiver {
     limits: TransportLimits,
     private readonly logger: Logger,
   ) {
-    this.maxBodyBytes = parseSize(config.max_request_body_size) as number;
+    this.maxBodyBytes = config.max_request_body_size;
     this.guard = new ConnectionGuard(limits);
     const options = {
       requestTimeout: limits.requestTimeoutMs,

@@ -7,6 +7,7 @@ import { HttpReceiver } from './http';
 import { RateLimiter } from './rate-limit';
 import { checkTransport, tlsServerOptions } from './tls';
 import { transportLimits } from './transport-limits';
+import configSchema from './config.schema.json';
 
 /** The otlp receiver: OTLP over gRPC and/or HTTP, both feeding one export handler. */
 export class OtlpReceiver implements Receiver {
@@ -45,5 +46,6 @@ export class OtlpReceiver implements Receiver {
 
 export const otlpReceiverFactory: ReceiverFactory = {
   type: 'otlp',
+  configSchema,
   create: (config, context, consumer) => new OtlpReceiver(config as OtlpReceiverConfig, context, consumer),
 };

@@ -1,5 +1,4 @@
 import type { OtlpLimitsConfig } from '../../config/types';
-import { parseDuration } from '../../config/units';
 
 /** Connection and timing limits, the same numbers for the gRPC and the HTTP listener. */
 export interface TransportLimits {
@@ -13,9 +12,9 @@ export interface TransportLimits {
 export function transportLimits(limits: OtlpLimitsConfig): TransportLimits {
   return {
     maxConnections: limits.max_connections,
-    handshakeTimeoutMs: parseDuration(limits.handshake_timeout) as number,
-    idleTimeoutMs: parseDuration(limits.idle_timeout) as number,
-    requestTimeoutMs: parseDuration(limits.request_timeout) as number,
-    keepaliveMs: parseDuration(limits.keepalive_time) as number,
+    handshakeTimeoutMs: limits.handshake_timeout,
+    idleTimeoutMs: limits.idle_timeout,
+    requestTimeoutMs: limits.request_timeout,
+    keepaliveMs: limits.keepalive_time,
   };
 }
