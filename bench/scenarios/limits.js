@@ -76,7 +76,7 @@ function perOp(fn, runs, ops) {
 }
 
 function cryptoLimits(settings) {
-  const protect = { ...dist('keys/content-hash'), ...dist('keys/envelope'), ...dist('model/hashed-text') };
+  const protect = { ...dist('keys/content-hash'), ...dist('keys/envelope'), ...dist('model/hashed-text'), ...dist('model/content') };
   const key = crypto.randomBytes(32);
   const plaintext = crypto.randomBytes(768).toString('base64'); // 1,024 ASCII characters
   const bytes = Buffer.from(plaintext);
@@ -93,7 +93,7 @@ function cryptoLimits(settings) {
     }, runs, ops),
     hmac: perOp(() => crypto.createHmac('sha256', key).update(bytes).digest(), runs, ops),
     seal: perOp(() => protect.seal(key, 'bench-key', plaintext, { tenantId: 'default', recordId: '00000000-0000-8000-8000-000000000000', column: 'input_sealed' }), runs, ops),
-    hash: perOp(() => protect.contentHash('hmac-sha256', protect.promptText(plaintext), { version: '1', key }), runs, ops),
+    hash: perOp(() => protect.contentHash('hmac-sha256', protect.promptText(protect.receivedDocument(plaintext)), { version: '1', key }), runs, ops),
   };
 }
 

@@ -32,7 +32,7 @@ async function run(ctx) {
   const { encodeEntry } = dist('store/wal-entry');
   const { WriteAheadLog } = dist('wal/wal');
   const { silentLogger } = dist('telemetry/logger');
-  const protect = { ...dist('keys/content-hash'), ...dist('keys/envelope'), ...dist('model/hashed-text') };
+  const protect = { ...dist('keys/content-hash'), ...dist('keys/envelope'), ...dist('model/hashed-text'), ...dist('model/content') };
   const Reference = exportTraceServiceRequest();
   const requests = loadRequests(settings.requests);
   const spans = requests.reduce((n, r) => n + r.spans, 0);
@@ -77,8 +77,8 @@ async function run(ctx) {
       });
       await timed(times, 'seal', () => {
         for (const { recordId, content } of list) {
-          for (const [field, plaintext] of Object.entries(content)) {
-            if (plaintext !== undefined) protect.seal(dataKey, 'bench-key', plaintext, { tenantId: 'default', recordId, column: `${field}_sealed` });
+          for (const [field, document] of Object.entries(content)) {
+            if (document !== undefined) protect.seal(dataKey, 'bench-key', protect.documentText(document), { tenantId: 'default', recordId, column: `${field}_sealed` });
           }
         }
       });

@@ -1,5 +1,10 @@
 import { createNormalizer } from '../../collector/src/processor/normalize';
 import { event, span, traceExport } from '../helpers/spans';
+import { documentText } from '../../collector/src/model/content';
+import type { RecordContent } from '../../collector/src/model/record';
+
+/** A record's content documents as the text each would be sealed as. */
+const texts = (content: RecordContent): Record<string, string> => Object.fromEntries(Object.entries(content).flatMap(([field, document]) => (document ? [[field, documentText(document)]] : [])));
 
 const normalize = createNormalizer({ exclude_attributes: ['custom.secret', 'internal.*'], keep_attributes: [] });
 
@@ -101,7 +106,7 @@ describe('normalize: v1.41 attributes', () => {
   });
 
   it('keeps content out of the attributes column and in memory only, verbatim', () => {
-    expect(record.content).toEqual({
+    expect(texts(record.content)).toEqual({
       input: '[{"role":"user","parts":[{"type":"text","content":"hello"}]}]',
       output: '[{"role":"assistant","parts":[{"type":"text","content":"hi"}],"finish_reason":"stop"}]',
       system: '[{"type":"text","content":"be brief"}]',
@@ -157,11 +162,11 @@ describe('normalize: older dialects and token rules', () => {
         ],
       },
     );
-    expect(JSON.parse(record.content.input as string)).toEqual([
+    expect(JSON.parse(documentText(record.content.input!))).toEqual([
       { role: 'system', parts: [{ type: 'text', content: 'be brief' }] },
       { role: 'user', parts: [{ type: 'text', content: 'weather?' }] },
     ]);
-    expect(JSON.parse(record.content.output as string)).toEqual([
+    expect(JSON.parse(documentText(record.content.output!))).toEqual([
       { role: 'assistant', parts: [{ type: 'tool_call', id: 'c1', name: 'get_weather', arguments: { city: 'Paris' } }], finish_reason: 'tool_calls' },
     ]);
   });
@@ -178,26 +183,27 @@ describe('normalize: older dialects and token rules', () => {
       'llm.request.functions.0.name': 'lookup',
     });
     expect(record.provider).toBe('openai');
-    expect(JSON.parse(record.content.input as string)).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'hi there' }] }]);
-    expect(JSON.parse(record.content.output as string)).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'hello' }], finish_reason: 'stop' }]);
-    expect(JSON.parse(record.content.tools as string)).toEqual([{ type: 'function', name: 'lookup' }]);
+    expect(JSON.parse(documentText(record.content.input!))).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'hi there' }] }]);
+    expect(JSON.parse(documentText(record.content.output!))).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'hello' }], finish_reason: 'stop' }]);
+    expect(JSON.parse(documentText(record.content.tools!))).toEqual([{ type: 'function', name: 'lookup' }]);
     expect(Object.keys(record.attributes)).toEqual(['llm.request.type']);
   });
 
   it('seals structured (non-string) content as JSON', () => {
     const record = one({ 'gen_ai.operation.name': 'chat', 'gen_ai.input.messages': [Object.assign(Object.create(null), { role: 'user', parts: [Object.assign(Object.create(null), { type: 'text', content: 'structured' })] })] });
-    expect(JSON.parse(record.content.input as string)).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'structured' }] }]);
+    expect(JSON.parse(documentText(record.content.input!))).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'structured' }] }]);
   });
 
   it('maps execute_tool arguments and result to input and output', () => {
     const record = one({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'get_weather', 'gen_ai.tool.call.id': 'c1', 'gen_ai.tool.call.arguments': '{"city":"Paris"}', 'gen_ai.tool.call.result': 'rainy' });
-    expect(record).toMatchObject({ operation: 'execute_tool', tool_name: 'get_weather', tool_call_id: 'c1', content: { input: '{"city":"Paris"}', output: 'rainy' } });
+    expect(record).toMatchObject({ operation: 'execute_tool', tool_name: 'get_weather', tool_call_id: 'c1' });
+    expect(texts(record.content)).toEqual({ input: '{"city":"Paris"}', output: 'rainy' });
   });
 
   it('seals unknown content-bearing attributes rather than dropping or storing them', () => {
     const record = one({ 'gen_ai.system': 'openai', 'input.value': 'raw prompt', 'output.value': 'raw answer' });
-    expect(record.content.input).toContain('raw prompt');
-    expect(record.content.output).toContain('raw answer');
+    expect(documentText(record.content.input!)).toContain('raw prompt');
+    expect(documentText(record.content.output!)).toContain('raw answer');
     expect(record.attributes).toEqual({});
   });
 
@@ -211,7 +217,7 @@ describe('normalize: older dialects and token rules', () => {
   it('uses null-prototype maps (span keys are client input)', () => {
     const record = one({ 'gen_ai.operation.name': 'chat', ['__proto__']: 1, constructor: 'x' });
     expect(record.attributes['__proto__']).toBe('1');
-    expect(JSON.parse(record.content.extra as string)).toEqual({ attributes: { constructor: 'x' } });
+    expect(JSON.parse(documentText(record.content.extra!))).toEqual({ attributes: { constructor: 'x' } });
   });
 });
 
@@ -251,7 +257,7 @@ describe('normalize: default-deny for content', () => {
     });
     expect({ ...record.resource }).toEqual({ 'service.name': 'checkout', 'host.name': 'web-1' });
     expect(JSON.stringify(record.attributes) + JSON.stringify(record.resource)).not.toContain(CANARY);
-    const extra = JSON.parse(record.content.extra as string);
+    const extra = JSON.parse(documentText(record.content.extra!));
     expect(extra.attributes).toEqual({ 'never.heard.of': CANARY, 'gen_ai.tool.args': `{"q":"${CANARY}"}`, 'server.port': 'x'.repeat(300) });
     expect(extra.resource).toEqual({ 'customer.note': CANARY, 'process.command_line': `node app.js --key=${CANARY}` });
   });
@@ -267,7 +273,7 @@ describe('normalize: default-deny for content', () => {
         ],
       },
     );
-    const extra = JSON.parse(record.content.extra as string);
+    const extra = JSON.parse(documentText(record.content.extra!));
     expect(extra.events.map((e: { name: string }) => e.name)).toEqual(['exception', 'app.checkpoint']);
     expect(JSON.stringify(extra.events)).toContain(CANARY);
     expect(JSON.stringify(record.attributes)).not.toContain(CANARY);

@@ -6,6 +6,7 @@ import { EnvKeyProvider } from '../../collector/src/keys/env';
 import { LocalKeyProvider } from '../../collector/src/keys/local';
 import { contentHash } from '../../collector/src/keys/content-hash';
 import { envelopeKeyId, open, seal } from '../../collector/src/keys/envelope';
+import { receivedDocument } from '../../collector/src/model/content';
 import { promptText, responseText } from '../../collector/src/model/hashed-text';
 import { silentLogger } from '../../collector/src/telemetry/logger';
 
@@ -51,9 +52,9 @@ describe('content hashes', () => {
   ]);
 
   it('hashes the last user message of the prompt, canonicalized', () => {
-    expect(promptText(input)).toBe('What is my balance?');
-    expect(promptText('  raw text  ')).toBe('raw text');
-    expect(responseText(JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'a' }, { type: 'tool_call', name: 'f' }, { type: 'text', content: 'b' }] }]))).toBe('a\nb');
+    expect(promptText(receivedDocument(input))).toBe('What is my balance?');
+    expect(promptText(receivedDocument('  raw text  '))).toBe('raw text');
+    expect(responseText(receivedDocument(JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'a' }, { type: 'tool_call', name: 'f' }, { type: 'text', content: 'b' }] }])))).toBe('a\nb');
   });
 
   it('writes hmac-sha256:v<version>:<hex> under the tenant key, or plain sha256', () => {
@@ -65,7 +66,7 @@ describe('content hashes', () => {
 
   it('NFC-normalizes, so composed and decomposed accents hash alike', () => {
     const key = { version: '1', key: KEY };
-    expect(contentHash('hmac-sha256', promptText('caf\u00e9'), key)).toBe(contentHash('hmac-sha256', promptText('cafe\u0301'), key));
+    expect(contentHash('hmac-sha256', promptText(receivedDocument('caf\u00e9')), key)).toBe(contentHash('hmac-sha256', promptText(receivedDocument('cafe\u0301')), key));
   });
 });
 

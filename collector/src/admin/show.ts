@@ -1,6 +1,6 @@
 import { DataKeyUnavailableError } from '../keys/data-keys';
 import { EnvelopeError } from '../keys/envelope';
-import { CONTENT_FIELDS, SEALED_COLUMN, type RecordContent } from '../model/record';
+import { CONTENT_FIELDS, SEALED_COLUMN, type ContentField } from '../model/record';
 import { AdminError, type Actor, type AdminContext } from './context';
 import { PSEUDONYM_PREFIX } from './erase';
 
@@ -14,7 +14,7 @@ export interface ShowRequest extends Actor {
 export interface ShowResult {
   record: Record<string, unknown>;
   /** The sealed documents, opened: exactly the text that was sealed. */
-  content?: RecordContent;
+  content?: Partial<Record<ContentField, string>>;
 }
 
 /**
@@ -50,7 +50,7 @@ export async function showRecord(context: AdminContext, request: ShowRequest): P
   if (!sealed && String(record.user_id).startsWith(PSEUDONYM_PREFIX)) {
     throw new AdminError(`the content of record ${request.recordId} was erased with its user's data keys`);
   }
-  const content: RecordContent = {};
+  const content: ShowResult['content'] = {};
   for (const field of CONTENT_FIELDS) {
     const column = SEALED_COLUMN[field];
     const sealed = String(record[column] ?? '');

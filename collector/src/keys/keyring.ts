@@ -1,4 +1,5 @@
 import type { LoadedConfig, ProtectProcessorConfig } from '../config/types';
+import { receivedDocument, type ContentDocument } from '../model/content';
 import { promptText, responseText } from '../model/hashed-text';
 import type { Store } from '../store/client';
 import type { Logger } from '../telemetry/logger';
@@ -47,7 +48,7 @@ export class Keyring {
   }
 
   /** prompt_hash and response_hash of a record's content, as configured (hash.algorithm). */
-  async contentHashes(tenantId: string): Promise<{ prompt: (input: string) => string; response: (output: string) => string }> {
+  async contentHashes(tenantId: string): Promise<{ prompt: (input: ContentDocument) => string; response: (output: ContentDocument) => string }> {
     const { algorithm } = this.config.hash;
     const key = algorithm === 'hmac-sha256' ? await this.hashKey(tenantId) : undefined;
     return { prompt: (input) => contentHash(algorithm, promptText(input), key), response: (output) => contentHash(algorithm, responseText(output), key) };
@@ -55,7 +56,7 @@ export class Keyring {
 
   /** The value `ai-audit hash` prints for a text: what prompt_hash holds for that prompt. */
   async hashText(tenantId: string, text: string): Promise<string> {
-    return (await this.contentHashes(tenantId)).prompt(text);
+    return (await this.contentHashes(tenantId)).prompt(receivedDocument(text));
   }
 
   /** Seals one content field under a data key of `sealingKey`. */

@@ -1,4 +1,4 @@
-import { parseJson } from './json';
+import { documentText, documentValue, type ContentDocument } from './content';
 
 /**
  * The text a record's prompt_hash and response_hash cover (keys/content-hash.ts makes the
@@ -17,9 +17,9 @@ function textOf(message: Message): string[] {
   return (message.parts ?? []).filter((part) => part?.type === 'text' && typeof part.content === 'string').map((part) => part.content as string);
 }
 
-function messages(json: string): Message[] | undefined {
-  const parsed = parseJson(json);
-  return Array.isArray(parsed) && parsed.every((m) => m !== null && typeof m === 'object') ? (parsed as Message[]) : undefined;
+function messages(document: ContentDocument): Message[] | undefined {
+  const value = documentValue(document);
+  return Array.isArray(value) && value.every((m) => m !== null && typeof m === 'object') ? (value as Message[]) : undefined;
 }
 
 export function canonical(text: string): string {
@@ -27,16 +27,16 @@ export function canonical(text: string): string {
 }
 
 /** The canonical text of a record's input: its last user message. */
-export function promptText(input: string): string {
+export function promptText(input: ContentDocument): string {
   const list = messages(input);
-  if (!list) return canonical(input);
+  if (!list) return canonical(documentText(input));
   const users = list.filter((m) => m.role === 'user');
   const chosen = users.length > 0 ? [users[users.length - 1]] : list;
   return canonical(chosen.flatMap(textOf).join('\n'));
 }
 
 /** The canonical text of a record's output: every output message's text. */
-export function responseText(output: string): string {
+export function responseText(output: ContentDocument): string {
   const list = messages(output);
-  return canonical(list ? list.flatMap(textOf).join('\n') : output);
+  return canonical(list ? list.flatMap(textOf).join('\n') : documentText(output));
 }

@@ -1,3 +1,5 @@
+import type { ContentDocument } from './content';
+
 /**
  * The audit record: one per GenAI span, the row shape of `ai_audit.records`
  * (README.md, "The audit record"). Field names are the column names.
@@ -57,23 +59,17 @@ export interface AuditRecord {
   /** The span's other attributes known to be metadata, as strings (see normalize/metadata.ts). */
   attributes: Record<string, string>;
   resource: Record<string, string>;
-  /** Plaintext content, in memory only (see the note above). */
+  /** Plaintext content, in memory only (see the note above), as structure (model/content.ts). */
   content: RecordContent;
 }
 
 /**
- * Content of one record as JSON text in the GenAI semconv v1.41 shapes: `input` and
- * `output` are message arrays (for execute_tool spans: the call arguments and result),
- * `system` the system instructions, `tools` the tool definitions. `extra` holds what of the
- * span is not known to be metadata (default-deny): `{ attributes, resource, events }`.
+ * Content of one record in the GenAI semconv v1.41 shapes: `input` and `output` are message
+ * lists (for execute_tool spans: the call arguments and result), `system` the system
+ * instructions, `tools` the tool definitions. `extra` holds what of the span is not known to
+ * be metadata (default-deny): `{ attributes, resource, events }`.
  */
-export interface RecordContent {
-  input?: string;
-  output?: string;
-  system?: string;
-  tools?: string;
-  extra?: string;
-}
+export type RecordContent = Partial<Record<ContentField, ContentDocument>>;
 
 export const CONTENT_FIELDS = ['input', 'output', 'system', 'tools', 'extra'] as const;
 export type ContentField = (typeof CONTENT_FIELDS)[number];

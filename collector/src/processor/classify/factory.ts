@@ -1,5 +1,6 @@
 import { ConfigError } from '../../config/errors';
 import type { ProcessorFactory } from '../../component/component';
+import { documentStrings, rewriteStrings } from '../../model/content';
 import { CONTENT_FIELDS } from '../../model/record';
 import { createClassifier, type ClassifyConfig } from '.';
 import configSchema from './config.schema.json';
@@ -23,19 +24,23 @@ export const classifyProcessorFactory: ProcessorFactory = {
     return {
       process(batch) {
         for (const record of batch.records) {
-          const { content } = record;
+          const documents = CONTENT_FIELDS.map((field) => record.content[field]).filter((document) => document !== undefined);
+          if (documents.length === 0) continue;
+          // Detectors see the strings of the content, never the JSON around them.
           if (!settings.redact.enabled) {
-            const texts = CONTENT_FIELDS.map((field) => content[field]).filter((text): text is string => text !== undefined);
-            if (texts.length > 0) record.violations = mergeSorted(record.violations, classifier.violations(texts));
+            // One scan per document: its strings joined by line breaks, which no detector reads across.
+            record.violations = mergeSorted(record.violations, classifier.violations(documents.map((document) => documentStrings(document).join('\n'))));
             continue;
           }
           const kinds = new Set(record.violations);
           for (const field of CONTENT_FIELDS) {
-            const text = content[field];
-            if (text === undefined) continue;
-            const findings = classifier.scan(text);
-            for (const finding of findings) kinds.add(finding.kind);
-            content[field] = classifier.redact(text, findings);
+            const document = record.content[field];
+            if (document === undefined) continue;
+            record.content[field] = rewriteStrings(document, (text) => {
+              const findings = classifier.scan(text);
+              for (const finding of findings) kinds.add(finding.kind);
+              return findings.length === 0 ? text : classifier.redact(text, findings);
+            });
           }
           record.violations = [...kinds].sort();
         }

@@ -1,6 +1,7 @@
 import type { AnyValue, Attributes, Span, SpanEvent } from '../../model/traces';
 import type { RecordContent } from '../../model/record';
 import { textPart, toMessage, toMessages, type Message } from './messages';
+import { documentText, documentValue, receivedDocument, valueDocument, type ContentDocument } from '../../model/content';
 import { asString, toJson, toPlain } from './values';
 import { parseJson } from '../../model/json';
 
@@ -68,18 +69,18 @@ export function isContentKey(key: string): boolean {
   return false;
 }
 
-/** Verbatim JSON text of a content attribute: strings as sent, structured values as JSON. */
-function verbatim(value: AnyValue): string {
-  return typeof value === 'string' ? value : toJson(value);
+/** A content attribute as a document: a string as sent (parsed when it is JSON), a structured value as is. */
+function verbatim(value: AnyValue): ContentDocument {
+  return typeof value === 'string' ? receivedDocument(value) : valueDocument(toPlain(value));
 }
 
-const stringify = (messages: Message[]): string | undefined => (messages.length ? JSON.stringify(messages) : undefined);
+const messageList = (messages: Message[]): ContentDocument | undefined => (messages.length ? valueDocument(messages) : undefined);
 
 export function extractContent(span: Span, operation: string): RecordContent {
   const a = span.attributes;
   const content: RecordContent = {};
   const consumed = new Set<string>();
-  const take = (key: string): string | undefined => {
+  const take = (key: string): ContentDocument | undefined => {
     const value = a[key];
     if (value === undefined || value === null) return undefined;
     consumed.add(key);
@@ -94,8 +95,8 @@ export function extractContent(span: Span, operation: string): RecordContent {
     content.input ??= take('gen_ai.tool.call.arguments');
     content.output ??= take('gen_ai.tool.call.result');
   }
-  content.input ??= stringify(legacyEventMessages(span.events, 'input')) ?? flattenedMessages(a, 'gen_ai.prompt.', 'user') ?? vercelInput(a);
-  content.output ??= stringify(legacyEventMessages(span.events, 'output')) ?? flattenedMessages(a, 'gen_ai.completion.', 'assistant') ?? vercelOutput(a);
+  content.input ??= messageList(legacyEventMessages(span.events, 'input')) ?? flattenedMessages(a, 'gen_ai.prompt.', 'user') ?? vercelInput(a);
+  content.output ??= messageList(legacyEventMessages(span.events, 'output')) ?? flattenedMessages(a, 'gen_ai.completion.', 'assistant') ?? vercelOutput(a);
   content.tools ??= flattenedTools(a) ?? take('ai.prompt.tools');
   for (const key of Object.keys(a)) if (DIALECT_KEYS.has(key) || DIALECT_PREFIXES.some((p) => key.startsWith(p))) consumed.add(key);
   addLeftovers(a, consumed, content);
@@ -159,7 +160,7 @@ function eventBody(attributes: Attributes): Record<string, unknown> {
 
 // ---- Traceloop/OpenLLMetry: gen_ai.prompt.0.role, gen_ai.completion.0.tool_calls.1.name --------
 
-function flattenedMessages(attributes: Attributes, prefix: string, defaultRole: string): string | undefined {
+function flattenedMessages(attributes: Attributes, prefix: string, defaultRole: string): ContentDocument | undefined {
   const byIndex = collectIndexed(attributes, prefix);
   if (byIndex.size === 0) return undefined;
   const messages = [...byIndex.entries()]
@@ -178,7 +179,7 @@ function flattenedMessages(attributes: Attributes, prefix: string, defaultRole: 
       );
       return message;
     });
-  return stringify(messages);
+  return messageList(messages);
 }
 
 /** `prefix` + `N.rest` keys grouped by N, values keyed by `rest`. */
@@ -197,20 +198,20 @@ function collectIndexed(attributes: Record<string, unknown>, prefix: string): Ma
   return out;
 }
 
-function flattenedTools(attributes: Attributes): string | undefined {
+function flattenedTools(attributes: Attributes): ContentDocument | undefined {
   const byIndex = collectIndexed(attributes, 'llm.request.functions.');
   if (byIndex.size === 0) return undefined;
   const tools = [...byIndex.entries()]
     .sort(([x], [y]) => x - y)
     .map(([, f]) => ({ type: 'function', name: f.name, description: f.description, parameters: f.parameters === undefined ? undefined : parseJson(f.parameters) ?? f.parameters }));
-  return JSON.stringify(tools);
+  return valueDocument(tools);
 }
 
 // ---- Vercel AI SDK: ai.prompt.messages, ai.response.text ------------------------------------
 
-function vercelInput(attributes: Attributes): string | undefined {
+function vercelInput(attributes: Attributes): ContentDocument | undefined {
   const messages = toMessages(attributes['ai.prompt.messages'], 'user');
-  if (messages) return stringify(messages);
+  if (messages) return messageList(messages);
   const prompt = attributes['ai.prompt'];
   if (typeof prompt !== 'string') return undefined;
   const parsed = parseJson(prompt) as { system?: string; prompt?: string; messages?: unknown } | undefined;
@@ -220,16 +221,16 @@ function vercelInput(attributes: Attributes): string | undefined {
     if (typeof parsed.prompt === 'string') out.push({ role: 'user', parts: [textPart(parsed.prompt)] });
     out.push(...(toMessages(parsed.messages, 'user') ?? []));
   }
-  return stringify(out);
+  return messageList(out);
 }
 
-function vercelOutput(attributes: Attributes): string | undefined {
+function vercelOutput(attributes: Attributes): ContentDocument | undefined {
   const text = attributes['ai.response.text'];
   const calls = toMessages(attributes['ai.response.toolCalls'], 'assistant');
   if (text == null && !calls) return undefined;
   const parts = text == null ? [] : [textPart(asString(text))];
   for (const call of calls ?? []) parts.push(...call.parts);
-  return JSON.stringify([{ role: 'assistant', parts }]);
+  return valueDocument([{ role: 'assistant', parts }]);
 }
 
 // ---- anything else that carries content -----------------------------------------------------
@@ -247,12 +248,15 @@ function addLeftovers(attributes: Attributes, consumed: Set<string>, content: Re
   for (const key of Object.keys(attributes)) {
     if (consumed.has(key) || !isContentKey(key)) continue;
     const side = /output|completion|result|response/.test(key) ? 'output' : 'input';
-    extra[side].parts.push({ type: 'attribute', key, value: verbatim(attributes[key]) });
+    const value = attributes[key];
+    extra[side].parts.push({ type: 'attribute', key, value: typeof value === 'string' ? value : toJson(value) });
   }
   for (const side of ['input', 'output'] as const) {
     if (extra[side].parts.length === 0) continue;
     const current = content[side];
-    const existing = current === undefined ? [] : toMessages(current, extra[side].role) ?? [{ role: extra[side].role, parts: [textPart(current)] }];
-    content[side] = JSON.stringify([...existing, extra[side]]);
+    const role = extra[side].role;
+    const value = current === undefined ? undefined : documentValue(current);
+    const existing = current === undefined ? [] : ((Array.isArray(value) ? toMessages(value, role) : undefined) ?? [{ role, parts: [textPart(documentText(current))] }]);
+    content[side] = valueDocument([...existing, extra[side]]);
   }
 }

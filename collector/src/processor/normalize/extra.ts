@@ -1,3 +1,4 @@
+import { valueDocument, type ContentDocument } from '../../model/content';
 import type { AnyValue, Attributes, SpanEvent } from '../../model/traces';
 import { isMessageEvent } from './content';
 import { asString, toPlain } from './values';
@@ -32,7 +33,7 @@ export function sealedEvents(events: readonly SpanEvent[]): unknown[] | undefine
 }
 
 /** The `extra` content document, or undefined when there is nothing to seal. */
-export function extraDocument(parts: { attributes?: Record<string, unknown>; resource?: Record<string, unknown>; events?: unknown[] }): string | undefined {
+export function extraDocument(parts: { attributes?: Record<string, unknown>; resource?: Record<string, unknown>; events?: unknown[] }): ContentDocument | undefined {
   const present = Object.entries(parts).filter(([, value]) => value !== undefined);
-  return present.length === 0 ? undefined : JSON.stringify(Object.fromEntries(present));
+  return present.length === 0 ? undefined : valueDocument(Object.fromEntries(present));
 }

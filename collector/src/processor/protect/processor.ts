@@ -2,6 +2,7 @@ import type { BuildContext, Processor, ProcessorFactory, RecordBatch } from '../
 import type { ProtectProcessorConfig } from '../../config/types';
 import { Keyring } from '../../keys/keyring';
 import { RetryLaterError } from '../../model/errors';
+import { documentText } from '../../model/content';
 import { CONTENT_FIELDS, SEALED_COLUMN, type AuditRecord } from '../../model/record';
 import configSchema from './config.schema.json';
 
@@ -77,10 +78,11 @@ export class ProtectProcessor implements Processor {
       for (const record of list) {
         record.content_key_id = key.keyId;
         for (const field of CONTENT_FIELDS) {
-          const plaintext = record.content[field];
-          if (plaintext === undefined) continue;
+          const document = record.content[field];
+          if (document === undefined) continue;
           const column = SEALED_COLUMN[field];
-          record[column] = this.keyring.seal(key, plaintext, { tenantId, recordId: record.record_id, column });
+          // Serialized here, once: the text as received unless classify changed the value.
+          record[column] = this.keyring.seal(key, documentText(document), { tenantId, recordId: record.record_id, column });
         }
       }
     }
