@@ -8,6 +8,12 @@ import {
   type ClassifyConfig,
 } from '../../collector/src/processor/classify';
 import schema from '../../collector/src/processor/classify/config.schema.json';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { components } from '../../collector/src/components';
+import { parseConfigText } from '../../collector/src/config';
+
+const DEFAULT_CONFIG = readFileSync(join(__dirname, '../../otel-config.yaml'), 'utf8');
 
 const clone = (): ClassifyConfig => JSON.parse(JSON.stringify(DEFAULT_CLASSIFY_CONFIG));
 const withRedaction = (kinds: string[]): ClassifyConfig => ({ ...clone(), redact: { enabled: true, kinds } });
@@ -144,14 +150,17 @@ describe('config', () => {
   });
 
   it.each([
-    ['an unknown PII kind', (c: ClassifyConfig) => (c.pii.kinds = ['pii:email', 'pii:passport']), 'classify config: pii.kinds[1] is not a built-in PII kind'],
-    ['a bad redact selector', (c: ClassifyConfig) => (c.redact.kinds = ['email']), 'classify config: redact.kinds[0] must be a kind'],
-    ['a non-boolean switch', (c: ClassifyConfig) => ((c.secrets as { enabled: unknown }).enabled = 'yes'), 'classify config: secrets.enabled must be true or false'],
-    ['a missing section', (c: ClassifyConfig) => delete (c as Partial<ClassifyConfig>).redact, 'classify config: redact must be an object'],
-  ])('names the key for %s', (_what, patch, message) => {
-    const config = clone();
-    patch(config);
-    expect(() => createClassifier(config)).toThrow(message);
+    ['an unknown PII kind', 'pii: { kinds: [pii:email, pii:passport] }', 'processors.classify.pii.kinds[1]: "pii:passport" must be one of'],
+    ['a bad redact selector', 'redact: { kinds: [email] }', 'processors.classify.redact.kinds[0]: must match pattern'],
+    ['a non-boolean switch', 'secrets: { enabled: maybe }', 'processors.classify.secrets.enabled: "maybe" must be a boolean'],
+    ['a custom name with capitals', 'pii: { custom: [{ name: Employee, pattern: "E\\\\d" }] }', 'processors.classify.pii.custom[0].name: must match pattern'],
+    ['an empty custom pattern', 'pii: { custom: [{ name: x, pattern: "" }] }', 'processors.classify.pii.custom[0].pattern: must NOT have fewer than 1 characters'],
+    ['a missing custom pattern', 'pii: { custom: [{ name: x }] }', 'processors.classify.pii.custom[0].pattern: is required'],
+    ['a repeated custom name', 'pii: { custom: [{ name: x, pattern: a }, { name: x, pattern: b }] }', 'processors.classify: classify config: pii.custom[1] "x" repeats a name'],
+    ['a refused custom pattern', 'pii: { custom: [{ name: x, pattern: "(a)\\\\1" }] }', 'processors.classify: classify config: pii.custom[0] "x": pattern refused at offset 3: backreferences'],
+  ])('the config loader names the key for %s', (_what, section, message) => {
+    const text = DEFAULT_CONFIG.replace(/^  classify:\n/m, `  classify:\n    ${section}\n`);
+    expect(() => parseConfigText(text, 'otel-config.yaml', components, {})).toThrow(message);
   });
 });
 

@@ -45,6 +45,7 @@ const INPUTS: [string, string][] = [
   ['repeated sk-', fill('sk-')],
   ['repeated sk-ant-', fill('sk-ant-api03-')],
   ['repeated ghp_/xoxb-/AKIA', fill('ghp_xoxb-1-AKIA')],
+  ['repeated ID-like tokens', fill('AB123456')],
   ['repeated -----BEGIN', fill('-----BEGIN ')],
   ['repeated PEM headers without END', fill('-----BEGIN RSA PRIVATE KEY-----\n')],
   ['repeated eyJ', fill('eyJ')],
@@ -63,6 +64,12 @@ const CUSTOM: Detector[] = [
   createCustomDetector({ name: 'token', pattern: '\\b[A-Za-z0-9]{20,40}\\b' }, 1),
   createCustomDetector({ name: 'mailish', pattern: '[a-z]+@[a-z]+\\.(?:com|org)' }, 2),
   createCustomDetector({ name: 'phoneish', pattern: '(?:\\+?1[-. ]?)?\\(?\\d{3}\\)?[-. ]?\\d{3}[-. ]?\\d{4}' }, 3),
+  // Short matches with an optional part that can run on: each search must not read to the end.
+  createCustomDetector({ name: 'tail', pattern: '[A-Z]{2}\\d{6}(?:.*confidential)?' }, 4),
+  createCustomDetector({ name: 'run_on', pattern: 'a(?:[a-z@]*\\d)?' }, 5),
+  // Shapes that hang backtracking engines.
+  createCustomDetector({ name: 'nested', pattern: '(?:a+)+[a@]' }, 6),
+  createCustomDetector({ name: 'adjacent', pattern: '\\d+\\d*[ -]?\\d+' }, 7),
 ];
 
 const DETECTORS: Detector[] = [...PII_DETECTORS, ...SECRET_DETECTORS, promptInjection, ...CUSTOM];

@@ -35,7 +35,7 @@ describe('classify processor', () => {
   });
 
   it('names a refused custom pattern as a config error', () => {
-    const config = { ...DEFAULT_CLASSIFY_CONFIG, pii: { ...DEFAULT_CLASSIFY_CONFIG.pii, custom: [{ name: 'bad', pattern: '(a+)+' }] } };
-    expect(() => classifyProcessorFactory.create(config, context)).toThrow(/^processors\.classify: .*"bad"/);
+    const config = { ...DEFAULT_CLASSIFY_CONFIG, pii: { ...DEFAULT_CLASSIFY_CONFIG.pii, custom: [{ name: 'bad', pattern: '(a)\\1' }] } };
+    expect(() => classifyProcessorFactory.validate?.(config, 'processors.classify')).toThrow(/^processors\.classify: .*"bad"/);
   });
 });

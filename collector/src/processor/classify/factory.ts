@@ -3,6 +3,7 @@ import type { ProcessorFactory } from '../../component/component';
 import { documentStrings, rewriteStrings } from '../../model/content';
 import { CONTENT_FIELDS } from '../../model/record';
 import { createClassifier, type ClassifyConfig } from '.';
+import { PatternError } from './custom';
 import configSchema from './config.schema.json';
 
 /**
@@ -13,14 +14,19 @@ import configSchema from './config.schema.json';
 export const classifyProcessorFactory: ProcessorFactory = {
   type: 'classify',
   configSchema,
-  create(config, context) {
-    const settings = config as ClassifyConfig;
-    let classifier;
+  // The schema checks the shape; what it cannot (repeated names, patterns the linear-time
+  // matcher refuses) is found by building the classifier, at load.
+  validate(config, path) {
     try {
-      classifier = createClassifier(settings);
+      createClassifier(config as ClassifyConfig);
     } catch (error) {
-      throw new ConfigError(`processors.${context.id}`, String((error as Error).message));
+      if (error instanceof PatternError) throw new ConfigError(path, error.message);
+      throw error;
     }
+  },
+  create(config) {
+    const settings = config as ClassifyConfig;
+    const classifier = createClassifier(settings);
     return {
       process(batch) {
         for (const record of batch.records) {

@@ -21,12 +21,12 @@
  *
  * Guarantees:
  *  - every detector runs in time linear in the text length on any input (see ./scan.ts for the
- *    approach, ./custom/nfa.ts for user patterns), so hostile content cannot stall the pipeline;
+ *    approach, ./custom for user patterns), so hostile content cannot stall the pipeline;
  *  - findings carry offsets only; no error message contains scanned text; nothing here logs;
  *  - offsets are UTF-16 code units, the indices String#slice takes.
  */
-import { checkConfig, kindSelector, type ClassifyConfig } from './config';
-import { createCustomDetector } from './custom';
+import { kindSelector, type ClassifyConfig } from './config';
+import { createCustomDetector, PatternError } from './custom';
 import { promptInjection } from './injection';
 import { PII_DETECTORS } from './pii';
 import { redactSpans } from './redact';
@@ -58,7 +58,11 @@ export interface Classifier {
  * reason it was refused); never a message containing scanned content.
  */
 export function createClassifier(config: ClassifyConfig): Classifier {
-  checkConfig(config);
+  const names = new Set<string>();
+  config.pii.custom.forEach(({ name }, i) => {
+    if (names.has(name)) throw new PatternError(`classify config: pii.custom[${i}] "${name}" repeats a name used by an earlier entry`);
+    names.add(name);
+  });
   const detectors: Detector[] = [];
   if (config.pii.enabled) {
     const kinds = new Set(config.pii.kinds);
