@@ -2,7 +2,7 @@ import { computeCost, loadPricing, type TokenUsage } from '../../collector/src/p
 
 const table = loadPricing();
 
-/** A span's usage; token counts follow DESIGN §4 (input includes cache, output includes reasoning). */
+/** A span's usage; token counts as README.md, "The audit record" defines them (input includes cache, output includes reasoning). */
 function usage(provider: string, model: string, tokens: Partial<TokenUsage> = {}): TokenUsage {
   return {
     provider,

@@ -1,4 +1,4 @@
-import { jsonStrings } from './json-strings';
+import { jsonStrings } from './json-scan';
 
 /**
  * A record's content as structure (docs/architecture.md, "Content as structure"): normalize

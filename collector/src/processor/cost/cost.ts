@@ -1,6 +1,6 @@
 import type { ModelPrice, PricingTable } from './table';
 
-/** A span's model and token counts, after normalize applied the token rules of DESIGN §4. */
+/** A span's model and token counts as normalize records them (README.md, "The audit record": input includes cache reads and writes, output includes reasoning). */
 export interface TokenUsage {
   /** gen_ai.provider.name (or the older gen_ai.system). */
   provider: string;

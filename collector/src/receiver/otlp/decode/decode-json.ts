@@ -14,7 +14,7 @@
  */
 import { asDecodeError } from './errors';
 import { checkJsonShape } from './json-shape';
-import { describeJsonSyntaxError } from './json-syntax-error';
+import { jsonSyntaxError } from '../../../model/json-scan';
 import { Limiter } from './limiter';
 import { newAttributes, newEvent, newResourceSpans, newScopeSpans, newSpan } from './shapes';
 import type { DecodeLimits, DecodeResult } from './types';
@@ -50,11 +50,12 @@ const STATUS_CODES: ReadonlyMap<string, number> = new Map([
 
 export function decodeTraceExportJson(text: string | Buffer, limits: DecodeLimits): DecodeResult {
   checkJsonShape(typeof text === 'string' ? Buffer.from(text) : text);
+  const source = typeof text === 'string' ? text : text.toString('utf8');
   let root: unknown;
   try {
-    root = JSON.parse(typeof text === 'string' ? text : text.toString('utf8'));
+    root = JSON.parse(source);
   } catch {
-    throw new OtlpDecodeError(describeJsonSyntaxError(typeof text === 'string' ? Buffer.from(text) : text));
+    throw new OtlpDecodeError(describeSyntaxError(source));
   }
   // UTF-16 units of a string body stand in for its bytes: the budget only needs a scale.
   const lim = new Limiter(limits, text.length);
@@ -310,4 +311,14 @@ function isObject(x: unknown): x is JsonObject {
 
 function fail(path: string, what: string): OtlpDecodeError {
   return new OtlpDecodeError(`${path}: ${what}`);
+}
+
+/**
+ * `invalid JSON at byte <n>: <reason>`, never quoting the body (it carries customer content).
+ * The offset counts UTF-8 bytes of the body as decoded (an invalid byte counts as U+FFFD's 3).
+ */
+function describeSyntaxError(source: string): string {
+  const error = jsonSyntaxError(source);
+  // Nothing found when JSON.parse failed for another reason (e.g. memory).
+  return error === undefined ? 'invalid JSON' : `invalid JSON at byte ${Buffer.byteLength(source.slice(0, error.at))}: ${error.reason}`;
 }

@@ -1,5 +1,5 @@
 import { documentStrings, documentText, documentValue, receivedDocument, rewriteStrings, valueDocument } from '../../collector/src/model/content';
-import { jsonStrings } from '../../collector/src/model/json-strings';
+import { jsonStrings, jsonSyntaxError } from '../../collector/src/model/json-scan';
 
 /** The string values of a parsed JSON value, in order: what jsonStrings must return without parsing. */
 function stringsOf(value: unknown, out: string[] = []): string[] {
@@ -59,7 +59,7 @@ function mutate(text: string, random: () => number): string {
   return out;
 }
 
-describe('jsonStrings', () => {
+describe('jsonStrings and jsonSyntaxError', () => {
   it('agrees with JSON.parse on 20,000 random texts, valid and broken', () => {
     const random = rng(7);
     let valid = 0;
@@ -70,7 +70,7 @@ describe('jsonStrings', () => {
       // (both are in the text that gets sealed), so compare the verdict, then the strings.
       const broken = mutate(text, random);
       const expected = reference(broken);
-      expect([broken, jsonStrings(broken) === undefined]).toEqual([broken, expected === undefined]);
+      expect([broken, jsonStrings(broken) === undefined, jsonSyntaxError(broken) === undefined]).toEqual([broken, expected === undefined, expected !== undefined]);
       if (expected) {
         valid++;
         expect(jsonStrings(JSON.stringify(JSON.parse(broken)))).toEqual(expected);
@@ -88,8 +88,16 @@ describe('jsonStrings', () => {
     (text) => {
       expect(reference(text)).toBeUndefined();
       expect(jsonStrings(text)).toBeUndefined();
+      expect(jsonSyntaxError(text)).toMatchObject({ at: expect.any(Number), reason: expect.any(String) });
     },
   );
+
+  it('refuses a hostile unterminated string in one pass', () => {
+    const text = `["${'ab\\n'.repeat(200_000)}`;
+    // A backtracking blow-up would not finish within the test's timeout.
+    expect(jsonSyntaxError(text)).toEqual({ at: 1, reason: 'unterminated string' });
+    expect(jsonStrings(text)).toBeUndefined();
+  });
 
   it('reads a text nested a million levels deep without a stack overflow', () => {
     const deep = '['.repeat(1_000_000) + '"x"' + ']'.repeat(1_000_000);
