@@ -43,7 +43,9 @@ function machineNode() {
 
 const node = machineNode();
 if (fs.realpathSync(process.execPath) !== fs.realpathSync(node)) {
-  const { status } = require('node:child_process').spawnSync(node, [__filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const { status } = require('node:child_process').spawnSync(node, [__filename, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   process.exit(status ?? 1);
 }
 const WORK = path.join(REPO, '.bench', 'work');
@@ -61,11 +63,11 @@ function parseArgs(argv) {
     else if (argv[i] === '--only') {
       if (argv[i + 1] === undefined) throw usageError('--only needs a list of scenarios');
       args.only = argv[++i].split(',');
-    }
-    else if (argv[i].startsWith('--only=')) args.only = argv[i].slice(7).split(',');
+    } else if (argv[i].startsWith('--only=')) args.only = argv[i].slice(7).split(',');
     else throw usageError(`unknown argument ${argv[i]} (see npm run bench -- --help)`);
   }
-  for (const id of args.only ?? []) if (!SCENARIOS.includes(id)) throw usageError(`unknown scenario ${id} (one of ${SCENARIOS.join(', ')})`);
+  for (const id of args.only ?? [])
+    if (!SCENARIOS.includes(id)) throw usageError(`unknown scenario ${id} (one of ${SCENARIOS.join(', ')})`);
   return args;
 }
 
@@ -108,7 +110,8 @@ async function runScenario(id, ctx) {
     else outcome = message;
   });
   const code = await exited(child);
-  if (!outcome || outcome.error || code !== 0) throw new Error(`scenario ${id} failed${outcome?.error ? `:\n${outcome.error}` : ` (exit code ${code})`}`);
+  if (!outcome || outcome.error || code !== 0)
+    throw new Error(`scenario ${id} failed${outcome?.error ? `:\n${outcome.error}` : ` (exit code ${code})`}`);
   return outcome.result;
 }
 
@@ -130,19 +133,34 @@ async function main() {
   const resultsFile = path.join(REPO, '.bench', `results-${mode}.json`);
   let run;
   if (args.reportOnly) {
-    if (!fs.existsSync(resultsFile)) throw usageError(`no results of a ${mode} run in ${path.relative(REPO, resultsFile)} yet: run npm run bench${args.full ? ' -- --full' : ''} first`);
+    if (!fs.existsSync(resultsFile))
+      throw usageError(
+        `no results of a ${mode} run in ${path.relative(REPO, resultsFile)} yet: run npm run bench${args.full ? ' -- --full' : ''} first`,
+      );
     run = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
   } else {
     fs.mkdirSync(WORK, { recursive: true });
     const ids = args.only ?? SCENARIOS;
-    run = { mode, command: `npm run bench${args.full ? ' -- --full' : ''}`, startedAt: new Date().toISOString(), machine: machine(), scenarios: {} };
+    run = {
+      mode,
+      command: `npm run bench${args.full ? ' -- --full' : ''}`,
+      startedAt: new Date().toISOString(),
+      machine: machine(),
+      scenarios: {},
+    };
     const started = performance.now();
     for (const id of ids) {
       const load = os.loadavg()[0];
       console.log(`${id}: running (${mode}; load average ${load.toFixed(2)})`);
       const t0 = performance.now();
       const result = await runScenario(id, { full: args.full, workDir: WORK, repo: REPO });
-      run.scenarios[id] = { ...result, seconds: (performance.now() - t0) / 1000, loadBefore: load, loadAfter: os.loadavg()[0], finishedAt: new Date().toISOString() };
+      run.scenarios[id] = {
+        ...result,
+        seconds: (performance.now() - t0) / 1000,
+        loadBefore: load,
+        loadAfter: os.loadavg()[0],
+        finishedAt: new Date().toISOString(),
+      };
       console.log(`${id}: done in ${run.scenarios[id].seconds.toFixed(0)} s`);
     }
     run.seconds = (performance.now() - started) / 1000;

@@ -29,7 +29,10 @@ const int = (random, lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
 const pick = (random, list) => list[Math.floor(random() * list.length)];
 const hex = (random, bytes) => {
   let out = '';
-  for (let i = 0; i < bytes; i++) out += Math.floor(random() * 256).toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes; i++)
+    out += Math.floor(random() * 256)
+      .toString(16)
+      .padStart(2, '0');
   return out;
 };
 
@@ -82,7 +85,10 @@ const TOOLS = [
     description: 'Look up the current status, carrier and delivery estimate of a customer order.',
     parameters: {
       type: 'object',
-      properties: { order_id: { type: 'string', description: 'The order number, e.g. A-10023.' }, include_items: { type: 'boolean' } },
+      properties: {
+        order_id: { type: 'string', description: 'The order number, e.g. A-10023.' },
+        include_items: { type: 'boolean' },
+      },
       required: ['order_id'],
     },
   },
@@ -104,7 +110,11 @@ const TOOLS = [
     type: 'function',
     name: 'search_help_center',
     description: 'Full-text search over help-center articles; returns titles and links.',
-    parameters: { type: 'object', properties: { query: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 10 } }, required: ['query'] },
+    parameters: {
+      type: 'object',
+      properties: { query: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 10 } },
+      required: ['query'],
+    },
   },
 ];
 
@@ -115,9 +125,21 @@ const SYSTEM = [
 ];
 
 const MODELS = [
-  { provider: 'openai', request: 'gpt-4o-mini', response: 'gpt-4o-mini-2024-07-18', server: 'api.openai.com', weight: 0.5 },
+  {
+    provider: 'openai',
+    request: 'gpt-4o-mini',
+    response: 'gpt-4o-mini-2024-07-18',
+    server: 'api.openai.com',
+    weight: 0.5,
+  },
   { provider: 'openai', request: 'gpt-4o', response: 'gpt-4o-2024-08-06', server: 'api.openai.com', weight: 0.3 },
-  { provider: 'anthropic', request: 'claude-sonnet-4-5', response: 'claude-sonnet-4-5-20250929', server: 'api.anthropic.com', weight: 0.2 },
+  {
+    provider: 'anthropic',
+    request: 'claude-sonnet-4-5',
+    response: 'claude-sonnet-4-5-20250929',
+    server: 'api.anthropic.com',
+    weight: 0.2,
+  },
 ];
 
 function model(random) {
@@ -186,7 +208,9 @@ function chatAttributes(random) {
     'ai_audit.feature': pick(random, FEATURES),
     'gen_ai.system_instructions': JSON.stringify([{ type: 'text', content: SYSTEM[0] }]),
     'gen_ai.input.messages': JSON.stringify(v141(messages)),
-    'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: reply(random) }], finish_reason: 'stop' }]),
+    'gen_ai.output.messages': JSON.stringify([
+      { role: 'assistant', parts: [{ type: 'text', content: reply(random) }], finish_reason: 'stop' },
+    ]),
     'gen_ai.tool.definitions': JSON.stringify(TOOLS),
   };
 }
@@ -286,4 +310,14 @@ function startOfToday() {
   return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
 }
 
-module.exports = { rng, conversation, reply, chatAttributes, readableSpans, encodedRequest, startOfToday, TOOLS, SYSTEM };
+module.exports = {
+  rng,
+  conversation,
+  reply,
+  chatAttributes,
+  readableSpans,
+  encodedRequest,
+  startOfToday,
+  TOOLS,
+  SYSTEM,
+};

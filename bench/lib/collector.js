@@ -14,7 +14,9 @@ const { spawnTracked, stop } = require('./children');
 
 const REPO = path.resolve(__dirname, '../..');
 /** The CLI of the compiled collector (BENCH_COLLECTOR_DIST: another build's dist/, next to its bin/). */
-const CLI = process.env.BENCH_COLLECTOR_DIST ? path.resolve(process.env.BENCH_COLLECTOR_DIST, '../bin/ai-audit.js') : path.join(REPO, 'collector/bin/ai-audit.js');
+const CLI = process.env.BENCH_COLLECTOR_DIST
+  ? path.resolve(process.env.BENCH_COLLECTOR_DIST, '../bin/ai-audit.js')
+  : path.join(REPO, 'collector/bin/ai-audit.js');
 
 /** The shipped configuration's settings, on ports chosen by the kernel (its ${env:...} hooks). */
 const PORTS_FROM_KERNEL = {
@@ -52,11 +54,15 @@ class Collector {
     fs.mkdirSync(dir, { recursive: true });
     fs.copyFileSync(path.join(REPO, 'otel-config.yaml'), path.join(dir, 'otel-config.yaml'));
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AI_AUDIT_')));
-    const child = spawnTracked(process.execPath, [...nodeArgs, CLI, 'start', '--config', path.join(dir, 'otel-config.yaml')], {
-      cwd: dir,
-      env: { ...env, ...PORTS_FROM_KERNEL },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawnTracked(
+      process.execPath,
+      [...nodeArgs, CLI, 'start', '--config', path.join(dir, 'otel-config.yaml')],
+      {
+        cwd: dir,
+        env: { ...env, ...PORTS_FROM_KERNEL },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     const collector = new Collector(dir, child);
     await collector.waitUntilReady();
     return collector;
@@ -65,7 +71,10 @@ class Collector {
   waitUntilReady() {
     return new Promise((resolve, reject) => {
       let buffer = '';
-      const timer = setTimeout(() => reject(new Error(`collector not ready after 120 s:\n${this.logs.join('\n')}`)), 120_000);
+      const timer = setTimeout(
+        () => reject(new Error(`collector not ready after 120 s:\n${this.logs.join('\n')}`)),
+        120_000,
+      );
       const onExit = (code) => {
         clearTimeout(timer);
         reject(new Error(`collector exited with ${code} before it was ready:\n${this.logs.join('\n')}${buffer}`));
@@ -129,8 +138,9 @@ class Collector {
       const exporters = Object.values((await this.health()).exporters ?? {});
       if (exporters.every((exporter) => (exporter.wal_rows ?? 0) === 0)) return;
       const failing = exporters.find((exporter) => exporter.store === 'failing');
-      failingSince = failing ? failingSince ?? Date.now() : undefined;
-      if (failing && Date.now() - failingSince > failingMs) throw new Error(`the collector's store keeps failing: ${failing.store_error}`);
+      failingSince = failing ? (failingSince ?? Date.now()) : undefined;
+      if (failing && Date.now() - failingSince > failingMs)
+        throw new Error(`the collector's store keeps failing: ${failing.store_error}`);
       if (Date.now() > deadline) throw new Error('the collector did not store its backlog in time');
       await new Promise((resolve) => setTimeout(resolve, everyMs));
     }
@@ -146,9 +156,13 @@ const execFileAsync = promisify(execFile);
 
 /** `ai-audit sql --format json` against a config, as a user runs it; resolves with the rows. */
 async function sql(configPath, query) {
-  const { stdout } = await execFileAsync(process.execPath, [CLI, 'sql', '--config', configPath, '--format', 'json', query], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    [CLI, 'sql', '--config', configPath, '--format', 'json', query],
+    {
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   return JSON.parse(stdout);
 }
 

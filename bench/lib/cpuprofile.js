@@ -25,7 +25,10 @@ const STAGES = [
 /** Everything else, matched on the innermost frame that names one. */
 const OTHERS = [
   ['store insert (writer, client, chDB)', /\/store\/|\/exporter\/clickhouse\/|@clickhouse\/client|\/chdb\//],
-  ['HTTP/gRPC transport and body', /@grpc\/grpc-js|node:_http|node:http|node:net|node:stream|node:internal\/streams|node:internal\/http2|node:zlib|\/receiver\//],
+  [
+    'HTTP/gRPC transport and body',
+    /@grpc\/grpc-js|node:_http|node:http|node:net|node:stream|node:internal\/streams|node:internal\/http2|node:zlib|\/receiver\//,
+  ],
   ['logging, metrics, health', /\/telemetry\/|\/service\/metrics-server|\/extension\//],
 ];
 
@@ -48,7 +51,11 @@ function timePerNode(profile) {
 
 function label(frame) {
   const url = frame.url.replace(/^file:\/\//, '');
-  const file = url.includes('/dist/') ? url.slice(url.indexOf('/dist/') + 6) : url.includes('node_modules/') ? url.slice(url.lastIndexOf('node_modules/') + 13) : url;
+  const file = url.includes('/dist/')
+    ? url.slice(url.indexOf('/dist/') + 6)
+    : url.includes('node_modules/')
+      ? url.slice(url.lastIndexOf('node_modules/') + 13)
+      : url;
   return `${frame.functionName || '(anonymous)'}${file ? ` (${file}:${frame.lineNumber + 1})` : ''}`;
 }
 
@@ -73,7 +80,10 @@ function analyze(profile, topN = 12) {
     }
     // Native code without a name of its own (the C++ behind Buffer.from, ...) is named by its caller.
     const caller = parent.has(id) ? byId.get(parent.get(id)) : undefined;
-    const key = !node.callFrame.functionName && !node.callFrame.url && caller ? `(native) in ${label(caller.callFrame)}` : label(node.callFrame);
+    const key =
+      !node.callFrame.functionName && !node.callFrame.url && caller
+        ? `(native) in ${label(caller.callFrame)}`
+        : label(node.callFrame);
     self.set(key, (self.get(key) ?? 0) + ms);
     stages.set(stageOf(id, byId, parent), (stages.get(stageOf(id, byId, parent)) ?? 0) + ms);
   }
@@ -83,7 +93,9 @@ function analyze(profile, topN = 12) {
     totalMs,
     idleMs,
     busyMs: busy,
-    top: sorted(self).slice(0, topN).map(([name, ms]) => ({ name, ms, share: ms / busy })),
+    top: sorted(self)
+      .slice(0, topN)
+      .map(([name, ms]) => ({ name, ms, share: ms / busy })),
     stages: sorted(stages).map(([stage, ms]) => ({ stage, ms, share: ms / busy })),
   };
 }

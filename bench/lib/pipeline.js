@@ -32,7 +32,15 @@ function buildPipeline(dir) {
   const metrics = new MetricsRegistry();
   const ids = config.service.pipelines.traces.processors;
   const processors = Object.fromEntries(
-    ids.map((id) => [id, components.processors[componentType(id)].create(config.processors[id], { id, loaded, logger: silentLogger, metrics })]),
+    ids.map((id) => [
+      id,
+      components.processors[componentType(id)].create(config.processors[id], {
+        id,
+        loaded,
+        logger: silentLogger,
+        metrics,
+      }),
+    ]),
   );
   // As the receiver's ExportHandler turns the config into decode limits.
   const l = config.receivers.otlp.limits;
@@ -78,7 +86,10 @@ async function openStore(dir, pipeline) {
   const { Store } = dist('store/client');
   const { prepareSchema } = dist('exporter/clickhouse/exporter');
   const { silentLogger } = dist('telemetry/logger');
-  const store = await Store.open({ kind: 'embedded', path: path.join(dir, 'data', 'clickhouse') }, { database: 'ai_audit' });
+  const store = await Store.open(
+    { kind: 'embedded', path: path.join(dir, 'data', 'clickhouse') },
+    { database: 'ai_audit' },
+  );
   await prepareSchema(store, pipeline.config.exporters.clickhouse, silentLogger);
   return store;
 }

@@ -46,7 +46,9 @@ function threadCpuMicros(pid) {
   for (const tid of tids) {
     try {
       const name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      groups[threadGroup(pid, Number(tid), name)] += cpuMicrosOfStat(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+      groups[threadGroup(pid, Number(tid), name)] += cpuMicrosOfStat(
+        fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'),
+      );
     } catch {
       // the thread ended while we looked
     }

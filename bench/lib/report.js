@@ -8,7 +8,11 @@ const { fmt, fmtBytes, range } = require('./stats');
 
 /** A Markdown table; `align` has one letter per column, l(eft) or r(ight) (default: first left, rest right). */
 const table = (headers, rows, align = `l${'r'.repeat(headers.length - 1)}`) =>
-  [`| ${headers.join(' | ')} |`, `|${[...align].map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  [
+    `| ${headers.join(' | ')} |`,
+    `|${[...align].map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 
 /** "median (min–max, n runs)" of a summary, with a unit. */
 const fig = (s, unit = '') => `**${fmt(s.median)}**${unit} (${range(s)}, ${s.runs} runs)`;
@@ -47,12 +51,28 @@ function summary(run) {
   if (ingest) {
     const [http, grpc] = ingest.protocols;
     const best = Math.max(http.storedPerSecond.median, grpc.storedPerSecond.median);
-    rows.push(['End-to-end ingest ≥ 10,000 spans/s, embedded store on the same box', `${fmt(http.storedPerSecond.median)} (HTTP), ${fmt(grpc.storedPerSecond.median)} (gRPC) spans/s`, limits ? `store alone: ${fmt(limits.store.rowsPerSecond.median)} rows/s` : '', status(best >= 10_000)]);
-    if (limits) rows.push(['Ingest ≥ ½ of the raw store insert rate', `${pct(best / limits.store.rowsPerSecond.median)} of it`, `${fmt(limits.store.rowsPerSecond.median)} rows/s`, status(best >= limits.store.rowsPerSecond.median / 2)]);
+    rows.push([
+      'End-to-end ingest ≥ 10,000 spans/s, embedded store on the same box',
+      `${fmt(http.storedPerSecond.median)} (HTTP), ${fmt(grpc.storedPerSecond.median)} (gRPC) spans/s`,
+      limits ? `store alone: ${fmt(limits.store.rowsPerSecond.median)} rows/s` : '',
+      status(best >= 10_000),
+    ]);
+    if (limits)
+      rows.push([
+        'Ingest ≥ ½ of the raw store insert rate',
+        `${pct(best / limits.store.rowsPerSecond.median)} of it`,
+        `${fmt(limits.store.rowsPerSecond.median)} rows/s`,
+        status(best >= limits.store.rowsPerSecond.median / 2),
+      ]);
   }
   if (stages) {
     const cpu = stages.stages.pipelineCpu.median;
-    rows.push(['Pipeline CPU, decode to WAL, ≤ 50 µs per span', `${fmt(cpu)} µs/span (scenario 2, process CPU)`, `of which classify ${fmt(stages.stages.classify.median)}, protect ${fmt(stages.stages.protect.median)} µs (wall)`, status(cpu <= 50)]);
+    rows.push([
+      'Pipeline CPU, decode to WAL, ≤ 50 µs per span',
+      `${fmt(cpu)} µs/span (scenario 2, process CPU)`,
+      `of which classify ${fmt(stages.stages.classify.median)}, protect ${fmt(stages.stages.protect.median)} µs (wall)`,
+      status(cpu <= 50),
+    ]);
   }
   if (overhead) {
     const v = Object.fromEntries(overhead.variants.map((x) => [x.id, x]));
@@ -70,7 +90,13 @@ function summary(run) {
     ]);
   }
   if (queries) {
-    for (const q of queries.queries) rows.push([`${q.title} < 100 ms`, `${fmt(q.ms.median)} ms`, `${fmt(queries.table.rows)} records${queries.table.rows < 10_000_000 ? ' (quick mode: not 10 million)' : ''}`, status(q.ms.median < 100)]);
+    for (const q of queries.queries)
+      rows.push([
+        `${q.title} < 100 ms`,
+        `${fmt(q.ms.median)} ms`,
+        `${fmt(queries.table.rows)} records${queries.table.rows < 10_000_000 ? ' (quick mode: not 10 million)' : ''}`,
+        status(q.ms.median < 100),
+      ]);
   }
   return `## Where we stand
 
@@ -85,18 +111,38 @@ function ingestSection(run, r) {
   const { limits, stages } = run.scenarios;
   const both = (f) => [f(http), f(grpc)];
   const rows = [
-    ['spans/s stored (sent, then until the WAL is empty)', ...both((p) => fig(p.storedPerSecond)), limits ? `raw store insert: ${fmt(limits.store.rowsPerSecond.median)} rows/s` : ''],
+    [
+      'spans/s stored (sent, then until the WAL is empty)',
+      ...both((p) => fig(p.storedPerSecond)),
+      limits ? `raw store insert: ${fmt(limits.store.rowsPerSecond.median)} rows/s` : '',
+    ],
     ['spans/s acknowledged (during the send window)', ...both((p) => fig(p.ackedPerSecond)), ''],
-    ['collector CPU µs per span (all threads)', ...both((p) => fig(p.cpuMicrosPerSpan)), stages ? `pipeline in-process: ${fmt(stages.stages.pipelineCpu.median)} µs` : ''],
+    [
+      'collector CPU µs per span (all threads)',
+      ...both((p) => fig(p.cpuMicrosPerSpan)),
+      stages ? `pipeline in-process: ${fmt(stages.stages.pipelineCpu.median)} µs` : '',
+    ],
     ['… main thread (JavaScript)', ...both((p) => fig(p.mainMicrosPerSpan)), ''],
     ['… Node helper threads (GC, libuv: writes, fsync)', ...both((p) => fig(p.helpersMicrosPerSpan)), ''],
-    ['… embedded store threads (chDB)', ...both((p) => fig(p.storeMicrosPerSpan)), limits ? `store alone: ${fmt(1e6 / limits.store.rowsPerSecond.median)} µs wall per row` : ''],
+    [
+      '… embedded store threads (chDB)',
+      ...both((p) => fig(p.storeMicrosPerSpan)),
+      limits ? `store alone: ${fmt(1e6 / limits.store.rowsPerSecond.median)} µs wall per row` : '',
+    ],
     ['CPU cores busy (of ' + run.machine.cores + ')', ...both((p) => fig(p.cpuCores)), ''],
     ['export latency p50, ms', ...both((p) => fig(p.latencyP50Ms)), ''],
     ['export latency p99, ms', ...both((p) => fig(p.latencyP99Ms)), ''],
-    ['time to store the backlog after sending, ms', ...both((p) => fig(p.drainMs)), 'writer batches: 10,000 rows or 1 s'],
+    [
+      'time to store the backlog after sending, ms',
+      ...both((p) => fig(p.drainMs)),
+      'writer batches: 10,000 rows or 1 s',
+    ],
     ['peak RSS of the collector', ...both((p) => fmtBytes(p.peakRss)), ''],
-    ['bytes on disk per record', ...both((p) => `${fmt(p.storage.bytesOnDiskPerRecord)} B (${pct(p.storage.sealedShare)} sealed content)`), 'span on the wire: ~5.6 KB'],
+    [
+      'bytes on disk per record',
+      ...both((p) => `${fmt(p.storage.bytesOnDiskPerRecord)} B (${pct(p.storage.sealedShare)} sealed content)`),
+      'span on the wire: ~5.6 KB',
+    ],
     ['uncompressed bytes per record', ...both((p) => `${fmt(p.storage.uncompressedPerRecord)} B`), ''],
     ['refused / failed exports', ...both((p) => `${p.refused} / ${p.failed}`), ''],
   ];
@@ -123,15 +169,35 @@ function stagesSection(run, r) {
   const s = r.stages;
   const row = (label, key, reference = '') => [label, fig(s[key]), reference];
   const rows = [
-    row('decode, our protobuf decoder', 'decode', `protobufjs on the same bytes: ${fmt(s.protobufjs.median)} µs (${fmt(s.protobufjs.median / s.decode.median)}× ours)`),
+    row(
+      'decode, our protobuf decoder',
+      'decode',
+      `protobufjs on the same bytes: ${fmt(s.protobufjs.median)} µs (${fmt(s.protobufjs.median / s.decode.median)}× ours)`,
+    ),
     row('normalize (span → audit record)', 'normalize'),
     row('cost', 'cost'),
     row('classify (PII, secrets, injection detectors)', 'classify', '~5.3 KB of content per span'),
-    row('protect (keyed hashes + seals)', 'protect', `parts alone: hash ${fmt(s.hash.median)}, seal ${fmt(s.seal.median)} µs`),
-    row('… keyed hashes alone (prompt, response)', 'hash', run.scenarios.limits ? `raw HMAC-SHA256 of 1 KB: ${fmt(run.scenarios.limits.crypto.hmac.median)} µs` : ''),
-    row('… AES-256-GCM seals alone (4 fields)', 'seal', run.scenarios.limits ? `raw AES-256-GCM of 1 KB: ${fmt(run.scenarios.limits.crypto.aesGcm.median)} µs` : ''),
+    row(
+      'protect (keyed hashes + seals)',
+      'protect',
+      `parts alone: hash ${fmt(s.hash.median)}, seal ${fmt(s.seal.median)} µs`,
+    ),
+    row(
+      '… keyed hashes alone (prompt, response)',
+      'hash',
+      run.scenarios.limits ? `raw HMAC-SHA256 of 1 KB: ${fmt(run.scenarios.limits.crypto.hmac.median)} µs` : '',
+    ),
+    row(
+      '… AES-256-GCM seals alone (4 fields)',
+      'seal',
+      run.scenarios.limits ? `raw AES-256-GCM of 1 KB: ${fmt(run.scenarios.limits.crypto.aesGcm.median)} µs` : '',
+    ),
     row('rows (JSONEachRow serialization)', 'rows'),
-    row('WAL append (entry, frame, write, fsync; wall time)', 'walAppend', 'one fsync per 512-span request here; the collector groups concurrent appends'),
+    row(
+      'WAL append (entry, frame, write, fsync; wall time)',
+      'walAppend',
+      'one fsync per 512-span request here; the collector groups concurrent appends',
+    ),
     row('decode to WAL, wall (sum of the stages)', 'pipelineWall'),
     row('… without the WAL append', 'pipelineWallBeforeWal', 'target: ≤ 50 µs'),
     row('decode to WAL, CPU (process.cpuUsage, all threads)', 'pipelineCpu', 'target: ≤ 50 µs'),
@@ -149,7 +215,9 @@ ${table(['stage', 'µs per span', 'reference'], rows, 'lrl')}`;
 function limitsSection(run, r) {
   const { ingest } = run.scenarios;
   const c = r.crypto;
-  const ratio = ingest ? Math.max(...ingest.protocols.map((p) => p.storedPerSecond.median)) / r.store.rowsPerSecond.median : undefined;
+  const ratio = ingest
+    ? Math.max(...ingest.protocols.map((p) => p.storedPerSecond.median)) / r.store.rowsPerSecond.median
+    : undefined;
   return `## 3. Limits in the same run
 
 Command: ${cmd(run.mode, 'limits')}. The store: the pipeline's final rows (${fmt(r.store.bytesPerRow)} bytes
@@ -162,11 +230,23 @@ hash of the same 1 KB.
 ${table(
   ['figure', 'median (min–max, runs)', 'reference'],
   [
-    ['raw store insert, rows/s', fig(r.store.rowsPerSecond), ratio === undefined ? '' : `end-to-end ingest is ${pct(ratio)} of it`],
-    ['raw AES-256-GCM, 1 KB, µs per value', fig(c.aesGcm), `${fmt(1e6 / c.aesGcm.median)} values/s, ${fmt(1024 / c.aesGcm.median)} MB/s`],
+    [
+      'raw store insert, rows/s',
+      fig(r.store.rowsPerSecond),
+      ratio === undefined ? '' : `end-to-end ingest is ${pct(ratio)} of it`,
+    ],
+    [
+      'raw AES-256-GCM, 1 KB, µs per value',
+      fig(c.aesGcm),
+      `${fmt(1e6 / c.aesGcm.median)} values/s, ${fmt(1024 / c.aesGcm.median)} MB/s`,
+    ],
     ['our seal(), 1 KB, µs per value', fig(c.seal), `${fmt(c.seal.median / c.aesGcm.median)}× raw AES-256-GCM`],
     ['raw HMAC-SHA256, 1 KB, µs per value', fig(c.hmac), `${fmt(1e6 / c.hmac.median)} values/s`],
-    ['our keyed hash (canonical text + HMAC), 1 KB, µs', fig(c.hash), `${fmt(c.hash.median / c.hmac.median)}× raw HMAC`],
+    [
+      'our keyed hash (canonical text + HMAC), 1 KB, µs',
+      fig(c.hash),
+      `${fmt(c.hash.median / c.hmac.median)}× raw HMAC`,
+    ],
   ],
   'lrl',
 )}`;
@@ -202,7 +282,12 @@ ${table(['variant', 'per call, wall', 'added, wall', 'per call, CPU', 'added, CP
 }
 
 function queriesSection(run, r) {
-  const rows = r.queries.map((q) => [q.title, fig(q.ms, ' ms'), fmt(q.rows), q.ms.median < 100 ? 'under 100 ms' : 'over 100 ms']);
+  const rows = r.queries.map((q) => [
+    q.title,
+    fig(q.ms, ' ms'),
+    fmt(q.rows),
+    q.ms.median < 100 ? 'under 100 ms' : 'over 100 ms',
+  ]);
   const sql = r.queries.map((q) => `-- ${q.title}\n${q.sql};`).join('\n\n');
   return `## 5. Queries
 

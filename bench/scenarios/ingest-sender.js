@@ -21,15 +21,33 @@ const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export
 
 /** send(body) resolves 'ok', 'refused' (backpressure: 429 / RESOURCE_EXHAUSTED) or 'failed'. */
 function httpSender() {
-  const [host, port] = [endpoint.slice(0, endpoint.lastIndexOf(':')), Number(endpoint.slice(endpoint.lastIndexOf(':') + 1))];
+  const [host, port] = [
+    endpoint.slice(0, endpoint.lastIndexOf(':')),
+    Number(endpoint.slice(endpoint.lastIndexOf(':') + 1)),
+  ];
   let agent;
   const send = (body) =>
     new Promise((resolve) => {
       const request = http.request(
-        { host, port, path: '/v1/traces', method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } },
+        {
+          host,
+          port,
+          path: '/v1/traces',
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length },
+        },
         (response) => {
           response.resume();
-          response.on('end', () => resolve(response.statusCode === 200 ? 'ok' : response.statusCode === 429 || response.statusCode === 503 ? 'refused' : 'failed'));
+          response.on('end', () =>
+            resolve(
+              response.statusCode === 200
+                ? 'ok'
+                : response.statusCode === 429 || response.statusCode === 503
+                  ? 'refused'
+                  : 'failed',
+            ),
+          );
         },
       );
       request.on('error', () => resolve('failed'));
@@ -55,7 +73,12 @@ function grpcSender() {
     new Promise((resolve) => {
       client.makeUnaryRequest(EXPORT_PATH, identity, identity, body, (error) => {
         if (!error) resolve('ok');
-        else resolve(error.code === grpc.status.RESOURCE_EXHAUSTED || error.code === grpc.status.UNAVAILABLE ? 'refused' : 'failed');
+        else
+          resolve(
+            error.code === grpc.status.RESOURCE_EXHAUSTED || error.code === grpc.status.UNAVAILABLE
+              ? 'refused'
+              : 'failed',
+          );
       });
     });
 }

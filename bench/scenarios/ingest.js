@@ -31,7 +31,9 @@ const TEMPLATES = 4;
 
 /** Starts the sender and wraps its IPC protocol in a promise per run. */
 async function startSender(protocol, endpoint) {
-  const child = forkTracked(path.join(__dirname, 'ingest-sender.js'), [JSON.stringify({ protocol, endpoint, concurrency: CONCURRENCY, templates: TEMPLATES })]);
+  const child = forkTracked(path.join(__dirname, 'ingest-sender.js'), [
+    JSON.stringify({ protocol, endpoint, concurrency: CONCURRENCY, templates: TEMPLATES }),
+  ]);
   const next = () => new Promise((resolve) => child.once('message', resolve));
   await next(); // { ready: true }
   return {
@@ -106,7 +108,9 @@ async function runProtocol(protocol, settings, ctx) {
     for (let i = 0; i < settings.runs; i++) {
       const run = await measuredRun(collector, sender, settings.seconds);
       sentSpans += run.spans;
-      ctx.log(`ingest ${protocol} run ${i + 1}/${settings.runs}: ${Math.round(run.storedPerSecond)} spans/s stored, ${run.cpuMicrosPerSpan.toFixed(1)} µs CPU/span`);
+      ctx.log(
+        `ingest ${protocol} run ${i + 1}/${settings.runs}: ${Math.round(run.storedPerSecond)} spans/s stored, ${run.cpuMicrosPerSpan.toFixed(1)} µs CPU/span`,
+      );
       runs.push(run);
     }
     const { peakRss } = memory(collector.pid);
@@ -114,7 +118,8 @@ async function runProtocol(protocol, settings, ctx) {
     sender = undefined;
     await collector.stop();
     const stored = await storage(collector.configPath);
-    if (stored.count !== sentSpans) throw new Error(`ingest ${protocol}: ${sentSpans} spans acknowledged but ${stored.count} records stored`);
+    if (stored.count !== sentSpans)
+      throw new Error(`ingest ${protocol}: ${sentSpans} spans acknowledged but ${stored.count} records stored`);
     fs.rmSync(collector.dir, { recursive: true, force: true });
     const metric = (key) => summarize(runs.map((run) => run[key]));
     return {

@@ -33,7 +33,10 @@ async function finalRows(pipeline) {
   for (let i = 0; rows < BATCH_ROWS; i++) {
     const request = replayable(requests[i % requests.length]);
     request.restamp(0x7f000000 + i, Date.now());
-    const batch = await processAll(pipeline, newBatch(decodeTraceExportProtobuf(request.bytes, pipeline.limits).export));
+    const batch = await processAll(
+      pipeline,
+      newBatch(decodeTraceExportProtobuf(request.bytes, pipeline.limits).export),
+    );
     text += rowsText(batch.records.slice(0, BATCH_ROWS - rows));
     rows += Math.min(batch.records.length, BATCH_ROWS - rows);
   }
@@ -47,7 +50,11 @@ async function storeLimit(ctx, settings) {
   const { text, rows } = await finalRows(pipeline);
   const store = await openStore(dir, pipeline);
   try {
-    const settingsFor = (i) => ({ insert_deduplication_token: `bench-limits:${i}`, insert_deduplicate: 1, async_insert: 0 });
+    const settingsFor = (i) => ({
+      insert_deduplication_token: `bench-limits:${i}`,
+      insert_deduplicate: 1,
+      async_insert: 0,
+    });
     await store.insertJsonRows('ai_audit.records', text, settingsFor('warmup'));
     const rates = [];
     for (let i = 0; i < settings.batches; i++) {
@@ -76,24 +83,52 @@ function perOp(fn, runs, ops) {
 }
 
 function cryptoLimits(settings) {
-  const protect = { ...dist('keys/content-hash'), ...dist('keys/envelope'), ...dist('model/hashed-text'), ...dist('model/content') };
+  const protect = {
+    ...dist('keys/content-hash'),
+    ...dist('keys/envelope'),
+    ...dist('model/hashed-text'),
+    ...dist('model/content'),
+  };
   const key = crypto.randomBytes(32);
   const plaintext = crypto.randomBytes(768).toString('base64'); // 1,024 ASCII characters
   const bytes = Buffer.from(plaintext);
-  const aad = Buffer.from('ai-audit/seal/v1|tenant=default|record=00000000-0000-8000-8000-000000000000|column=input_sealed');
+  const aad = Buffer.from(
+    'ai-audit/seal/v1|tenant=default|record=00000000-0000-8000-8000-000000000000|column=input_sealed',
+  );
   const nonces = crypto.randomBytes(12 * settings.cryptoOps);
   const { cryptoRuns: runs, cryptoOps: ops } = settings;
   return {
-    aesGcm: perOp((i) => {
-      const cipher = crypto.createCipheriv('aes-256-gcm', key, nonces.subarray((i % ops) * 12, (i % ops) * 12 + 12));
-      cipher.setAAD(aad);
-      cipher.update(bytes);
-      cipher.final();
-      cipher.getAuthTag();
-    }, runs, ops),
+    aesGcm: perOp(
+      (i) => {
+        const cipher = crypto.createCipheriv('aes-256-gcm', key, nonces.subarray((i % ops) * 12, (i % ops) * 12 + 12));
+        cipher.setAAD(aad);
+        cipher.update(bytes);
+        cipher.final();
+        cipher.getAuthTag();
+      },
+      runs,
+      ops,
+    ),
     hmac: perOp(() => crypto.createHmac('sha256', key).update(bytes).digest(), runs, ops),
-    seal: perOp(() => protect.seal(key, 'bench-key', plaintext, { tenantId: 'default', recordId: '00000000-0000-8000-8000-000000000000', column: 'input_sealed' }), runs, ops),
-    hash: perOp(() => protect.contentHash('hmac-sha256', protect.promptText(protect.receivedDocument(plaintext)), { version: '1', key }), runs, ops),
+    seal: perOp(
+      () =>
+        protect.seal(key, 'bench-key', plaintext, {
+          tenantId: 'default',
+          recordId: '00000000-0000-8000-8000-000000000000',
+          column: 'input_sealed',
+        }),
+      runs,
+      ops,
+    ),
+    hash: perOp(
+      () =>
+        protect.contentHash('hmac-sha256', protect.promptText(protect.receivedDocument(plaintext)), {
+          version: '1',
+          key,
+        }),
+      runs,
+      ops,
+    ),
   };
 }
 

@@ -19,9 +19,15 @@ const { openaiUrl, warmup, batches, callsPerBatch } = JSON.parse(process.argv[2]
 
 const client = new OpenAI({ apiKey: 'sk-bench-not-a-key', baseURL: openaiUrl, maxRetries: 0 });
 const messages = [{ role: 'system', content: SYSTEM[0] }, ...conversation(rng(42))];
-const tools = TOOLS.map(({ name, description, parameters }) => ({ type: 'function', function: { name, description, parameters } }));
+const tools = TOOLS.map(({ name, description, parameters }) => ({
+  type: 'function',
+  function: { name, description, parameters },
+}));
 
-const call = () => globalThis.benchRun(() => client.chat.completions.create({ model: 'gpt-4o-mini', messages, tools, temperature: 0.2, max_tokens: 1024 }));
+const call = () =>
+  globalThis.benchRun(() =>
+    client.chat.completions.create({ model: 'gpt-4o-mini', messages, tools, temperature: 0.2, max_tokens: 1024 }),
+  );
 
 async function main() {
   for (let i = 0; i < warmup; i++) await call();

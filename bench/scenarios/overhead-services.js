@@ -24,8 +24,21 @@ const COMPLETION = JSON.stringify({
   object: 'chat.completion',
   created: 1_764_000_000,
   model: 'gpt-4o-mini-2024-07-18',
-  choices: [{ index: 0, message: { role: 'assistant', content: reply(rng(7)), refusal: null, annotations: [] }, logprobs: null, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 612, completion_tokens: 241, total_tokens: 853, prompt_tokens_details: { cached_tokens: 256, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 } },
+  choices: [
+    {
+      index: 0,
+      message: { role: 'assistant', content: reply(rng(7)), refusal: null, annotations: [] },
+      logprobs: null,
+      finish_reason: 'stop',
+    },
+  ],
+  usage: {
+    prompt_tokens: 612,
+    completion_tokens: 241,
+    total_tokens: 853,
+    prompt_tokens_details: { cached_tokens: 256, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 },
+  },
   service_tier: 'default',
   system_fingerprint: 'fp_bench0001',
 });
@@ -36,12 +49,22 @@ const openai = http.createServer({ keepAliveTimeout: 60_000 }, (request, respons
   request.resume();
   request.on('end', () => {
     counts.calls++;
-    response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(COMPLETION), 'x-request-id': 'req_bench' });
+    response.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(COMPLETION),
+      'x-request-id': 'req_bench',
+    });
     response.end(COMPLETION);
   });
 });
 
-const LIMITS = { maxSpans: 1e6, maxAttributesPerSpan: 1e4, maxEventsPerSpan: 1e4, maxAttributeValueLength: 1e8, maxValueDepth: 64 };
+const LIMITS = {
+  maxSpans: 1e6,
+  maxAttributesPerSpan: 1e4,
+  maxEventsPerSpan: 1e4,
+  maxAttributeValueLength: 1e8,
+  maxValueDepth: 64,
+};
 const CONTENT = /^(gen_ai\.input\.messages|gen_ai\.prompt\.|gen_ai\.content\.prompt|gen_ai\.user\.message)/;
 
 function countSpans(buffer) {
@@ -51,7 +74,9 @@ function countSpans(buffer) {
     for (const ss of rs.scopeSpans) {
       for (const span of ss.spans) {
         counts.spans++;
-        const carries = Object.keys(span.attributes).some((key) => CONTENT.test(key)) || span.events.some((e) => CONTENT.test(e.name));
+        const carries =
+          Object.keys(span.attributes).some((key) => CONTENT.test(key)) ||
+          span.events.some((e) => CONTENT.test(e.name));
         if (carries) counts.spansWithContent++;
       }
     }
@@ -61,7 +86,17 @@ function countSpans(buffer) {
 function rawExport(service, onRequest) {
   const identity = (buffer) => buffer;
   return [
-    { Export: { path: `/opentelemetry.proto.collector.${service}/Export`, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity } },
+    {
+      Export: {
+        path: `/opentelemetry.proto.collector.${service}/Export`,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+      },
+    },
     {
       Export: (call, callback) => {
         onRequest(call.request);
@@ -79,7 +114,10 @@ sink.addService(...rawExport('logs.v1.LogsService', () => undefined));
 openai.listen(0, '127.0.0.1', () => {
   sink.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) => {
     if (error) throw error;
-    process.send({ openaiUrl: `http://127.0.0.1:${openai.address().port}/v1`, otlpEndpoint: `http://127.0.0.1:${port}` });
+    process.send({
+      openaiUrl: `http://127.0.0.1:${openai.address().port}/v1`,
+      otlpEndpoint: `http://127.0.0.1:${port}`,
+    });
   });
 });
 

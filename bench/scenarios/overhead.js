@@ -29,20 +29,44 @@ const CONTENT_ENV = 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT';
 const VARIANTS = [
   { id: 'none', label: 'no hook', setup: 'none.js', env: {} },
   { id: 'ai-audit', label: 'ai-audit hook, content off', setup: 'ai-audit.js', env: { [CONTENT_ENV]: 'false' } },
-  { id: 'ai-audit-content', label: 'ai-audit hook, content on (default)', setup: 'ai-audit.js', env: { [CONTENT_ENV]: 'true' } },
-  { id: 'otel', label: '@opentelemetry/instrumentation-openai 0.21 (default: no content)', setup: 'otel-openai.js', env: {} },
-  { id: 'traceloop', label: '@traceloop/instrumentation-openai 0.27, content off', setup: 'traceloop-openai.js', env: { BENCH_TRACE_CONTENT: 'false' } },
-  { id: 'traceloop-content', label: '@traceloop/instrumentation-openai 0.27, content on (default)', setup: 'traceloop-openai.js', env: { BENCH_TRACE_CONTENT: 'true' } },
+  {
+    id: 'ai-audit-content',
+    label: 'ai-audit hook, content on (default)',
+    setup: 'ai-audit.js',
+    env: { [CONTENT_ENV]: 'true' },
+  },
+  {
+    id: 'otel',
+    label: '@opentelemetry/instrumentation-openai 0.21 (default: no content)',
+    setup: 'otel-openai.js',
+    env: {},
+  },
+  {
+    id: 'traceloop',
+    label: '@traceloop/instrumentation-openai 0.27, content off',
+    setup: 'traceloop-openai.js',
+    env: { BENCH_TRACE_CONTENT: 'false' },
+  },
+  {
+    id: 'traceloop-content',
+    label: '@traceloop/instrumentation-openai 0.27, content on (default)',
+    setup: 'traceloop-openai.js',
+    env: { BENCH_TRACE_CONTENT: 'true' },
+  },
 ];
 
 /** The environment of an app: ours, without any OTEL_* setting inherited from the shell. */
 function appEnv(variant, otlpEndpoint) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_') && key !== 'NODE_OPTIONS'));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_') && key !== 'NODE_OPTIONS'),
+  );
   return { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint, OTEL_SERVICE_NAME: 'bench-app', ...variant.env };
 }
 
 function startServices() {
-  const child = forkTracked(path.join(__dirname, 'overhead-services.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = forkTracked(path.join(__dirname, 'overhead-services.js'), [], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const ask = (cmd) =>
     new Promise((resolve) => {
       child.once('message', resolve);
@@ -68,8 +92,20 @@ async function runApp(variant, services, settings) {
   let stderr = '';
   const child = forkTracked(
     path.join(__dirname, 'overhead-app.js'),
-    [JSON.stringify({ openaiUrl: services.openaiUrl, warmup: settings.warmup, batches: settings.batches, callsPerBatch: settings.callsPerBatch })],
-    { cwd: repo, env: appEnv(variant, services.otlpEndpoint), execArgv: ['--require', path.join(__dirname, 'overhead-setup', variant.setup)], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+    [
+      JSON.stringify({
+        openaiUrl: services.openaiUrl,
+        warmup: settings.warmup,
+        batches: settings.batches,
+        callsPerBatch: settings.callsPerBatch,
+      }),
+    ],
+    {
+      cwd: repo,
+      env: appEnv(variant, services.otlpEndpoint),
+      execArgv: ['--require', path.join(__dirname, 'overhead-setup', variant.setup)],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    },
   );
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const message = new Promise((resolve) => child.once('message', resolve));
@@ -79,6 +115,7 @@ async function runApp(variant, services, settings) {
 }
 
 /** A summary without its samples (tens of thousands of call latencies). */
+// eslint-disable-next-line no-unused-vars -- destructured only to leave it out
 const withoutValues = ({ values, ...summary }) => summary;
 
 async function run(ctx) {

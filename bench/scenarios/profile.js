@@ -18,8 +18,8 @@ async function run(ctx) {
   const settings = ctx.full ? SETTINGS.full : SETTINGS.quick;
   const dir = path.join(ctx.workDir, 'profile');
   const profiles = path.join(dir, 'cpuprofile');
-  const collector = await Collector.start(dir, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`]});
-  let spans = 0;
+  const collector = await Collector.start(dir, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] });
+  let spans;
   try {
     const sender = await startSender('http', collector.httpEndpoint);
     await sender.run(settings.warmupSeconds);

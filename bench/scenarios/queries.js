@@ -126,7 +126,9 @@ async function run(ctx) {
       "SELECT sum(rows) AS rows, sum(bytes_on_disk) AS bytes, count() AS parts FROM system.parts WHERE database = 'ai_audit' AND table = 'records' AND active",
     );
     // A record from the middle of the table, and a user with records in the last 30 days.
-    const [{ id }] = await store.queryRows(`SELECT toString(reinterpretAsUUID(sipHash128(toUInt64(${Math.floor(settings.records / 2)})))) AS id`);
+    const [{ id }] = await store.queryRows(
+      `SELECT toString(reinterpretAsUUID(sipHash128(toUInt64(${Math.floor(settings.records / 2)})))) AS id`,
+    );
     const params = { user: 'user-00042', id };
     const results = [];
     for (const query of QUERIES) {
@@ -140,7 +142,15 @@ async function run(ctx) {
       results.push({ id: query.id, title: query.title, sql: query.sql, rows, ms: summarize(ms) });
       ctx.log(`queries: ${query.title}: ${summarize(ms).median.toFixed(1)} ms`);
     }
-    return { settings, days: DAYS, users: USERS, generateSeconds, table: { rows: Number(table.rows), bytes: Number(table.bytes), parts: Number(table.parts) }, params, queries: results };
+    return {
+      settings,
+      days: DAYS,
+      users: USERS,
+      generateSeconds,
+      table: { rows: Number(table.rows), bytes: Number(table.bytes), parts: Number(table.parts) },
+      params,
+      queries: results,
+    };
   } finally {
     await store.close();
     require('node:fs').rmSync(dir, { recursive: true, force: true });

@@ -32,13 +32,24 @@ async function run(ctx) {
   const { encodeEntry } = dist('store/wal-entry');
   const { WriteAheadLog } = dist('wal/wal');
   const { silentLogger } = dist('telemetry/logger');
-  const protect = { ...dist('keys/content-hash'), ...dist('keys/envelope'), ...dist('model/hashed-text'), ...dist('model/content') };
+  const protect = {
+    ...dist('keys/content-hash'),
+    ...dist('keys/envelope'),
+    ...dist('model/hashed-text'),
+    ...dist('model/content'),
+  };
   const Reference = exportTraceServiceRequest();
   const requests = loadRequests(settings.requests);
   const spans = requests.reduce((n, r) => n + r.spans, 0);
 
   require('node:fs').rmSync(path.join(dir, 'wal'), { recursive: true, force: true });
-  const { wal } = await WriteAheadLog.open({ dir: path.join(dir, 'wal'), maxBytes: 4 * 1024 ** 3, segmentBytes: 64 * 1024 ** 2, cacheBytes: 0, logger: silentLogger });
+  const { wal } = await WriteAheadLog.open({
+    dir: path.join(dir, 'wal'),
+    maxBytes: 4 * 1024 ** 3,
+    segmentBytes: 64 * 1024 ** 2,
+    cacheBytes: 0,
+    logger: silentLogger,
+  });
   const hashKey = { version: '1', key: crypto.randomBytes(32) };
   const dataKey = crypto.randomBytes(32);
 
@@ -57,13 +68,21 @@ async function run(ctx) {
       const decoded = await timed(times, 'decode', () => decodeTraceExportProtobuf(request.bytes, pipeline.limits));
       const batch = newBatch(decoded.export);
       for (const stage of ['normalize', 'cost', 'classify', 'protect']) {
-        if (stage === 'protect') contents.push(batch.records.map((r) => ({ recordId: r.record_id, content: { ...r.content } })));
+        if (stage === 'protect')
+          contents.push(batch.records.map((r) => ({ recordId: r.record_id, content: { ...r.content } })));
         await timed(times, stage, () => runStage(pipeline, stage, batch));
       }
       const text = await timed(times, 'rows', () => rowsText(batch.records));
       const sections = [{ table: 'records', rows: batch.records.length, text }];
-      if (batch.dataKeys.length > 0) sections.unshift({ table: 'data_keys', rows: batch.dataKeys.length, text: batch.dataKeys.map((row) => `${JSON.stringify(row)}\n`).join('') });
-      await timed(times, 'walAppend', () => wal.append(encodeEntry(sections), batch.records.length + batch.dataKeys.length));
+      if (batch.dataKeys.length > 0)
+        sections.unshift({
+          table: 'data_keys',
+          rows: batch.dataKeys.length,
+          text: batch.dataKeys.map((row) => `${JSON.stringify(row)}\n`).join(''),
+        });
+      await timed(times, 'walAppend', () =>
+        wal.append(encodeEntry(sections), batch.records.length + batch.dataKeys.length),
+      );
     }
     const cpu = process.cpuUsage(cpu0);
     // References and protect's parts, outside the CPU window.
@@ -71,14 +90,21 @@ async function run(ctx) {
     for (const list of contents) {
       await timed(times, 'hash', () => {
         for (const { content } of list) {
-          if (content.input !== undefined) protect.contentHash('hmac-sha256', protect.promptText(content.input), hashKey);
-          if (content.output !== undefined) protect.contentHash('hmac-sha256', protect.responseText(content.output), hashKey);
+          if (content.input !== undefined)
+            protect.contentHash('hmac-sha256', protect.promptText(content.input), hashKey);
+          if (content.output !== undefined)
+            protect.contentHash('hmac-sha256', protect.responseText(content.output), hashKey);
         }
       });
       await timed(times, 'seal', () => {
         for (const { recordId, content } of list) {
           for (const [field, document] of Object.entries(content)) {
-            if (document !== undefined) protect.seal(dataKey, 'bench-key', protect.documentText(document), { tenantId: 'default', recordId, column: `${field}_sealed` });
+            if (document !== undefined)
+              protect.seal(dataKey, 'bench-key', protect.documentText(document), {
+                tenantId: 'default',
+                recordId,
+                column: `${field}_sealed`,
+              });
           }
         }
       });
@@ -99,7 +125,11 @@ async function run(ctx) {
   await wal.close();
   require('node:fs').rmSync(path.join(dir, 'wal'), { recursive: true, force: true });
   const keys = Object.keys(runs[0]);
-  return { settings, spansPerRun: spans, stages: Object.fromEntries(keys.map((key) => [key, summarize(runs.map((r) => r[key]))])) };
+  return {
+    settings,
+    spansPerRun: spans,
+    stages: Object.fromEntries(keys.map((key) => [key, summarize(runs.map((r) => r[key]))])),
+  };
 }
 
 module.exports = { id: 'stages', title: 'Stages in-process', run, STAGES };

@@ -39,7 +39,12 @@ const server = http.createServer(async (req, res) => {
   try {
     const { question } = await readJson(req);
     // Everything the LLM call records is attributed to this request's caller.
-    const audit = { userId: req.headers['x-user-id'], sessionId: req.headers['x-session-id'], tenantId: req.headers['x-tenant-id'], feature: 'ask' };
+    const audit = {
+      userId: req.headers['x-user-id'],
+      sessionId: req.headers['x-session-id'],
+      tenantId: req.headers['x-tenant-id'],
+      feature: 'ask',
+    };
     const completion = await withAuditContext(audit, () =>
       client.chat.completions.create({
         model,

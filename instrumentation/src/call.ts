@@ -132,7 +132,8 @@ function putUsage(target: Attributes, usage: Usage | undefined): void {
 }
 
 function errorStatus(err: unknown): number | undefined {
-  const status = (err as { status?: unknown; $metadata?: { httpStatusCode?: unknown } } | null)?.status ??
+  const status =
+    (err as { status?: unknown; $metadata?: { httpStatusCode?: unknown } } | null)?.status ??
     (err as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
   return typeof status === 'number' ? status : undefined;
 }
@@ -175,7 +176,11 @@ export class GenAiCall {
     if (telemetry.capture !== 'no_content' && request.content) {
       const content = request.content();
       put(this.contentAttributes, GEN_AI_INPUT_MESSAGES, content.input && toJson(content.input));
-      put(this.contentAttributes, GEN_AI_SYSTEM_INSTRUCTIONS, content.system?.length ? toJson(content.system) : undefined);
+      put(
+        this.contentAttributes,
+        GEN_AI_SYSTEM_INSTRUCTIONS,
+        content.system?.length ? toJson(content.system) : undefined,
+      );
       put(this.contentAttributes, GEN_AI_TOOL_DEFINITIONS, content.tools?.length ? toJson(content.tools) : undefined);
       // On the span from the start, so a call that fails still shows what was sent.
       if (this.onSpan) Object.assign(attributes, this.contentAttributes);
@@ -336,7 +341,10 @@ export class GenAiCall {
     if (typeof err !== 'object' || err === null) return ERROR_TYPE_OTHER;
     // The error's name or class (RateLimitError, ThrottlingException); plain Error says nothing.
     const names = [(err as { name?: unknown }).name, err.constructor?.name];
-    const name = names.find((candidate) => typeof candidate === 'string' && candidate !== '' && candidate !== 'Error' && candidate !== 'Object');
+    const name = names.find(
+      (candidate) =>
+        typeof candidate === 'string' && candidate !== '' && candidate !== 'Error' && candidate !== 'Object',
+    );
     return typeof name === 'string' ? name : ERROR_TYPE_OTHER;
   }
 }

@@ -36,7 +36,9 @@ function contentCapture(env: Env, warnings: string[]): ContentCapture {
   if (raw === undefined || raw === 'true') return 'span_only';
   if (raw === 'false') return 'no_content';
   if (raw === 'no_content' || raw === 'span_only' || raw === 'event_only' || raw === 'span_and_event') return raw;
-  warnings.push(`${name}=${raw} is not one of true, false, no_content, span_only, event_only, span_and_event; using span_only`);
+  warnings.push(
+    `${name}=${raw} is not one of true, false, no_content, span_only, event_only, span_and_event; using span_only`,
+  );
   return 'span_only';
 }
 
@@ -45,7 +47,9 @@ function metricsEndpoint(env: Env): string | undefined {
   if (explicit) return explicit;
   // OTEL_EXPORTER_OTLP_ENDPOINT alone does not turn metrics on: the ai-audit collector accepts
   // traces only, and exporting metrics to it would fail every minute.
-  const exporters = read(env, 'OTEL_METRICS_EXPORTER')?.split(',').map((s) => s.trim());
+  const exporters = read(env, 'OTEL_METRICS_EXPORTER')
+    ?.split(',')
+    .map((s) => s.trim());
   if (exporters?.includes('otlp')) return read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? DEFAULT_TRACES_ENDPOINT;
   return undefined;
 }
@@ -55,7 +59,9 @@ export function readConfig(env: Env = process.env): HookConfig {
   return {
     disabled: read(env, 'OTEL_SDK_DISABLED')?.toLowerCase() === 'true',
     tracesEndpoint:
-      read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? DEFAULT_TRACES_ENDPOINT,
+      read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ??
+      read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ??
+      DEFAULT_TRACES_ENDPOINT,
     metricsEndpoint: metricsEndpoint(env),
     contentCapture: contentCapture(env, warnings),
     userHeader: read(env, 'AI_AUDIT_USER_HEADER')?.toLowerCase(),

@@ -48,7 +48,8 @@ export interface GenericPart {
   type: string;
   [key: string]: unknown;
 }
-export type Part = TextPart | ToolCallPart | ToolCallResponsePart | BlobPart | UriPart | FilePart | ReasoningPart | GenericPart;
+export type Part =
+  TextPart | ToolCallPart | ToolCallResponsePart | BlobPart | UriPart | FilePart | ReasoningPart | GenericPart;
 
 export interface InputMessage {
   role: string;
@@ -113,7 +114,11 @@ export function base64(data: unknown): string | undefined {
   return undefined;
 }
 
-export function blobPart(mimeType: string | null | undefined, data: unknown, modality = modalityOf(mimeType)): BlobPart {
+export function blobPart(
+  mimeType: string | null | undefined,
+  data: unknown,
+  modality = modalityOf(mimeType),
+): BlobPart {
   const content = base64(data) ?? '';
   const part: BlobPart = { type: 'blob', mime_type: mimeType ?? null, modality, content };
   if (content.length > MAX_INLINE_BLOB_CHARS) {
@@ -127,7 +132,11 @@ export function uriPart(uri: string, mimeType: string | null | undefined, modali
   return { type: 'uri', mime_type: mimeType ?? null, modality, uri };
 }
 
-export function filePart(fileId: string, mimeType: string | null | undefined, modality = modalityOf(mimeType)): FilePart {
+export function filePart(
+  fileId: string,
+  mimeType: string | null | undefined,
+  modality = modalityOf(mimeType),
+): FilePart {
   return { type: 'file', mime_type: mimeType ?? null, modality, file_id: fileId };
 }
 

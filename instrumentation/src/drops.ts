@@ -26,7 +26,9 @@ export class DropCounter {
       },
     };
     const meter: Meter = Object.create(noop, {
-      createCounter: { value: (name: string) => (name === METRIC_SDK_SPANS_PROCESSED ? counter : noop.createCounter(name)) },
+      createCounter: {
+        value: (name: string) => (name === METRIC_SDK_SPANS_PROCESSED ? counter : noop.createCounter(name)),
+      },
     });
     return { getMeter: () => meter };
   }
@@ -45,6 +47,8 @@ export class DropCounter {
   private report(now: number): void {
     this.reported = this.total;
     this.lastReport = now;
-    warn(`${this.total} span(s) dropped so far: the export queue (${this.queueSize} spans) was full; raise OTEL_BSP_MAX_QUEUE_SIZE or check the collector`);
+    warn(
+      `${this.total} span(s) dropped so far: the export queue (${this.queueSize} spans) was full; raise OTEL_BSP_MAX_QUEUE_SIZE or check the collector`,
+    );
   }
 }

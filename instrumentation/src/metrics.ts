@@ -33,9 +33,17 @@ export class GenAiMetrics {
   }
 
   /** `error.type` goes on the duration only: semconv leaves it off token usage. */
-  record(seconds: number, attributes: Attributes, errorType?: string, inputTokens?: number, outputTokens?: number): void {
+  record(
+    seconds: number,
+    attributes: Attributes,
+    errorType?: string,
+    inputTokens?: number,
+    outputTokens?: number,
+  ): void {
     this.duration.record(seconds, errorType ? { ...attributes, [ERROR_TYPE]: errorType } : attributes);
-    if (inputTokens !== undefined) this.tokenUsage.record(inputTokens, { ...attributes, [GEN_AI_TOKEN_TYPE]: TOKEN_TYPE_INPUT });
-    if (outputTokens !== undefined) this.tokenUsage.record(outputTokens, { ...attributes, [GEN_AI_TOKEN_TYPE]: TOKEN_TYPE_OUTPUT });
+    if (inputTokens !== undefined)
+      this.tokenUsage.record(inputTokens, { ...attributes, [GEN_AI_TOKEN_TYPE]: TOKEN_TYPE_INPUT });
+    if (outputTokens !== undefined)
+      this.tokenUsage.record(outputTokens, { ...attributes, [GEN_AI_TOKEN_TYPE]: TOKEN_TYPE_OUTPUT });
   }
 }

@@ -31,10 +31,14 @@ function registerEsmLoader(include: readonly string[]): () => Promise<void> {
   const fromInstrumentation = createRequire(require.resolve('@opentelemetry/instrumentation'));
   const iitm = fromInstrumentation('import-in-the-middle') as ImportInTheMiddle;
   const { registerOptions, waitForAllMessagesAcknowledged } = iitm.createAddHookMessageChannel();
-  registerLoader(pathToFileURL(fromInstrumentation.resolve('import-in-the-middle/hook.mjs')), pathToFileURL(__filename), {
-    ...registerOptions,
-    data: { ...registerOptions.data, include: [...include] },
-  });
+  registerLoader(
+    pathToFileURL(fromInstrumentation.resolve('import-in-the-middle/hook.mjs')),
+    pathToFileURL(__filename),
+    {
+      ...registerOptions,
+      data: { ...registerOptions.data, include: [...include] },
+    },
+  );
   return waitForAllMessagesAcknowledged;
 }
 
@@ -73,7 +77,9 @@ function warnIfPreloaded(): void {
       continue;
     }
     if (require.cache[resolved]) {
-      warn(`${name} was loaded before the hook, so its calls are not recorded; load the hook first (node --require @ai-audit/instrumentation/register)`);
+      warn(
+        `${name} was loaded before the hook, so its calls are not recorded; load the hook first (node --require @ai-audit/instrumentation/register)`,
+      );
     }
   }
 }

@@ -52,7 +52,10 @@ export function startSdk(config: HookConfig, instrumentations: Instrumentation[]
   const drops = new DropCounter(String(batch.maxQueueSize ?? process.env.OTEL_BSP_MAX_QUEUE_SIZE));
   // selfObsMeterProvider is an option of the processor underneath the sdk-trace-base shim,
   // which passes its config through; its BufferConfig type just does not list it yet.
-  const options: BufferConfig & { selfObsMeterProvider: MeterProvider } = { ...batch, selfObsMeterProvider: drops.meterProvider() };
+  const options: BufferConfig & { selfObsMeterProvider: MeterProvider } = {
+    ...batch,
+    selfObsMeterProvider: drops.meterProvider(),
+  };
   const exporter = new OTLPTraceExporter();
   const processor = new BatchSpanProcessor(exporter, options);
 

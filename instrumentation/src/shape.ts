@@ -49,7 +49,13 @@ export function serverOf(url: unknown): ServerAddress | undefined {
   let server: ServerAddress | undefined;
   try {
     const parsed = new URL(key);
-    const port = parsed.port ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : parsed.protocol === 'http:' ? 80 : undefined;
+    const port = parsed.port
+      ? Number(parsed.port)
+      : parsed.protocol === 'https:'
+        ? 443
+        : parsed.protocol === 'http:'
+          ? 80
+          : undefined;
     server = Object.freeze({ address: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port });
   } catch {
     server = undefined;

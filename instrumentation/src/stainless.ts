@@ -108,17 +108,21 @@ export function observeApiPromise<C>(promise: unknown, call: GenAiCall, handlers
   // The SDK's own helpers (parse(), ...) read through _thenUnwrap, which openai 7 implements
   // per instance around its private request and parser: observe the value its transform gets.
   if (typeof thenUnwrap === 'function') {
-    define(promise, '_thenUnwrap', function (this: unknown, transform: (value: unknown, ...rest: unknown[]) => unknown, ...rest: unknown[]) {
-      read();
-      return thenUnwrap.call(
-        this,
-        (value: unknown, ...more: unknown[]) => {
-          call.guard(() => parsed(value));
-          return transform(value, ...more);
-        },
-        ...rest,
-      );
-    });
+    define(
+      promise,
+      '_thenUnwrap',
+      function (this: unknown, transform: (value: unknown, ...rest: unknown[]) => unknown, ...rest: unknown[]) {
+        read();
+        return thenUnwrap.call(
+          this,
+          (value: unknown, ...more: unknown[]) => {
+            call.guard(() => parsed(value));
+            return transform(value, ...more);
+          },
+          ...rest,
+        );
+      },
+    );
   }
 }
 

@@ -1,5 +1,15 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +24,11 @@ import { createExporter, exportSpans, makeSpans } from '../helpers/otel';
  * The hostile local user is real: an unprivileged account created for the test.
  */
 
-// The client is called directly, as a script speaking to the raw socket would.
-const { callControl } = require(join(REPO, 'collector/dist/extension/control/client.js')) as typeof import('../../collector/src/extension/control/client');
+// The client is called directly, as a script speaking to the raw socket would: the compiled one, as the CLI runs it.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { callControl } = require(
+  join(REPO, 'collector/dist/extension/control/client.js'),
+) as typeof import('../../collector/src/extension/control/client');
 
 const PLAINTEXT = 'PLAINTEXT-7c1e-only-the-collector-may-see-this';
 const SQUATTER = 'aiaudit-squatter';
@@ -29,12 +42,19 @@ interface Account {
 /** The unprivileged account, created when missing; without root the attacks that need it are skipped. */
 function hostileAccount(): Account | string {
   if (process.getuid?.() !== 0) return 'they need root to create and run as an unprivileged user';
-  const id = (flag: string): number => Number(execFileSync('id', [flag, SQUATTER], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim());
+  const id = (flag: string): number =>
+    Number(
+      execFileSync('id', [flag, SQUATTER], { stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim(),
+    );
   try {
     return { uid: id('-u'), gid: id('-g') };
   } catch {
     try {
-      execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', SQUATTER], { stdio: 'ignore' });
+      execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', SQUATTER], {
+        stdio: 'ignore',
+      });
       return { uid: id('-u'), gid: id('-g') };
     } catch (error) {
       return `useradd failed: ${(error as Error).message.split('\n')[0]}`;
@@ -78,7 +98,11 @@ class Squatter {
 
   static async listen(path: string, mode: 'silent' | 'fake'): Promise<Squatter> {
     const { uid, gid } = squatter();
-    const child = spawn('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', process.execPath, '-e', LISTENER, path, mode], { cwd: '/', stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      'setpriv',
+      [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', process.execPath, '-e', LISTENER, path, mode],
+      { cwd: '/', stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const listener = new Squatter(child);
     await eventually(async () => listener.output.includes('listening\n'), 10_000);
     return listener;
@@ -121,18 +145,24 @@ function asAccount(command: string[]): [string, string[]] {
 
 /** A collector run by the unprivileged account, as a service account runs it; resolves once it is ready. */
 async function startAsAccount(configPath: string): Promise<{ child: ChildProcess; grpcEndpoint: string }> {
-  const child = spawn(...asAccount([process.execPath, CLI, 'start', '--config', configPath]), { cwd: '/', stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(...asAccount([process.execPath, CLI, 'start', '--config', configPath]), {
+    cwd: '/',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let logs = '';
   child.stderr?.on('data', (chunk: Buffer) => (logs += chunk.toString()));
   await eventually(async () => logs.includes('ai-audit collector ready'), 60_000).catch((error) => {
     child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}\n${logs}`);
   });
-  const grpcEndpoint = (/"msg":"OTLP\/gRPC receiver listening".*?"endpoint":"([^"]+)"/.exec(logs) as RegExpExecArray)[1];
+  const grpcEndpoint = (
+    /"msg":"OTLP\/gRPC receiver listening".*?"endpoint":"([^"]+)"/.exec(logs) as RegExpExecArray
+  )[1];
   return { child, grpcEndpoint };
 }
 
-const proofsLeft = (walDir: string): string[] => readdirSync(walDir).filter((name) => name.startsWith('control-proof-'));
+const proofsLeft = (walDir: string): string[] =>
+  readdirSync(walDir).filter((name) => name.startsWith('control-proof-'));
 
 describe('control socket: a squatter is refused before it receives anything', () => {
   asRoot('refuses a squatter listening at the socket path in a shared directory; it receives no byte', async () => {
@@ -147,7 +177,9 @@ describe('control socket: a squatter is refused before it receives anything', ()
 
     for (const result of [hash, sql, erase]) {
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`refusing the control socket ${shared}/wal.sock: owned by uid ${squatter().uid}, expected 0`);
+      expect(result.stderr).toContain(
+        `refusing the control socket ${shared}/wal.sock: owned by uid ${squatter().uid}, expected 0`,
+      );
     }
     // Refused means stopped: the command did not open the store behind the collector's back.
     expect(existsSync(join(shared, 'data'))).toBe(false);
@@ -163,31 +195,38 @@ describe('control socket: a squatter is refused before it receives anything', ()
 
     const hash = await runCli(['hash', '--config', config, '--tenant', 'default', PLAINTEXT]);
     expect(hash.code).toBe(1);
-    expect(hash.stderr).toContain(`refusing the control socket ${shared}/wal.sock: the write-ahead log directory ${shared}/wal belongs to uid ${squatter().uid} and lies below ${shared}`);
+    expect(hash.stderr).toContain(
+      `refusing the control socket ${shared}/wal.sock: the write-ahead log directory ${shared}/wal belongs to uid ${squatter().uid} and lies below ${shared}`,
+    );
     expect(await listener.stop()).toBe('');
   });
 
-  asRoot('refuses a socket of the right owner and mode whose process cannot prove its user; it gets a nonce, never the request', async () => {
-    const dir = CollectorProcess.newDir();
-    const config = writeConfig(dir);
-    const walDir = join(dir, 'data', 'wal');
-    mkdirSync(walDir, { recursive: true, mode: 0o700 });
-    // The squatter binds in its own directory; the socket is then moved beside the log and
-    // given the collector's owner and mode, so every check on the file passes.
-    const own = squatterDir();
-    const listener = await Squatter.listen(join(own, 's.sock'), 'fake');
-    renameSync(join(own, 's.sock'), join(dir, 'data', 'wal.sock'));
-    chownSync(join(dir, 'data', 'wal.sock'), 0, 0);
-    chmodSync(join(dir, 'data', 'wal.sock'), 0o600);
+  asRoot(
+    'refuses a socket of the right owner and mode whose process cannot prove its user; it gets a nonce, never the request',
+    async () => {
+      const dir = CollectorProcess.newDir();
+      const config = writeConfig(dir);
+      const walDir = join(dir, 'data', 'wal');
+      mkdirSync(walDir, { recursive: true, mode: 0o700 });
+      // The squatter binds in its own directory; the socket is then moved beside the log and
+      // given the collector's owner and mode, so every check on the file passes.
+      const own = squatterDir();
+      const listener = await Squatter.listen(join(own, 's.sock'), 'fake');
+      renameSync(join(own, 's.sock'), join(dir, 'data', 'wal.sock'));
+      chownSync(join(dir, 'data', 'wal.sock'), 0, 0);
+      chmodSync(join(dir, 'data', 'wal.sock'), 0o600);
 
-    const hash = await runCli(['hash', '--config', config, '--tenant', 'default', PLAINTEXT]);
-    expect(hash.code).toBe(1);
-    expect(hash.stderr).toContain(`refusing the control socket ${dir}/data/wal.sock: the process behind it did not prove that it runs as uid 0`);
-    expect(existsSync(join(dir, 'data', 'clickhouse'))).toBe(false);
-    expect(proofsLeft(walDir)).toEqual([]);
-    const received = await listener.stop();
-    expect(received).toMatch(/^[0-9a-f]{32}\n$/); // the caller's nonce, nothing of the request
-  });
+      const hash = await runCli(['hash', '--config', config, '--tenant', 'default', PLAINTEXT]);
+      expect(hash.code).toBe(1);
+      expect(hash.stderr).toContain(
+        `refusing the control socket ${dir}/data/wal.sock: the process behind it did not prove that it runs as uid 0`,
+      );
+      expect(existsSync(join(dir, 'data', 'clickhouse'))).toBe(false);
+      expect(proofsLeft(walDir)).toEqual([]);
+      const received = await listener.stop();
+      expect(received).toMatch(/^[0-9a-f]{32}\n$/); // the caller's nonce, nothing of the request
+    },
+  );
 
   asRoot('refuses a listener that does not speak the control protocol; it receives no byte', async () => {
     const dir = CollectorProcess.newDir();
@@ -245,7 +284,13 @@ describe('control socket: a collector run by a service account', () => {
     chownSync(dir, squatter().uid, squatter().gid);
     const { child, grpcEndpoint } = await startAsAccount(configPath);
     try {
-      const attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'user.id': 'dave', 'gen_ai.input.messages': '[]' };
+      const attributes = {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.request.model': 'gpt-4o',
+        'user.id': 'dave',
+        'gen_ai.input.messages': '[]',
+      };
       await exportSpans(createExporter('grpc', { grpcEndpoint, otlpHttpUrl: '' }), makeSpans([{ attributes }]));
       const sql = async (query: string): Promise<Record<string, string>[]> => {
         const { stdout, stderr, code } = await runCli(['sql', '--config', configPath, '--format', 'json', query]);
@@ -258,9 +303,24 @@ describe('control socket: a collector run by a service account', () => {
       });
       const byRoot = await runCli(['show', recordId, '--decrypt', '--reason', 'svc-by-root', '--config', configPath]);
       expect(byRoot.stderr).toBe('');
-      const [command, args] = asAccount([process.execPath, CLI, 'show', recordId, '--decrypt', '--reason', 'svc-by-itself', '--actor', 'ops', '--config', configPath]);
+      const [command, args] = asAccount([
+        process.execPath,
+        CLI,
+        'show',
+        recordId,
+        '--decrypt',
+        '--reason',
+        'svc-by-itself',
+        '--actor',
+        'ops',
+        '--config',
+        configPath,
+      ]);
       await promisify(execFile)(command, args, { cwd: '/' });
-      expect(await sql("SELECT actor FROM ai_audit.access_log WHERE reason LIKE 'svc-by-%' ORDER BY reason")).toEqual([{ actor: `${SQUATTER} (as "ops")` }, { actor: 'root' }]);
+      expect(await sql("SELECT actor FROM ai_audit.access_log WHERE reason LIKE 'svc-by-%' ORDER BY reason")).toEqual([
+        { actor: `${SQUATTER} (as "ops")` },
+        { actor: 'root' },
+      ]);
     } finally {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -281,9 +341,14 @@ describe('control socket: a write-ahead log path too long for a Unix socket', ()
     const socketsInTmp = (): string[] => readdirSync('/tmp').filter((name) => name.endsWith('.sock'));
     const before = socketsInTmp();
 
-    const collector = await CollectorProcess.start({ exporterYaml: `    wal:\n      directory: ./${relative}`, env }, dir);
+    const collector = await CollectorProcess.start(
+      { exporterYaml: `    wal:\n      directory: ./${relative}`, env },
+      dir,
+    );
     try {
-      const sql = await runCli(['sql', '--config', collector.configPath, '--format', 'json', 'SELECT 1 AS one'], { env });
+      const sql = await runCli(['sql', '--config', collector.configPath, '--format', 'json', 'SELECT 1 AS one'], {
+        env,
+      });
       expect(sql.stderr).toBe('');
       expect(JSON.parse(sql.stdout)).toEqual([{ one: 1 }]);
       const hash = await runCli(['hash', '--config', collector.configPath, '--tenant', 'default', PLAINTEXT], { env });
@@ -306,11 +371,21 @@ describe('control socket: the collector names the OS user that asked', () => {
 
   beforeAll(async () => {
     collector = await CollectorProcess.start();
-    const content = JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'my account number is 12345678' }] }]);
-    const attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'user.id': 'carol', 'gen_ai.input.messages': content };
+    const content = JSON.stringify([
+      { role: 'user', parts: [{ type: 'text', content: 'my account number is 12345678' }] },
+    ]);
+    const attributes = {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4o',
+      'user.id': 'carol',
+      'gen_ai.input.messages': content,
+    };
     await exportSpans(createExporter('grpc', collector), makeSpans([{ attributes }]));
     const [row] = await eventually(async () => {
-      const rows = await collector.sql<{ record_id: string }>("SELECT record_id FROM ai_audit.records WHERE user_id = 'carol'");
+      const rows = await collector.sql<{ record_id: string }>(
+        "SELECT record_id FROM ai_audit.records WHERE user_id = 'carol'",
+      );
       return rows.length === 1 && rows;
     });
     recordId = row.record_id;
@@ -321,9 +396,27 @@ describe('control socket: the collector names the OS user that asked', () => {
   });
 
   it('show --decrypt logs the OS user; --actor is only added to it', async () => {
-    const withActor = await runCli(['show', recordId, '--decrypt', '--reason', 'with-actor', '--actor', 'alice@corp', '--config', collector.configPath]);
+    const withActor = await runCli([
+      'show',
+      recordId,
+      '--decrypt',
+      '--reason',
+      'with-actor',
+      '--actor',
+      'alice@corp',
+      '--config',
+      collector.configPath,
+    ]);
     expect(withActor.stderr).toBe('');
-    const withoutActor = await runCli(['show', recordId, '--decrypt', '--reason', 'without-actor', '--config', collector.configPath]);
+    const withoutActor = await runCli([
+      'show',
+      recordId,
+      '--decrypt',
+      '--reason',
+      'without-actor',
+      '--config',
+      collector.configPath,
+    ]);
     expect(withoutActor.code).toBe(0);
     expect(await logged('with-actor')).toEqual([{ actor: `${ME} (as "alice@corp")`, host: hostname() }]);
     expect(await logged('without-actor')).toEqual([{ actor: ME, host: hostname() }]);
@@ -331,7 +424,13 @@ describe('control socket: the collector names the OS user that asked', () => {
 
   it('a request on the socket itself with an empty, or a made-up, actor and host is logged with the OS user and host', async () => {
     await callControl(socketPath(), 'show', { recordId, decrypt: true, reason: 'raw-empty', actor: '', host: '' });
-    await callControl(socketPath(), 'show', { recordId, decrypt: true, reason: 'raw-made-up', actor: 'mallory', host: 'elsewhere.example' });
+    await callControl(socketPath(), 'show', {
+      recordId,
+      decrypt: true,
+      reason: 'raw-made-up',
+      actor: 'mallory',
+      host: 'elsewhere.example',
+    });
     expect(await logged('raw-empty')).toEqual([{ actor: ME, host: hostname() }]);
     expect(await logged('raw-made-up')).toEqual([{ actor: ME, host: hostname() }]);
   });
@@ -359,16 +458,29 @@ describe('control socket: the collector names the OS user that asked', () => {
   });
 
   it('erase records the OS user in the erasure register; --actor is only added to it', async () => {
-    const erased = await runCli(['erase', '--yes', '--user', 'carol', '--reason', 'actor-test', '--actor', 'dpo@corp', '--config', collector.configPath]);
+    const erased = await runCli([
+      'erase',
+      '--yes',
+      '--user',
+      'carol',
+      '--reason',
+      'actor-test',
+      '--actor',
+      'dpo@corp',
+      '--config',
+      collector.configPath,
+    ]);
     expect(erased.stderr).toBe('');
-    expect(await collector.sql("SELECT actor FROM ai_audit.erasures WHERE reason = 'actor-test'")).toEqual([{ actor: `${ME} (as "dpo@corp")` }]);
+    expect(await collector.sql("SELECT actor FROM ai_audit.erasures WHERE reason = 'actor-test'")).toEqual([
+      { actor: `${ME} (as "dpo@corp")` },
+    ]);
   });
 
   it("a running collector's write-ahead log lock refuses a second collector", async () => {
     const second = CollectorProcess.newDir();
     const exporterYaml = `    wal:\n      directory: ${join(collector.dir, 'data', 'wal')}`;
-    await expect(CollectorProcess.start({ storeYaml: `    endpoint: chdb://${second}/clickhouse`, exporterYaml }, second)).rejects.toThrow(
-      `the write-ahead log is in use by process ${collector.pid} (a running collector?)`,
-    );
+    await expect(
+      CollectorProcess.start({ storeYaml: `    endpoint: chdb://${second}/clickhouse`, exporterYaml }, second),
+    ).rejects.toThrow(`the write-ahead log is in use by process ${collector.pid} (a running collector?)`);
   });
 });

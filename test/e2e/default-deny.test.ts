@@ -40,15 +40,23 @@ describe('default-deny: unknown attributes, resource attributes and events are s
     // Events are added the way instrumentations do: an exception with its message, and a custom one.
     const withEvents = Object.assign(Object.create(Object.getPrototypeOf(span)), span, {
       events: [
-        { name: 'exception', attributes: { 'exception.type': 'ToolError', 'exception.message': `tool failed on ${CANARY}` }, time: span.startTime, droppedAttributesCount: 0 },
+        {
+          name: 'exception',
+          attributes: { 'exception.type': 'ToolError', 'exception.message': `tool failed on ${CANARY}` },
+          time: span.startTime,
+          droppedAttributesCount: 0,
+        },
         { name: 'vendor.debug', attributes: { payload: CANARY }, time: span.startTime, droppedAttributesCount: 0 },
       ],
     });
     await exportSpans(createExporter('http-proto', collector), [withEvents]);
     const [row] = await eventually(async () => {
-      const rows = await collector.sql<{ record_id: string; attributes: Record<string, string>; resource: Record<string, string>; extra_sealed: string }>(
-        "SELECT record_id, attributes, resource, extra_sealed FROM ai_audit.records WHERE user_id = 'dana'",
-      );
+      const rows = await collector.sql<{
+        record_id: string;
+        attributes: Record<string, string>;
+        resource: Record<string, string>;
+        extra_sealed: string;
+      }>("SELECT record_id, attributes, resource, extra_sealed FROM ai_audit.records WHERE user_id = 'dana'");
       return rows.length === 1 && rows;
     });
     expect(row.attributes).toEqual({ 'retry.count': '2' });
@@ -61,10 +69,21 @@ describe('default-deny: unknown attributes, resource attributes and events are s
     expect(n).toBe(0);
     expect(filesContaining(collector.dir, CANARY)).toEqual([]);
 
-    const shown = await runCli(['show', row.record_id, '--decrypt', '--reason', 'default-deny check', '--config', collector.configPath]);
+    const shown = await runCli([
+      'show',
+      row.record_id,
+      '--decrypt',
+      '--reason',
+      'default-deny check',
+      '--config',
+      collector.configPath,
+    ]);
     expect(shown.stderr).toBe('');
     const extra = JSON.parse(JSON.parse(shown.stdout).content.extra);
-    expect(extra.attributes).toEqual({ 'gen_ai.tool.args': JSON.stringify({ query: CANARY }), 'some.vendor.prompt_preview': `summarize ${CANARY}` });
+    expect(extra.attributes).toEqual({
+      'gen_ai.tool.args': JSON.stringify({ query: CANARY }),
+      'some.vendor.prompt_preview': `summarize ${CANARY}`,
+    });
     expect(extra.resource).toEqual({ 'app.customer_note': CANARY });
     expect(extra.events.map((event: { name: string }) => event.name)).toEqual(['exception', 'vendor.debug']);
     expect(JSON.stringify(extra.events)).toContain(`tool failed on ${CANARY}`);

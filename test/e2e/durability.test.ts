@@ -56,13 +56,21 @@ describe('durability: nothing acknowledged is lost, nothing is stored twice', ()
     await sleep(1500);
     await load.stop();
     expect(await collector.stop('SIGTERM')).toBe(0);
-    const stored = await runSql<{ span_id: string; n: number }>(collector.configPath, 'SELECT span_id, count() AS n FROM ai_audit.records GROUP BY span_id');
+    const stored = await runSql<{ span_id: string; n: number }>(
+      collector.configPath,
+      'SELECT span_id, count() AS n FROM ai_audit.records GROUP BY span_id',
+    );
     expectExactlyOnce(load.acked, stored);
   });
 
   it('rides out a store outage under load: backpressure while the WAL is full, zero loss, zero duplicates', async () => {
     const server = await ClickHouseServer.start();
-    const [grpcPort, httpPort, healthPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [grpcPort, httpPort, healthPort, metricsPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     const text = config(grpcPort, httpPort, {
       storeYaml: `    endpoint: ${server.url}\n    timeout: 2s\n    wal:\n      max_size: 256KiB`,
       exporterYaml: '    retry:\n      initial_interval: 100ms\n      max_interval: 1s',
@@ -81,11 +89,15 @@ describe('durability: nothing acknowledged is lost, nothing is stored twice', ()
       await sleep(1500);
       await server.setMode('refuse');
       // While the store is down the WAL fills; then senders are told to back off.
-      await eventually(async () => (await metric('ai_audit_receiver_requests_total{outcome="exhausted",protocol="http"}')) > 0);
+      await eventually(
+        async () => (await metric('ai_audit_receiver_requests_total{outcome="exhausted",protocol="http"}')) > 0,
+      );
       const probe = await fetch(`http://127.0.0.1:${httpPort}/v1/traces`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-protobuf' },
-        body: ProtobufTraceSerializer.serializeRequest(makeSpans(Array.from({ length: 200 }, () => ({ attributes: { 'gen_ai.operation.name': 'chat' } })))) as Uint8Array,
+        body: ProtobufTraceSerializer.serializeRequest(
+          makeSpans(Array.from({ length: 200 }, () => ({ attributes: { 'gen_ai.operation.name': 'chat' } }))),
+        ) as Uint8Array,
       });
       expect(probe.status).toBe(429);
       expect(probe.headers.get('retry-after')).toMatch(/^\d+$/);
@@ -106,7 +118,9 @@ describe('durability: nothing acknowledged is lost, nothing is stored twice', ()
       await load.stop();
       await eventually(async () => (await fetch(`http://127.0.0.1:${healthPort}/health`)).status === 200, 30_000);
       expect(await collector.stop('SIGTERM')).toBe(0);
-      const stored = await server.query<{ span_id: string; n: number }>('SELECT span_id, count() AS n FROM ai_audit.records GROUP BY span_id');
+      const stored = await server.query<{ span_id: string; n: number }>(
+        'SELECT span_id, count() AS n FROM ai_audit.records GROUP BY span_id',
+      );
       expectExactlyOnce(load.acked, stored);
       expect((await server.stats()).faulted).toBeGreaterThan(0);
     } finally {
@@ -119,7 +133,10 @@ describe('durability: nothing acknowledged is lost, nothing is stored twice', ()
   it('stops within its shutdown deadline while the store is down, exits 0, and stores the rest on the next start', async () => {
     const server = await ClickHouseServer.start();
     const [grpcPort, httpPort] = [await freePort(), await freePort()];
-    const options = { configText: config(grpcPort, httpPort, { storeYaml: `    endpoint: ${server.url}\n    timeout: 2s` }), args: ['--shutdown-timeout', '2s'] };
+    const options = {
+      configText: config(grpcPort, httpPort, { storeYaml: `    endpoint: ${server.url}\n    timeout: 2s` }),
+      args: ['--shutdown-timeout', '2s'],
+    };
     const dir = CollectorProcess.newDir();
     let collector = await CollectorProcess.start(options, dir);
     try {
@@ -131,12 +148,16 @@ describe('durability: nothing acknowledged is lost, nothing is stored twice', ()
       const stopping = Date.now();
       expect(await collector.stop('SIGTERM')).toBe(0);
       expect(Date.now() - stopping).toBeLessThan(15_000);
-      expect(collector.logs.some((line) => line.includes('shutdown deadline reached; records stay in the write-ahead log'))).toBe(true);
+      expect(
+        collector.logs.some((line) => line.includes('shutdown deadline reached; records stay in the write-ahead log')),
+      ).toBe(true);
       await server.setMode('ok');
       collector = await CollectorProcess.start(options, dir);
       expect(collector.logs.some((line) => line.includes('replaying records not yet stored'))).toBe(true);
       const stored = await eventually(async () => {
-        const rows = await server.query<{ span_id: string; n: number }>('SELECT span_id, count() AS n FROM ai_audit.records GROUP BY span_id');
+        const rows = await server.query<{ span_id: string; n: number }>(
+          'SELECT span_id, count() AS n FROM ai_audit.records GROUP BY span_id',
+        );
         return rows.length >= load.acked.size && rows;
       });
       expectExactlyOnce(load.acked, stored, 1);

@@ -28,7 +28,9 @@ function span(user: string, text = `${SECRET} what is my balance?`) {
       'session.id': `${user}-session`,
       'app.note': `requested by ${user}`,
       'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: text }] }]),
-      'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'ok' }], finish_reason: 'stop' }]),
+      'gen_ai.output.messages': JSON.stringify([
+        { role: 'assistant', parts: [{ type: 'text', content: 'ok' }], finish_reason: 'stop' },
+      ]),
     },
   };
 }
@@ -37,15 +39,22 @@ function span(user: string, text = `${SECRET} what is my balance?`) {
  * What someone holding a copy of the write-ahead log and the keyring can read: every data
  * key row in the log unwrapped, every sealed field of the user's records opened with them.
  */
-async function openFromLog(walDir: string, keyringPath: string, user: string): Promise<{ rows: number; keys: number; opened: string[] }> {
-  const provider = new LocalKeyProvider(keyringPath, createLogger({ level: 'error', encoding: 'json', write: () => undefined }));
+async function openFromLog(
+  walDir: string,
+  keyringPath: string,
+  user: string,
+): Promise<{ rows: number; keys: number; opened: string[] }> {
+  const provider = new LocalKeyProvider(
+    keyringPath,
+    createLogger({ level: 'error', encoding: 'json', write: () => undefined }),
+  );
   const keys = new Map<string, Buffer>();
   const records: Record<string, string>[] = [];
   for (const name of readdirSync(walDir)) {
     const path = join(walDir, name);
     if (!statSync(path).isFile() || !name.includes('.wal')) continue;
     const data = readFileSync(path);
-    for (let offset = 0; offset < data.length; ) {
+    for (let offset = 0; offset < data.length;) {
       const outcome = decodeFrame(data, offset);
       if (!('frame' in outcome)) break;
       offset += outcome.bytes;
@@ -54,7 +63,13 @@ async function openFromLog(walDir: string, keyringPath: string, user: string): P
           const row = JSON.parse(line.toString('utf8')) as Record<string, string>;
           if (section.table === 'data_keys' && row.subject === user) {
             const context = { tenant: row.tenant_id, subject: row.subject, key_id: row.key_id };
-            keys.set(row.key_id, await provider.unwrap({ ciphertext: Buffer.from(row.wrapped, 'base64'), kekVersion: row.kek_version }, context));
+            keys.set(
+              row.key_id,
+              await provider.unwrap(
+                { ciphertext: Buffer.from(row.wrapped, 'base64'), kekVersion: row.kek_version },
+                context,
+              ),
+            );
           }
           if (section.table === 'records' && row.user_id === user) records.push(row);
         }
@@ -64,13 +79,28 @@ async function openFromLog(walDir: string, keyringPath: string, user: string): P
   const opened: string[] = [];
   for (const row of records) {
     const key = keys.get(row.content_key_id);
-    if (key && row.input_sealed) opened.push(open(key, row.input_sealed, { tenantId: row.tenant_id, recordId: row.record_id, column: 'input_sealed' }));
+    if (key && row.input_sealed)
+      opened.push(
+        open(key, row.input_sealed, { tenantId: row.tenant_id, recordId: row.record_id, column: 'input_sealed' }),
+      );
   }
   return { rows: records.length, keys: keys.size, opened };
 }
 
 const erase = (collector: CollectorProcess, user: string, ...extra: string[]) =>
-  runCli(['erase', '--yes', '--tenant', 'default', '--user', user, '--reason', 'GDPR request 2026-117', '--config', collector.configPath, ...extra]);
+  runCli([
+    'erase',
+    '--yes',
+    '--tenant',
+    'default',
+    '--user',
+    user,
+    '--reason',
+    'GDPR request 2026-117',
+    '--config',
+    collector.configPath,
+    ...extra,
+  ]);
 
 describe('erasure leaves nothing of the user under the data directory', () => {
   const victim = 'victim-3f9c1a@example.com';
@@ -80,15 +110,23 @@ describe('erasure leaves nothing of the user under the data directory', () => {
   beforeAll(async () => {
     collector = await CollectorProcess.start();
     await exportSpans(createExporter('grpc', collector), makeSpans([span(victim), span(victim), span('bystander-91')]));
-    await eventually(async () => (await collector.sql<{ n: number }>(`SELECT count() AS n FROM ai_audit.records WHERE user_id = '${victim}'`))[0].n === 2);
-    keyIds = (await collector.sql<{ key_id: string }>(`SELECT DISTINCT key_id FROM ai_audit.data_keys WHERE subject = '${victim}'`)).map((row) => row.key_id);
+    await eventually(
+      async () =>
+        (await collector.sql<{ n: number }>(`SELECT count() AS n FROM ai_audit.records WHERE user_id = '${victim}'`))[0]
+          .n === 2,
+    );
+    keyIds = (
+      await collector.sql<{ key_id: string }>(
+        `SELECT DISTINCT key_id FROM ai_audit.data_keys WHERE subject = '${victim}'`,
+      )
+    ).map((row) => row.key_id);
   });
 
   afterAll(async () => {
     await collector?.stop();
   });
 
-  it('before: the log and the keyring open the user\'s content (the attack works)', async () => {
+  it("before: the log and the keyring open the user's content (the attack works)", async () => {
     expect(keyIds.length).toBeGreaterThan(0);
     const before = await openFromLog(join(collector.dir, 'data/wal'), join(collector.dir, 'data/keyring.json'), victim);
     expect(before.opened.some((text) => text.includes(SECRET))).toBe(true);
@@ -103,11 +141,15 @@ describe('erasure leaves nothing of the user under the data directory', () => {
     for (const needle of [victim, ...keyIds]) expect(filesContaining(collector.dir, needle)).toEqual([]);
     const after = await openFromLog(join(collector.dir, 'data/wal'), join(collector.dir, 'data/keyring.json'), victim);
     expect(after).toEqual({ rows: 0, keys: 0, opened: [] });
-    const [mutations] = await collector.sql<{ text: string }>("SELECT arrayStringConcat(groupArray(command), ' ') AS text FROM system.mutations WHERE database = 'ai_audit'");
+    const [mutations] = await collector.sql<{ text: string }>(
+      "SELECT arrayStringConcat(groupArray(command), ' ') AS text FROM system.mutations WHERE database = 'ai_audit'",
+    );
     expect(mutations.text).toContain('erasure_subject');
     expect(mutations.text).not.toContain(victim);
     // The other user's records and content are untouched.
-    const [{ n }] = await collector.sql<{ n: number }>("SELECT count() AS n FROM ai_audit.records WHERE user_id = 'bystander-91' AND input_sealed != ''");
+    const [{ n }] = await collector.sql<{ n: number }>(
+      "SELECT count() AS n FROM ai_audit.records WHERE user_id = 'bystander-91' AND input_sealed != ''",
+    );
     expect(n).toBe(1);
   });
 
@@ -119,14 +161,38 @@ describe('erasure leaves nothing of the user under the data directory', () => {
       "SELECT user_id, session_id, content_key_id, input_sealed, attributes['app.note'] AS note FROM ai_audit.records WHERE user_id LIKE 'erased:%'",
     );
     expect(pseudonymized).toHaveLength(2);
-    for (const row of pseudonymized) expect(row).toEqual({ user_id: expect.stringMatching(/^erased:/), session_id: `${row.user_id}:s`, content_key_id: '', input_sealed: '', note: '' });
+    for (const row of pseudonymized)
+      expect(row).toEqual({
+        user_id: expect.stringMatching(/^erased:/),
+        session_id: `${row.user_id}:s`,
+        content_key_id: '',
+        input_sealed: '',
+        note: '',
+      });
   });
 
   it('refuses a reason that names the user (the register keeps reasons in clear), and erase without --yes off a terminal', async () => {
-    const named = await runCli(['erase', '--yes', '--user', 'someone-else', '--reason', 'request of someone-else', '--config', collector.configPath]);
+    const named = await runCli([
+      'erase',
+      '--yes',
+      '--user',
+      'someone-else',
+      '--reason',
+      'request of someone-else',
+      '--config',
+      collector.configPath,
+    ]);
     expect(named.code).toBe(1);
     expect(named.stderr).toContain('must not contain the user id');
-    const unconfirmed = await runCli(['erase', '--user', 'someone-else', '--reason', 'GDPR', '--config', collector.configPath]);
+    const unconfirmed = await runCli([
+      'erase',
+      '--user',
+      'someone-else',
+      '--reason',
+      'GDPR',
+      '--config',
+      collector.configPath,
+    ]);
     expect(unconfirmed.code).toBe(2);
     expect(unconfirmed.stderr).toContain('add --yes to confirm');
   });
@@ -146,12 +212,18 @@ describe('erasure with the collector stopped and records still only in its write
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/1 data key destroyed, 1 record pseudonymized/);
     expect(filesContaining(collector.dir, victim)).toEqual([]);
-    expect(await openFromLog(walDir, join(collector.dir, 'data/keyring.json'), victim)).toEqual({ rows: 0, keys: 0, opened: [] });
+    expect(await openFromLog(walDir, join(collector.dir, 'data/keyring.json'), victim)).toEqual({
+      rows: 0,
+      keys: 0,
+      opened: [],
+    });
 
     // The other user's record was drained into the store, not lost with the log files.
     collector = await CollectorProcess.start({}, collector.dir);
     try {
-      expect(await collector.sql("SELECT user_id FROM ai_audit.records WHERE user_id = 'bystander-22'")).toEqual([{ user_id: 'bystander-22' }]);
+      expect(await collector.sql("SELECT user_id FROM ai_audit.records WHERE user_id = 'bystander-22'")).toEqual([
+        { user_id: 'bystander-22' },
+      ]);
     } finally {
       await collector.stop();
     }
@@ -165,17 +237,21 @@ describe('erasure racing with ingest', () => {
     const exporter: SpanExporter = createExporter('grpc', collector);
     try {
       await exportSpans(exporter, makeSpans([span(victim)]));
-      await eventually(async () => (await collector.sql<{ n: number }>(`SELECT count() AS n FROM ai_audit.records WHERE user_id = '${victim}'`))[0].n === 1);
+      await eventually(
+        async () =>
+          (
+            await collector.sql<{ n: number }>(`SELECT count() AS n FROM ai_audit.records WHERE user_id = '${victim}'`)
+          )[0].n === 1,
+      );
       let sending = true;
       let sent = 0;
-      let failed = 0;
       const sender = (async () => {
         while (sending) {
           try {
             await exportSpans(exporter, makeSpans([span(victim, `racing prompt ${sent}`)]));
             sent++;
           } catch {
-            failed++;
+            // Refused while the erasure runs (retryable): the next round sends again.
           }
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
@@ -196,7 +272,15 @@ describe('erasure racing with ingest', () => {
       });
       expect(rows.filter((row) => !row.key_exists)).toEqual([]);
       for (const row of rows.slice(-3)) {
-        const shown = await runCli(['show', row.record_id, '--decrypt', '--reason', 'race check', '--config', collector.configPath]);
+        const shown = await runCli([
+          'show',
+          row.record_id,
+          '--decrypt',
+          '--reason',
+          'race check',
+          '--config',
+          collector.configPath,
+        ]);
         expect(shown.stderr).toBe('');
       }
     } finally {

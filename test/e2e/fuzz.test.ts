@@ -51,13 +51,19 @@ const OTLP_SCHEMA = JSON.parse(readFileSync(join(REPO, 'collector/src/receiver/o
 const LIMIT_DEFAULTS = OTLP_SCHEMA.properties.limits.properties;
 const MAX_DEPTH: number = LIMIT_DEFAULTS.max_value_depth.default;
 const MAX_SPANS: number = LIMIT_DEFAULTS.max_spans_per_request.default;
-const MAX_MESSAGE_BYTES: number = OTLP_SCHEMA.properties.protocols.properties.grpc.properties.max_recv_msg_size_mib.default * MIB;
+const MAX_MESSAGE_BYTES: number =
+  OTLP_SCHEMA.properties.protocols.properties.grpc.properties.max_recv_msg_size_mib.default * MIB;
 
 /**
  * The storm: 40k HTTP/protobuf, 25k HTTP/JSON, 35k gRPC, interleaved (case i -> slot i % 20).
  * FUZZ_STORM (a multiple of 20) shortens it while investigating; the issue asks for 100,000.
  */
-const STORM = { total: Number(process.env.FUZZ_STORM ?? 100_000), httpProtobufSlots: 8, httpJsonSlots: 5, grpcSlots: 7 };
+const STORM = {
+  total: Number(process.env.FUZZ_STORM ?? 100_000),
+  httpProtobufSlots: 8,
+  httpJsonSlots: 5,
+  grpcSlots: 7,
+};
 /** Requests in flight at once: enough to keep the collector busy, few enough to stay realistic. */
 const CONCURRENCY = 32;
 /** A request without an answer after this long counts as unanswered (a hang). */
@@ -76,7 +82,12 @@ const identity = (b: Buffer): Buffer => b;
 
 /** What the receivers may answer (issue 5: refusals are 4xx / INVALID_ARGUMENT, backpressure 429/503 or RESOURCE_EXHAUSTED/UNAVAILABLE). */
 const HTTP_STATUSES = new Set([200, 400, 413, 415, 429, 503]);
-const GRPC_CODES = new Set([grpc.status.OK, grpc.status.INVALID_ARGUMENT, grpc.status.RESOURCE_EXHAUSTED, grpc.status.UNAVAILABLE]);
+const GRPC_CODES = new Set([
+  grpc.status.OK,
+  grpc.status.INVALID_ARGUMENT,
+  grpc.status.RESOURCE_EXHAUSTED,
+  grpc.status.UNAVAILABLE,
+]);
 /** UNAVAILABLE from the collector carries its own message; grpc-js makes up others when a connection drops. */
 const COLLECTOR_UNAVAILABLE = /^the collector /;
 
@@ -97,14 +108,22 @@ function genAiSpec(i: number): SpanSpec {
       'gen_ai.request.temperature': 0.2,
       'gen_ai.response.finish_reasons': ['stop', 'length'],
       'user.id': `user-${i}`,
-      'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: `${CANARY} my card is 4111 1111 1111 1111 (${i})` }] }]),
-      'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: `ok ${CANARY}` }], finish_reason: 'stop' }]),
+      'gen_ai.input.messages': JSON.stringify([
+        { role: 'user', parts: [{ type: 'text', content: `${CANARY} my card is 4111 1111 1111 1111 (${i})` }] },
+      ]),
+      'gen_ai.output.messages': JSON.stringify([
+        { role: 'assistant', parts: [{ type: 'text', content: `ok ${CANARY}` }], finish_reason: 'stop' },
+      ]),
       'gen_ai.tool.definitions': JSON.stringify([{ name: 'lookup_order', parameters: { type: 'object' } }]),
     },
   };
 }
 
-const SERVICE = resourceFromAttributes({ 'service.name': 'support-bot', 'service.version': '2.0.1', 'deployment.environment.name': 'prod' });
+const SERVICE = resourceFromAttributes({
+  'service.name': 'support-bot',
+  'service.version': '2.0.1',
+  'deployment.environment.name': 'prod',
+});
 const SCOPE = { name: '@ai-audit/instrumentation', version: '0.1.0' };
 
 /** A GenAI span as an SDK would end it, with fixed ids and times so every run fuzzes the same bytes. */
@@ -131,8 +150,24 @@ function genAiSpan(i: number): ReadableSpan {
 function seedSpanSets(): { name: string; spans: ReadableSpan[] }[] {
   const [rich, ...others] = richSpans();
   // Every AnyValue type on a GenAI span, so odd values reach normalize/classify/protect too.
-  const richGenAi = { ...rich, attributes: { ...rich.attributes, 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'user.id': `user-${CANARY}` } };
-  const health = readableSpan({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '53995c3f42cd8ad8', name: 'GET /health', kind: 1, attributes: { 'http.route': '/health' }, resource: SERVICE, scope: SCOPE });
+  const richGenAi = {
+    ...rich,
+    attributes: {
+      ...rich.attributes,
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'user.id': `user-${CANARY}`,
+    },
+  };
+  const health = readableSpan({
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    spanId: '53995c3f42cd8ad8',
+    name: 'GET /health',
+    kind: 1,
+    attributes: { 'http.route': '/health' },
+    resource: SERVICE,
+    scope: SCOPE,
+  });
   return [
     { name: 'typical-chat', spans: [typicalGenAiSpan(0)] },
     { name: 'rich-anyvalues', spans: [richGenAi, ...others] },
@@ -152,12 +187,15 @@ type Answer =
 function postHttp(agent: Agent, endpoint: string, body: Buffer, headers: OutgoingHttpHeaders): Promise<Answer> {
   const [host, port] = splitEndpoint(endpoint);
   return new Promise((resolve) => {
-    const req = httpRequest({ agent, host, port, path: '/v1/traces', method: 'POST', headers: { ...headers, 'content-length': body.length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ transport: 'http', status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      res.on('error', (e) => resolve({ transport: 'none', error: `response ${errorCode(e)}` }));
-    });
+    const req = httpRequest(
+      { agent, host, port, path: '/v1/traces', method: 'POST', headers: { ...headers, 'content-length': body.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ transport: 'http', status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('error', (e) => resolve({ transport: 'none', error: `response ${errorCode(e)}` }));
+      },
+    );
     req.setTimeout(ANSWER_TIMEOUT_MS, () => req.destroy(new Error('no answer in time')));
     req.on('error', (e) => resolve({ transport: 'none', error: errorCode(e) }));
     req.end(body);
@@ -166,10 +204,24 @@ function postHttp(agent: Agent, endpoint: string, body: Buffer, headers: Outgoin
 
 function exportGrpc(client: grpc.Client, body: Buffer): Promise<Answer> {
   return new Promise((resolve) => {
-    client.makeUnaryRequest(EXPORT_PATH, identity, identity, body, new grpc.Metadata(), { deadline: Date.now() + ANSWER_TIMEOUT_MS }, (error, response) => {
-      if (error) resolve({ transport: 'grpc', code: error.code, details: error.details, trailers: metadataValues(error.metadata) });
-      else resolve({ transport: 'grpc', code: grpc.status.OK, details: '', trailers: [], body: response });
-    });
+    client.makeUnaryRequest(
+      EXPORT_PATH,
+      identity,
+      identity,
+      body,
+      new grpc.Metadata(),
+      { deadline: Date.now() + ANSWER_TIMEOUT_MS },
+      (error, response) => {
+        if (error)
+          resolve({
+            transport: 'grpc',
+            code: error.code,
+            details: error.details,
+            trailers: metadataValues(error.metadata),
+          });
+        else resolve({ transport: 'grpc', code: grpc.status.OK, details: '', trailers: [], body: response });
+      },
+    );
   });
 }
 
@@ -178,9 +230,18 @@ function exportGrpc(client: grpc.Client, body: Buffer): Promise<Answer> {
  * length) and the payload, with any grpc-encoding. grpc-js clients cannot send pre-compressed
  * bytes, a lying length or a corrupt compressed message.
  */
-function rawGrpc(session: ClientHttp2Session, payload: Buffer, options: { encoding?: string; compressed?: boolean; declaredLength?: number } = {}): Promise<Answer> {
+function rawGrpc(
+  session: ClientHttp2Session,
+  payload: Buffer,
+  options: { encoding?: string; compressed?: boolean; declaredLength?: number } = {},
+): Promise<Answer> {
   return new Promise((resolve) => {
-    const headers: Record<string, string> = { ':method': 'POST', ':path': EXPORT_PATH, 'content-type': 'application/grpc', te: 'trailers' };
+    const headers: Record<string, string> = {
+      ':method': 'POST',
+      ':path': EXPORT_PATH,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    };
     if (options.encoding) headers['grpc-encoding'] = options.encoding;
     const stream = session.request(headers);
     let code: number | undefined;
@@ -198,7 +259,13 @@ function rawGrpc(session: ClientHttp2Session, payload: Buffer, options: { encodi
     stream.on('data', () => {});
     stream.setTimeout(ANSWER_TIMEOUT_MS, () => stream.close());
     stream.on('error', () => {});
-    stream.on('close', () => resolve(code === undefined ? { transport: 'none', error: `stream closed without a status (RST ${stream.rstCode})` } : { transport: 'grpc', code, details, trailers }));
+    stream.on('close', () =>
+      resolve(
+        code === undefined
+          ? { transport: 'none', error: `stream closed without a status (RST ${stream.rstCode})` }
+          : { transport: 'grpc', code, details, trailers },
+      ),
+    );
     const frame = Buffer.alloc(5);
     frame[0] = options.compressed ? 1 : 0;
     frame.writeUInt32BE(options.declaredLength ?? payload.length, 1);
@@ -225,7 +292,9 @@ function errorCode(e: unknown): string {
 
 /** The answers issue 5 allows, as labels ('HTTP 400', 'INVALID_ARGUMENT'). */
 function allowed(label: string): boolean {
-  return label.startsWith('HTTP ') ? HTTP_STATUSES.has(Number(label.slice(5))) : GRPC_CODES.has(grpc.status[label as keyof typeof grpc.status] as number);
+  return label.startsWith('HTTP ')
+    ? HTTP_STATUSES.has(Number(label.slice(5)))
+    : GRPC_CODES.has(grpc.status[label as keyof typeof grpc.status] as number);
 }
 
 /**
@@ -239,18 +308,31 @@ function allowedWithHealthyStore(label: string): boolean {
 const isAccepted = (label: string): boolean => label === 'HTTP 200' || label === 'OK';
 
 /** Framing variants of the storm that carry a body the way OTLP allows. */
-const VALID_FRAMINGS = new Set(['identity', 'gzip', 'deflate', 'content-type-spelling', 'encoding-uppercase', 'grpc', 'grpc-gzip']);
+const VALID_FRAMINGS = new Set([
+  'identity',
+  'gzip',
+  'deflate',
+  'content-type-spelling',
+  'encoding-uppercase',
+  'grpc',
+  'grpc-gzip',
+]);
 
 /** Labels an answer and says what is wrong with it, if anything. */
 function judge(answer: Answer, expected: (label: string) => boolean): { label: string; problem?: string } {
-  if (answer.transport === 'none') return { label: `no answer (${answer.error})`, problem: 'request not answered (connection dropped or timed out)' };
+  if (answer.transport === 'none')
+    return { label: `no answer (${answer.error})`, problem: 'request not answered (connection dropped or timed out)' };
   if (answer.transport === 'http') {
     const label = `HTTP ${answer.status}`;
     if (contains(answer.body, CANARY)) return { label, problem: 'response body quotes request content (canary)' };
     return expected(label) ? { label } : { label, problem: `unexpected answer ${label}` };
   }
   const label = grpc.status[answer.code] ?? `code ${answer.code}`;
-  if (contains(answer.details, CANARY) || answer.trailers.some((t) => contains(t, CANARY)) || contains(answer.body, CANARY)) {
+  if (
+    contains(answer.details, CANARY) ||
+    answer.trailers.some((t) => contains(t, CANARY)) ||
+    contains(answer.body, CANARY)
+  ) {
     return { label, problem: 'gRPC status or response quotes request content (canary)' };
   }
   if (answer.code === grpc.status.UNAVAILABLE && !COLLECTOR_UNAVAILABLE.test(answer.details)) {
@@ -320,8 +402,13 @@ class Tally {
       mkdirSync(this.failuresDir, { recursive: true });
       const file = join(this.failuresDir, `${c.phase}-${c.id}`.replace(/[^\w.-]+/g, '_'));
       writeFileSync(`${file}.bin`, c.body);
-      writeFileSync(`${file}.json`, JSON.stringify({ seed: SEED, ...c, body: undefined, bodyBytes: c.body.length, answer: label, ms }, null, 2));
-      entry.examples.push(`${c.phase} case ${c.id} (${c.kind}, ${c.variant}, [${c.mutations.join(', ')}], ${c.body.length} bytes) -> ${label} after ${Math.round(ms)} ms; body in ${file}.bin`);
+      writeFileSync(
+        `${file}.json`,
+        JSON.stringify({ seed: SEED, ...c, body: undefined, bodyBytes: c.body.length, answer: label, ms }, null, 2),
+      );
+      entry.examples.push(
+        `${c.phase} case ${c.id} (${c.kind}, ${c.variant}, [${c.mutations.join(', ')}], ${c.body.length} bytes) -> ${label} after ${Math.round(ms)} ms; body in ${file}.bin`,
+      );
     }
     this.problems.set(key, entry);
   }
@@ -339,7 +426,8 @@ class Tally {
 
   count(phase: string, kind?: string): number {
     let n = 0;
-    for (const [key, v] of this.outcomes) if (key.startsWith(`${phase} | `) && (!kind || key.startsWith(`${phase} | ${kind} | `))) n += v;
+    for (const [key, v] of this.outcomes)
+      if (key.startsWith(`${phase} | `) && (!kind || key.startsWith(`${phase} | ${kind} | `))) n += v;
     return n;
   }
 }
@@ -431,7 +519,9 @@ class Prober {
       const phase = this.phaseOf();
       const t0 = performance.now();
       await new Promise<void>((resolve) => {
-        const req = httpRequest({ agent, host, port, path: '/v1/traces', method: 'GET' }, (res) => res.resume().on('end', resolve));
+        const req = httpRequest({ agent, host, port, path: '/v1/traces', method: 'GET' }, (res) =>
+          res.resume().on('end', resolve),
+        );
         req.on('error', () => resolve());
         req.end();
       });
@@ -494,7 +584,8 @@ function readWalState(dir: string): string {
 
 const mb = (bytes: number): string => `${Math.round(bytes / MIB)} MB`;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-const percentile = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
+const percentile = (xs: number[], p: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
 
 // ---------------------------------------------------------------------------------------
 
@@ -531,7 +622,9 @@ describe('fuzzing the OTLP receivers of a running collector', () => {
     agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY, timeout: 2_000 });
     grpcClient = new grpc.Client(collector.grpcEndpoint, grpc.credentials.createInsecure());
     // Compresses every message it sends with gzip (grpc-js CompressionAlgorithms.gzip = 2).
-    grpcGzipClient = new grpc.Client(collector.grpcEndpoint, grpc.credentials.createInsecure(), { 'grpc.default_compression_algorithm': 2 });
+    grpcGzipClient = new grpc.Client(collector.grpcEndpoint, grpc.credentials.createInsecure(), {
+      'grpc.default_compression_algorithm': 2,
+    });
   }, TIMEOUT_MS);
 
   afterAll(async () => {
@@ -544,17 +637,25 @@ describe('fuzzing the OTLP receivers of a running collector', () => {
     const lines = [`fuzz report (FUZZ_SEED=${SEED})`];
     for (const [phase, { ms, start }] of durations) {
       const slow = prober.slowest.get(phase);
-      const stall = slow ? `${Math.round(slow.ms)} ms (sent ${((slow.at - start) / 1000).toFixed(1)} s into the phase)` : 'none';
-      lines.push(`  ${phase}: ${(ms / 1000).toFixed(1)} s, peak RSS ${mb(rss.peak(phase))}, median ${mb(median(rss.of(phase)))}, slowest trivial request ${stall}`);
+      const stall = slow
+        ? `${Math.round(slow.ms)} ms (sent ${((slow.at - start) / 1000).toFixed(1)} s into the phase)`
+        : 'none';
+      lines.push(
+        `  ${phase}: ${(ms / 1000).toFixed(1)} s, peak RSS ${mb(rss.peak(phase))}, median ${mb(median(rss.of(phase)))}, slowest trivial request ${stall}`,
+      );
     }
     lines.push(...notes.map((n) => `  ${n}`), '  outcomes:');
     for (const [key, n] of [...tally.outcomes].sort()) lines.push(`    ${key}: ${n}`);
     lines.push('  latency ms (p50 / p99 / max):');
-    for (const [key, xs] of [...tally.latencies].sort()) lines.push(`    ${key}: ${Math.round(percentile(xs, 0.5))} / ${Math.round(percentile(xs, 0.99))} / ${Math.round(Math.max(...xs))}`);
+    for (const [key, xs] of [...tally.latencies].sort())
+      lines.push(
+        `    ${key}: ${Math.round(percentile(xs, 0.5))} / ${Math.round(percentile(xs, 0.99))} / ${Math.round(Math.max(...xs))}`,
+      );
     lines.push('  collector warnings and errors:');
     for (const [message, n] of logSummary(collector.logs)) lines.push(`    ${n}x ${message}`);
     lines.push('  mutations (cases, accepted, mean latency ms):');
-    for (const [m, { n, accepted, ms }] of [...tally.byMutation].sort((a, b) => b[1].n - a[1].n)) lines.push(`    ${m}: ${n}, ${accepted}, ${Math.round(ms / n)}`);
+    for (const [m, { n, accepted, ms }] of [...tally.byMutation].sort((a, b) => b[1].n - a[1].n))
+      lines.push(`    ${m}: ${n}, ${accepted}, ${Math.round(ms / n)}`);
     console.log(lines.join('\n'));
     await collector.stop();
   }, TIMEOUT_MS);
@@ -597,7 +698,11 @@ describe('fuzzing the OTLP receivers of a running collector', () => {
   }
 
   /** Mostly plain, often gzip; sometimes corrupt gzip, deflate, or lying/unknown headers. */
-  function httpFraming(rng: Rng, body: Buffer, json: boolean): { variant: string; headers: OutgoingHttpHeaders; wire: Buffer } {
+  function httpFraming(
+    rng: Rng,
+    body: Buffer,
+    json: boolean,
+  ): { variant: string; headers: OutgoingHttpHeaders; wire: Buffer } {
     const contentType = json ? 'application/json' : 'application/x-protobuf';
     const variant = rng.weighted([
       ['identity', 79],
@@ -617,21 +722,51 @@ describe('fuzzing the OTLP receivers of a running collector', () => {
       case 'gzip':
         return { variant, headers: { 'content-type': contentType, 'content-encoding': 'gzip' }, wire: gzipSync(body) };
       case 'corrupt-gzip':
-        return { variant, headers: { 'content-type': contentType, 'content-encoding': 'gzip' }, wire: corruptGzip(rng, gzipSync(body)) };
+        return {
+          variant,
+          headers: { 'content-type': contentType, 'content-encoding': 'gzip' },
+          wire: corruptGzip(rng, gzipSync(body)),
+        };
       case 'deflate':
-        return { variant, headers: { 'content-type': contentType, 'content-encoding': 'deflate' }, wire: deflateSync(body) };
+        return {
+          variant,
+          headers: { 'content-type': contentType, 'content-encoding': 'deflate' },
+          wire: deflateSync(body),
+        };
       case 'content-type-spelling':
-        return { variant, headers: { 'content-type': rng.pick(json ? ['application/json; charset=utf-8', 'APPLICATION/JSON'] : ['application/protobuf', 'application/x-protobuf; proto=otlp']) }, wire: body };
+        return {
+          variant,
+          headers: {
+            'content-type': rng.pick(
+              json
+                ? ['application/json; charset=utf-8', 'APPLICATION/JSON']
+                : ['application/protobuf', 'application/x-protobuf; proto=otlp'],
+            ),
+          },
+          wire: body,
+        };
       case 'content-type-swapped':
-        return { variant, headers: { 'content-type': json ? 'application/x-protobuf' : 'application/json' }, wire: body };
+        return {
+          variant,
+          headers: { 'content-type': json ? 'application/x-protobuf' : 'application/json' },
+          wire: body,
+        };
       case 'content-type-unknown':
         return { variant, headers: { 'content-type': rng.pick(['text/plain', 'application/grpc', '']) }, wire: body };
       case 'gzip-header-plain-body':
         return { variant, headers: { 'content-type': contentType, 'content-encoding': 'gzip' }, wire: body };
       case 'encoding-unknown':
-        return { variant, headers: { 'content-type': contentType, 'content-encoding': rng.pick(['br', 'zstd', 'gzip, gzip']) }, wire: body };
+        return {
+          variant,
+          headers: { 'content-type': contentType, 'content-encoding': rng.pick(['br', 'zstd', 'gzip, gzip']) },
+          wire: body,
+        };
       case 'encoding-uppercase':
-        return { variant, headers: { 'content-type': contentType, 'content-encoding': ' GZIP ' }, wire: gzipSync(body) };
+        return {
+          variant,
+          headers: { 'content-type': contentType, 'content-encoding': ' GZIP ' },
+          wire: gzipSync(body),
+        };
     }
   }
 
@@ -667,25 +802,39 @@ describe('fuzzing the OTLP receivers of a running collector', () => {
 
       // The mutations are neither all fatal nor all harmless: both paths get exercised.
       const acceptedShare = Object.fromEntries(
-        ['http-protobuf', 'http-json', 'grpc'].map((kind) => [kind, (tally.outcomes.get(`storm | ${kind} | ${kind === 'grpc' ? 'OK' : 'HTTP 200'}`) ?? 0) / tally.count('storm', kind)]),
+        ['http-protobuf', 'http-json', 'grpc'].map((kind) => [
+          kind,
+          (tally.outcomes.get(`storm | ${kind} | ${kind === 'grpc' ? 'OK' : 'HTTP 200'}`) ?? 0) /
+            tally.count('storm', kind),
+        ]),
       );
       // Bounded memory: under the ceiling, and not still climbing at the end (last third vs first).
       const samples = rss.of('storm');
       const third = Math.floor(samples.length / 3);
       const first = samples.slice(0, third);
       const last = samples.slice(-third);
-      notes.push(`storm RSS: first third median ${mb(median(first))} (peak ${mb(Math.max(...first))}), last third median ${mb(median(last))} (peak ${mb(Math.max(...last))})`);
+      notes.push(
+        `storm RSS: first third median ${mb(median(first))} (peak ${mb(Math.max(...first))}), last third median ${mb(median(last))} (peak ${mb(Math.max(...last))})`,
+      );
 
       // One verdict, so a failing run shows every broken property at once.
       expect({
         problems: tally.problemsOf('storm'),
         // The store is healthy throughout: an export that failed inside the pipeline (answered
         // 503/UNAVAILABLE) or an insert the writer has to retry is something a body did to it.
-        internalErrors: logSummary(collector.logs).filter(([message]) => message.startsWith('error: export failed') || message.startsWith('warn: insert failed')),
+        internalErrors: logSummary(collector.logs).filter(
+          ([message]) => message.startsWith('error: export failed') || message.startsWith('warn: insert failed'),
+        ),
         acceptedShareBetween5And90Percent: Object.values(acceptedShare).every((share) => share > 0.05 && share < 0.9),
         peakRssUnderCeiling: rss.peak('storm') < RSS_CEILING,
         rssNotGrowing: median(last) < median(first) * 1.25 + 64 * MIB,
-      }).toEqual({ problems: [], internalErrors: [], acceptedShareBetween5And90Percent: true, peakRssUnderCeiling: true, rssNotGrowing: true });
+      }).toEqual({
+        problems: [],
+        internalErrors: [],
+        acceptedShareBetween5And90Percent: true,
+        peakRssUnderCeiling: true,
+        rssNotGrowing: true,
+      });
     },
     TIMEOUT_MS,
   );
@@ -698,7 +847,9 @@ describe('fuzzing the OTLP receivers of a running collector', () => {
       const deflate1GiB = deflateBomb(1024);
       // Degenerate but valid protobuf inflating to just under the limit: reaches the decoder.
       const emptyEnvelopes = gzipSync(repeatTo(Buffer.from([0x0a, 0x00]), MAX_MESSAGE_BYTES - 2));
-      notes.push(`bombs: gzip 1 GiB in ${bomb1GiB.length} bytes, gzip 17 MiB in ${bomb17MiB.length} bytes, deflate 1 GiB in ${deflate1GiB.length} bytes`);
+      notes.push(
+        `bombs: gzip 1 GiB in ${bomb1GiB.length} bytes, gzip 17 MiB in ${bomb17MiB.length} bytes, deflate 1 GiB in ${deflate1GiB.length} bytes`,
+      );
       const probe = pbSeeds[0].bytes;
       /**
        * Thirty bombs inflate at once: whichever reaches the collector's in-flight budget
@@ -708,7 +859,8 @@ describe('fuzzing the OTLP receivers of a running collector', () => {
       const busy = (label: string): boolean => label === 'HTTP 503';
       const is413 = (label: string): boolean => label === 'HTTP 413' || busy(label);
       const isExhausted = (label: string): boolean => label === 'RESOURCE_EXHAUSTED';
-      const accepts = (label: string): boolean => label === 'HTTP 200' || label === 'HTTP 400' || label === 'OK' || label === 'INVALID_ARGUMENT' || busy(label);
+      const accepts = (label: string): boolean =>
+        label === 'HTTP 200' || label === 'HTTP 400' || label === 'OK' || label === 'INVALID_ARGUMENT' || busy(label);
       /**
        * grpc-js answers a compressed message it cannot inflate with INTERNAL "Failed to
        * decompress message" before the collector sees it; the gRPC spec prescribes INTERNAL
@@ -720,11 +872,36 @@ describe('fuzzing the OTLP receivers of a running collector', () => {
 
       await phase('bombs', async () => {
         const http = [
-          { id: 'gzip-1GiB-protobuf', body: bomb1GiB, headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, expected: is413 },
-          { id: 'gzip-1GiB-json', body: bomb1GiB, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, expected: is413 },
-          { id: 'gzip-17MiB', body: bomb17MiB, headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, expected: is413 },
-          { id: 'deflate-1GiB', body: deflate1GiB, headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'deflate' }, expected: is413 },
-          { id: 'gzip-16MiB-empty-envelopes', body: emptyEnvelopes, headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, expected: accepts },
+          {
+            id: 'gzip-1GiB-protobuf',
+            body: bomb1GiB,
+            headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
+            expected: is413,
+          },
+          {
+            id: 'gzip-1GiB-json',
+            body: bomb1GiB,
+            headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+            expected: is413,
+          },
+          {
+            id: 'gzip-17MiB',
+            body: bomb17MiB,
+            headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
+            expected: is413,
+          },
+          {
+            id: 'deflate-1GiB',
+            body: deflate1GiB,
+            headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'deflate' },
+            expected: is413,
+          },
+          {
+            id: 'gzip-16MiB-empty-envelopes',
+            body: emptyEnvelopes,
+            headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
+            expected: accepts,
+          },
         ];
         // Each copy on its own keep-alive connection, followed by a valid export on the same
         // agent: a refused bomb must not leave its connection unable to serve the next request.
@@ -735,10 +912,37 @@ describe('fuzzing the OTLP receivers of a running collector', () => {
               try {
                 let t0 = performance.now();
                 const answer = await postHttp(own, collector.httpEndpoint, b.body, b.headers);
-                tally.record({ phase: 'bombs', id: `${b.id}#${copy}`, kind: 'http', variant: b.id, mutations: [], body: b.body, headers: b.headers }, answer, performance.now() - t0, b.expected);
+                tally.record(
+                  {
+                    phase: 'bombs',
+                    id: `${b.id}#${copy}`,
+                    kind: 'http',
+                    variant: b.id,
+                    mutations: [],
+                    body: b.body,
+                    headers: b.headers,
+                  },
+                  answer,
+                  performance.now() - t0,
+                  b.expected,
+                );
                 t0 = performance.now();
-                const next = await postHttp(own, collector.httpEndpoint, probe, { 'content-type': 'application/x-protobuf' });
-                tally.record({ phase: 'bombs', id: `${b.id}#${copy}-next`, kind: 'http-after-bomb', variant: `valid export after ${b.id}`, mutations: [], body: probe }, next, performance.now() - t0, (l) => l === 'HTTP 200' || busy(l));
+                const next = await postHttp(own, collector.httpEndpoint, probe, {
+                  'content-type': 'application/x-protobuf',
+                });
+                tally.record(
+                  {
+                    phase: 'bombs',
+                    id: `${b.id}#${copy}-next`,
+                    kind: 'http-after-bomb',
+                    variant: `valid export after ${b.id}`,
+                    mutations: [],
+                    body: probe,
+                  },
+                  next,
+                  performance.now() - t0,
+                  (l) => l === 'HTTP 200' || busy(l),
+                );
               } finally {
                 own.destroy();
               }
@@ -754,21 +958,58 @@ describe('fuzzing the OTLP receivers of a running collector', () => {
         const raw = [
           { id: 'gzip-1GiB', body: bomb1GiB, options: { encoding: 'gzip', compressed: true }, expected: isExhausted },
           { id: 'gzip-17MiB', body: bomb17MiB, options: { encoding: 'gzip', compressed: true }, expected: isExhausted },
-          { id: 'deflate-1GiB', body: deflate1GiB, options: { encoding: 'deflate', compressed: true }, expected: isExhausted },
-          { id: 'gzip-16MiB-empty-envelopes', body: emptyEnvelopes, options: { encoding: 'gzip', compressed: true }, expected: accepts },
+          {
+            id: 'deflate-1GiB',
+            body: deflate1GiB,
+            options: { encoding: 'deflate', compressed: true },
+            expected: isExhausted,
+          },
+          {
+            id: 'gzip-16MiB-empty-envelopes',
+            body: emptyEnvelopes,
+            options: { encoding: 'gzip', compressed: true },
+            expected: accepts,
+          },
           // A frame header announcing more than the limit: refused before anything is buffered.
           { id: 'declared-4GiB', body: probe, options: { declaredLength: 0xffffffff }, expected: isExhausted },
-          { id: 'declared-limit+1', body: probe, options: { declaredLength: MAX_MESSAGE_BYTES + 1 }, expected: isExhausted },
+          {
+            id: 'declared-limit+1',
+            body: probe,
+            options: { declaredLength: MAX_MESSAGE_BYTES + 1 },
+            expected: isExhausted,
+          },
           // Cut or corrupted compressed messages.
-          { id: 'gzip-truncated-bomb', body: bomb17MiB.subarray(0, 9000), options: { encoding: 'gzip', compressed: true }, expected: isDecompressFailure },
-          { id: 'gzip-corrupt', body: corruptGzip(rng, gzipSync(probe)), options: { encoding: 'gzip', compressed: true }, expected: (l: string) => isDecompressFailure(l) || accepts(l) },
+          {
+            id: 'gzip-truncated-bomb',
+            body: bomb17MiB.subarray(0, 9000),
+            options: { encoding: 'gzip', compressed: true },
+            expected: isDecompressFailure,
+          },
+          {
+            id: 'gzip-corrupt',
+            body: corruptGzip(rng, gzipSync(probe)),
+            options: { encoding: 'gzip', compressed: true },
+            expected: (l: string) => isDecompressFailure(l) || accepts(l),
+          },
         ];
         await Promise.all(
           raw.flatMap((b) =>
             Array.from({ length: COPIES }, async (_, copy) => {
               const t0 = performance.now();
               const answer = await rawGrpc(session, b.body, b.options);
-              tally.record({ phase: 'bombs', id: `${b.id}#${copy}`, kind: 'grpc-frame', variant: b.id, mutations: [], body: b.body }, answer, performance.now() - t0, b.expected);
+              tally.record(
+                {
+                  phase: 'bombs',
+                  id: `${b.id}#${copy}`,
+                  kind: 'grpc-frame',
+                  variant: b.id,
+                  mutations: [],
+                  body: b.body,
+                },
+                answer,
+                performance.now() - t0,
+                b.expected,
+              );
             }),
           ),
         );
@@ -780,11 +1021,26 @@ describe('fuzzing the OTLP receivers of a running collector', () => {
           Array.from({ length: 2 }, async (_, copy) => {
             const t0 = performance.now();
             const answer = await exportGrpc(grpcGzipClient, zeros);
-            tally.record({ phase: 'bombs', id: `client-gzip-64MiB#${copy}`, kind: 'grpc', variant: 'client-gzip-64MiB', mutations: [], body: Buffer.alloc(0) }, answer, performance.now() - t0, isExhausted);
+            tally.record(
+              {
+                phase: 'bombs',
+                id: `client-gzip-64MiB#${copy}`,
+                kind: 'grpc',
+                variant: 'client-gzip-64MiB',
+                mutations: [],
+                body: Buffer.alloc(0),
+              },
+              answer,
+              performance.now() - t0,
+              isExhausted,
+            );
           }),
         );
       });
-      expect({ problems: tally.problemsOf('bombs'), peakRssUnderCeiling: rss.peak('bombs') < RSS_CEILING }).toEqual({ problems: [], peakRssUnderCeiling: true });
+      expect({ problems: tally.problemsOf('bombs'), peakRssUnderCeiling: rss.peak('bombs') < RSS_CEILING }).toEqual({
+        problems: [],
+        peakRssUnderCeiling: true,
+      });
     },
     TIMEOUT_MS,
   );
@@ -803,25 +1059,98 @@ describe('fuzzing the OTLP receivers of a running collector', () => {
         pbLen(2, Buffer.from('eee19b7ec3c1b174', 'hex')),
         Buffer.from([0x39]), // start_time_unix_nano, fixed64
         startTime,
-        pbLen(9, Buffer.concat([pbLen(1, Buffer.from('gen_ai.operation.name')), pbLen(2, pbLen(1, Buffer.from('chat')))])),
+        pbLen(
+          9,
+          Buffer.concat([pbLen(1, Buffer.from('gen_ai.operation.name')), pbLen(2, pbLen(1, Buffer.from('chat')))]),
+        ),
       ]);
       const protobufGiants: { id: string; body: Buffer }[] = [
         // Objects that cost far more heap than wire bytes: the limiter's budget must hold.
         { id: 'empty-events', body: inSpan(repeatTo(Buffer.from([0x5a, 0x00]), size)) },
         { id: 'empty-envelopes', body: repeatTo(Buffer.from([0x0a, 0x00]), size) },
         { id: 'empty-spans', body: pbLen(1, pbLen(2, repeatTo(Buffer.from([0x12, 0x00]), size))) },
-        { id: 'spans-with-512-events', body: pbLen(1, pbLen(2, repeatTo(pbLen(2, repeatTo(Buffer.from([0x5a, 0x00]), 1024)), size))) },
+        {
+          id: 'spans-with-512-events',
+          body: pbLen(1, pbLen(2, repeatTo(pbLen(2, repeatTo(Buffer.from([0x5a, 0x00]), 1024)), size))),
+        },
         { id: 'distinct-attribute-keys', body: inSpan(distinctKeys(Math.floor(size / 13))) },
-        { id: 'anyvalue-depth-bomb', body: inSpan(pbLen(9, Buffer.concat([pbLen(1, Buffer.from('deep')), pbLen(2, nestedAnyValuePb(rng, Math.floor(size / 16), CANARY))]))) },
-        { id: 'huge-varints', body: repeatTo(Buffer.concat([varint(99 * 8), Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])]), size) },
+        {
+          id: 'anyvalue-depth-bomb',
+          body: inSpan(
+            pbLen(
+              9,
+              Buffer.concat([
+                pbLen(1, Buffer.from('deep')),
+                pbLen(2, nestedAnyValuePb(rng, Math.floor(size / 16), CANARY)),
+              ]),
+            ),
+          ),
+        },
+        {
+          id: 'huge-varints',
+          body: repeatTo(
+            Buffer.concat([varint(99 * 8), Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])]),
+            size,
+          ),
+        },
         // Legitimately large content on a GenAI span: cut to max_attribute_value_length and stored.
-        { id: 'long-content-genai', body: inSpan(Buffer.concat([genAi, pbLen(9, Buffer.concat([pbLen(1, Buffer.from('gen_ai.input.messages')), pbLen(2, pbLen(1, Buffer.from(`${CANARY} ${'x'.repeat(size - 200)}`)))]))])) },
+        {
+          id: 'long-content-genai',
+          body: inSpan(
+            Buffer.concat([
+              genAi,
+              pbLen(
+                9,
+                Buffer.concat([
+                  pbLen(1, Buffer.from('gen_ai.input.messages')),
+                  pbLen(2, pbLen(1, Buffer.from(`${CANARY} ${'x'.repeat(size - 200)}`))),
+                ]),
+              ),
+            ]),
+          ),
+        },
       ];
       const jsonGiants: { id: string; body: Buffer }[] = [
-        { id: 'empty-events', body: Buffer.from(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"events":[${'{},'.repeat(Math.floor(size / 3) - 30)}{}]}]}]}]}`) },
-        { id: 'deep-arrays', body: Buffer.from(`{"x":${'['.repeat(Math.floor(size / 2) - 8)}${']'.repeat(Math.floor(size / 2) - 8)}}`) },
+        {
+          id: 'empty-events',
+          body: Buffer.from(
+            `{"resourceSpans":[{"scopeSpans":[{"spans":[{"events":[${'{},'.repeat(Math.floor(size / 3) - 30)}{}]}]}]}]}`,
+          ),
+        },
+        {
+          id: 'deep-arrays',
+          body: Buffer.from(`{"x":${'['.repeat(Math.floor(size / 2) - 8)}${']'.repeat(Math.floor(size / 2) - 8)}}`),
+        },
         { id: 'number-array', body: Buffer.from(`{"x":[${'0,'.repeat(Math.floor(size / 2) - 8)}0]}`) },
-        { id: 'long-string', body: Buffer.from(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '5b8efff798038103d269b633813fc60d', spanId: 'eee19b7ec3c1b175', startTimeUnixNano: String(BigInt(Date.now()) * 1_000_000n), attributes: [{ key: 'gen_ai.operation.name', value: { stringValue: 'chat' } }, { key: 'gen_ai.input.messages', value: { stringValue: `${CANARY} ${'y'.repeat(size - 400)}` } }] }] }] }] })) },
+        {
+          id: 'long-string',
+          body: Buffer.from(
+            JSON.stringify({
+              resourceSpans: [
+                {
+                  scopeSpans: [
+                    {
+                      spans: [
+                        {
+                          traceId: '5b8efff798038103d269b633813fc60d',
+                          spanId: 'eee19b7ec3c1b175',
+                          startTimeUnixNano: String(BigInt(Date.now()) * 1_000_000n),
+                          attributes: [
+                            { key: 'gen_ai.operation.name', value: { stringValue: 'chat' } },
+                            {
+                              key: 'gen_ai.input.messages',
+                              value: { stringValue: `${CANARY} ${'y'.repeat(size - 400)}` },
+                            },
+                          ],
+                        },
+                      ],
+                    },
+                  ],
+                },
+              ],
+            }),
+          ),
+        },
       ];
       for (const g of [...protobufGiants, ...jsonGiants]) expect(g.body.length).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
 
@@ -837,11 +1166,20 @@ describe('fuzzing the OTLP receivers of a running collector', () => {
           const answer =
             g.kind === 'grpc'
               ? await exportGrpc(grpcClient, g.body)
-              : await postHttp(agent, collector.httpEndpoint, g.body, { 'content-type': g.kind === 'http-json' ? 'application/json' : 'application/x-protobuf' });
-          tally.record({ phase: 'giants', id: `${g.kind}-${g.id}`, kind: g.kind, variant: g.id, mutations: [], body: g.body }, answer, performance.now() - t0);
+              : await postHttp(agent, collector.httpEndpoint, g.body, {
+                  'content-type': g.kind === 'http-json' ? 'application/json' : 'application/x-protobuf',
+                });
+          tally.record(
+            { phase: 'giants', id: `${g.kind}-${g.id}`, kind: g.kind, variant: g.id, mutations: [], body: g.body },
+            answer,
+            performance.now() - t0,
+          );
         }),
       );
-      expect({ problems: tally.problemsOf('giants'), peakRssUnderCeiling: rss.peak('giants') < RSS_CEILING }).toEqual({ problems: [], peakRssUnderCeiling: true });
+      expect({ problems: tally.problemsOf('giants'), peakRssUnderCeiling: rss.peak('giants') < RSS_CEILING }).toEqual({
+        problems: [],
+        peakRssUnderCeiling: true,
+      });
     },
     TIMEOUT_MS,
   );
@@ -859,11 +1197,15 @@ describe('fuzzing the OTLP receivers of a running collector', () => {
       for (const d of dead) notes.push(`dead letters: ${d.n} x code ${d.error_code} (${d.error})`);
 
       const marker = `after-fuzz-${SEED}`;
-      const spec = (via: string): SpanSpec => ({ attributes: { ...genAiSpec(0).attributes, 'user.id': `${marker}-${via}` } });
+      const spec = (via: string): SpanSpec => ({
+        attributes: { ...genAiSpec(0).attributes, 'user.id': `${marker}-${via}` },
+      });
       await exportSpans(createExporter('http-proto', collector), makeSpans([spec('http-proto')]));
       await exportSpans(createExporter('grpc', collector), makeSpans([spec('grpc')]));
       const rows = await eventually(async () => {
-        const r = await collector.sql<{ user_id: string }>(`SELECT user_id FROM ai_audit.records WHERE user_id LIKE '${marker}-%' ORDER BY user_id`);
+        const r = await collector.sql<{ user_id: string }>(
+          `SELECT user_id FROM ai_audit.records WHERE user_id LIKE '${marker}-%' ORDER BY user_id`,
+        );
         return r.length === 2 && r;
       }, 60_000).catch((error: Error) => {
         // Acknowledged means in the write-ahead log: say how far the writer is behind.

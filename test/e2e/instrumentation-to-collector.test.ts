@@ -46,8 +46,32 @@ test('the calls of an instrumented service appear in ai_audit.records with their
     streaming: false,
     status: 'ok',
   };
-  expect(rows.map((row) => ({ ...row, input_tokens: Number(row.input_tokens), output_tokens: Number(row.output_tokens), cache_read_tokens: Number(row.cache_read_tokens), reasoning_tokens: Number(row.reasoning_tokens) }))).toEqual([
-    { ...expected, user_id: 'alice', session_id: 'session-1', input_tokens: 21, output_tokens: 9, cache_read_tokens: 5, reasoning_tokens: 2 },
-    { ...expected, user_id: 'bob', session_id: 'session-2', input_tokens: 21, output_tokens: 9, cache_read_tokens: 5, reasoning_tokens: 2 },
+  expect(
+    rows.map((row) => ({
+      ...row,
+      input_tokens: Number(row.input_tokens),
+      output_tokens: Number(row.output_tokens),
+      cache_read_tokens: Number(row.cache_read_tokens),
+      reasoning_tokens: Number(row.reasoning_tokens),
+    })),
+  ).toEqual([
+    {
+      ...expected,
+      user_id: 'alice',
+      session_id: 'session-1',
+      input_tokens: 21,
+      output_tokens: 9,
+      cache_read_tokens: 5,
+      reasoning_tokens: 2,
+    },
+    {
+      ...expected,
+      user_id: 'bob',
+      session_id: 'session-2',
+      input_tokens: 21,
+      output_tokens: 9,
+      cache_read_tokens: 5,
+      reasoning_tokens: 2,
+    },
   ]);
 });

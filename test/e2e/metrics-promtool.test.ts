@@ -21,7 +21,8 @@ function promtoolPath(): string | undefined {
 
 const PROMTOOL = promtoolPath();
 const maybe = PROMTOOL ? describe : describe.skip;
-if (!PROMTOOL) console.warn('metrics-promtool.test.ts: skipped, `promtool` is not installed (apt-get install -y prometheus)');
+if (!PROMTOOL)
+  console.warn('metrics-promtool.test.ts: skipped, `promtool` is not installed (apt-get install -y prometheus)');
 
 maybe('collector /metrics', () => {
   let collector: CollectorProcess;
@@ -35,8 +36,23 @@ maybe('collector /metrics', () => {
       await exportSpans(
         exporter,
         makeSpans([
-          { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 5 } },
-          { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'anthropic', 'gen_ai.request.model': 'claude-sonnet-4' }, error: true },
+          {
+            attributes: {
+              'gen_ai.operation.name': 'chat',
+              'gen_ai.provider.name': 'openai',
+              'gen_ai.request.model': 'gpt-4o',
+              'gen_ai.usage.input_tokens': 10,
+              'gen_ai.usage.output_tokens': 5,
+            },
+          },
+          {
+            attributes: {
+              'gen_ai.operation.name': 'chat',
+              'gen_ai.provider.name': 'anthropic',
+              'gen_ai.request.model': 'claude-sonnet-4',
+            },
+            error: true,
+          },
           { name: 'GET /', attributes: { 'http.method': 'GET' } },
         ]),
       );
@@ -56,12 +72,22 @@ maybe('collector /metrics', () => {
       return /^ai_audit_store_inserted_rows_total [1-9]/m.test(text) && text;
     });
     const checked = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = execFile(PROMTOOL as string, ['check', 'metrics'], (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }));
+      const child = execFile(PROMTOOL as string, ['check', 'metrics'], (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
+      );
       child.stdin?.end(body);
     });
     expect(checked.output).toBe('');
     expect(checked.code).toBe(0);
-    for (const name of ['ai_audit_receiver_spans_total', 'ai_audit_receiver_requests_total', 'ai_audit_wal_bytes', 'ai_audit_wal_oldest_age_seconds', 'ai_audit_store_insert_duration_seconds_bucket', 'ai_audit_store_dead_letters_total', 'ai_audit_store_insert_retries_total']) {
+    for (const name of [
+      'ai_audit_receiver_spans_total',
+      'ai_audit_receiver_requests_total',
+      'ai_audit_wal_bytes',
+      'ai_audit_wal_oldest_age_seconds',
+      'ai_audit_store_insert_duration_seconds_bucket',
+      'ai_audit_store_dead_letters_total',
+      'ai_audit_store_insert_retries_total',
+    ]) {
       expect(body).toMatch(new RegExp(`^${name}[{ ]`, 'm'));
     }
   });

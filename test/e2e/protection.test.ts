@@ -10,7 +10,9 @@ function prompt(user: string, text: string) {
     { role: 'system', parts: [{ type: 'text', content: 'You are a bank assistant.' }] },
     { role: 'user', parts: [{ type: 'text', content: text }] },
   ]);
-  const output = JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: `Answer for ${user}: ${CANARY}` }], finish_reason: 'stop' }]);
+  const output = JSON.stringify([
+    { role: 'assistant', parts: [{ type: 'text', content: `Answer for ${user}: ${CANARY}` }], finish_reason: 'stop' },
+  ]);
   return {
     input,
     output,
@@ -36,7 +38,10 @@ async function cli(collector: { configPath: string }, args: string[]) {
 
 describe('protection: sealed content, keyed hashes, detection, erasure by key', () => {
   let collector: CollectorProcess;
-  const alice = prompt('alice', `${CANARY} my email is alice@example.com and my card is 4111 1111 1111 1111, what is my balance?`);
+  const alice = prompt(
+    'alice',
+    `${CANARY} my email is alice@example.com and my card is 4111 1111 1111 1111, what is my balance?`,
+  );
   const bob = prompt('bob', 'What is the weather like in Paris today?');
   let aliceId: string;
   let bobId: string;
@@ -45,7 +50,9 @@ describe('protection: sealed content, keyed hashes, detection, erasure by key', 
     collector = await CollectorProcess.start();
     await exportSpans(createExporter('grpc', collector), makeSpans([alice.spec, bob.spec]));
     const rows = await eventually(async () => {
-      const r = await collector.sql<{ record_id: string; user_id: string }>("SELECT record_id, user_id FROM ai_audit.records WHERE user_id IN ('alice', 'bob')");
+      const r = await collector.sql<{ record_id: string; user_id: string }>(
+        "SELECT record_id, user_id FROM ai_audit.records WHERE user_id IN ('alice', 'bob')",
+      );
       return r.length === 2 && r;
     });
     aliceId = rows.find((r) => r.user_id === 'alice')?.record_id as string;
@@ -72,7 +79,12 @@ describe('protection: sealed content, keyed hashes, detection, erasure by key', 
   });
 
   it('ai-audit hash gives the prompt_hash of a prompt text, so records can be found by it', async () => {
-    const { stdout, code } = await cli(collector, ['hash', '--tenant', 'default', 'What is the weather like in Paris today?']);
+    const { stdout, code } = await cli(collector, [
+      'hash',
+      '--tenant',
+      'default',
+      'What is the weather like in Paris today?',
+    ]);
     expect(code).toBe(0);
     const rows = await collector.sql(`SELECT user_id FROM ai_audit.records WHERE prompt_hash = '${stdout.trim()}'`);
     expect(rows).toEqual([{ user_id: 'bob' }]);
@@ -82,7 +94,15 @@ describe('protection: sealed content, keyed hashes, detection, erasure by key', 
     const refused = await cli(collector, ['show', aliceId, '--decrypt']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--decrypt needs --reason');
-    const { stdout, code, stderr } = await cli(collector, ['show', aliceId, '--decrypt', '--reason', 'support ticket 7', '--actor', 'auditor-1']);
+    const { stdout, code, stderr } = await cli(collector, [
+      'show',
+      aliceId,
+      '--decrypt',
+      '--reason',
+      'support ticket 7',
+      '--actor',
+      'auditor-1',
+    ]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const shown = JSON.parse(stdout);
@@ -91,10 +111,19 @@ describe('protection: sealed content, keyed hashes, detection, erasure by key', 
     expect(shown.content.system).toBe(JSON.stringify([{ type: 'text', content: 'be brief' }]));
     expect(shown.record.user_id).toBe('alice');
     const log = await eventually(async () => {
-      const r = await collector.sql(`SELECT actor, action, record_id, reason FROM ai_audit.access_log WHERE record_id = '${aliceId}'`);
+      const r = await collector.sql(
+        `SELECT actor, action, record_id, reason FROM ai_audit.access_log WHERE record_id = '${aliceId}'`,
+      );
       return r.length === 1 && r;
     });
-    expect(log).toEqual([{ actor: `${userInfo().username} (as "auditor-1")`, action: 'decrypt', record_id: aliceId, reason: 'support ticket 7' }]);
+    expect(log).toEqual([
+      {
+        actor: `${userInfo().username} (as "auditor-1")`,
+        action: 'decrypt',
+        record_id: aliceId,
+        reason: 'support ticket 7',
+      },
+    ]);
     const plain = JSON.parse((await cli(collector, ['show', aliceId])).stdout);
     expect(plain.content).toBeUndefined();
   });
@@ -105,31 +134,62 @@ describe('protection: sealed content, keyed hashes, detection, erasure by key', 
     const carol = prompt('carol', 'Rotate me');
     await exportSpans(createExporter('http-proto', collector), makeSpans([carol.spec]));
     const [{ record_id: carolId }] = await eventually(async () => {
-      const r = await collector.sql<{ record_id: string }>("SELECT record_id FROM ai_audit.records WHERE user_id = 'carol'");
+      const r = await collector.sql<{ record_id: string }>(
+        "SELECT record_id FROM ai_audit.records WHERE user_id = 'carol'",
+      );
       return r.length === 1 && r;
     });
-    expect(JSON.parse((await cli(collector, ['show', aliceId, '--decrypt', '--reason', 'after rotation'])).stdout).content.input).toBe(alice.input);
-    expect(JSON.parse((await cli(collector, ['show', carolId, '--decrypt', '--reason', 'after rotation'])).stdout).content.input).toBe(carol.input);
+    expect(
+      JSON.parse((await cli(collector, ['show', aliceId, '--decrypt', '--reason', 'after rotation'])).stdout).content
+        .input,
+    ).toBe(alice.input);
+    expect(
+      JSON.parse((await cli(collector, ['show', carolId, '--decrypt', '--reason', 'after rotation'])).stdout).content
+        .input,
+    ).toBe(carol.input);
     const status = JSON.parse((await cli(collector, ['keys', 'status', '--json'])).stdout);
-    expect(status.kekVersions).toEqual([expect.objectContaining({ version: '1', current: false }), expect.objectContaining({ version: '2', current: true })]);
+    expect(status.kekVersions).toEqual([
+      expect.objectContaining({ version: '1', current: false }),
+      expect.objectContaining({ version: '2', current: true }),
+    ]);
     expect(status.dataKeys.map((d: { kek_version: string }) => d.kek_version)).toEqual(['2']);
   });
 
-  it('after erasing one user, their content cannot be opened and another user\'s still can', async () => {
-    const { stdout, code } = await cli(collector, ['erase', '--yes', '--tenant', 'default', '--user', 'alice', '--reason', 'GDPR request 17']);
+  it("after erasing one user, their content cannot be opened and another user's still can", async () => {
+    const { stdout, code } = await cli(collector, [
+      'erase',
+      '--yes',
+      '--tenant',
+      'default',
+      '--user',
+      'alice',
+      '--reason',
+      'GDPR request 17',
+    ]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^erased user alice of tenant default: 1 data key destroyed, 1 record pseudonymized to erased:[0-9a-f]{24}\n$/);
+    expect(stdout).toMatch(
+      /^erased user alice of tenant default: 1 data key destroyed, 1 record pseudonymized to erased:[0-9a-f]{24}\n$/,
+    );
     const pseudonym = /erased:[0-9a-f]{24}/.exec(stdout)?.[0];
     const refused = await cli(collector, ['show', aliceId, '--decrypt', '--reason', 'after erasure']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('was erased with its user\'s data keys');
-    expect(JSON.parse((await cli(collector, ['show', bobId, '--decrypt', '--reason', 'after erasure'])).stdout).content.input).toBe(bob.input);
-    expect(await collector.sql("SELECT count() AS n FROM ai_audit.records WHERE user_id = 'alice'")).toEqual([{ n: 0 }]);
-    expect(await collector.sql(`SELECT user_id FROM ai_audit.records WHERE record_id = '${aliceId}'`)).toEqual([{ user_id: pseudonym }]);
-    expect(await collector.sql("SELECT count() AS n FROM ai_audit.data_keys WHERE subject = 'alice'")).toEqual([{ n: 0 }]);
-    expect(await collector.sql('SELECT subject_pseudonym, keys_destroyed, rows_affected, metadata FROM ai_audit.erasures')).toEqual([
-      { subject_pseudonym: pseudonym, keys_destroyed: 1, rows_affected: 1, metadata: 'pseudonymize' },
+    expect(refused.stderr).toContain("was erased with its user's data keys");
+    expect(
+      JSON.parse((await cli(collector, ['show', bobId, '--decrypt', '--reason', 'after erasure'])).stdout).content
+        .input,
+    ).toBe(bob.input);
+    expect(await collector.sql("SELECT count() AS n FROM ai_audit.records WHERE user_id = 'alice'")).toEqual([
+      { n: 0 },
     ]);
+    expect(await collector.sql(`SELECT user_id FROM ai_audit.records WHERE record_id = '${aliceId}'`)).toEqual([
+      { user_id: pseudonym },
+    ]);
+    expect(await collector.sql("SELECT count() AS n FROM ai_audit.data_keys WHERE subject = 'alice'")).toEqual([
+      { n: 0 },
+    ]);
+    expect(
+      await collector.sql('SELECT subject_pseudonym, keys_destroyed, rows_affected, metadata FROM ai_audit.erasures'),
+    ).toEqual([{ subject_pseudonym: pseudonym, keys_destroyed: 1, rows_affected: 1, metadata: 'pseudonymize' }]);
   });
 
   it('a ciphertext copied into another row fails to open (also with the collector stopped)', async () => {
@@ -156,7 +216,9 @@ describe('protection: content policies', () => {
     try {
       await exportSpans(createExporter('http-json', collector), makeSpans([prompt('dave', CANARY).spec]));
       const [row] = await eventually(async () => {
-        const r = await collector.sql<Record<string, string>>("SELECT input_sealed, output_sealed, prompt_hash, content_key_id FROM ai_audit.records WHERE user_id = 'dave'");
+        const r = await collector.sql<Record<string, string>>(
+          "SELECT input_sealed, output_sealed, prompt_hash, content_key_id FROM ai_audit.records WHERE user_id = 'dave'",
+        );
         return r.length === 1 && r;
       });
       expect(row.input_sealed).toBe('');

@@ -39,23 +39,45 @@ function call(client: grpc.Client, body: Buffer, token?: string): Promise<{ code
   const metadata = new grpc.Metadata();
   if (token) metadata.set('authorization', `Bearer ${token}`);
   return new Promise((resolve) => {
-    client.makeUnaryRequest(EXPORT, (b: Buffer) => b, (b: Buffer) => b, body, metadata, (error) =>
-      resolve(error ? { code: error.code, details: error.details } : { code: grpc.status.OK, details: '' }),
+    client.makeUnaryRequest(
+      EXPORT,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      body,
+      metadata,
+      (error) => resolve(error ? { code: error.code, details: error.details } : { code: grpc.status.OK, details: '' }),
     );
   });
 }
 
 /** `total` calls, `wave` at a time, spread over `clients` connections. */
-async function inWaves(total: number, wave: number, clients: grpc.Client[], send: (client: grpc.Client, i: number) => Promise<{ code: grpc.status; details: string }>) {
+async function inWaves(
+  total: number,
+  wave: number,
+  clients: grpc.Client[],
+  send: (client: grpc.Client, i: number) => Promise<{ code: grpc.status; details: string }>,
+) {
   const results: { code: grpc.status; details: string }[] = [];
   for (let start = 0; start < total; start += wave) {
-    const batch = Array.from({ length: Math.min(wave, total - start) }, (_, k) => send(clients[(start + k) % clients.length], start + k));
+    const batch = Array.from({ length: Math.min(wave, total - start) }, (_, k) =>
+      send(clients[(start + k) % clients.length], start + k),
+    );
     results.push(...(await Promise.all(batch)));
   }
   return results;
 }
 
-const SPAN = (user: string) => makeSpans([{ attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'user.id': user } }]);
+const SPAN = (user: string) =>
+  makeSpans([
+    {
+      attributes: {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.request.model': 'gpt-4o',
+        'user.id': user,
+      },
+    },
+  ]);
 
 describe('gRPC: calls are decided on their metadata, before their message is read', () => {
   const BUDGET_MIB = 32;
@@ -78,7 +100,10 @@ describe('gRPC: calls are decided on their metadata, before their message is rea
       receiverYaml: `${authYaml}\n    limits:\n      max_inflight_size: ${BUDGET_MIB}MiB`,
       processors: ['normalize'],
     });
-    clients = Array.from({ length: 4 }, () => new grpc.Client(collector.grpcEndpoint, grpc.credentials.createInsecure()));
+    clients = Array.from(
+      { length: 4 },
+      () => new grpc.Client(collector.grpcEndpoint, grpc.credentials.createInsecure()),
+    );
   });
   afterAll(async () => {
     for (const client of clients ?? []) client.close();
@@ -88,10 +113,14 @@ describe('gRPC: calls are decided on their metadata, before their message is rea
   it('answers 120 unauthenticated 15 MiB requests UNAUTHENTICATED, RSS within the budget', async () => {
     const pid = collector.pid as number;
     const before = memoryOf(pid);
-    const results = await inWaves(120, 20, clients, (client, i) => call(client, body, i % 2 ? 'wrong-token' : undefined));
+    const results = await inWaves(120, 20, clients, (client, i) =>
+      call(client, body, i % 2 ? 'wrong-token' : undefined),
+    );
     const after = memoryOf(pid);
     const growth = (after.hwm - before.rss) / MiB;
-    console.log(`unauthenticated flood: RSS ${(before.rss / MiB).toFixed(0)} MiB before, peak ${(after.hwm / MiB).toFixed(0)} MiB (growth ${growth.toFixed(0)} MiB)`);
+    console.log(
+      `unauthenticated flood: RSS ${(before.rss / MiB).toFixed(0)} MiB before, peak ${(after.hwm / MiB).toFixed(0)} MiB (growth ${growth.toFixed(0)} MiB)`,
+    );
     expect(results.filter((r) => r.code !== grpc.status.UNAUTHENTICATED)).toEqual([]);
     expect(results[0].details).toMatch(/credentials required|invalid bearer token/);
     expect(growth).toBeLessThan(BUDGET_MIB + MARGIN_MIB);
@@ -104,12 +133,16 @@ describe('gRPC: calls are decided on their metadata, before their message is rea
     const after = memoryOf(pid);
     const growth = (after.hwm - before.rss) / MiB;
     const admitted = results.filter((r) => r.code === grpc.status.INVALID_ARGUMENT).length;
-    console.log(`authenticated flood: ${admitted} of ${results.length} admitted; RSS ${(before.rss / MiB).toFixed(0)} MiB before, peak ${(after.hwm / MiB).toFixed(0)} MiB (growth ${growth.toFixed(0)} MiB)`);
+    console.log(
+      `authenticated flood: ${admitted} of ${results.length} admitted; RSS ${(before.rss / MiB).toFixed(0)} MiB before, peak ${(after.hwm / MiB).toFixed(0)} MiB (growth ${growth.toFixed(0)} MiB)`,
+    );
     const codes = new Set(results.map((r) => r.code));
     // Garbage protobuf: decoded and refused when admitted; UNAVAILABLE (with RetryInfo) when the
     // budget is spent. How many overlap depends on the machine's load, so only the kinds of
     // answer and the memory are asserted; the log line says how many were admitted.
-    expect([...codes].every((code) => code === grpc.status.INVALID_ARGUMENT || code === grpc.status.UNAVAILABLE)).toBe(true);
+    expect([...codes].every((code) => code === grpc.status.INVALID_ARGUMENT || code === grpc.status.UNAVAILABLE)).toBe(
+      true,
+    );
     expect(growth).toBeLessThan(4 * BUDGET_MIB + MARGIN_MIB);
     expect(await collector.sql('SELECT count() AS n FROM ai_audit.records')).toEqual([{ n: 0 }]);
   }, 120_000);
@@ -141,22 +174,28 @@ describe('connections: idle and half-open sockets cannot use up descriptors or l
     let closed = 0;
     for (let i = 0; i < 2600; i += 200) {
       await Promise.all(
-        Array.from({ length: 200 }, (_, k) => new Promise<void>((resolve) => {
-          const socket = netConnect(target, '127.0.0.1', () => {
-            // Every other socket gets as far as the HTTP/2 preface and stops.
-            if ((i + k) % 2) socket.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
-            resolve();
-          });
-          socket.on('error', () => resolve());
-          socket.on('close', () => closed++);
-          // Reading is how a client notices the server closed the connection.
-          socket.resume();
-          sockets.push(socket);
-        })),
+        Array.from(
+          { length: 200 },
+          (_, k) =>
+            new Promise<void>((resolve) => {
+              const socket = netConnect(target, '127.0.0.1', () => {
+                // Every other socket gets as far as the HTTP/2 preface and stops.
+                if ((i + k) % 2) socket.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+                resolve();
+              });
+              socket.on('error', () => resolve());
+              socket.on('close', () => closed++);
+              // Reading is how a client notices the server closed the connection.
+              socket.resume();
+              sockets.push(socket);
+            }),
+        ),
       );
     }
     const files = openFiles(pid);
-    console.log(`2,600 idle connections: collector holds ${files} descriptors (cap ${MAX_CONNECTIONS} per listener, limit 1024)`);
+    console.log(
+      `2,600 idle connections: collector holds ${files} descriptors (cap ${MAX_CONNECTIONS} per listener, limit 1024)`,
+    );
     expect(files).toBeLessThan(MAX_CONNECTIONS + 200);
 
     const metadata = new grpc.Metadata();
@@ -164,7 +203,9 @@ describe('connections: idle and half-open sockets cannot use up descriptors or l
     await exportSpans(new GrpcExporter({ url: `http://${collector.grpcEndpoint}`, metadata }), SPAN('while-flooded'));
     const health = await fetch(`http://127.0.0.1:${healthPort}/health`);
     expect(health.status).toBe(200);
-    await eventually(async () => (await collector.sql("SELECT 1 FROM ai_audit.records WHERE user_id = 'while-flooded'")).length === 1);
+    await eventually(
+      async () => (await collector.sql("SELECT 1 FROM ai_audit.records WHERE user_id = 'while-flooded'")).length === 1,
+    );
 
     await eventually(async () => closed === sockets.length, (HANDSHAKE_S + 5) * 1000);
   }, 120_000);
@@ -174,9 +215,18 @@ describe('connections: idle and half-open sockets cannot use up descriptors or l
     const closedAt = new Promise<number>((resolve) => session.once('close', () => resolve(Date.now())));
     session.on('error', () => undefined);
     const status = await new Promise<string>((resolve) => {
-      const stream = session.request({ ':method': 'POST', ':path': EXPORT, 'content-type': 'application/grpc', te: 'trailers', authorization: `Bearer ${TOKEN}` });
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': EXPORT,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        authorization: `Bearer ${TOKEN}`,
+      });
       stream.on('trailers', (trailers) => resolve(String(trailers['grpc-status'])));
-      stream.on('response', (headers) => headers['grpc-status'] !== undefined && resolve(String(headers['grpc-status'])));
+      stream.on(
+        'response',
+        (headers) => headers['grpc-status'] !== undefined && resolve(String(headers['grpc-status'])),
+      );
       stream.resume();
       // An empty ExportTraceServiceRequest, length-prefixed.
       stream.end(Buffer.alloc(5));
@@ -197,21 +247,35 @@ describe('connections: idle and half-open sockets cannot use up descriptors or l
   }, 30_000);
 });
 
-const tlsBlock = (extra = ''): string => `        tls:\n          cert_file: ${join(TLS, 'server.pem')}\n          key_file: ${join(TLS, 'server-key.pem')}\n${extra}`;
-const tlsProtocols = (extra = ''): string => `      grpc:\n        endpoint: 127.0.0.1:0\n${tlsBlock(extra)}      http:\n        endpoint: 127.0.0.1:0\n${tlsBlock(extra)}`;
+const tlsBlock = (extra = ''): string =>
+  `        tls:\n          cert_file: ${join(TLS, 'server.pem')}\n          key_file: ${join(TLS, 'server-key.pem')}\n${extra}`;
+const tlsProtocols = (extra = ''): string =>
+  `      grpc:\n        endpoint: 127.0.0.1:0\n${tlsBlock(extra)}      http:\n        endpoint: 127.0.0.1:0\n${tlsBlock(extra)}`;
 
 describe('TLS 1.2: forward-secret AEAD suites only', () => {
   let collector: CollectorProcess;
 
   beforeAll(async () => {
-    collector = await CollectorProcess.start({ protocolsYaml: tlsProtocols(), receiverYaml: '    limits:\n      handshake_timeout: 1s', processors: ['normalize'] });
+    collector = await CollectorProcess.start({
+      protocolsYaml: tlsProtocols(),
+      receiverYaml: '    limits:\n      handshake_timeout: 1s',
+      processors: ['normalize'],
+    });
   });
   afterAll(() => collector?.stop());
 
   /** The cipher a TLS 1.2 handshake offering only `cipher` settles on, or the error that ended it. */
   const handshake = (target: number, cipher: string, alpn?: string[]): Promise<string> =>
     new Promise((resolve) => {
-      const socket = tlsConnect({ host: '127.0.0.1', port: target, ca: pem('ca'), servername: 'localhost', maxVersion: 'TLSv1.2', ciphers: cipher, ALPNProtocols: alpn });
+      const socket = tlsConnect({
+        host: '127.0.0.1',
+        port: target,
+        ca: pem('ca'),
+        servername: 'localhost',
+        maxVersion: 'TLSv1.2',
+        ciphers: cipher,
+        ALPNProtocols: alpn,
+      });
       socket.once('secureConnect', () => {
         const negotiated = socket.getCipher().standardName;
         socket.destroy();
@@ -220,26 +284,45 @@ describe('TLS 1.2: forward-secret AEAD suites only', () => {
       socket.once('error', (error: NodeJS.ErrnoException) => resolve(`error: ${error.code ?? error.message}`));
     });
 
-  it.each(['grpc', 'http'] as const)('%s: refuses static-RSA AES256-GCM-SHA384, accepts ECDHE-RSA-AES128-GCM-SHA256', async (protocol) => {
-    const target = port(protocol === 'grpc' ? collector.grpcEndpoint : collector.httpEndpoint);
-    const alpn = protocol === 'grpc' ? ['h2'] : undefined;
-    expect(await handshake(target, 'AES256-GCM-SHA384', alpn)).toMatch(/^error: ERR_SSL_(SSLV3|SSL\/TLS)_ALERT_HANDSHAKE_FAILURE/);
-    expect(await handshake(target, 'ECDHE-RSA-AES128-GCM-SHA256', alpn)).toBe('TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256');
-  });
+  it.each(['grpc', 'http'] as const)(
+    '%s: refuses static-RSA AES256-GCM-SHA384, accepts ECDHE-RSA-AES128-GCM-SHA256',
+    async (protocol) => {
+      const target = port(protocol === 'grpc' ? collector.grpcEndpoint : collector.httpEndpoint);
+      const alpn = protocol === 'grpc' ? ['h2'] : undefined;
+      expect(await handshake(target, 'AES256-GCM-SHA384', alpn)).toMatch(
+        /^error: ERR_SSL_(SSLV3|SSL\/TLS)_ALERT_HANDSHAKE_FAILURE/,
+      );
+      expect(await handshake(target, 'ECDHE-RSA-AES128-GCM-SHA256', alpn)).toBe(
+        'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+      );
+    },
+  );
 
   it('keeps a TLS connection that carried an authenticated request past the handshake timeout (both receivers)', async () => {
     const session = http2Connect(`https://localhost:${port(collector.grpcEndpoint)}`, { ca: pem('ca') });
     session.on('error', () => undefined);
     await new Promise<void>((resolve) => {
-      const stream = session.request({ ':method': 'POST', ':path': EXPORT, 'content-type': 'application/grpc', te: 'trailers' });
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': EXPORT,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      });
       stream.on('close', () => resolve());
       stream.resume();
       stream.end(Buffer.alloc(5));
     });
-    const socket = tlsConnect({ host: '127.0.0.1', port: port(collector.httpEndpoint), ca: pem('ca'), servername: 'localhost' });
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port: port(collector.httpEndpoint),
+      ca: pem('ca'),
+      servername: 'localhost',
+    });
     socket.on('error', () => undefined);
     const answered = new Promise((resolve) => socket.once('data', resolve));
-    socket.write('POST /v1/traces HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
+    socket.write(
+      'POST /v1/traces HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}',
+    );
     expect(String(await answered)).toMatch(/^HTTP\/1.1 200/);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(session.closed || session.destroyed).toBe(false);
@@ -265,7 +348,17 @@ describe('mTLS: a certificate subject that is not a tenant id is refused', () =>
     new Promise((resolve, reject) => {
       const body = JSON.stringify({ resourceSpans: [] });
       const req = httpsRequest(
-        { host: '127.0.0.1', port: port(collector.httpEndpoint), path: '/v1/traces', method: 'POST', ca: pem('ca'), servername: 'localhost', cert: pem(cert), key: pem(`${cert}-key`), headers: { 'content-type': 'application/json' } },
+        {
+          host: '127.0.0.1',
+          port: port(collector.httpEndpoint),
+          path: '/v1/traces',
+          method: 'POST',
+          ca: pem('ca'),
+          servername: 'localhost',
+          cert: pem(cert),
+          key: pem(`${cert}-key`),
+          headers: { 'content-type': 'application/json' },
+        },
         (res) => {
           let text = '';
           res.on('data', (c) => (text += c));
@@ -281,7 +374,10 @@ describe('mTLS: a certificate subject that is not a tenant id is refused', () =>
     ['client-space', 'acme corp'],
     ['client-control', 'acme\u0001\nevil'],
   ])('%s (CN %s): UNAUTHENTICATED over gRPC, 401 over HTTP', async (cert, shown) => {
-    const client = new grpc.Client(`localhost:${port(collector.grpcEndpoint)}`, grpc.credentials.createSsl(pem('ca'), pem(`${cert}-key`), pem(cert)));
+    const client = new grpc.Client(
+      `localhost:${port(collector.grpcEndpoint)}`,
+      grpc.credentials.createSsl(pem('ca'), pem(`${cert}-key`), pem(cert)),
+    );
     const result = await call(client, Buffer.alloc(0));
     client.close();
     expect(result.code).toBe(grpc.status.UNAUTHENTICATED);
@@ -319,11 +415,32 @@ describe('token counts beyond UInt32 and the cost computed from them', () => {
         ...(input ? [{ key: 'gen_ai.usage.input_tokens', value: { intValue: input } }] : []),
       ],
     });
-    const body = { resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] }, scopeSpans: [{ spans: [spanOf('eee19b7ec3c1b174', 'huge', '5000000000'), spanOf('eee19b7ec3c1b175', 'none'), spanOf('eee19b7ec3c1b176', 'max', '4294967295')] }] }] };
-    const response = await fetch(collector.otlpHttpUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const body = {
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] },
+          scopeSpans: [
+            {
+              spans: [
+                spanOf('eee19b7ec3c1b174', 'huge', '5000000000'),
+                spanOf('eee19b7ec3c1b175', 'none'),
+                spanOf('eee19b7ec3c1b176', 'max', '4294967295'),
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const response = await fetch(collector.otlpHttpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(response.status).toBe(200);
     const rows = await eventually(async () => {
-      const r = await collector.sql<{ user_id: string; input_tokens: number | null; cost_usd: number }>('SELECT user_id, input_tokens, cost_usd FROM ai_audit.records ORDER BY user_id');
+      const r = await collector.sql<{ user_id: string; input_tokens: number | null; cost_usd: number }>(
+        'SELECT user_id, input_tokens, cost_usd FROM ai_audit.records ORDER BY user_id',
+      );
       return r.length === 3 && r;
     });
     const byUser = Object.fromEntries(rows.map((row) => [row.user_id, row]));
@@ -345,7 +462,9 @@ describe('/health before the store has answered', () => {
       healthEndpoint: `127.0.0.1:${healthPort}`,
     });
     try {
-      const health = (await (await fetch(`http://127.0.0.1:${healthPort}/health`)).json()) as { exporters: { clickhouse: { store: string } } };
+      const health = (await (await fetch(`http://127.0.0.1:${healthPort}/health`)).json()) as {
+        exporters: { clickhouse: { store: string } };
+      };
       expect(health.exporters.clickhouse.store).toBe('connecting');
     } finally {
       await collector.stop();
@@ -354,9 +473,14 @@ describe('/health before the store has answered', () => {
 
   it('says ok once the embedded store has answered at start', async () => {
     const healthPort = await freePort();
-    const collector = await CollectorProcess.start({ processors: ['normalize'], healthEndpoint: `127.0.0.1:${healthPort}` });
+    const collector = await CollectorProcess.start({
+      processors: ['normalize'],
+      healthEndpoint: `127.0.0.1:${healthPort}`,
+    });
     try {
-      const health = (await (await fetch(`http://127.0.0.1:${healthPort}/health`)).json()) as { exporters: { clickhouse: { store: string } } };
+      const health = (await (await fetch(`http://127.0.0.1:${healthPort}/health`)).json()) as {
+        exporters: { clickhouse: { store: string } };
+      };
       expect(health.exporters.clickhouse.store).toBe('ok');
     } finally {
       await collector.stop();

@@ -26,10 +26,23 @@ const tlsBlock = (extra = ''): string => `        tls:
 ${extra}`;
 
 const span = (user: string, claimedTenant?: string) =>
-  makeSpans([{ attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'user.id': user, ...(claimedTenant ? { 'ai_audit.tenant_id': claimedTenant } : {}) } }]);
+  makeSpans([
+    {
+      attributes: {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'openai',
+        'user.id': user,
+        ...(claimedTenant ? { 'ai_audit.tenant_id': claimedTenant } : {}),
+      },
+    },
+  ]);
 
 /** The TLS version a handshake settles on, or the error that ended it. */
-function handshake(port: number, version: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3', options: { cert?: Buffer; key?: Buffer; alpn?: string[] } = {}): Promise<string> {
+function handshake(
+  port: number,
+  version: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3',
+  options: { cert?: Buffer; key?: Buffer; alpn?: string[] } = {},
+): Promise<string> {
   return new Promise((resolve) => {
     const socket = tlsConnect({
       host: '127.0.0.1',
@@ -53,10 +66,24 @@ function handshake(port: number, version: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3', opt
   });
 }
 
-function post(port: number, body: Buffer, headers: Record<string, string>, tls: { cert?: Buffer; key?: Buffer } = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function post(
+  port: number,
+  body: Buffer,
+  headers: Record<string, string>,
+  tls: { cert?: Buffer; key?: Buffer } = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
-      { host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', ca: pem('ca'), servername: 'localhost', headers: { 'content-type': 'application/json', ...headers }, ...tls },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/v1/traces',
+        method: 'POST',
+        ca: pem('ca'),
+        servername: 'localhost',
+        headers: { 'content-type': 'application/json', ...headers },
+        ...tls,
+      },
       (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
@@ -71,7 +98,23 @@ function post(port: number, body: Buffer, headers: Record<string, string>, tls: 
 const port = (endpoint: string): number => Number(endpoint.split(':').pop());
 const JSON_BODY = Buffer.from(
   JSON.stringify({
-    resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', name: 'chat x', startTimeUnixNano: `${Date.now()}000000`, attributes: [{ key: 'gen_ai.operation.name', value: { stringValue: 'chat' } }] }] }] }],
+    resourceSpans: [
+      {
+        scopeSpans: [
+          {
+            spans: [
+              {
+                traceId: '5b8efff798038103d269b633813fc60c',
+                spanId: 'eee19b7ec3c1b174',
+                name: 'chat x',
+                startTimeUnixNano: `${Date.now()}000000`,
+                attributes: [{ key: 'gen_ai.operation.name', value: { stringValue: 'chat' } }],
+              },
+            ],
+          },
+        ],
+      },
+    ],
   }),
 );
 
@@ -80,7 +123,9 @@ describe('transport security: TLS on both receivers', () => {
 
   beforeAll(async () => {
     collector = await CollectorProcess.start({
-      configText: config(`      grpc:\n        endpoint: 127.0.0.1:0\n${tlsBlock()}      http:\n        endpoint: 127.0.0.1:0\n${tlsBlock()}`),
+      configText: config(
+        `      grpc:\n        endpoint: 127.0.0.1:0\n${tlsBlock()}      http:\n        endpoint: 127.0.0.1:0\n${tlsBlock()}`,
+      ),
     });
   });
   afterAll(() => collector?.stop());
@@ -88,16 +133,23 @@ describe('transport security: TLS on both receivers', () => {
   it.each(['http', 'grpc'] as const)('%s: refuses TLS 1.1, accepts 1.2 and 1.3', async (protocol) => {
     const target = port(protocol === 'http' ? collector.httpEndpoint : collector.grpcEndpoint);
     const alpn = protocol === 'grpc' ? ['h2'] : undefined;
-    expect(await handshake(target, 'TLSv1.1', { alpn })).toMatch(/^error: ERR_SSL_(TLSV1_ALERT_PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL)/);
+    expect(await handshake(target, 'TLSv1.1', { alpn })).toMatch(
+      /^error: ERR_SSL_(TLSV1_ALERT_PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL)/,
+    );
     expect(await handshake(target, 'TLSv1.2', { alpn })).toBe('TLSv1.2');
     expect(await handshake(target, 'TLSv1.3', { alpn })).toBe('TLSv1.3');
   });
 
   it('takes exports from the official gRPC exporter over TLS and OTLP/HTTP over https', async () => {
-    const exporter = new GrpcExporter({ url: `https://localhost:${port(collector.grpcEndpoint)}`, credentials: grpc.credentials.createSsl(pem('ca')) });
+    const exporter = new GrpcExporter({
+      url: `https://localhost:${port(collector.grpcEndpoint)}`,
+      credentials: grpc.credentials.createSsl(pem('ca')),
+    });
     await exportSpans(exporter, span('tls-grpc'));
     expect((await post(port(collector.httpEndpoint), JSON_BODY, {})).status).toBe(200);
-    await eventually(async () => (await collector.sql("SELECT 1 FROM ai_audit.records WHERE user_id = 'tls-grpc'")).length === 1);
+    await eventually(
+      async () => (await collector.sql("SELECT 1 FROM ai_audit.records WHERE user_id = 'tls-grpc'")).length === 1,
+    );
   });
 
   it('refuses plain text on a TLS port', async () => {
@@ -111,7 +163,10 @@ describe('mutual TLS: the client certificate is the credential', () => {
   beforeAll(async () => {
     const mtls = `          client_ca_file: ${join(TLS, 'ca.pem')}\n`;
     collector = await CollectorProcess.start({
-      configText: config(`      grpc:\n        endpoint: 127.0.0.1:0\n${tlsBlock(mtls)}      http:\n        endpoint: 127.0.0.1:0\n${tlsBlock(mtls)}`, '    auth:\n      client_certificates: true'),
+      configText: config(
+        `      grpc:\n        endpoint: 127.0.0.1:0\n${tlsBlock(mtls)}      http:\n        endpoint: 127.0.0.1:0\n${tlsBlock(mtls)}`,
+        '    auth:\n      client_certificates: true',
+      ),
     });
   });
   afterAll(() => collector?.stop());
@@ -119,8 +174,12 @@ describe('mutual TLS: the client certificate is the credential', () => {
   it('requires a certificate from the configured CA, and takes the tenant from its subject', async () => {
     const httpPort = port(collector.httpEndpoint);
     await expect(post(httpPort, JSON_BODY, {})).rejects.toThrow();
-    await expect(post(httpPort, JSON_BODY, {}, { cert: pem('client-rogue'), key: pem('client-rogue-key') })).rejects.toThrow();
-    expect((await post(httpPort, JSON_BODY, {}, { cert: pem('client-acme'), key: pem('client-acme-key') })).status).toBe(200);
+    await expect(
+      post(httpPort, JSON_BODY, {}, { cert: pem('client-rogue'), key: pem('client-rogue-key') }),
+    ).rejects.toThrow();
+    expect(
+      (await post(httpPort, JSON_BODY, {}, { cert: pem('client-acme'), key: pem('client-acme-key') })).status,
+    ).toBe(200);
 
     const exporter = new GrpcExporter({
       url: `https://localhost:${port(collector.grpcEndpoint)}`,
@@ -132,7 +191,10 @@ describe('mutual TLS: the client certificate is the credential', () => {
       return r.length === 1 && r;
     });
     expect(rows).toEqual([{ tenant_id: 'acme' }]);
-    const withoutCert = new GrpcExporter({ url: `https://localhost:${port(collector.grpcEndpoint)}`, credentials: grpc.credentials.createSsl(pem('ca')) });
+    const withoutCert = new GrpcExporter({
+      url: `https://localhost:${port(collector.grpcEndpoint)}`,
+      credentials: grpc.credentials.createSsl(pem('ca')),
+    });
     await expect(exportSpans(withoutCert, span('no-cert'))).rejects.toBeDefined();
   });
 });
@@ -152,32 +214,56 @@ describe('authentication and tenants: bearer tokens', () => {
 
   it('answers 401 / UNAUTHENTICATED to missing and wrong tokens, and stores nothing', async () => {
     const url = collector.otlpHttpUrl;
-    const missing = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON_BODY });
+    const missing = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON_BODY,
+    });
     expect(missing.status).toBe(401);
     expect(missing.headers.get('www-authenticate')).toBe('Bearer');
-    expect(await missing.json()).toEqual({ code: 16, message: 'credentials required (Authorization: Bearer <token>, or a client certificate)' });
-    const wrong = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer nope' }, body: JSON_BODY });
+    expect(await missing.json()).toEqual({
+      code: 16,
+      message: 'credentials required (Authorization: Bearer <token>, or a client certificate)',
+    });
+    const wrong = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer nope' },
+      body: JSON_BODY,
+    });
     expect(wrong.status).toBe(401);
-    await expect(exportSpans(createExporter('http-proto', collector, { authorization: 'Bearer nope' }), span('wrong-token'))).rejects.toBeDefined();
+    await expect(
+      exportSpans(createExporter('http-proto', collector, { authorization: 'Bearer nope' }), span('wrong-token')),
+    ).rejects.toBeDefined();
     const grpcError = await new Promise<grpc.ServiceError | null>((resolve) => {
       const client = new grpc.Client(collector.grpcEndpoint, grpc.credentials.createInsecure());
-      client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), (error) => {
-        client.close();
-        resolve(error);
-      });
+      client.makeUnaryRequest(
+        '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.alloc(0),
+        (error) => {
+          client.close();
+          resolve(error);
+        },
+      );
     });
     expect(grpcError?.code).toBe(grpc.status.UNAUTHENTICATED);
     expect(await collector.sql('SELECT count() AS n FROM ai_audit.records')).toEqual([{ n: 0 }]);
   });
 
   it('takes the tenant from the token, never from span attributes', async () => {
-    await exportSpans(createExporter('http-proto', collector, { authorization: `Bearer ${ACME_TOKEN}` }), span('acme-user', 'globex'));
+    await exportSpans(
+      createExporter('http-proto', collector, { authorization: `Bearer ${ACME_TOKEN}` }),
+      span('acme-user', 'globex'),
+    );
     const metadata = new grpc.Metadata();
     metadata.set('authorization', `Bearer ${GLOBEX_TOKEN}`);
     const grpcExporter = new GrpcExporter({ url: `http://${collector.grpcEndpoint}`, metadata });
     await exportSpans(grpcExporter, span('globex-user'));
     const rows = await eventually(async () => {
-      const r = await collector.sql("SELECT user_id, tenant_id, attributes['ai_audit.tenant_id'] AS claimed FROM ai_audit.records ORDER BY user_id");
+      const r = await collector.sql(
+        "SELECT user_id, tenant_id, attributes['ai_audit.tenant_id'] AS claimed FROM ai_audit.records ORDER BY user_id",
+      );
       return r.length === 2 && r;
     });
     expect(rows).toEqual([
@@ -187,7 +273,12 @@ describe('authentication and tenants: bearer tokens', () => {
   });
 
   it('limits each tenant to its span rate: 429 with Retry-After, RESOURCE_EXHAUSTED with RetryInfo', async () => {
-    const send = () => fetch(collector.otlpHttpUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${GLOBEX_TOKEN}` }, body: JSON_BODY });
+    const send = () =>
+      fetch(collector.otlpHttpUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${GLOBEX_TOKEN}` },
+        body: JSON_BODY,
+      });
     let limited: Response | undefined;
     for (let i = 0; i < 10 && !limited; i++) {
       const response = await send();
@@ -199,16 +290,26 @@ describe('authentication and tenants: bearer tokens', () => {
       const metadata = new grpc.Metadata();
       metadata.set('authorization', `Bearer ${GLOBEX_TOKEN}`);
       const request = makeSpansRequest();
-      client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, request, metadata, (error) => {
-        client.close();
-        resolve(error);
-      });
+      client.makeUnaryRequest(
+        '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        request,
+        metadata,
+        (error) => {
+          client.close();
+          resolve(error);
+        },
+      );
     });
     expect(details?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     const statusBin = details?.metadata.get('grpc-status-details-bin')[0] as Buffer;
     expect(statusBin.toString('latin1')).toContain('type.googleapis.com/google.rpc.RetryInfo');
     // Another tenant is not affected by globex's limit.
-    await exportSpans(createExporter('http-json', collector, { authorization: `Bearer ${ACME_TOKEN}` }), span('acme-again'));
+    await exportSpans(
+      createExporter('http-json', collector, { authorization: `Bearer ${ACME_TOKEN}` }),
+      span('acme-again'),
+    );
   });
 });
 
@@ -230,9 +331,15 @@ describe('plain text only on loopback', () => {
   });
 
   it('allows it with insecure: true, and says so at start', async () => {
-    const collector = await CollectorProcess.start({ configText: config('      http:\n        endpoint: 0.0.0.0:0\n        insecure: true') });
+    const collector = await CollectorProcess.start({
+      configText: config('      http:\n        endpoint: 0.0.0.0:0\n        insecure: true'),
+    });
     try {
-      expect(collector.logs.some((line) => line.includes('INSECURE: receivers.otlp.protocols.http listens on 0.0.0.0:0 without TLS'))).toBe(true);
+      expect(
+        collector.logs.some((line) =>
+          line.includes('INSECURE: receivers.otlp.protocols.http listens on 0.0.0.0:0 without TLS'),
+        ),
+      ).toBe(true);
     } finally {
       await collector.stop();
     }

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +25,9 @@ function chatSpan(user: string, model: string, input: number, output: number) {
       'gen_ai.usage.input_tokens': input,
       'gen_ai.usage.output_tokens': output,
       'user.id': user,
-      'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: `${CANARY} for ${user}` }] }]),
+      'gen_ai.input.messages': JSON.stringify([
+        { role: 'user', parts: [{ type: 'text', content: `${CANARY} for ${user}` }] },
+      ]),
       'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: CANARY }] }]),
     },
   };
@@ -45,11 +48,17 @@ describe('collector spine: OTLP in, audit records out, on the embedded store', (
 
   it('stores what the official gRPC, HTTP/JSON and HTTP/protobuf exporters send, column by column', async () => {
     for (const [i, kind] of kinds.entries()) {
-      const spans = makeSpans([chatSpan(`user-${kind}`, 'gpt-4o', 1000 + i, 200 + i), { name: 'GET /health', attributes: { 'http.method': 'GET' } }], {
-        'service.name': `svc-${kind}`,
-        'deployment.environment.name': 'prod',
-        'service.version': '1.2.3',
-      });
+      const spans = makeSpans(
+        [
+          chatSpan(`user-${kind}`, 'gpt-4o', 1000 + i, 200 + i),
+          { name: 'GET /health', attributes: { 'http.method': 'GET' } },
+        ],
+        {
+          'service.name': `svc-${kind}`,
+          'deployment.environment.name': 'prod',
+          'service.version': '1.2.3',
+        },
+      );
       await exportSpans(createExporter(kind, collector), spans);
     }
     const rows = await eventually(async () => {
@@ -61,7 +70,15 @@ describe('collector spine: OTLP in, audit records out, on the embedded store', (
     const table = loadPricing();
     for (const [i, kind] of kinds.entries()) {
       const row = rows.find((r) => r.user_id === `user-${kind}`) as Record<string, unknown>;
-      const expectedCost = computeCost(table, { provider: 'openai', requestModel: 'gpt-4o', responseModel: 'gpt-4o', inputTokens: 1000 + i, outputTokens: 200 + i, cacheReadTokens: null, cacheWriteTokens: null });
+      const expectedCost = computeCost(table, {
+        provider: 'openai',
+        requestModel: 'gpt-4o',
+        responseModel: 'gpt-4o',
+        inputTokens: 1000 + i,
+        outputTokens: 200 + i,
+        cacheReadTokens: null,
+        cacheWriteTokens: null,
+      });
       expect(expectedCost).not.toBeNull();
       expect(row).toMatchObject({
         service_name: `svc-${kind}`,
@@ -107,49 +124,100 @@ describe('collector spine: OTLP in, audit records out, on the embedded store', (
                     { key: 'user.id', value: { stringValue: 'raw-user' } },
                   ],
                 },
-                { traceId: '00000000000000000000000000000000', spanId: 'eee19b7ec3c1b175', name: 'chat x', attributes: [{ key: 'gen_ai.operation.name', value: { stringValue: 'chat' } }] },
+                {
+                  traceId: '00000000000000000000000000000000',
+                  spanId: 'eee19b7ec3c1b175',
+                  name: 'chat x',
+                  attributes: [{ key: 'gen_ai.operation.name', value: { stringValue: 'chat' } }],
+                },
               ],
             },
           ],
         },
       ],
     };
-    const response = await fetch(collector.otlpHttpUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: require('node:zlib').gzipSync(JSON.stringify(body)) });
+    const response = await fetch(collector.otlpHttpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(JSON.stringify(body)),
+    });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ partialSuccess: { rejectedSpans: '1', errorMessage: 'span with an invalid trace_id' } });
+    expect(await response.json()).toEqual({
+      partialSuccess: { rejectedSpans: '1', errorMessage: 'span with an invalid trace_id' },
+    });
     const rows = await eventually(async () => {
-      const r = await collector.sql("SELECT service_name, provider, request_model, input_tokens, output_tokens, latency_ms FROM ai_audit.records WHERE user_id = 'raw-user'");
+      const r = await collector.sql(
+        "SELECT service_name, provider, request_model, input_tokens, output_tokens, latency_ms FROM ai_audit.records WHERE user_id = 'raw-user'",
+      );
       return r.length === 1 && r;
     });
-    expect(rows[0]).toEqual({ service_name: 'raw-json', provider: 'anthropic', request_model: 'claude-sonnet-4-5', input_tokens: 321, output_tokens: 45, latency_ms: 750 });
+    expect(rows[0]).toEqual({
+      service_name: 'raw-json',
+      provider: 'anthropic',
+      request_model: 'claude-sonnet-4-5',
+      input_tokens: 321,
+      output_tokens: 45,
+      latency_ms: 750,
+    });
   });
 
   it('answers malformed requests with 400 / INVALID_ARGUMENT and keeps serving', async () => {
-    const bad = await fetch(collector.otlpHttpUrl, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 1, 2]) });
+    const bad = await fetch(collector.otlpHttpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 1, 2]),
+    });
     expect(bad.status).toBe(400);
-    const badJson = await fetch(collector.otlpHttpUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"resourceSpans": [${CANARY}` });
+    const badJson = await fetch(collector.otlpHttpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"resourceSpans": [${CANARY}`,
+    });
     expect(badJson.status).toBe(400);
     expect(await badJson.text()).not.toContain(CANARY);
-    expect((await fetch(collector.otlpHttpUrl, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' })).status).toBe(415);
-    expect((await fetch(collector.otlpHttpUrl.replace('/v1/traces', '/v1/logs'), { method: 'POST', body: 'x' })).status).toBe(404);
+    expect(
+      (await fetch(collector.otlpHttpUrl, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }))
+        .status,
+    ).toBe(415);
+    expect(
+      (await fetch(collector.otlpHttpUrl.replace('/v1/traces', '/v1/logs'), { method: 'POST', body: 'x' })).status,
+    ).toBe(404);
 
     const client = new grpc.Client(collector.grpcEndpoint, grpc.credentials.createInsecure());
     const status = await new Promise<grpc.ServiceError | null>((resolve) =>
-      client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, Buffer.from([0x0a, 0x05, 0x0a]), (error) => resolve(error)),
+      client.makeUnaryRequest(
+        '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.from([0x0a, 0x05, 0x0a]),
+        (error) => resolve(error),
+      ),
     );
     client.close();
     expect(status?.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(status?.details).toMatch(/at byte \d+/);
 
     await exportSpans(createExporter('grpc', collector), makeSpans([chatSpan('after-garbage', 'gpt-4o', 1, 1)]));
-    await eventually(async () => (await collector.sql("SELECT 1 FROM ai_audit.records WHERE user_id = 'after-garbage'")).length === 1);
+    await eventually(
+      async () => (await collector.sql("SELECT 1 FROM ai_audit.records WHERE user_id = 'after-garbage'")).length === 1,
+    );
   });
 
   it('takes gzip-compressed exports on both protocols', async () => {
     const options = { compression: 'gzip' } as ConstructorParameters<typeof GrpcExporter>[0];
-    await exportSpans(new GrpcExporter({ url: `http://${collector.grpcEndpoint}`, ...options }), makeSpans([chatSpan('gzip-grpc', 'gpt-4o', 1, 1)]));
-    await exportSpans(new HttpProtoExporter({ url: collector.otlpHttpUrl, ...options }), makeSpans([chatSpan('gzip-http', 'gpt-4o', 1, 1)]));
-    await eventually(async () => (await collector.sql("SELECT 1 FROM ai_audit.records WHERE user_id IN ('gzip-grpc', 'gzip-http')")).length === 2);
+    await exportSpans(
+      new GrpcExporter({ url: `http://${collector.grpcEndpoint}`, ...options }),
+      makeSpans([chatSpan('gzip-grpc', 'gpt-4o', 1, 1)]),
+    );
+    await exportSpans(
+      new HttpProtoExporter({ url: collector.otlpHttpUrl, ...options }),
+      makeSpans([chatSpan('gzip-http', 'gpt-4o', 1, 1)]),
+    );
+    await eventually(
+      async () =>
+        (await collector.sql("SELECT 1 FROM ai_audit.records WHERE user_id IN ('gzip-grpc', 'gzip-http')")).length ===
+        2,
+    );
   });
 
   it('prints query results as a table, a JSON array of rows, CSV, or a FORMAT of the query', async () => {
@@ -169,7 +237,10 @@ describe('collector spine: OTLP in, audit records out, on the embedded store', (
     const tsv = await runCli(['sql', '--config', collector.configPath, `${query} FORMAT TSV`]);
     expect(tsv.stdout.split('\n')[0]).toBe('user-grpc\t1000');
     const bad = await runCli(['sql', '--config', collector.configPath, '--format', 'xml', query]);
-    expect([bad.code, bad.stderr]).toEqual([2, 'ai-audit sql: --format must be one of table, json, csv (got "xml") (see ai-audit sql --help)\n']);
+    expect([bad.code, bad.stderr]).toEqual([
+      2,
+      'ai-audit sql: --format must be one of table, json, csv (got "xml") (see ai-audit sql --help)\n',
+    ]);
   });
 
   it('refuses writes through ai-audit sql', async () => {
@@ -179,7 +250,10 @@ describe('collector spine: OTLP in, audit records out, on the embedded store', (
   });
 
   it('never writes span content to disk', async () => {
-    await eventually(async () => (await collector.sql("SELECT count() AS n FROM ai_audit.records WHERE user_id LIKE 'user-%'"))[0]?.n === 3);
+    await eventually(
+      async () =>
+        (await collector.sql("SELECT count() AS n FROM ai_audit.records WHERE user_id LIKE 'user-%'"))[0]?.n === 3,
+    );
     expect(filesContaining(collector.dir, CANARY)).toEqual([]);
   });
 });
@@ -187,7 +261,10 @@ describe('collector spine: OTLP in, audit records out, on the embedded store', (
 describe('collector spine: retention is TTL, lifecycle', () => {
   it('creates the TTLs from config, applies a changed retention on restart, and drops expired rows', async () => {
     const dir = CollectorProcess.newDir();
-    let collector = await CollectorProcess.start({ exporterYaml: '    retention:\n      records: 365d\n      content: 7d' }, dir);
+    let collector = await CollectorProcess.start(
+      { exporterYaml: '    retention:\n      records: 365d\n      content: 7d' },
+      dir,
+    );
     const old = new Date(Date.now() - 200 * 86_400_000);
     await exportSpans(
       createExporter('http-proto', collector),
@@ -202,24 +279,40 @@ describe('collector spine: retention is TTL, lifecycle', () => {
     expect(statement).toMatch(/`input_sealed` String CODEC\(NONE\) TTL toDateTime\(timestamp\) \+ toIntervalDay\(7\)/);
     expect(await collector.stop('SIGINT')).toBe(0);
 
-    writeFileSync(collector.configPath, readFileSync(collector.configPath, 'utf8').replace('records: 365d', 'records: 90d').replace('content: 7d', 'content: 12h'));
+    writeFileSync(
+      collector.configPath,
+      readFileSync(collector.configPath, 'utf8')
+        .replace('records: 365d', 'records: 90d')
+        .replace('content: 7d', 'content: 12h'),
+    );
     collector = await CollectorProcess.start({ configText: readFileSync(collector.configPath, 'utf8') }, dir);
     statement = (await collector.sql<{ statement: string }>('SHOW CREATE TABLE ai_audit.records'))[0].statement;
     expect(statement).toContain('TTL toDateTime(timestamp) + toIntervalDay(90)\n');
-    expect(statement).toMatch(/`output_sealed` String CODEC\(NONE\) TTL toDateTime\(timestamp\) \+ toIntervalHour\(12\)/);
+    expect(statement).toMatch(
+      /`output_sealed` String CODEC\(NONE\) TTL toDateTime\(timestamp\) \+ toIntervalHour\(12\)/,
+    );
     expect(collector.logs.some((line) => line.includes('retention changed'))).toBe(true);
     expect(await collector.stop('SIGTERM')).toBe(0);
 
-    const [, rows] = await runOnStore(join(dir, 'data/clickhouse'), ['OPTIMIZE TABLE ai_audit.records FINAL', 'SELECT user_id FROM ai_audit.records ORDER BY user_id']);
+    const [, rows] = await runOnStore(join(dir, 'data/clickhouse'), [
+      'OPTIMIZE TABLE ai_audit.records FINAL',
+      'SELECT user_id FROM ai_audit.records ORDER BY user_id',
+    ]);
     expect(rows).toEqual([{ user_id: 'new-user' }]);
   });
 
   it('flushes on Ctrl-C, exits 0, and the data is queryable with the collector stopped', async () => {
     const collector = await CollectorProcess.start({ maxRows: 100_000, flushInterval: '1h' });
-    await exportSpans(createExporter('grpc', collector), makeSpans(Array.from({ length: 20 }, (_, i) => chatSpan(`flush-${i}`, 'gpt-4o-mini', 10, 5))));
+    await exportSpans(
+      createExporter('grpc', collector),
+      makeSpans(Array.from({ length: 20 }, (_, i) => chatSpan(`flush-${i}`, 'gpt-4o-mini', 10, 5))),
+    );
     expect(await collector.stop('SIGINT')).toBe(0);
     expect(collector.logs.join('\n')).toContain('collector stopped');
-    const rows = await runSql(collector.configPath, "SELECT count() AS n FROM ai_audit.records WHERE user_id LIKE 'flush-%'");
+    const rows = await runSql(
+      collector.configPath,
+      "SELECT count() AS n FROM ai_audit.records WHERE user_id LIKE 'flush-%'",
+    );
     expect(rows).toEqual([{ n: 20 }]);
   });
 });

@@ -88,7 +88,8 @@ export class ClickHouseServer {
       else waiter.reject(new ClickHouseServerError(message.error?.message ?? 'unknown error', message.error?.code));
     });
     child.once('exit', (code, signal) => {
-      for (const waiter of this.pending.values()) waiter.reject(new Error(`ClickHouse test server exited (${signal ?? code}):\n${this.output.join('')}`));
+      for (const waiter of this.pending.values())
+        waiter.reject(new Error(`ClickHouse test server exited (${signal ?? code}):\n${this.output.join('')}`));
       this.pending.clear();
     });
   }
@@ -122,7 +123,9 @@ export class ClickHouseServer {
     } catch (error) {
       child.kill('SIGKILL');
       if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
-      throw new Error(`ClickHouse test server did not start: ${(error as Error).message}\n${output.join('')}`);
+      throw new Error(`ClickHouse test server did not start: ${(error as Error).message}\n${output.join('')}`, {
+        cause: error,
+      });
     }
     const url = `http://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${ready.port}`;
     return new ClickHouseServer(child, url, ready.port, dataDir, user, password, ready.version, ownsDataDir, output);

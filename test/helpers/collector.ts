@@ -96,11 +96,15 @@ export class CollectorProcess {
   /** Starts a collector in `dir` (a fresh temp dir by default) and waits until it is ready. */
   static async start(options: CollectorOptions = {}, dir = CollectorProcess.newDir()): Promise<CollectorProcess> {
     writeFileSync(join(dir, 'otel-config.yaml'), options.configText ?? collectorConfig(options));
-    const child = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'otel-config.yaml'), ...(options.args ?? [])], {
-      cwd: dir,
-      env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'start', '--config', join(dir, 'otel-config.yaml'), ...(options.args ?? [])],
+      {
+        cwd: dir,
+        env: { ...process.env, ...options.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const collector = new CollectorProcess(dir, child);
     await collector.waitUntilReady();
     return collector;
@@ -137,7 +141,10 @@ export class CollectorProcess {
   private waitUntilReady(): Promise<void> {
     return new Promise((resolveReady, reject) => {
       let buffer = '';
-      const timer = setTimeout(() => reject(new Error(`collector not ready after 60 s:\n${this.logs.join('\n')}`)), 60_000);
+      const timer = setTimeout(
+        () => reject(new Error(`collector not ready after 60 s:\n${this.logs.join('\n')}`)),
+        60_000,
+      );
       const onLine = (line: string): void => {
         this.logs.push(line);
         let entry: { msg?: string; endpoint?: string };
@@ -188,9 +195,16 @@ export function filesContaining(dir: string, needle: string): string[] {
 }
 
 /** `ai-audit <args>`; resolves with stdout, stderr and the exit code (never throws on exit codes). */
-export async function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<{ stdout: string; stderr: string; code: number }> {
+export async function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; input?: string } = {},
+): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const e = error as { stdout: string; stderr: string; code: number };
@@ -215,7 +229,8 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -238,6 +253,8 @@ export async function runOnStore(dataPath: string, statements: string[]): Promis
       process.stdout.write(JSON.stringify(out));
     })().catch((e) => { process.stderr.write(String(e.message)); process.exit(1); });
   `;
-  const { stdout } = await execFileAsync(process.execPath, ['-e', script, JSON.stringify(statements)], { maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await execFileAsync(process.execPath, ['-e', script, JSON.stringify(statements)], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return JSON.parse(stdout) as unknown[][];
 }

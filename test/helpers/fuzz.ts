@@ -222,7 +222,9 @@ export function parsePb(bytes: Uint8Array, type = 'ExportTraceServiceRequest'): 
       const payload = bytes.subarray(pos, pos + len);
       pos += len;
       const child = MESSAGE_FIELDS[type]?.[no];
-      fields.push(child ? { no, wire, raw: EMPTY, children: parsePb(payload, child), type: child } : { no, wire, raw: payload });
+      fields.push(
+        child ? { no, wire, raw: EMPTY, children: parsePb(payload, child), type: child } : { no, wire, raw: payload },
+      );
     } else {
       throw new Error(`seed: unexpected wire type ${wire}`);
     }
@@ -330,7 +332,13 @@ function replaceWithCopies(list: PbField[], at: number, remove: number, item: Pb
 }
 
 const lenField = (no: number, payload: Uint8Array): PbField => ({ no, wire: Wire.Len, raw: payload });
-const msgField = (no: number, type: string, children: PbField[]): PbField => ({ no, wire: Wire.Len, raw: EMPTY, type, children });
+const msgField = (no: number, type: string, children: PbField[]): PbField => ({
+  no,
+  wire: Wire.Len,
+  raw: EMPTY,
+  type,
+  children,
+});
 
 /**
  * The payload of an AnyValue nested `depth` arrays/kvlists deep (alternating at random),
@@ -398,7 +406,15 @@ function prefixSize(kvlist: boolean, inner: number): number {
 }
 
 /** Invalid UTF-8: a lone continuation byte, 0xff, an overlong '/', a UTF-8 surrogate, past U+10FFFF, a cut sequence. */
-const BAD_UTF8 = [[0x80], [0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0xf0, 0x9f, 0x98]].map((b) => Buffer.from(b));
+const BAD_UTF8 = [
+  [0x80],
+  [0xff],
+  [0xc0, 0xaf],
+  [0xed, 0xa0, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xe2, 0x82],
+  [0xf0, 0x9f, 0x98],
+].map((b) => Buffer.from(b));
 
 /** Varints that stress a reader: 64 bits set, one byte too many, more than 64 bits, unterminated. */
 const HOSTILE_VARINTS = [
@@ -411,7 +427,22 @@ const HOSTILE_VARINTS = [
 ];
 
 /** Scalar values at the edges: zero, int32/uint32/int53/int64 limits, -1 (a 10-byte varint). */
-const EDGE_INTEGERS: readonly (number | bigint)[] = [0, 1, 0x7f, 0x80, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 53 + 1, (1n << 63n) - 1n, 1n << 63n, (1n << 64n) - 1n, -1, -(2 ** 31)];
+const EDGE_INTEGERS: readonly (number | bigint)[] = [
+  0,
+  1,
+  0x7f,
+  0x80,
+  2 ** 31 - 1,
+  2 ** 31,
+  2 ** 32 - 1,
+  2 ** 32,
+  2 ** 53 + 1,
+  (1n << 63n) - 1n,
+  1n << 63n,
+  (1n << 64n) - 1n,
+  -1,
+  -(2 ** 31),
+];
 
 function fixed64(value: bigint): Buffer {
   const b = Buffer.alloc(8);
@@ -425,7 +456,18 @@ function double(value: number): Buffer {
   return b;
 }
 
-const EDGE_FIXED64 = [fixed64(0n), fixed64(1n), fixed64((1n << 64n) - 1n), fixed64(1n << 63n), double(NaN), double(-0), double(Infinity), double(-Infinity), double(5e-324), double(Number.MAX_VALUE)];
+const EDGE_FIXED64 = [
+  fixed64(0n),
+  fixed64(1n),
+  fixed64((1n << 64n) - 1n),
+  fixed64(1n << 63n),
+  double(NaN),
+  double(-0),
+  double(Infinity),
+  double(-Infinity),
+  double(5e-324),
+  double(Number.MAX_VALUE),
+];
 
 /** Context the mutators need besides the randomness: the decode limits and what to plant. */
 export interface FuzzContext {
@@ -458,7 +500,14 @@ const pbTreeMutators: Record<string, TreeMutator> = {
    * or envelope repeated (or an empty one, which costs far more to decode than its 2 bytes).
    */
   'repeat-field': (rng, tree, ctx) => {
-    const s = pickSome(rng, sites(tree).filter((c) => c.field.children && ['Span', 'Event', 'KeyValue', 'AnyValue', 'ResourceSpans', 'ScopeSpans'].includes(c.field.type as string)));
+    const s = pickSome(
+      rng,
+      sites(tree).filter(
+        (c) =>
+          c.field.children &&
+          ['Span', 'Event', 'KeyValue', 'AnyValue', 'ResourceSpans', 'ScopeSpans'].includes(c.field.type as string),
+      ),
+    );
     if (!s) return;
     const unit = rng.chance(0.4) ? { ...s.field, children: [] } : s.field;
     const unitSize = encodePb([unit]).bytes.length;
@@ -477,9 +526,19 @@ const pbTreeMutators: Record<string, TreeMutator> = {
   },
   /** AnyValue nesting just under, at and past max_value_depth, and far past it. */
   'depth-bomb': (rng, tree, ctx) => {
-    const kv = pickSome(rng, messageSites(tree).filter((s) => s.field.type === 'KeyValue'));
+    const kv = pickSome(
+      rng,
+      messageSites(tree).filter((s) => s.field.type === 'KeyValue'),
+    );
     if (!kv) return;
-    const depth = rng.pick([ctx.maxDepth - 1, ctx.maxDepth, ctx.maxDepth + 1, 64, 1000, rng.logInt(1000, Math.floor(ctx.maxRepeatBytes / 12))]);
+    const depth = rng.pick([
+      ctx.maxDepth - 1,
+      ctx.maxDepth,
+      ctx.maxDepth + 1,
+      64,
+      1000,
+      rng.logInt(1000, Math.floor(ctx.maxRepeatBytes / 12)),
+    ]);
     const children = (kv.field.children as PbField[]).filter((f) => f.no !== 2);
     children.push(lenField(2, nestedAnyValuePb(rng, depth, ctx.canary)));
     kv.field.children = children;
@@ -489,7 +548,14 @@ const pbTreeMutators: Record<string, TreeMutator> = {
     const s = pickSome(rng, sites(tree));
     if (!s) return;
     const wire = rng.pick([Wire.Varint, Wire.I64, Wire.Len, Wire.I32].filter((w) => w !== s.field.wire));
-    const raw = wire === Wire.Varint ? varint(rng.pick(EDGE_INTEGERS)) : wire === Wire.I64 ? rng.bytes(8) : wire === Wire.I32 ? rng.bytes(4) : rng.bytes(rng.int(40));
+    const raw =
+      wire === Wire.Varint
+        ? varint(rng.pick(EDGE_INTEGERS))
+        : wire === Wire.I64
+          ? rng.bytes(8)
+          : wire === Wire.I32
+            ? rng.bytes(4)
+            : rng.bytes(rng.int(40));
     s.list[s.index] = { no: s.field.no, wire, raw };
   },
   /** Non-minimal varints for tags and lengths: valid protobuf that naive readers reject. */
@@ -504,23 +570,35 @@ const pbTreeMutators: Record<string, TreeMutator> = {
   },
   /** Edge values for integers, timestamps and doubles (kind -1, status 2^32, NaN, max fixed64). */
   'edge-scalar': (rng, tree) => {
-    const s = pickSome(rng, sites(tree).filter((c) => c.field.wire === Wire.Varint || c.field.wire === Wire.I64));
+    const s = pickSome(
+      rng,
+      sites(tree).filter((c) => c.field.wire === Wire.Varint || c.field.wire === Wire.I64),
+    );
     if (!s) return;
     const raw = s.field.wire === Wire.Varint ? varint(rng.pick(EDGE_INTEGERS)) : rng.pick(EDGE_FIXED64);
     s.list[s.index] = { ...s.field, raw };
   },
   /** A payload swapped for random bytes of another length: 3-byte trace ids, garbage "messages". */
   'random-payload': (rng, tree) => {
-    const s = pickSome(rng, sites(tree).filter((c) => c.field.wire === Wire.Len));
+    const s = pickSome(
+      rng,
+      sites(tree).filter((c) => c.field.wire === Wire.Len),
+    );
     if (!s) return;
     s.list[s.index] = lenField(s.field.no, rng.bytes(rng.logInt(1, 256) - 1));
   },
   /** Invalid UTF-8 inside names, keys and string values (around the canary). */
   'invalid-utf8': (rng, tree, ctx) => {
-    const s = pickSome(rng, sites(tree).filter((c) => c.field.wire === Wire.Len && !c.field.children && STRING_FIELDS[c.parent]?.includes(c.field.no)));
+    const s = pickSome(
+      rng,
+      sites(tree).filter(
+        (c) => c.field.wire === Wire.Len && !c.field.children && STRING_FIELDS[c.parent]?.includes(c.field.no),
+      ),
+    );
     if (!s) return;
     const parts = [Buffer.from(s.field.raw)];
-    for (let i = rng.range(1, 4); i > 0; i--) parts.splice(rng.int(parts.length + 1), 0, rng.pick(BAD_UTF8), Buffer.from(ctx.canary));
+    for (let i = rng.range(1, 4); i > 0; i--)
+      parts.splice(rng.int(parts.length + 1), 0, rng.pick(BAD_UTF8), Buffer.from(ctx.canary));
     s.list[s.index] = lenField(s.field.no, Buffer.concat(parts));
   },
   /** Fields the schema does not have, at any level, of every wire type and field numbers up to 2^29-1. */
@@ -529,7 +607,16 @@ const pbTreeMutators: Record<string, TreeMutator> = {
     if (!s) return;
     const no = rng.pick([17, 100, 1000, 2 ** 29 - 1, rng.range(16, 2 ** 29 - 1)]);
     const wire = rng.pick([Wire.Varint, Wire.I64, Wire.Len, Wire.I32, Wire.StartGroup, Wire.EndGroup, 6, 7]);
-    const raw = wire === Wire.Varint ? varint(rng.pick(EDGE_INTEGERS)) : wire === Wire.I64 ? rng.bytes(8) : wire === Wire.I32 ? rng.bytes(4) : wire === Wire.Len ? rng.bytes(rng.int(64)) : EMPTY;
+    const raw =
+      wire === Wire.Varint
+        ? varint(rng.pick(EDGE_INTEGERS))
+        : wire === Wire.I64
+          ? rng.bytes(8)
+          : wire === Wire.I32
+            ? rng.bytes(4)
+            : wire === Wire.Len
+              ? rng.bytes(rng.int(64))
+              : EMPTY;
     const children = s.field.children as PbField[];
     children.splice(rng.int(children.length + 1), 0, { no, wire, raw });
   },
@@ -547,7 +634,10 @@ const pbTreeMutators: Record<string, TreeMutator> = {
   },
   /** A long string value (up to the repeat budget), with the canary in it. */
   'long-string': (rng, tree, ctx) => {
-    const s = pickSome(rng, sites(tree).filter((c) => c.parent === 'AnyValue' && c.field.no === 1 && c.field.wire === Wire.Len));
+    const s = pickSome(
+      rng,
+      sites(tree).filter((c) => c.parent === 'AnyValue' && c.field.no === 1 && c.field.wire === Wire.Len),
+    );
     if (!s) return;
     const text = `${ctx.canary} ${'lorem ipsum '.repeat(Math.ceil(rng.logInt(1024, ctx.maxRepeatBytes) / 12))}`;
     s.list[s.index] = lenField(1, Buffer.from(text));
@@ -566,7 +656,8 @@ const TRUNCATION_POINTS: Record<string, (f: FieldLayout, rng: Rng) => number | u
   'payload-start': (f) => f.valueAt,
   'inside-payload': (f, rng) => (f.end - f.valueAt > 1 ? f.valueAt + 1 + rng.int(f.end - f.valueAt - 1) : undefined),
   'last-payload-byte': (f) => (f.end > f.valueAt ? f.end - 1 : undefined),
-  'inside-nested-message': (f, rng) => (f.type && f.end > f.valueAt ? f.valueAt + rng.int(f.end - f.valueAt) : undefined),
+  'inside-nested-message': (f, rng) =>
+    f.type && f.end > f.valueAt ? f.valueAt + rng.int(f.end - f.valueAt) : undefined,
 };
 
 function pickLayout(rng: Rng, layout: FieldLayout[], ok: (f: FieldLayout) => boolean): FieldLayout | undefined {
@@ -591,7 +682,8 @@ const pbByteMutators: Record<string, ByteMutator> = {
   },
   'set-bytes': (rng, bytes) => {
     const out = Buffer.from(bytes);
-    for (let i = rng.range(1, 4); i > 0; i--) out[rng.int(out.length)] = rng.chance(0.7) ? rng.pick(INTERESTING_BYTES) : rng.int(256);
+    for (let i = rng.range(1, 4); i > 0; i--)
+      out[rng.int(out.length)] = rng.chance(0.7) ? rng.pick(INTERESTING_BYTES) : rng.int(256);
     return out;
   },
   'insert-bytes': (rng, bytes, layout) => {
@@ -614,7 +706,20 @@ const pbByteMutators: Record<string, ByteMutator> = {
     if (!f) return bytes;
     const len = f.end - f.valueAt;
     const rest = bytes.length - f.valueAt;
-    const value = rng.pick<number | bigint>([len + 1, len - 1, len + rng.range(2, 100), 0, rest, rest + 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 35, (1n << 64n) - 1n]);
+    const value = rng.pick<number | bigint>([
+      len + 1,
+      len - 1,
+      len + rng.range(2, 100),
+      0,
+      rest,
+      rest + 1,
+      2 ** 31 - 1,
+      2 ** 31,
+      2 ** 32 - 1,
+      2 ** 32,
+      2 ** 35,
+      (1n << 64n) - 1n,
+    ]);
     return splice(bytes, f.lenAt, f.valueAt - f.lenAt, varint(value < 0 ? 0 : value));
   },
   /** A tag, length or varint value replaced by a varint no reader should accept (or only just). */
@@ -622,7 +727,14 @@ const pbByteMutators: Record<string, ByteMutator> = {
     const f = rng.pick(layout);
     const where = rng.pick(['tag', 'length-or-value'] as const);
     const at = where === 'tag' ? f.tagAt : f.lenAt;
-    const width = where === 'tag' ? f.lenAt - f.tagAt : f.wire === Wire.Len ? f.valueAt - f.lenAt : f.wire === Wire.Varint ? f.end - f.lenAt : 0;
+    const width =
+      where === 'tag'
+        ? f.lenAt - f.tagAt
+        : f.wire === Wire.Len
+          ? f.valueAt - f.lenAt
+          : f.wire === Wire.Varint
+            ? f.end - f.lenAt
+            : 0;
     return splice(bytes, at, width, rng.pick(HOSTILE_VARINTS));
   },
   /** A tag's wire type changed in place (0-7, groups and invalid ones included): framing breaks. */
@@ -641,7 +753,12 @@ const pbByteMutators: Record<string, ByteMutator> = {
 };
 
 /** Relative weights of the tree mutations that build big bodies (the others weigh 10). */
-const COSTLY_TREE_MUTATIONS: Record<string, number> = { 'repeat-field': 0.6, 'too-many-spans': 0.3, 'long-string': 0.6, 'depth-bomb': 2 };
+const COSTLY_TREE_MUTATIONS: Record<string, number> = {
+  'repeat-field': 0.6,
+  'too-many-spans': 0.3,
+  'long-string': 0.6,
+  'depth-bomb': 2,
+};
 
 export interface PbSeed {
   name: string;
@@ -653,7 +770,8 @@ export interface PbSeed {
 export function pbSeed(name: string, bytes: Uint8Array): PbSeed {
   const tree = parsePb(bytes);
   const encoded = encodePb(tree);
-  if (!encoded.bytes.equals(Buffer.from(bytes))) throw new Error(`seed ${name} does not round-trip through the wire model`);
+  if (!encoded.bytes.equals(Buffer.from(bytes)))
+    throw new Error(`seed ${name} does not round-trip through the wire model`);
   return { name, tree, bytes: encoded.bytes, layout: encoded.layout };
 }
 
@@ -674,7 +792,11 @@ export function mutateProtobuf(rng: Rng, seeds: readonly PbSeed[], ctx: FuzzCont
   if (rng.chance(0.02)) return { body: seed.bytes, mutations: ['seed'] };
   let bytes = seed.bytes;
   let layout = seed.layout;
-  const structural = rng.weighted([[0, 50], [1, 42], [2, 8]]);
+  const structural = rng.weighted([
+    [0, 50],
+    [1, 42],
+    [2, 8],
+  ]);
   if (structural > 0) {
     const tree = clonePb(seed.tree);
     const names = Object.keys(pbTreeMutators);
@@ -690,7 +812,14 @@ export function mutateProtobuf(rng: Rng, seeds: readonly PbSeed[], ctx: FuzzCont
   if (layout.length === 0) layout = [{ tagAt: 0, lenAt: 0, valueAt: 0, end: bytes.length, wire: Wire.Len }];
   // Mostly followed by a byte-level mutation: accepted bodies run the whole pipeline, which
   // costs ten times a refusal, and the storm has to stay around a minute.
-  const byteLevel = structural === 0 ? rng.range(1, 2) : rng.weighted([[0, 35], [1, 50], [2, 15]]);
+  const byteLevel =
+    structural === 0
+      ? rng.range(1, 2)
+      : rng.weighted([
+          [0, 35],
+          [1, 50],
+          [2, 15],
+        ]);
   const byteNames = Object.keys(pbByteMutators);
   for (let i = 0; i < byteLevel && bytes.length > 0; i++) {
     const name = rng.pick(byteNames);
@@ -754,7 +883,23 @@ class RawText {
 }
 
 /** Values of every JSON type, to put where another type is expected. */
-const JSON_PALETTE: readonly Json[] = [null, true, false, 0, -1, 1.5, '', 'x', [], [1], {}, { a: 1 }, [[[]]], { stringValue: 1 }, '0'];
+const JSON_PALETTE: readonly Json[] = [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  '',
+  'x',
+  [],
+  [1],
+  {},
+  { a: 1 },
+  [[[]]],
+  { stringValue: 1 },
+  '0',
+];
 
 /** Wrong values for the OTLP fields that have a precise type. */
 const WRONG_FIELD_VALUES: Record<string, readonly Json[]> = {
@@ -782,7 +927,19 @@ const WRONG_FIELD_VALUES: Record<string, readonly Json[]> = {
 };
 
 /** Number texts at the edges: overflow to Infinity, underflow, past 2^53 and 2^64, negative zero. */
-const HUGE_NUMBERS = ['1e400', '-1e400', '1e-400', '-0', '123456789012345678901234567890', '9007199254740993', '18446744073709551616', '-9223372036854775809', '0.0000000000000000000000001', '1E+308', '4.9e-324'];
+const HUGE_NUMBERS = [
+  '1e400',
+  '-1e400',
+  '1e-400',
+  '-0',
+  '123456789012345678901234567890',
+  '9007199254740993',
+  '18446744073709551616',
+  '-9223372036854775809',
+  '0.0000000000000000000000001',
+  '1E+308',
+  '4.9e-324',
+];
 
 /** JSON escapes that are valid JSON but odd text: lone surrogates, NUL, BOM, RTL override. */
 const ODD_ESCAPES = ['\\ud800', '\\udc00\\ud800', '\\u0000', '\\ufeff', '\\u202e', '\\ud83d\\ude00', '\\uffff'];
@@ -805,24 +962,44 @@ const jsonTreeMutators: Record<string, JsonTreeMutator> = {
   'type-swap': (rng, root) => {
     const site = pickSome(rng, jsonSites(root));
     if (!site) return;
-    setSite(site, rng.pick(JSON_PALETTE.filter((v) => typeof v !== typeof site.value || Array.isArray(v) !== Array.isArray(site.value))));
+    setSite(
+      site,
+      rng.pick(
+        JSON_PALETTE.filter((v) => typeof v !== typeof site.value || Array.isArray(v) !== Array.isArray(site.value)),
+      ),
+    );
   },
   /** An OTLP field given a value of the wrong type or format (hex ids, enums, 64-bit integers). */
   'wrong-field-type': (rng, root) => {
-    const site = pickSome(rng, jsonSites(root).filter((s) => typeof s.key === 'string' && WRONG_FIELD_VALUES[s.key]));
+    const site = pickSome(
+      rng,
+      jsonSites(root).filter((s) => typeof s.key === 'string' && WRONG_FIELD_VALUES[s.key]),
+    );
     if (!site) return;
     setSite(site, rng.pick(WRONG_FIELD_VALUES[site.key as string]));
   },
   /** Numbers that overflow, underflow or pass 2^53/2^64, where numbers and numeric strings are expected. */
   'huge-number': (rng, root, raw) => {
-    const site = pickSome(rng, jsonSites(root).filter((s) => typeof s.value === 'number' || (typeof s.value === 'string' && /^-?\d+$/.test(s.value))));
+    const site = pickSome(
+      rng,
+      jsonSites(root).filter(
+        (s) => typeof s.value === 'number' || (typeof s.value === 'string' && /^-?\d+$/.test(s.value)),
+      ),
+    );
     if (!site) return;
     const text = rng.pick(HUGE_NUMBERS);
     setSite(site, raw.placeholder(rng.chance(0.7) ? text : JSON.stringify(text)));
   },
   /** Nesting just under, at and past max_value_depth, and far past it (plain arrays and objects too). */
   'deep-nesting': (rng, root, raw, ctx) => {
-    const depth = rng.pick([ctx.maxDepth - 1, ctx.maxDepth, ctx.maxDepth + 1, 100, 1000, rng.logInt(1000, Math.floor(ctx.maxRepeatBytes / 30))]);
+    const depth = rng.pick([
+      ctx.maxDepth - 1,
+      ctx.maxDepth,
+      ctx.maxDepth + 1,
+      100,
+      1000,
+      rng.logInt(1000, Math.floor(ctx.maxRepeatBytes / 30)),
+    ]);
     const values = jsonSites(root).filter((s) => s.key === 'value');
     const site = values.length > 0 && rng.chance(0.8) ? rng.pick(values) : pickSome(rng, jsonSites(root));
     if (!site) return;
@@ -830,7 +1007,13 @@ const jsonTreeMutators: Record<string, JsonTreeMutator> = {
   },
   /** An object with a key twice (JSON.parse keeps the last): the second value valid or not. */
   'duplicate-key': (rng, root, raw) => {
-    const site = pickSome(rng, jsonSites(root).filter((s) => s.value !== null && typeof s.value === 'object' && !Array.isArray(s.value) && Object.keys(s.value).length > 0));
+    const site = pickSome(
+      rng,
+      jsonSites(root).filter(
+        (s) =>
+          s.value !== null && typeof s.value === 'object' && !Array.isArray(s.value) && Object.keys(s.value).length > 0,
+      ),
+    );
     if (!site) return;
     const object = site.value as Record<string, Json>;
     const entries = Object.entries(object).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`);
@@ -841,23 +1024,47 @@ const jsonTreeMutators: Record<string, JsonTreeMutator> = {
   },
   /** Keys renamed: snake_case (not valid OTLP/JSON), unknown, prototype names, the canary. */
   'rename-key': (rng, root, _raw, ctx) => {
-    const site = pickSome(rng, jsonSites(root).filter((s) => typeof s.key === 'string'));
+    const site = pickSome(
+      rng,
+      jsonSites(root).filter((s) => typeof s.key === 'string'),
+    );
     if (!site) return;
     const holder = site.holder as Record<string, Json>;
     const key = site.key as string;
-    const renamed = rng.pick([key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), key.toUpperCase(), '__proto__', 'constructor', 'toString', ctx.canary, '', `${key} `]);
+    const renamed = rng.pick([
+      key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+      key.toUpperCase(),
+      '__proto__',
+      'constructor',
+      'toString',
+      ctx.canary,
+      '',
+      `${key} `,
+    ]);
     delete holder[key];
-    if (renamed === '__proto__') Object.defineProperty(holder, renamed, { value: site.value, enumerable: true, configurable: true, writable: true });
+    if (renamed === '__proto__')
+      Object.defineProperty(holder, renamed, {
+        value: site.value,
+        enumerable: true,
+        configurable: true,
+        writable: true,
+      });
     else holder[renamed] = site.value;
   },
   'drop-key': (rng, root) => {
-    const site = pickSome(rng, jsonSites(root).filter((s) => typeof s.key === 'string'));
+    const site = pickSome(
+      rng,
+      jsonSites(root).filter((s) => typeof s.key === 'string'),
+    );
     if (!site) return;
     delete (site.holder as Record<string, Json>)[site.key as string];
   },
   /** Giant arrays within the size limit: one span/attribute/event/value repeated, or empty objects. */
   'repeat-element': (rng, root, _raw, ctx) => {
-    const site = pickSome(rng, jsonSites(root).filter((s) => Array.isArray(s.value) && s.value.length > 0));
+    const site = pickSome(
+      rng,
+      jsonSites(root).filter((s) => Array.isArray(s.value) && s.value.length > 0),
+    );
     if (!site) return;
     const list = site.value as Json[];
     const unit = rng.chance(0.4) ? {} : rng.pick(list);
@@ -867,12 +1074,18 @@ const jsonTreeMutators: Record<string, JsonTreeMutator> = {
   },
   /** Valid escapes that make odd strings: lone surrogates, NUL, BOM, around the canary. */
   'odd-escapes': (rng, root, raw, ctx) => {
-    const site = pickSome(rng, jsonSites(root).filter((s) => typeof s.value === 'string'));
+    const site = pickSome(
+      rng,
+      jsonSites(root).filter((s) => typeof s.value === 'string'),
+    );
     if (!site) return;
     const value = `${site.value as string}${ctx.canary}`;
     const at = rng.int(value.length + 1);
     const escaped = (s: string): string => JSON.stringify(s).slice(1, -1);
-    setSite(site, raw.placeholder(`"${escaped(value.slice(0, at))}${rng.pick(ODD_ESCAPES)}${escaped(value.slice(at))}"`));
+    setSite(
+      site,
+      raw.placeholder(`"${escaped(value.slice(0, at))}${rng.pick(ODD_ESCAPES)}${escaped(value.slice(at))}"`),
+    );
   },
 };
 
@@ -920,7 +1133,15 @@ const jsonTextMutators: Record<string, JsonTextMutator> = {
     for (let i = rng.range(1, 4); i > 0; i--) out[rng.int(out.length)] ^= 1 << rng.int(8);
     return out;
   },
-  'insert-bytes': (rng, text) => splice(text, rng.int(text.length + 1), 0, rng.chance(0.5) ? rng.bytes(rng.range(1, 8)) : Buffer.from(rng.pick(['{', '}', '[', ']', ',', ':', '"', '\\', 'null', '-', '.', 'e']))),
+  'insert-bytes': (rng, text) =>
+    splice(
+      text,
+      rng.int(text.length + 1),
+      0,
+      rng.chance(0.5)
+        ? rng.bytes(rng.range(1, 8))
+        : Buffer.from(rng.pick(['{', '}', '[', ']', ',', ':', '"', '\\', 'null', '-', '.', 'e'])),
+    ),
   'delete-bytes': (rng, text) => splice(text, rng.int(text.length), rng.range(1, 8)),
   /** Invalid UTF-8 bytes, mostly inside strings (lone continuation, overlong, surrogate, > U+10FFFF). */
   'invalid-utf8': (rng, text) => {
@@ -957,7 +1178,11 @@ export function mutateJson(rng: Rng, seeds: readonly JsonSeed[], ctx: FuzzContex
   const seed = rng.pick(seeds);
   if (rng.chance(0.02)) return { body: Buffer.from(seed.text), mutations: ['seed'] };
   const mutations: string[] = [];
-  const structural = rng.weighted([[0, 40], [1, 45], [2, 15]]);
+  const structural = rng.weighted([
+    [0, 40],
+    [1, 45],
+    [2, 15],
+  ]);
   let text: Buffer;
   if (structural > 0) {
     const root = JSON.parse(seed.text) as Json;
@@ -965,7 +1190,9 @@ export function mutateJson(rng: Rng, seeds: readonly JsonSeed[], ctx: FuzzContex
     const names = Object.keys(jsonTreeMutators);
     for (let i = 0; i < structural; i++) {
       // JSON.parse materializes everything before any limit applies: keep the big ones rare.
-      const name = rng.weighted(names.map((n) => [n, n === 'repeat-element' ? 0.5 : n === 'deep-nesting' ? 3 : 10] as const));
+      const name = rng.weighted(
+        names.map((n) => [n, n === 'repeat-element' ? 0.5 : n === 'deep-nesting' ? 3 : 10] as const),
+      );
       jsonTreeMutators[name](rng, root, raw, ctx);
       mutations.push(name);
     }
@@ -973,7 +1200,14 @@ export function mutateJson(rng: Rng, seeds: readonly JsonSeed[], ctx: FuzzContex
   } else {
     text = Buffer.from(seed.text);
   }
-  const textual = structural === 0 ? rng.range(1, 2) : rng.weighted([[0, 40], [1, 50], [2, 10]]);
+  const textual =
+    structural === 0
+      ? rng.range(1, 2)
+      : rng.weighted([
+          [0, 40],
+          [1, 50],
+          [2, 10],
+        ]);
   const textNames = Object.keys(jsonTextMutators);
   for (let i = 0; i < textual && text.length > 0; i++) {
     const name = rng.pick(textNames);
@@ -1030,7 +1264,12 @@ export function deflateBomb(mib: number): Buffer {
   const segment = deflateRawSync(ZEROS_MIB, { level: 9, finishFlush: constants.Z_SYNC_FLUSH });
   const adler = Buffer.alloc(4);
   adler.writeUInt32BE(((((mib * MIB) % 65521) << 16) | 1) >>> 0);
-  return Buffer.concat([Buffer.from([0x78, 0xda]), ...new Array<Buffer>(mib).fill(segment), Buffer.from([0x03, 0x00]), adler]);
+  return Buffer.concat([
+    Buffer.from([0x78, 0xda]),
+    ...new Array<Buffer>(mib).fill(segment),
+    Buffer.from([0x03, 0x00]),
+    adler,
+  ]);
 }
 
 /** `unit` repeated to `bytes` bytes at most (degenerate bodies for the giants phase). */
@@ -1046,5 +1285,7 @@ export function pbLen(no: number, payload: Uint8Array): Buffer {
 /** Whether `needle` occurs in `haystack` (text or bytes). */
 export function contains(haystack: Uint8Array | string | undefined, needle: string): boolean {
   if (haystack === undefined) return false;
-  return typeof haystack === 'string' ? haystack.includes(needle) : Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength).includes(needle);
+  return typeof haystack === 'string'
+    ? haystack.includes(needle)
+    : Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength).includes(needle);
 }

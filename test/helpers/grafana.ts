@@ -74,8 +74,10 @@ export function applyConditionalAll(sql: string, request: GrafanaRequest): strin
 }
 
 function format(value: string | string[], fmt: string | undefined): string {
-  if (fmt === 'singlequote') return (Array.isArray(value) ? value : [value]).map((v) => `'${v.replace(/'/g, "\\'")}'`).join(',');
-  if (fmt === 'doublequote') return (Array.isArray(value) ? value : [value]).map((v) => `"${v.replace(/"/g, '\\"')}"`).join(',');
+  if (fmt === 'singlequote')
+    return (Array.isArray(value) ? value : [value]).map((v) => `'${v.replace(/'/g, "\\'")}'`).join(',');
+  if (fmt === 'doublequote')
+    return (Array.isArray(value) ? value : [value]).map((v) => `"${v.replace(/"/g, '\\"')}"`).join(',');
   if (fmt === 'raw' || fmt === 'text') return Array.isArray(value) ? value.join(',') : value;
   if (fmt !== undefined) throw new Error(`format ${fmt} is not emulated`);
   // The plugin's formatter.
@@ -83,18 +85,21 @@ function format(value: string | string[], fmt: string | undefined): string {
 }
 
 export function interpolateVariables(sql: string, request: GrafanaRequest): string {
-  return sql.replace(VARIABLE, (match, a?: string, b?: string, bFmt?: string, c?: string, _path?: string, cFmt?: string) => {
-    const name = a ?? b ?? c;
-    const variable = request.variables.find((v) => v.name === name);
-    if (!variable) return match;
-    const fmt = bFmt ?? cFmt;
-    let value = request.values[variable.name] ?? '';
-    if (value === '$__all' || (Array.isArray(value) && value.includes('$__all'))) {
-      if (variable.allValue && fmt !== 'text' && fmt !== 'percentencode') return variable.allValue;
-      value = variable.options ?? [];
-    }
-    return format(value, fmt);
-  });
+  return sql.replace(
+    VARIABLE,
+    (match, a?: string, b?: string, bFmt?: string, c?: string, _path?: string, cFmt?: string) => {
+      const name = a ?? b ?? c;
+      const variable = request.variables.find((v) => v.name === name);
+      if (!variable) return match;
+      const fmt = bFmt ?? cFmt;
+      let value = request.values[variable.name] ?? '';
+      if (value === '$__all' || (Array.isArray(value) && value.includes('$__all'))) {
+        if (variable.allValue && fmt !== 'text' && fmt !== 'percentencode') return variable.allValue;
+        value = variable.options ?? [];
+      }
+      return format(value, fmt);
+    },
+  );
 }
 
 export function expandMacros(sql: string, request: GrafanaRequest): string {

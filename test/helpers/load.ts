@@ -35,7 +35,9 @@ export class LoadSender {
   /** Stops sending and shuts the exporters down; safe to call again (e.g. from a `finally`). */
   stop(): Promise<void> {
     this.running = false;
-    this.stopped ??= Promise.all(this.loops).then(() => Promise.all(this.exporters.map((exporter) => exporter.shutdown()))).then(() => undefined);
+    this.stopped ??= Promise.all(this.loops)
+      .then(() => Promise.all(this.exporters.map((exporter) => exporter.shutdown())))
+      .then(() => undefined);
     return this.stopped;
   }
 
@@ -45,7 +47,12 @@ export class LoadSender {
       round++;
       const spans = makeSpans(
         Array.from({ length: this.spansPerExport }, (_, i) => ({
-          attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'user.id': `load-${index}-${round}-${i}` },
+          attributes: {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.provider.name': 'openai',
+            'gen_ai.request.model': 'gpt-4o',
+            'user.id': `load-${index}-${round}-${i}`,
+          },
         })),
       );
       try {

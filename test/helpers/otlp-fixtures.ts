@@ -97,7 +97,9 @@ export function inputMessagesJson(): string {
     { role: 'system', parts: [{ type: 'text', content: 'You are a helpful assistant for an online shop.' }] },
     {
       role: 'user',
-      parts: [{ type: 'text', content: `${CANARY} Where is my order? ${'I ordered a blue jacket last week. '.repeat(55)}` }],
+      parts: [
+        { type: 'text', content: `${CANARY} Where is my order? ${'I ordered a blue jacket last week. '.repeat(55)}` },
+      ],
     },
   ];
   return JSON.stringify(messages);
@@ -130,7 +132,9 @@ export function typicalGenAiSpan(i = 0): ReadableSpan {
       'gen_ai.response.finish_reasons': ['stop'],
       'gen_ai.conversation.id': 'conv_8c1f2e',
       'gen_ai.input.messages': inputMessagesJson(),
-      'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'It ships tomorrow.' }] }]),
+      'gen_ai.output.messages': JSON.stringify([
+        { role: 'assistant', parts: [{ type: 'text', content: 'It ships tomorrow.' }] },
+      ]),
       'server.address': 'api.openai.com',
       'server.port': 443,
       'user.id': 'user-42',

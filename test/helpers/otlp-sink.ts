@@ -11,7 +11,11 @@ const KEY_VALUE = { fields: { key: { type: 'string', id: 1 }, value: { type: 'An
 const OTLP = {
   nested: {
     AnyValue: {
-      oneofs: { value: { oneof: ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'] } },
+      oneofs: {
+        value: {
+          oneof: ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'],
+        },
+      },
       fields: {
         stringValue: { type: 'string', id: 1 },
         boolValue: { type: 'bool', id: 2 },
@@ -49,8 +53,12 @@ const OTLP = {
         status: { type: 'Status', id: 15 },
       },
     },
-    ScopeSpans: { fields: { scope: { type: 'InstrumentationScope', id: 1 }, spans: { rule: 'repeated', type: 'Span', id: 2 } } },
-    ResourceSpans: { fields: { resource: { type: 'Resource', id: 1 }, scopeSpans: { rule: 'repeated', type: 'ScopeSpans', id: 2 } } },
+    ScopeSpans: {
+      fields: { scope: { type: 'InstrumentationScope', id: 1 }, spans: { rule: 'repeated', type: 'Span', id: 2 } },
+    },
+    ResourceSpans: {
+      fields: { resource: { type: 'Resource', id: 1 }, scopeSpans: { rule: 'repeated', type: 'ScopeSpans', id: 2 } },
+    },
     ExportTraceServiceRequest: { fields: { resourceSpans: { rule: 'repeated', type: 'ResourceSpans', id: 1 } } },
     HistogramDataPoint: {
       fields: {
@@ -79,8 +87,15 @@ const OTLP = {
         histogram: { type: 'Histogram', id: 9 },
       },
     },
-    ScopeMetrics: { fields: { scope: { type: 'InstrumentationScope', id: 1 }, metrics: { rule: 'repeated', type: 'Metric', id: 2 } } },
-    ResourceMetrics: { fields: { resource: { type: 'Resource', id: 1 }, scopeMetrics: { rule: 'repeated', type: 'ScopeMetrics', id: 2 } } },
+    ScopeMetrics: {
+      fields: { scope: { type: 'InstrumentationScope', id: 1 }, metrics: { rule: 'repeated', type: 'Metric', id: 2 } },
+    },
+    ResourceMetrics: {
+      fields: {
+        resource: { type: 'Resource', id: 1 },
+        scopeMetrics: { rule: 'repeated', type: 'ScopeMetrics', id: 2 },
+      },
+    },
     ExportMetricsServiceRequest: { fields: { resourceMetrics: { rule: 'repeated', type: 'ResourceMetrics', id: 1 } } },
   },
 };
@@ -89,7 +104,8 @@ const root = protobuf.Root.fromJSON(OTLP);
 const TraceRequest = root.lookupType('ExportTraceServiceRequest');
 const MetricsRequest = root.lookupType('ExportMetricsServiceRequest');
 
-export type AttributeValue = string | number | boolean | Buffer | AttributeValue[] | { [key: string]: AttributeValue } | null;
+export type AttributeValue =
+  string | number | boolean | Buffer | AttributeValue[] | { [key: string]: AttributeValue } | null;
 export type Attributes = Record<string, AttributeValue>;
 
 export interface SinkSpan {
@@ -150,7 +166,7 @@ function value(any: Decoded | undefined): AttributeValue {
   if ('intValue' in any) return Number(any.intValue);
   if ('doubleValue' in any) return any.doubleValue as number;
   if ('bytesValue' in any) return Buffer.from(any.bytesValue as Uint8Array);
-  if ('arrayValue' in any) return ((any.arrayValue as Decoded).values as Decoded[] | undefined ?? []).map(value);
+  if ('arrayValue' in any) return (((any.arrayValue as Decoded).values as Decoded[] | undefined) ?? []).map(value);
   if ('kvlistValue' in any) return attributes((any.kvlistValue as Decoded).values as Decoded[] | undefined);
   return null;
 }
@@ -225,7 +241,10 @@ function decodeMetrics(buffer: Buffer): SinkMetric[] {
                   bucketCounts: ((point.bucketCounts as string[]) ?? []).map(Number),
                   explicitBounds: (point.explicitBounds as number[]) ?? [],
                 }
-              : { attributes: attributes(point.attributes as Decoded[]), value: Number(point.asDouble ?? point.asInt ?? 0) },
+              : {
+                  attributes: attributes(point.attributes as Decoded[]),
+                  value: Number(point.asDouble ?? point.asInt ?? 0),
+                },
           ),
           resource,
           scope: { name: (scope.name as string) ?? '', version: (scope.version as string) ?? '' },
@@ -268,7 +287,11 @@ export async function startOtlpSink(): Promise<OtlpSink> {
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`OTLP sink: condition not met within ${timeoutMs} ms (${sink.spans.length} spans, ${sink.metrics.length} metrics)`));
+          reject(
+            new Error(
+              `OTLP sink: condition not met within ${timeoutMs} ms (${sink.spans.length} spans, ${sink.metrics.length} metrics)`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();
@@ -308,7 +331,9 @@ export async function startOtlpSink(): Promise<OtlpSink> {
   );
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    );
   });
   sink.endpoint = `http://127.0.0.1:${port}`;
   return sink;

@@ -30,6 +30,14 @@ export function event(name: string, attrs: Record<string, AnyValue>): SpanEvent 
   return { name, timeUnixNano: 1_764_237_600_500_000_000n, attributes: attributes(attrs) };
 }
 
-export function traceExport(spans: Span[], resource: Record<string, AnyValue> = { 'service.name': 'checkout', 'deployment.environment.name': 'prod' }): TraceExport {
-  return { resourceSpans: [{ resource: attributes(resource), scopeSpans: [{ scope: { name: 'test-scope', version: '1.0' }, spans }] }], spanCount: spans.length };
+export function traceExport(
+  spans: Span[],
+  resource: Record<string, AnyValue> = { 'service.name': 'checkout', 'deployment.environment.name': 'prod' },
+): TraceExport {
+  return {
+    resourceSpans: [
+      { resource: attributes(resource), scopeSpans: [{ scope: { name: 'test-scope', version: '1.0' }, spans }] },
+    ],
+    spanCount: spans.length,
+  };
 }

@@ -6,7 +6,17 @@ import { startOtlpSink, type OtlpSink, type SinkSpan } from '../helpers/otlp-sin
 import { ANTHROPIC, anthropicRoute } from './fakes/anthropic';
 import { startFakeServer, type FakeServer } from './fakes/server';
 import { cases, runApp, sandbox, type RunResult } from './helpers/run-app';
-import { AUDIT, caseSpans, CLIENT, json, only, spansOf, STATUS_ERROR, STATUS_UNSET, waitForSpans } from './helpers/spans';
+import {
+  AUDIT,
+  caseSpans,
+  CLIENT,
+  json,
+  only,
+  spansOf,
+  STATUS_ERROR,
+  STATUS_UNSET,
+  waitForSpans,
+} from './helpers/spans';
 
 const VERSIONS: { label: string; packages?: Record<string, string> }[] = [
   { label: 'v1' },
@@ -28,7 +38,12 @@ beforeAll(async () => {
           app: 'anthropic-app.cjs',
           hook,
           sandbox: dir,
-          env: { FAKE_URL: fake.url, OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: `anthropic-${label}`, RUN_ID: `${label}-${hook}` },
+          env: {
+            FAKE_URL: fake.url,
+            OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
+            OTEL_SERVICE_NAME: `anthropic-${label}`,
+            RUN_ID: `${label}-${hook}`,
+          },
         });
       const [hooked, plain] = await Promise.all([run('require'), run('none')]);
       runs.set(label, { hooked, plain });
@@ -118,24 +133,44 @@ describe.each(VERSIONS.map(({ label }) => label))('@anthropic-ai/sdk %s', (label
 
   test('stream: true', () => {
     const span = only(spans, 'messages-stream');
-    expect(span.attributes).toMatchObject({ ...common('messages-stream'), ...USAGE, 'gen_ai.request.stream': true, 'gen_ai.response.id': 'msg_fake_stream', 'gen_ai.response.finish_reasons': ['end_turn'] });
+    expect(span.attributes).toMatchObject({
+      ...common('messages-stream'),
+      ...USAGE,
+      'gen_ai.request.stream': true,
+      'gen_ai.response.id': 'msg_fake_stream',
+      'gen_ai.response.finish_reasons': ['end_turn'],
+    });
     expect(json(span.attributes['gen_ai.output.messages'])).toEqual(REPLY);
     expect(span.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
   });
 
   test('messages.stream(): events and finalMessage() keep working, one span', () => {
     const span = only(spans, 'messages-helper');
-    expect(span.attributes).toMatchObject({ ...USAGE, 'gen_ai.request.stream': true, 'gen_ai.response.finish_reasons': ['end_turn'] });
+    expect(span.attributes).toMatchObject({
+      ...USAGE,
+      'gen_ai.request.stream': true,
+      'gen_ai.response.finish_reasons': ['end_turn'],
+    });
     expect(json(span.attributes['gen_ai.output.messages'])).toEqual(REPLY);
-    expect(cases(run.hooked.stdout)['messages-helper']).toMatchObject({ deltas: ANTHROPIC.reply, text: ANTHROPIC.reply, events: 9 });
+    expect(cases(run.hooked.stdout)['messages-helper']).toMatchObject({
+      deltas: ANTHROPIC.reply,
+      text: ANTHROPIC.reply,
+      events: 9,
+    });
   });
 
   test('tool use and tool result', () => {
     const [first, second] = caseSpans(spans, 'tools') as [SinkSpan, SinkSpan];
     expect(first.attributes['gen_ai.response.finish_reasons']).toEqual(['tool_use']);
-    expect(json(first.attributes['gen_ai.output.messages'])).toEqual([{ role: 'assistant', parts: TOOL_USE, finish_reason: 'tool_call' }]);
+    expect(json(first.attributes['gen_ai.output.messages'])).toEqual([
+      { role: 'assistant', parts: TOOL_USE, finish_reason: 'tool_call' },
+    ]);
     expect(json(first.attributes['gen_ai.tool.definitions'])).toEqual([
-      { name: 'get_weather', description: 'Weather for a city', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+      {
+        name: 'get_weather',
+        description: 'Weather for a city',
+        input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+      },
     ]);
     expect(json(second.attributes['gen_ai.input.messages'])).toEqual([
       { role: 'user', parts: [{ type: 'text', content: 'Weather in Paris?' }] },
@@ -146,14 +181,18 @@ describe.each(VERSIONS.map(({ label }) => label))('@anthropic-ai/sdk %s', (label
 
   test('streamed tool use: input_json_delta pieces become the arguments', () => {
     const span = only(spans, 'tools-stream');
-    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([{ role: 'assistant', parts: TOOL_USE, finish_reason: 'tool_call' }]);
+    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([
+      { role: 'assistant', parts: TOOL_USE, finish_reason: 'tool_call' },
+    ]);
   });
 
   test('break out of a stream: abandoned once, with what was read', () => {
     const span = only(spans, 'stream-break');
     expect(span.attributes['ai_audit.abandon.reason']).toBe('return');
     expect(span.attributes['gen_ai.usage.cache_read.input_tokens']).toBe(200);
-    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'w0 w1 ' }], finish_reason: 'incomplete' }]);
+    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'w0 w1 ' }], finish_reason: 'incomplete' },
+    ]);
   });
 
   test('controller.abort() on a stream still aborts it; the span says so', () => {
@@ -169,14 +208,26 @@ describe.each(VERSIONS.map(({ label }) => label))('@anthropic-ai/sdk %s', (label
   });
 
   test('beta.messages.create', () => {
-    expect(only(spans, 'beta').attributes).toMatchObject({ ...common('beta'), ...USAGE, 'gen_ai.output.messages': JSON.stringify(REPLY) });
+    expect(only(spans, 'beta').attributes).toMatchObject({
+      ...common('beta'),
+      ...USAGE,
+      'gen_ai.output.messages': JSON.stringify(REPLY),
+    });
   });
 
   test("errors: error.type is the API's error type", () => {
     const notFound = only(spans, 'error-404');
     expect(notFound.status).toEqual({ code: STATUS_ERROR, message: expect.stringContaining('model: missing-model') });
-    expect(notFound.attributes).toMatchObject({ ...common('error-404', 'missing-model'), 'error.type': 'not_found_error', 'http.response.status_code': 404 });
+    expect(notFound.attributes).toMatchObject({
+      ...common('error-404', 'missing-model'),
+      'error.type': 'not_found_error',
+      'http.response.status_code': 404,
+    });
     const overloaded = only(spans, 'error-529');
-    expect(overloaded.attributes).toMatchObject({ 'error.type': 'overloaded_error', 'http.response.status_code': 529, 'gen_ai.request.stream': true });
+    expect(overloaded.attributes).toMatchObject({
+      'error.type': 'overloaded_error',
+      'http.response.status_code': 529,
+      'gen_ai.request.stream': true,
+    });
   });
 });

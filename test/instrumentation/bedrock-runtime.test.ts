@@ -21,7 +21,11 @@ let spans: SinkSpan[];
 beforeAll(async () => {
   [sink, fake] = await Promise.all([startOtlpSink(), startFakeServer([bedrockRoute], { http2: true })]);
   const run = (hook: 'require' | 'none') =>
-    runApp({ app: 'bedrock-app.cjs', hook, env: { FAKE_URL: fake.url, OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'bedrock' } });
+    runApp({
+      app: 'bedrock-app.cjs',
+      hook,
+      env: { FAKE_URL: fake.url, OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'bedrock' },
+    });
   [hooked, plain] = await Promise.all([run('require'), run('none')]);
   await waitForSpans(sink, { bedrock: SPANS });
   spans = spansOf(sink, 'bedrock');
@@ -88,7 +92,12 @@ test('Converse: inference config, stop reason, cache tokens, content', () => {
 
 test('ConverseStream: event-stream events folded into the result', () => {
   const span = only(spans, 'converse-stream');
-  expect(span.attributes).toMatchObject({ ...common('converse-stream'), ...USAGE, 'gen_ai.request.stream': true, 'gen_ai.response.finish_reasons': ['end_turn'] });
+  expect(span.attributes).toMatchObject({
+    ...common('converse-stream'),
+    ...USAGE,
+    'gen_ai.request.stream': true,
+    'gen_ai.response.finish_reasons': ['end_turn'],
+  });
   expect(json(span.attributes['gen_ai.output.messages'])).toEqual(REPLY);
   expect(span.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
   expect(cases(hooked.stdout)['converse-stream']).toMatchObject({ text: BEDROCK.reply });
@@ -97,21 +106,33 @@ test('ConverseStream: event-stream events folded into the result', () => {
 test('ConverseStream left with break: abandoned once', () => {
   const span = only(spans, 'stream-break');
   expect(span.attributes['ai_audit.abandon.reason']).toBe('return');
-  expect(json(span.attributes['gen_ai.output.messages'])).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'w0 w1 ' }], finish_reason: 'incomplete' }]);
+  expect(json(span.attributes['gen_ai.output.messages'])).toEqual([
+    { role: 'assistant', parts: [{ type: 'text', content: 'w0 w1 ' }], finish_reason: 'incomplete' },
+  ]);
 });
 
 test('tool use, tool result, and streamed tool input', () => {
   const [first, second] = caseSpans(spans, 'tools') as [SinkSpan, SinkSpan];
-  expect(json(first.attributes['gen_ai.output.messages'])).toEqual([{ role: 'assistant', parts: TOOL_USE, finish_reason: 'tool_call' }]);
+  expect(json(first.attributes['gen_ai.output.messages'])).toEqual([
+    { role: 'assistant', parts: TOOL_USE, finish_reason: 'tool_call' },
+  ]);
   expect(json(first.attributes['gen_ai.tool.definitions'])).toEqual([
-    { toolSpec: { name: 'get_weather', description: 'Weather for a city', inputSchema: { json: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } } },
+    {
+      toolSpec: {
+        name: 'get_weather',
+        description: 'Weather for a city',
+        inputSchema: { json: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+      },
+    },
   ]);
   expect(json(second.attributes['gen_ai.input.messages'])).toEqual([
     { role: 'user', parts: [{ type: 'text', content: 'Weather in Paris?' }] },
     { role: 'assistant', parts: TOOL_USE },
     { role: 'user', parts: [{ type: 'tool_call_response', id: BEDROCK.tool.toolUseId, response: 'rainy, 12°C' }] },
   ]);
-  expect(json(only(spans, 'tools-stream').attributes['gen_ai.output.messages'])).toEqual([{ role: 'assistant', parts: TOOL_USE, finish_reason: 'tool_call' }]);
+  expect(json(only(spans, 'tools-stream').attributes['gen_ai.output.messages'])).toEqual([
+    { role: 'assistant', parts: TOOL_USE, finish_reason: 'tool_call' },
+  ]);
 });
 
 test('InvokeModel with an Anthropic body reads like the Messages API; the body stays readable', () => {
@@ -143,10 +164,16 @@ test('InvokeModel with Titan text and Titan embeddings bodies', () => {
     'gen_ai.usage.input_tokens': 5,
     'gen_ai.usage.output_tokens': 4,
     'gen_ai.response.finish_reasons': ['FINISH'],
-    'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: BEDROCK.titanReply }], finish_reason: 'stop' }]),
+    'gen_ai.output.messages': JSON.stringify([
+      { role: 'assistant', parts: [{ type: 'text', content: BEDROCK.titanReply }], finish_reason: 'stop' },
+    ]),
   });
   const embed = only(spans, 'invoke-embed');
-  expect(embed.attributes).toMatchObject({ 'gen_ai.operation.name': 'embeddings', 'gen_ai.embeddings.dimension.count': 4, 'gen_ai.usage.input_tokens': 3 });
+  expect(embed.attributes).toMatchObject({
+    'gen_ai.operation.name': 'embeddings',
+    'gen_ai.embeddings.dimension.count': 4,
+    'gen_ai.usage.input_tokens': 3,
+  });
 });
 
 test('the aggregated BedrockRuntime client is covered through send', () => {
@@ -156,5 +183,9 @@ test('the aggregated BedrockRuntime client is covered through send', () => {
 test('AWS errors: error.type is the exception name', () => {
   const span = only(spans, 'error');
   expect(span.status).toEqual({ code: STATUS_ERROR, message: 'The provided model identifier is invalid.' });
-  expect(span.attributes).toMatchObject({ ...common('error', 'missing-model'), 'error.type': 'ValidationException', 'http.response.status_code': 400 });
+  expect(span.attributes).toMatchObject({
+    ...common('error', 'missing-model'),
+    'error.type': 'ValidationException',
+    'http.response.status_code': 400,
+  });
 });

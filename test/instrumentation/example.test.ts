@@ -41,7 +41,11 @@ test('each answered question is a span attributed to the asking user; SIGTERM st
     ['bob', undefined],
   ]);
   for (const span of spans) {
-    expect(span.attributes).toMatchObject({ 'ai_audit.tenant_id': 'acme', 'ai_audit.feature': 'ask', 'gen_ai.request.model': 'gpt-4o-mini' });
+    expect(span.attributes).toMatchObject({
+      'ai_audit.tenant_id': 'acme',
+      'ai_audit.feature': 'ask',
+      'gen_ai.request.model': 'gpt-4o-mini',
+    });
     expect(json(span.attributes['gen_ai.input.messages'])).toHaveLength(2);
   }
 });

@@ -29,7 +29,12 @@ beforeAll(async () => {
           node,
           hook,
           sandbox: dir,
-          env: { FAKE_URL: fake.url, OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: `genai-${label}`, RUN_ID: `${label}-${hook}` },
+          env: {
+            FAKE_URL: fake.url,
+            OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
+            OTEL_SERVICE_NAME: `genai-${label}`,
+            RUN_ID: `${label}-${hook}`,
+          },
         });
       const [hooked, plain] = await Promise.all([run('require'), run('none')]);
       runs.set(label, { hooked, plain });
@@ -108,7 +113,12 @@ describe.each(VERSIONS.map(({ label }) => label))('@google/genai %s', (label) =>
 
   test('models.generateContentStream: chunks joined, usage from the last chunk', () => {
     const span = only(spans, 'generate-stream');
-    expect(span.attributes).toMatchObject({ ...common('generate-stream'), ...USAGE, 'gen_ai.request.stream': true, 'gen_ai.response.id': 'fake-gemini-stream-1' });
+    expect(span.attributes).toMatchObject({
+      ...common('generate-stream'),
+      ...USAGE,
+      'gen_ai.request.stream': true,
+      'gen_ai.response.id': 'fake-gemini-stream-1',
+    });
     expect(json(span.attributes['gen_ai.output.messages'])).toEqual(REPLY);
     expect(span.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
   });
@@ -116,14 +126,26 @@ describe.each(VERSIONS.map(({ label }) => label))('@google/genai %s', (label) =>
   test('a stream left with break: abandoned once, with what was read', () => {
     const span = only(spans, 'stream-break');
     expect(span.attributes['ai_audit.abandon.reason']).toBe('return');
-    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'w0 w1 ' }], finish_reason: 'incomplete' }]);
+    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'w0 w1 ' }], finish_reason: 'incomplete' },
+    ]);
   });
 
   test('function call and function response', () => {
     const [first, second] = caseSpans(spans, 'tools') as [SinkSpan, SinkSpan];
-    expect(json(first.attributes['gen_ai.output.messages'])).toEqual([{ role: 'assistant', parts: [CALL], finish_reason: 'tool_call' }]);
+    expect(json(first.attributes['gen_ai.output.messages'])).toEqual([
+      { role: 'assistant', parts: [CALL], finish_reason: 'tool_call' },
+    ]);
     expect(json(first.attributes['gen_ai.tool.definitions'])).toEqual([
-      { functionDeclarations: [{ name: 'get_weather', description: 'Weather for a city', parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } }, required: ['city'] } }] },
+      {
+        functionDeclarations: [
+          {
+            name: 'get_weather',
+            description: 'Weather for a city',
+            parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } }, required: ['city'] },
+          },
+        ],
+      },
     ]);
     expect(json(second.attributes['gen_ai.input.messages'])).toEqual([
       { role: 'user', parts: [{ type: 'text', content: 'Weather in Paris?' }] },
@@ -133,7 +155,11 @@ describe.each(VERSIONS.map(({ label }) => label))('@google/genai %s', (label) =>
   });
 
   test('chats.sendMessage goes through generateContent', () => {
-    expect(only(spans, 'chat').attributes).toMatchObject({ ...common('chat'), ...USAGE, 'gen_ai.input.messages': JSON.stringify(HELLO) });
+    expect(only(spans, 'chat').attributes).toMatchObject({
+      ...common('chat'),
+      ...USAGE,
+      'gen_ai.input.messages': JSON.stringify(HELLO),
+    });
   });
 
   test('models.embedContent', () => {
@@ -143,7 +169,15 @@ describe.each(VERSIONS.map(({ label }) => label))('@google/genai %s', (label) =>
       ...common('embed', 'text-embedding-004'),
       'gen_ai.operation.name': 'embeddings',
       'gen_ai.embeddings.dimension.count': 6,
-      'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'first text' }, { type: 'text', content: 'second text' }] }]),
+      'gen_ai.input.messages': JSON.stringify([
+        {
+          role: 'user',
+          parts: [
+            { type: 'text', content: 'first text' },
+            { type: 'text', content: 'second text' },
+          ],
+        },
+      ]),
     });
   });
 
@@ -154,6 +188,10 @@ describe.each(VERSIONS.map(({ label }) => label))('@google/genai %s', (label) =>
   test('API errors: error.type is the RPC status from the error body', () => {
     const span = only(spans, 'error-404');
     expect(span.status.code).toBe(STATUS_ERROR);
-    expect(span.attributes).toMatchObject({ ...common('error-404', 'missing-model'), 'error.type': 'NOT_FOUND', 'http.response.status_code': 404 });
+    expect(span.attributes).toMatchObject({
+      ...common('error-404', 'missing-model'),
+      'error.type': 'NOT_FOUND',
+      'http.response.status_code': 404,
+    });
   });
 });

@@ -7,7 +7,17 @@ import { startOtlpSink, type OtlpSink, type SinkSpan } from '../helpers/otlp-sin
 import { OPENAI } from './fakes/openai';
 import { startFakeServer, type FakeServer } from './fakes/server';
 import { cases, runApp, sandbox, type NodeName, type RunResult } from './helpers/run-app';
-import { AUDIT, CLIENT, json, only, caseSpans, spansOf, STATUS_ERROR, STATUS_UNSET, waitForSpans } from './helpers/spans';
+import {
+  AUDIT,
+  CLIENT,
+  json,
+  only,
+  caseSpans,
+  spansOf,
+  STATUS_ERROR,
+  STATUS_UNSET,
+  waitForSpans,
+} from './helpers/spans';
 import { openaiRoute } from './fakes/openai';
 
 const VERSIONS: { label: string; packages?: Record<string, string>; node: NodeName }[] = [
@@ -34,7 +44,12 @@ beforeAll(async () => {
           node,
           hook,
           sandbox: dir,
-          env: { FAKE_URL: fake.url, OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: `openai-${label}`, RUN_ID: `${label}-${hook}` },
+          env: {
+            FAKE_URL: fake.url,
+            OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
+            OTEL_SERVICE_NAME: `openai-${label}`,
+            RUN_ID: `${label}-${hook}`,
+          },
         });
       const [hooked, plain] = await Promise.all([run('require'), run('none')]);
       runs.set(label, { hooked, plain });
@@ -77,11 +92,20 @@ const CHAT_RESPONSE = {
   'openai.response.service_tier': 'default',
   'openai.response.system_fingerprint': OPENAI.fingerprint,
 };
-const TOOL_CALL = { type: 'tool_call', id: OPENAI.toolCall.id, name: OPENAI.toolCall.name, arguments: { city: 'Paris' } };
+const TOOL_CALL = {
+  type: 'tool_call',
+  id: OPENAI.toolCall.id,
+  name: OPENAI.toolCall.name,
+  arguments: { city: 'Paris' },
+};
 const TOOLS = [
   {
     type: 'function',
-    function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+    function: {
+      name: 'get_weather',
+      description: 'Weather for a city',
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    },
   },
 ];
 
@@ -141,21 +165,39 @@ describe.each(VERSIONS.map(({ label, node }) => [label, node]))('openai %s on %s
   });
 
   test('chat through withResponse() is recorded like await', () => {
-    expect(only(spans, 'chat-with-response').attributes).toMatchObject({ ...common('chat-with-response'), ...CHAT_RESPONSE });
+    expect(only(spans, 'chat-with-response').attributes).toMatchObject({
+      ...common('chat-with-response'),
+      ...CHAT_RESPONSE,
+    });
   });
 
   test('streamed chat: usage asked for by the hook, the extra chunk kept from the app', () => {
     const span = only(spans, 'chat-stream');
-    expect(span.attributes).toMatchObject({ ...common('chat-stream'), ...CHAT_RESPONSE, 'gen_ai.request.stream': true, 'gen_ai.response.id': 'chatcmpl-fake-stream' });
+    expect(span.attributes).toMatchObject({
+      ...common('chat-stream'),
+      ...CHAT_RESPONSE,
+      'gen_ai.request.stream': true,
+      'gen_ai.response.id': 'chatcmpl-fake-stream',
+    });
     expect(json(span.attributes['gen_ai.output.messages'])).toEqual(REPLY);
     expectTtft(span);
     // On the wire: the hooked run asked for usage, the plain run did not.
     const streamed = (run: string) =>
-      fake.requests.filter((r) => r.headers['x-test-run'] === run && r.path === '/v1/chat/completions' && r.body?.stream === true && r.body?.model === 'gpt-4o-mini' && !r.body?.tools);
+      fake.requests.filter(
+        (r) =>
+          r.headers['x-test-run'] === run &&
+          r.path === '/v1/chat/completions' &&
+          r.body?.stream === true &&
+          r.body?.model === 'gpt-4o-mini' &&
+          !r.body?.tools,
+      );
     expect(streamed(`${label}-require`).every((r) => r.body.stream_options?.include_usage === true)).toBe(true);
     expect(streamed(`${label}-none`).filter((r) => r.body.stream_options === undefined)).toHaveLength(3);
     // And the app saw no usage chunk and no `usage` key (see the stdout comparison above).
-    expect(cases(run.hooked.stdout)['chat-stream']).toMatchObject({ chunks: 7, keys: expect.not.arrayContaining(['usage']) });
+    expect(cases(run.hooked.stdout)['chat-stream']).toMatchObject({
+      chunks: 7,
+      keys: expect.not.arrayContaining(['usage']),
+    });
   });
 
   test("streamed chat where the app asked for usage itself: the app's usage chunk is left alone", () => {
@@ -167,14 +209,24 @@ describe.each(VERSIONS.map(({ label, node }) => [label, node]))('openai %s on %s
   test('tee() of a stream still yields both halves, and the call is recorded once', () => {
     const span = only(spans, 'chat-stream-tee');
     expect(json(span.attributes['gen_ai.output.messages'])).toEqual(REPLY);
-    expect(cases(run.hooked.stdout)['chat-stream-tee']).toEqual({ case: 'chat-stream-tee', left: OPENAI.reply, right: OPENAI.reply, sizes: [7, 7] });
+    expect(cases(run.hooked.stdout)['chat-stream-tee']).toEqual({
+      case: 'chat-stream-tee',
+      left: OPENAI.reply,
+      right: OPENAI.reply,
+      sizes: [7, 7],
+    });
   });
 
   test('tool call and tool result round trip', () => {
     const [first, second] = caseSpans(spans, 'chat-tools') as [SinkSpan, SinkSpan];
-    expect(first.attributes).toMatchObject({ 'gen_ai.response.finish_reasons': ['tool_calls'], 'gen_ai.response.id': 'chatcmpl-fake-tool' });
+    expect(first.attributes).toMatchObject({
+      'gen_ai.response.finish_reasons': ['tool_calls'],
+      'gen_ai.response.id': 'chatcmpl-fake-tool',
+    });
     expect(json(first.attributes['gen_ai.tool.definitions'])).toEqual(TOOLS);
-    expect(json(first.attributes['gen_ai.output.messages'])).toEqual([{ role: 'assistant', parts: [TOOL_CALL], finish_reason: 'tool_call' }]);
+    expect(json(first.attributes['gen_ai.output.messages'])).toEqual([
+      { role: 'assistant', parts: [TOOL_CALL], finish_reason: 'tool_call' },
+    ]);
     expect(json(second.attributes['gen_ai.input.messages'])).toEqual([
       { role: 'user', parts: [{ type: 'text', content: 'Weather in Paris?' }] },
       { role: 'assistant', parts: [TOOL_CALL] },
@@ -186,7 +238,9 @@ describe.each(VERSIONS.map(({ label, node }) => [label, node]))('openai %s on %s
   test('streamed tool-call argument deltas are joined into one tool call', () => {
     const span = only(spans, 'chat-tools-stream');
     expect(span.attributes['gen_ai.response.finish_reasons']).toEqual(['tool_calls']);
-    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([{ role: 'assistant', parts: [TOOL_CALL], finish_reason: 'tool_call' }]);
+    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([
+      { role: 'assistant', parts: [TOOL_CALL], finish_reason: 'tool_call' },
+    ]);
   });
 
   test('a stream left with break ends its span once, as abandoned, with what was read', () => {
@@ -194,7 +248,9 @@ describe.each(VERSIONS.map(({ label, node }) => [label, node]))('openai %s on %s
     expect(span.status.code).toBe(STATUS_UNSET);
     expect(span.attributes['ai_audit.abandon.reason']).toBe('return');
     expect(span.attributes['gen_ai.response.finish_reasons']).toBeUndefined();
-    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'w0 w1 ' }], finish_reason: 'incomplete' }]);
+    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'w0 w1 ' }], finish_reason: 'incomplete' },
+    ]);
     expect(cases(run.hooked.stdout)['chat-break']).toMatchObject({ received: 3 });
   });
 
@@ -211,12 +267,21 @@ describe.each(VERSIONS.map(({ label, node }) => [label, node]))('openai %s on %s
   });
 
   test("the SDK's parse() helper is recorded like create()", () => {
-    expect(only(spans, 'chat-parse').attributes).toMatchObject({ ...common('chat-parse'), ...CHAT_RESPONSE, 'gen_ai.output.messages': JSON.stringify(REPLY) });
+    expect(only(spans, 'chat-parse').attributes).toMatchObject({
+      ...common('chat-parse'),
+      ...CHAT_RESPONSE,
+      'gen_ai.output.messages': JSON.stringify(REPLY),
+    });
     expect(cases(run.hooked.stdout)['chat-parse']).toMatchObject({ text: OPENAI.reply, parsed: null });
   });
 
   test('responses.create, plain and streamed', () => {
-    const usage = { 'gen_ai.usage.input_tokens': 18, 'gen_ai.usage.output_tokens': 7, 'gen_ai.usage.cache_read.input_tokens': 4, 'gen_ai.usage.reasoning.output_tokens': 1 };
+    const usage = {
+      'gen_ai.usage.input_tokens': 18,
+      'gen_ai.usage.output_tokens': 7,
+      'gen_ai.usage.cache_read.input_tokens': 4,
+      'gen_ai.usage.reasoning.output_tokens': 1,
+    };
     const plain = only(spans, 'responses');
     expect(plain.attributes).toEqual({
       ...common('responses'),
@@ -232,7 +297,12 @@ describe.each(VERSIONS.map(({ label, node }) => [label, node]))('openai %s on %s
       'gen_ai.output.messages': JSON.stringify(REPLY),
     });
     const streamed = only(spans, 'responses-stream');
-    expect(streamed.attributes).toMatchObject({ ...usage, 'openai.api.type': 'responses', 'gen_ai.request.stream': true, 'gen_ai.response.id': 'resp_fake_1' });
+    expect(streamed.attributes).toMatchObject({
+      ...usage,
+      'openai.api.type': 'responses',
+      'gen_ai.request.stream': true,
+      'gen_ai.response.id': 'resp_fake_1',
+    });
     expect(json(streamed.attributes['gen_ai.output.messages'])).toEqual(REPLY);
     expectTtft(streamed);
   });
@@ -247,22 +317,46 @@ describe.each(VERSIONS.map(({ label, node }) => [label, node]))('openai %s on %s
       'gen_ai.response.model': 'text-embedding-3-small',
       'gen_ai.usage.input_tokens': 6,
       'gen_ai.embeddings.dimension.count': 8,
-      'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'first text' }, { type: 'text', content: 'second text' }] }]),
+      'gen_ai.input.messages': JSON.stringify([
+        {
+          role: 'user',
+          parts: [
+            { type: 'text', content: 'first text' },
+            { type: 'text', content: 'second text' },
+          ],
+        },
+      ]),
     });
   });
 
   test('API errors: error.type is the provider code, the span status is ERROR', () => {
     const notFound = only(spans, 'error-404');
-    expect(notFound.status).toEqual({ code: STATUS_ERROR, message: '404 The model `missing-model` does not exist or you do not have access to it.' });
-    expect(notFound.attributes).toMatchObject({ ...common('error-404', 'missing-model'), 'error.type': 'model_not_found', 'http.response.status_code': 404 });
+    expect(notFound.status).toEqual({
+      code: STATUS_ERROR,
+      message: '404 The model `missing-model` does not exist or you do not have access to it.',
+    });
+    expect(notFound.attributes).toMatchObject({
+      ...common('error-404', 'missing-model'),
+      'error.type': 'model_not_found',
+      'http.response.status_code': 404,
+    });
     expect(notFound.attributes['gen_ai.response.id']).toBeUndefined();
     const serverError = only(spans, 'error-500');
     expect(serverError.status.code).toBe(STATUS_ERROR);
-    expect(serverError.attributes).toMatchObject({ 'error.type': 'server_error', 'http.response.status_code': 500, 'gen_ai.request.stream': true });
-    expect(cases(run.hooked.stdout)['error-404']).toMatchObject({ error: { name: 'NotFoundError', status: 404, code: 'model_not_found' } });
+    expect(serverError.attributes).toMatchObject({
+      'error.type': 'server_error',
+      'http.response.status_code': 500,
+      'gen_ai.request.stream': true,
+    });
+    expect(cases(run.hooked.stdout)['error-404']).toMatchObject({
+      error: { name: 'NotFoundError', status: 404, code: 'model_not_found' },
+    });
   });
 
   test('an AzureOpenAI client is provider azure.ai.openai', () => {
-    expect(only(spans, 'azure').attributes).toMatchObject({ 'gen_ai.provider.name': 'azure.ai.openai', ...CHAT_RESPONSE });
+    expect(only(spans, 'azure').attributes).toMatchObject({
+      'gen_ai.provider.name': 'azure.ai.openai',
+      ...CHAT_RESPONSE,
+    });
   });
 });

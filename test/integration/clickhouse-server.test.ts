@@ -1,7 +1,13 @@
 import { request } from 'node:http';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
-import { ClickHouseError, ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client';
+import {
+  ClickHouseError,
+  ClickHouseLogLevel,
+  createClient,
+  type ClickHouseClient,
+  type ClickHouseClientConfigOptions,
+} from '@clickhouse/client';
 import { Store, StoreError } from '../../collector/src/store/client';
 import { ClickHouseServer } from '../helpers/clickhouse-server';
 
@@ -37,18 +43,29 @@ async function count(table: string): Promise<number> {
 }
 
 /** A raw HTTP exchange, for what the client hides (status, headers, bodies). */
-function http(path: string, options: { method?: string; headers?: Record<string, string>; body?: string; auth?: boolean } = {}) {
+function http(
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string; auth?: boolean } = {},
+) {
   const headers = { ...options.headers };
-  if (options.auth !== false) headers.Authorization = `Basic ${Buffer.from(`${server.user}:${server.password}`).toString('base64')}`;
-  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path, method: options.method ?? 'POST', headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
+  if (options.auth !== false)
+    headers.Authorization = `Basic ${Buffer.from(`${server.user}:${server.password}`).toString('base64')}`;
+  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>(
+    (resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port: server.port, path, method: options.method ?? 'POST', headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(options.body);
+    },
+  );
 }
 
 beforeAll(async () => {
@@ -103,9 +120,17 @@ describe('the HTTP interface, through @clickhouse/client', () => {
 
   it('deduplicates by insert_deduplication_token, and a token never outlives its request', async () => {
     const ch = client();
-    await ch.command({ query: 'CREATE TABLE shim.dedup (id UInt32) ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100' });
+    await ch.command({
+      query:
+        'CREATE TABLE shim.dedup (id UInt32) ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100',
+    });
     const insert = (ids: number[], token?: string) =>
-      ch.insert({ table: 'shim.dedup', values: ids.map((id) => ({ id })), format: 'JSONEachRow', clickhouse_settings: token === undefined ? {} : { insert_deduplication_token: token } });
+      ch.insert({
+        table: 'shim.dedup',
+        values: ids.map((id) => ({ id })),
+        format: 'JSONEachRow',
+        clickhouse_settings: token === undefined ? {} : { insert_deduplication_token: token },
+      });
 
     await insert([1, 2], 'batch-1');
     await insert([1, 2], 'batch-1'); // a retry of the same batch
@@ -117,7 +142,9 @@ describe('the HTTP interface, through @clickhouse/client', () => {
     expect(await count('shim.dedup')).toBe(5);
 
     // Concurrent requests on pooled keep-alive sockets, tokens interleaved with none.
-    await Promise.all(Array.from({ length: 20 }, (_, i) => insert([100 + i], i % 2 === 0 ? `parallel-${i}` : undefined)));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => insert([100 + i], i % 2 === 0 ? `parallel-${i}` : undefined)),
+    );
     expect(await count('shim.dedup')).toBe(25);
   });
 
@@ -125,7 +152,8 @@ describe('the HTTP interface, through @clickhouse/client', () => {
     const ch = client();
     const text = "it's a\ttab, a\nnewline, a \\ backslash, ünïcode";
     const result = await ch.query({
-      query: 'SELECT {s:String} AS s, {n:UInt64} AS n, {a:Array(String)} AS a, {z:Nullable(String)} AS z, {t:DateTime} AS t',
+      query:
+        'SELECT {s:String} AS s, {n:UInt64} AS n, {a:Array(String)} AS a, {z:Nullable(String)} AS z, {t:DateTime} AS t',
       format: 'JSONEachRow',
       query_params: { s: text, n: 42, a: ["o'neil", 'x'], z: null, t: new Date('2026-01-02T03:04:05Z') },
       clickhouse_settings: { date_time_output_format: 'iso' },
@@ -136,7 +164,11 @@ describe('the HTTP interface, through @clickhouse/client', () => {
 
     const values = await Promise.all(
       Array.from({ length: 20 }, async (_, i) => {
-        const rs = await ch.query({ query: 'SELECT {v:String} AS v', format: 'JSONEachRow', query_params: { v: `value-${i}` } });
+        const rs = await ch.query({
+          query: 'SELECT {v:String} AS v',
+          format: 'JSONEachRow',
+          query_params: { v: `value-${i}` },
+        });
         return ((await rs.json()) as { v: string }[])[0].v;
       }),
     );
@@ -146,19 +178,34 @@ describe('the HTTP interface, through @clickhouse/client', () => {
   it("refuses writes under readonly: '2' (164) and lets the next request write", async () => {
     const ch = client();
     const readonly = { readonly: '2' } as const;
-    const insert = await failure(ch.insert({ table: 'shim.events', values: [{ id: 10, body: 'no' }], format: 'JSONEachRow', clickhouse_settings: readonly }));
+    const insert = await failure(
+      ch.insert({
+        table: 'shim.events',
+        values: [{ id: 10, body: 'no' }],
+        format: 'JSONEachRow',
+        clickhouse_settings: readonly,
+      }),
+    );
     expect(insert).toBeInstanceOf(ClickHouseError);
     expect(insert.code).toBe('164');
     expect(insert.type).toBe('READONLY');
-    expect((await failure(ch.command({ query: 'DROP TABLE shim.events', clickhouse_settings: readonly }))).code).toBe('164');
+    expect((await failure(ch.command({ query: 'DROP TABLE shim.events', clickhouse_settings: readonly }))).code).toBe(
+      '164',
+    );
     // Reading is fine under readonly, and so is changing other settings (2 allows it).
-    const rs = await ch.query({ query: 'SELECT count() AS n FROM shim.events', format: 'JSONEachRow', clickhouse_settings: { ...readonly, max_threads: 1 } });
+    const rs = await ch.query({
+      query: 'SELECT count() AS n FROM shim.events',
+      format: 'JSONEachRow',
+      clickhouse_settings: { ...readonly, max_threads: 1 },
+    });
     expect(await rs.json()).toEqual([{ n: 3 }]);
 
     await ch.insert({ table: 'shim.events', values: [{ id: 4, body: 'four' }], format: 'JSONEachRow' });
     expect(await count('shim.events')).toBe(4);
     // GET requests are read-only, as on a server.
-    const get = await http(`/?query=${encodeURIComponent('CREATE TABLE shim.nope (a UInt8) ENGINE = Memory')}`, { method: 'GET' });
+    const get = await http(`/?query=${encodeURIComponent('CREATE TABLE shim.nope (a UInt8) ENGINE = Memory')}`, {
+      method: 'GET',
+    });
     expect(get.status).toBe(500);
     expect(get.headers['x-clickhouse-exception-code']).toBe('164');
   });
@@ -171,17 +218,23 @@ describe('the HTTP interface, through @clickhouse/client', () => {
     // "failed at position 1 (SELEC)": clickhouse-js takes "SELEC" for the type, as with a server.
     expect((await failure(ch.query({ query: 'SELEC 1' }))).code).toBe('62');
     expect([(await failure(ch.query({ query: 'SELECT * FROM shim.missing' }))).code]).toEqual(['60']);
-    expect((await failure(ch.command({ query: 'SELECT 1; SELECT 2' }))).message).toContain('Multi-statements are not allowed');
+    expect((await failure(ch.command({ query: 'SELECT 1; SELECT 2' }))).message).toContain(
+      'Multi-statements are not allowed',
+    );
     // The embedded engine's own defaults (implicit_select=1, ...) are not a server's.
     expect((await failure(ch.exec({ query: '1 + 1' }))).code).toBe('62');
-    expect((await failure(ch.query({ query: 'SELECT 1', clickhouse_settings: { no_such_setting: 1 } as never }))).code).toBe('115');
+    expect(
+      (await failure(ch.query({ query: 'SELECT 1', clickhouse_settings: { no_such_setting: 1 } as never }))).code,
+    ).toBe('115');
     const data = await failure(ch.insert({ table: 'shim.events', values: [{ id: 'x' }], format: 'JSONEachRow' }));
     expect(data.code).toBe('27');
 
     const raw = await http('/', { body: 'SELEC 1' });
     expect(raw.status).toBe(400);
     expect(raw.headers['x-clickhouse-exception-code']).toBe('62');
-    expect(raw.body.toString()).toMatch(/^Code: 62\. DB::Exception: Syntax error: .*\(SYNTAX_ERROR\) \(version [^)]+\)\n$/s);
+    expect(raw.body.toString()).toMatch(
+      /^Code: 62\. DB::Exception: Syntax error: .*\(SYNTAX_ERROR\) \(version [^)]+\)\n$/s,
+    );
   });
 
   it('authenticates: one user, Basic or X-ClickHouse headers, 516 otherwise', async () => {
@@ -190,12 +243,25 @@ describe('the HTTP interface, through @clickhouse/client', () => {
     expect(error).toBeInstanceOf(ClickHouseError);
     expect([error.code, error.type]).toEqual(['516', 'AUTHENTICATION_FAILED']);
 
-    const denied = await http('/', { body: 'SELECT 1', auth: false, headers: { 'X-ClickHouse-User': server.user, 'X-ClickHouse-Key': 'wrong' } });
+    const denied = await http('/', {
+      body: 'SELECT 1',
+      auth: false,
+      headers: { 'X-ClickHouse-User': server.user, 'X-ClickHouse-Key': 'wrong' },
+    });
     expect([denied.status, denied.headers['x-clickhouse-exception-code']]).toEqual([403, '516']);
-    const allowed = await http('/', { body: 'SELECT currentUser() != \'\'', auth: false, headers: { 'X-ClickHouse-User': server.user, 'X-ClickHouse-Key': server.password } });
+    const allowed = await http('/', {
+      body: "SELECT currentUser() != ''",
+      auth: false,
+      headers: { 'X-ClickHouse-User': server.user, 'X-ClickHouse-Key': server.password },
+    });
     expect([allowed.status, allowed.body.toString()]).toEqual([200, '1\n']);
-    const mixed = await http('/', { body: 'SELECT 1', headers: { 'X-ClickHouse-User': server.user, 'X-ClickHouse-Key': server.password } });
-    expect(mixed.body.toString()).toContain('not allowed to use X-ClickHouse HTTP headers and Authorization HTTP header simultaneously');
+    const mixed = await http('/', {
+      body: 'SELECT 1',
+      headers: { 'X-ClickHouse-User': server.user, 'X-ClickHouse-Key': server.password },
+    });
+    expect(mixed.body.toString()).toContain(
+      'not allowed to use X-ClickHouse HTTP headers and Authorization HTTP header simultaneously',
+    );
   });
 
   it('sends the response headers clients read', async () => {
@@ -203,10 +269,15 @@ describe('the HTTP interface, through @clickhouse/client', () => {
     expect(select.headers['x-clickhouse-query-id']).toBe('q-1');
     expect(select.headers['x-clickhouse-format']).toBe('JSONEachRow');
     expect(select.headers['content-type']).toBe('application/json; charset=UTF-8');
-    expect(JSON.parse(String(select.headers['x-clickhouse-summary']))).toMatchObject({ result_rows: '1', written_rows: '0' });
+    expect(JSON.parse(String(select.headers['x-clickhouse-summary']))).toMatchObject({
+      result_rows: '1',
+      written_rows: '0',
+    });
     expect(select.body.toString()).toBe('{"a":1}\n');
 
-    const insert = await http(`/?query=${encodeURIComponent('INSERT INTO shim.events FORMAT JSONEachRow')}`, { body: '{"id":5,"body":"five"}\n{"id":6,"body":"six"}' });
+    const insert = await http(`/?query=${encodeURIComponent('INSERT INTO shim.events FORMAT JSONEachRow')}`, {
+      body: '{"id":5,"body":"five"}\n{"id":6,"body":"six"}',
+    });
     expect(insert.status).toBe(200);
     expect(JSON.parse(String(insert.headers['x-clickhouse-summary']))).toMatchObject({ written_rows: '2' });
   });
@@ -217,10 +288,16 @@ describe('the HTTP interface, through @clickhouse/client', () => {
     const rs = await ch.query({ query: 'SELECT body FROM shim.events WHERE id = 7', format: 'JSONEachRow' });
     expect(await rs.json()).toEqual([{ body: 'seven' }]);
 
-    const raw = await http('/?enable_http_compression=1', { body: 'SELECT 42', headers: { 'Accept-Encoding': 'gzip' } });
+    const raw = await http('/?enable_http_compression=1', {
+      body: 'SELECT 42',
+      headers: { 'Accept-Encoding': 'gzip' },
+    });
     expect(raw.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(raw.body).toString()).toBe('42\n');
-    const plain = await http('/?enable_http_compression=0', { body: 'SELECT 42', headers: { 'Accept-Encoding': 'gzip' } });
+    const plain = await http('/?enable_http_compression=0', {
+      body: 'SELECT 42',
+      headers: { 'Accept-Encoding': 'gzip' },
+    });
     expect([plain.headers['content-encoding'], plain.body.toString()]).toEqual([undefined, '42\n']);
   });
 });
@@ -246,7 +323,9 @@ describe('fault modes, as the client sees them', () => {
     const error = await failure(ch.query({ query: 'SELECT 1' }));
     expect(error).toBeInstanceOf(ClickHouseError);
     expect([error.code, error.type]).toEqual(['202', 'TOO_MANY_SIMULTANEOUS_QUERIES']);
-    expect((await failure(ch.insert({ table: 'shim.events', values: [{ id: 8, body: 'x' }], format: 'JSONEachRow' }))).code).toBe('202');
+    expect(
+      (await failure(ch.insert({ table: 'shim.events', values: [{ id: 8, body: 'x' }], format: 'JSONEachRow' }))).code,
+    ).toBe('202');
     expect((await ch.ping()).success).toBe(true);
   });
 
@@ -254,9 +333,13 @@ describe('fault modes, as the client sees them', () => {
     const ch = client();
     await server.setMode('reject-inserts');
     const before = await count('shim.events');
-    const error = await failure(ch.insert({ table: 'shim.events', values: [{ id: 9, body: 'x' }], format: 'JSONEachRow' }));
+    const error = await failure(
+      ch.insert({ table: 'shim.events', values: [{ id: 9, body: 'x' }], format: 'JSONEachRow' }),
+    );
     expect([error.code, error.type]).toEqual(['242', 'TABLE_IS_READ_ONLY']);
-    expect(await (await ch.query({ query: 'SELECT count() AS n FROM shim.events', format: 'JSONEachRow' })).json()).toEqual([{ n: before }]);
+    expect(
+      await (await ch.query({ query: 'SELECT count() AS n FROM shim.events', format: 'JSONEachRow' })).json(),
+    ).toEqual([{ n: before }]);
     expect(await count('shim.events')).toBe(before);
   });
 
@@ -272,7 +355,9 @@ describe('fault modes, as the client sees them', () => {
   it('reset: connections are reset mid-request', async () => {
     const ch = client();
     await server.setMode('reset');
-    expect((await failure(ch.insert({ table: 'shim.events', values: [{ id: 9, body: 'x' }], format: 'JSONEachRow' }))).code).toBe('ECONNRESET');
+    expect(
+      (await failure(ch.insert({ table: 'shim.events', values: [{ id: 9, body: 'x' }], format: 'JSONEachRow' }))).code,
+    ).toBe('ECONNRESET');
     expect((await failure(ch.query({ query: 'SELECT 1' }))).code).toBe('ECONNRESET');
   });
 });
@@ -299,11 +384,18 @@ describe("the collector's Store against a server", () => {
     await store.insertJsonRows('ai_audit.records', batch, { insert_deduplication_token: 'wal-0-2' });
     await store.insertJsonRows('ai_audit.records', '{"id":3,"note":"c"}\n');
 
-    expect(await store.queryRows<{ id: number; note: string }>('SELECT id, note FROM ai_audit.records WHERE id >= {from:UInt32} ORDER BY id', { from: 2 })).toEqual([
+    expect(
+      await store.queryRows<{ id: number; note: string }>(
+        'SELECT id, note FROM ai_audit.records WHERE id >= {from:UInt32} ORDER BY id',
+        { from: 2 },
+      ),
+    ).toEqual([
       { id: 2, note: 'b' },
       { id: 3, note: 'c' },
     ]);
-    expect(await store.queryText('SELECT id, note FROM ai_audit.records ORDER BY id', 'CSV')).toBe('1,"a"\n2,"b"\n3,"c"\n');
+    expect(await store.queryText('SELECT id, note FROM ai_audit.records ORDER BY id', 'CSV')).toBe(
+      '1,"a"\n2,"b"\n3,"c"\n',
+    );
   });
 
   it('maps server errors and outages to StoreError', async () => {
@@ -311,9 +403,14 @@ describe("the collector's Store against a server", () => {
     expect(syntax).toBeInstanceOf(StoreError);
     expect((syntax as StoreError).code).toBe(62);
 
-    const readOnly = await Store.open({ kind: 'server', url: new URL(server.url) }, { database: 'ai_audit', readOnly: true, timeoutMs: 5_000 });
+    const readOnly = await Store.open(
+      { kind: 'server', url: new URL(server.url) },
+      { database: 'ai_audit', readOnly: true, timeoutMs: 5_000 },
+    );
     try {
-      expect((await failure(readOnly.insertJsonRows('ai_audit.records', '{"id":9,"note":"z"}\n')) as StoreError).code).toBe(164);
+      expect(
+        ((await failure(readOnly.insertJsonRows('ai_audit.records', '{"id":9,"note":"z"}\n'))) as StoreError).code,
+      ).toBe(164);
       expect(await readOnly.queryRows('SELECT count() AS n FROM ai_audit.records')).toEqual([{ n: 3 }]);
     } finally {
       await readOnly.close();
@@ -321,7 +418,9 @@ describe("the collector's Store against a server", () => {
 
     await server.setMode('reject-inserts');
     try {
-      expect((await failure(store.insertJsonRows('ai_audit.records', '{"id":9,"note":"z"}\n')) as StoreError).code).toBe(242);
+      expect(
+        ((await failure(store.insertJsonRows('ai_audit.records', '{"id":9,"note":"z"}\n'))) as StoreError).code,
+      ).toBe(242);
       await server.setMode('refuse');
       expect(await store.ping()).toBe(false);
       const refused = await failure(store.queryRows('SELECT 1'));

@@ -27,7 +27,12 @@ describe('cost_by_day projection', () => {
 
   beforeAll(async () => {
     server = await ClickHouseServer.start();
-    const config = parseConfigText(collectorConfig({ storeYaml: `    endpoint: ${server.url}` }), 't.yaml', components, {}).exporters.clickhouse as ClickHouseExporterConfig;
+    const config = parseConfigText(
+      collectorConfig({ storeYaml: `    endpoint: ${server.url}` }),
+      't.yaml',
+      components,
+      {},
+    ).exporters.clickhouse as ClickHouseExporterConfig;
     store = await Store.open({ kind: 'server', url: new URL(server.url) }, { database: 'ai_audit' });
     await prepareSchema(store, config, silentLogger);
     const day = 86_400_000;
@@ -36,7 +41,15 @@ describe('cost_by_day projection', () => {
       traceExport(
         Array.from({ length: 60 }, (_, i) => {
           const start = BigInt(Date.now() - (i % 3) * day) * 1_000_000n;
-          return span({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': i % 2 ? 'gpt-4o' : 'gpt-4o-mini', 'user.id': `u-${i % 4}` }, { startTimeUnixNano: start, endTimeUnixNano: start });
+          return span(
+            {
+              'gen_ai.operation.name': 'chat',
+              'gen_ai.provider.name': 'openai',
+              'gen_ai.request.model': i % 2 ? 'gpt-4o' : 'gpt-4o-mini',
+              'user.id': `u-${i % 4}`,
+            },
+            { startTimeUnixNano: start, endTimeUnixNano: start },
+          );
         }),
       ),
     ).records.map((record, i) => ({ ...record, cost_usd: (i + 1) / 1000 }));
@@ -50,7 +63,10 @@ describe('cost_by_day projection', () => {
     await server?.stop();
   });
 
-  const withoutProjection = (sql: string) => server.query<{ day: string; request_model: string; calls: string; cost: string }>(`${sql} SETTINGS optimize_use_projections = 0`);
+  const withoutProjection = (sql: string) =>
+    server.query<{ day: string; request_model: string; calls: string; cost: string }>(
+      `${sql} SETTINGS optimize_use_projections = 0`,
+    );
 
   it('answers per-day cost from the projection, with the same figures as the records', async () => {
     const plan = await server.queryText(`EXPLAIN ${COST_BY_DAY}`);
@@ -62,7 +78,9 @@ describe('cost_by_day projection', () => {
   });
 
   it('follows an erasure mutation', async () => {
-    await store.command("ALTER TABLE ai_audit.records DELETE WHERE tenant_id = 'acme' AND user_id = 'u-1'", { mutations_sync: '2' });
+    await store.command("ALTER TABLE ai_audit.records DELETE WHERE tenant_id = 'acme' AND user_id = 'u-1'", {
+      mutations_sync: '2',
+    });
     const projected = await server.query<{ calls: string }>(COST_BY_DAY);
     expect(projected.reduce((sum, row) => sum + Number(row.calls), 0)).toBe(45);
     expect(projected).toEqual(await withoutProjection(COST_BY_DAY));

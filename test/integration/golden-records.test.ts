@@ -19,7 +19,9 @@ import type { RecordBatch } from '../../collector/src/component/component';
 import { REPO } from '../helpers/collector';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { encodedRequest } = require('../../bench/spans.js') as { encodedRequest: (o: { seed: number; count: number; baseTimeMs: number }) => { bytes: Buffer } };
+const { encodedRequest } = require('../../bench/spans.js') as {
+  encodedRequest: (o: { seed: number; count: number; baseTimeMs: number }) => { bytes: Buffer };
+};
 
 /**
  * The records the shipped pipeline makes from the benchmark's span set (bench/spans.js),
@@ -55,7 +57,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function records(): Promise<Record<string, unknown>[]> {
   const loaded = loadConfig(join(dir, 'otel-config.yaml'), components, {});
   const [pipeline] = buildPipelines(loaded, components, silentLogger, new MetricsRegistry()).pipelines;
-  const provider = createKeyProvider((loaded.config.processors.protect as ProtectProcessorConfig).keys, loaded, silentLogger);
+  const provider = createKeyProvider(
+    (loaded.config.processors.protect as ProtectProcessorConfig).keys,
+    loaded,
+    silentLogger,
+  );
   const out: Record<string, unknown>[] = [];
   for (const seed of SEEDS) {
     const { bytes } = encodedRequest({ seed, count: SPANS_PER_SEED, baseTimeMs: Date.UTC(2026, 0, 1) });
@@ -64,7 +70,13 @@ async function records(): Promise<Record<string, unknown>[]> {
     for (const processor of pipeline.processors) await processor.process(batch);
     const keys = new Map<string, Buffer>();
     for (const row of batch.dataKeys as DataKeyRow[]) {
-      keys.set(row.key_id, await provider.unwrap({ ciphertext: Buffer.from(row.wrapped, 'base64'), kekVersion: row.kek_version }, keyContext(row)));
+      keys.set(
+        row.key_id,
+        await provider.unwrap(
+          { ciphertext: Buffer.from(row.wrapped, 'base64'), kekVersion: row.kek_version },
+          keyContext(row),
+        ),
+      );
     }
     for (const record of batch.records) {
       const row = JSON.parse(recordToRow(record)) as Record<string, unknown>;
@@ -83,7 +95,13 @@ async function records(): Promise<Record<string, unknown>[]> {
   return out;
 }
 
-const LIMITS = { maxSpans: 100_000, maxAttributesPerSpan: 1000, maxEventsPerSpan: 1000, maxAttributeValueLength: 1 << 20, maxValueDepth: 16 };
+const LIMITS = {
+  maxSpans: 100_000,
+  maxAttributesPerSpan: 1000,
+  maxEventsPerSpan: 1000,
+  maxAttributeValueLength: 1 << 20,
+  maxValueDepth: 16,
+};
 
 const digest = (row: unknown): string => createHash('sha256').update(JSON.stringify(row)).digest('hex');
 

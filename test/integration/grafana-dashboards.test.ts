@@ -31,12 +31,16 @@ type Json = any;
 type Row = Record<string, any>;
 
 const generated = buildDashboards(loadCatalog());
-const dashboards: Array<[string, Json]> = generated.map(([file]) => [file, JSON.parse(readFileSync(join(GRAFANA, 'dashboards', file), 'utf8'))]);
+const dashboards: Array<[string, Json]> = generated.map(([file]) => [
+  file,
+  JSON.parse(readFileSync(join(GRAFANA, 'dashboards', file), 'utf8')),
+]);
 const panelsOf = (d: Json): Json[] => d.panels.filter((p: Json) => p.type !== 'row');
 
 describe('Grafana dashboards: generated from the named queries', () => {
   it('the committed JSON is exactly what build-dashboards.js writes (npm run dashboards)', () => {
-    for (const [file, text] of generated) expect({ file, text: readFileSync(join(GRAFANA, 'dashboards', file), 'utf8') }).toEqual({ file, text });
+    for (const [file, text] of generated)
+      expect({ file, text: readFileSync(join(GRAFANA, 'dashboards', file), 'utf8') }).toEqual({ file, text });
   });
 
   it('every ClickHouse panel runs a named query, with every parameter mapped', () => {
@@ -50,29 +54,40 @@ describe('Grafana dashboards: generated from the named queries', () => {
   });
 
   it('has a sound structure: unique uids and panel ids, provisioned datasources, grid positions', () => {
-    const provisioned = parse(readFileSync(join(GRAFANA, 'provisioning/datasources/ai-audit.yaml'), 'utf8')).datasources as Array<{ uid: string; type: string }>;
+    const provisioned = parse(readFileSync(join(GRAFANA, 'provisioning/datasources/ai-audit.yaml'), 'utf8'))
+      .datasources as Array<{ uid: string; type: string }>;
     const datasource = new Map(provisioned.map((ds) => [ds.uid, ds.type]));
     const providers = parse(readFileSync(join(GRAFANA, 'provisioning/dashboards/ai-audit.yaml'), 'utf8'));
     expect(providers.providers[0].options.path).toBe('/var/lib/grafana/dashboards/ai-audit');
     const uids = dashboards.map(([, d]) => d.uid);
     expect(new Set(uids).size).toBe(uids.length);
-    expect(dashboards.map(([, d]) => d.title).sort()).toEqual(['ai-audit: Agents & tools', 'ai-audit: Collector health', 'ai-audit: Compliance', 'ai-audit: Overview', 'ai-audit: Users & features']);
+    expect(dashboards.map(([, d]) => d.title).sort()).toEqual([
+      'ai-audit: Agents & tools',
+      'ai-audit: Collector health',
+      'ai-audit: Compliance',
+      'ai-audit: Overview',
+      'ai-audit: Users & features',
+    ]);
     for (const [, d] of dashboards) {
       expect(d.schemaVersion).toBeGreaterThanOrEqual(39);
       expect(typeof d.title).toBe('string');
       const ids = d.panels.map((p: Json) => p.id);
       expect(new Set(ids).size).toBe(ids.length);
-      const refs = [...panelsOf(d).flatMap((p) => [p.datasource, ...p.targets.map((t: Json) => t.datasource)]), ...d.templating.list.filter((v: Json) => v.datasource).map((v: Json) => v.datasource)];
+      const refs = [
+        ...panelsOf(d).flatMap((p) => [p.datasource, ...p.targets.map((t: Json) => t.datasource)]),
+        ...d.templating.list.filter((v: Json) => v.datasource).map((v: Json) => v.datasource),
+      ];
       for (const ref of refs) expect(datasource.get(ref.uid)).toBe(ref.type);
       // Panels on the 24-column grid, not overlapping.
       const cells = new Set<string>();
       for (const p of d.panels) {
         const { x, y, w, h } = p.gridPos;
         expect(x >= 0 && w > 0 && h > 0 && x + w <= 24).toBe(true);
-        for (let i = x; i < x + w; i++) for (let j = y; j < y + h; j++) {
-          expect(cells.has(`${i},${j}`)).toBe(false);
-          cells.add(`${i},${j}`);
-        }
+        for (let i = x; i < x + w; i++)
+          for (let j = y; j < y + h; j++) {
+            expect(cells.has(`${i},${j}`)).toBe(false);
+            cells.add(`${i},${j}`);
+          }
       }
     }
     const overview = dashboards.find(([file]) => file === 'overview.json')![1];
@@ -88,13 +103,19 @@ describe('Grafana dashboards: generated from the named queries', () => {
     const health = dashboards.find(([file]) => file === 'collector-health.json')![1];
     const exported = new Set<string>();
     const src = join(__dirname, '../../collector/src');
-    for (const file of ['receiver/otlp/export-handler.ts', 'exporter/clickhouse/exporter.ts', 'exporter/clickhouse/writer.ts']) {
+    for (const file of [
+      'receiver/otlp/export-handler.ts',
+      'exporter/clickhouse/exporter.ts',
+      'exporter/clickhouse/writer.ts',
+    ]) {
       for (const m of readFileSync(join(src, file), 'utf8').matchAll(/\.(counter|gauge|histogram)\('([a-z_]+)'/g)) {
         exported.add(m[2]);
         if (m[1] === 'histogram') for (const s of ['_bucket', '_sum', '_count']) exported.add(m[2] + s);
       }
     }
-    const used = panelsOf(health).flatMap((p) => p.targets.flatMap((t: Json) => [...t.expr.matchAll(/\b(ai_audit_[a-z_]+)/g)].map((m) => m[1])));
+    const used = panelsOf(health).flatMap((p) =>
+      p.targets.flatMap((t: Json) => [...t.expr.matchAll(/\b(ai_audit_[a-z_]+)/g)].map((m) => m[1])),
+    );
     expect(used.length).toBeGreaterThan(10);
     expect(used.filter((name) => !exported.has(name))).toEqual([]);
   });
@@ -110,12 +131,29 @@ describe('Grafana dashboards: every ClickHouse panel on a real engine', () => {
 
   beforeAll(async () => {
     server = await ClickHouseServer.start();
-    const config = parseConfigText(collectorConfig({ storeYaml: `    endpoint: ${server.url}` }), 't.yaml', components, {}).exporters.clickhouse as ClickHouseExporterConfig;
+    const config = parseConfigText(
+      collectorConfig({ storeYaml: `    endpoint: ${server.url}` }),
+      't.yaml',
+      components,
+      {},
+    ).exporters.clickhouse as ClickHouseExporterConfig;
     store = await Store.open({ kind: 'server', url: new URL(server.url) }, { database: 'ai_audit' });
     await prepareSchema(store, config, silentLogger);
-    const template = createNormalizer({ exclude_attributes: [], keep_attributes: [] })('acme', traceExport([span({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o' })])).records[0];
+    const template = createNormalizer({ exclude_attributes: [], keep_attributes: [] })(
+      'acme',
+      traceExport([
+        span({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o' }),
+      ]),
+    ).records[0];
     const at = (ms: number) => BigInt(ms) * 1_000_000n;
-    const base = { ...template, input_sealed: '', output_sealed: '', system_sealed: '', tools_sealed: '', ttft_ms: null };
+    const base = {
+      ...template,
+      input_sealed: '',
+      output_sealed: '',
+      system_sealed: '',
+      tools_sealed: '',
+      ttft_ms: null,
+    };
     for (let i = 0; i < 20; i++) {
       const claude = i % 3 === 0;
       records.push({
@@ -137,14 +175,62 @@ describe('Grafana dashboards: every ClickHouse panel on a real engine', () => {
         violations: i % 7 === 0 ? ['pii:email'] : [],
       });
     }
-    for (let i = 0; i < 3; i++) records.push({ ...base, record_id: randomUUID(), timestamp: at(now - 2 * hour + i * 1000), operation: 'execute_tool', tool_name: 'search_web', request_model: '', cost_usd: null, status: i === 0 ? 'error' : 'ok', violations: [] });
-    for (let i = 0; i < 2; i++) records.push({ ...base, record_id: randomUUID(), timestamp: at(now - 2 * hour + i * 1000), operation: 'invoke_agent', agent_name: 'planner', request_model: '', cost_usd: null, status: 'ok', violations: [] });
+    for (let i = 0; i < 3; i++)
+      records.push({
+        ...base,
+        record_id: randomUUID(),
+        timestamp: at(now - 2 * hour + i * 1000),
+        operation: 'execute_tool',
+        tool_name: 'search_web',
+        request_model: '',
+        cost_usd: null,
+        status: i === 0 ? 'error' : 'ok',
+        violations: [],
+      });
+    for (let i = 0; i < 2; i++)
+      records.push({
+        ...base,
+        record_id: randomUUID(),
+        timestamp: at(now - 2 * hour + i * 1000),
+        operation: 'invoke_agent',
+        agent_name: 'planner',
+        request_model: '',
+        cost_usd: null,
+        status: 'ok',
+        violations: [],
+      });
     // Outside the dashboards' range.
-    records.push({ ...base, record_id: randomUUID(), timestamp: at(now - 10 * 24 * hour), tenant_id: 'acme', cost_usd: 100, violations: ['secret:aws_access_key'] });
+    records.push({
+      ...base,
+      record_id: randomUUID(),
+      timestamp: at(now - 10 * 24 * hour),
+      tenant_id: 'acme',
+      cost_usd: 100,
+      violations: ['secret:aws_access_key'],
+    });
     await store.insertJsonRows('ai_audit.records', records.map((r) => recordToRow(r as AuditRecord)).join('\n'));
-    for (const [i, action] of ['decrypt', 'decrypt', 'show'].entries()) accessLog.push({ actor: 'alice', host: 'h', action, tenant_id: i === 1 ? 'globex' : 'acme', record_id: records[i].record_id, reason: `case ${i}` });
+    for (const [i, action] of ['decrypt', 'decrypt', 'show'].entries())
+      accessLog.push({
+        actor: 'alice',
+        host: 'h',
+        action,
+        tenant_id: i === 1 ? 'globex' : 'acme',
+        record_id: records[i].record_id,
+        reason: `case ${i}`,
+      });
     await store.insertJsonRows('ai_audit.access_log', accessLog.map((r) => JSON.stringify(r)).join('\n'));
-    await store.insertJsonRows('ai_audit.erasures', JSON.stringify({ tenant_id: 'acme', subject_pseudonym: 'p-1', actor: 'root', reason: 'GDPR', metadata: 'pseudonymize', keys_destroyed: 2, rows_affected: 5 }));
+    await store.insertJsonRows(
+      'ai_audit.erasures',
+      JSON.stringify({
+        tenant_id: 'acme',
+        subject_pseudonym: 'p-1',
+        actor: 'root',
+        reason: 'GDPR',
+        metadata: 'pseudonymize',
+        keys_destroyed: 2,
+        rows_affected: 5,
+      }),
+    );
   });
 
   afterAll(async () => {
@@ -157,14 +243,23 @@ describe('Grafana dashboards: every ClickHouse panel on a real engine', () => {
     // The access log's rows are stamped when inserted, after `now`.
     to: new Date(now + hour),
     intervalMs: hour,
-    variables: dashboard.templating.list.map((v: Json): TemplateVariable => ({ name: v.name, includeAll: v.includeAll, allValue: v.allValue })),
+    variables: dashboard.templating.list.map((v: Json): TemplateVariable => ({
+      name: v.name,
+      includeAll: v.includeAll,
+      allValue: v.allValue,
+    })),
     values: { tenant: '$__all', service: '$__all', model: '$__all', user: '$__all', ...values },
   });
   const run = (sql: string): Promise<Row[]> => server.query<Row>(sql);
   const panel = (file: string, title: string): [Json, Json] => {
     const d = dashboards.find(([f]) => f === file)![1];
     const p = panelsOf(d).find((x) => x.title === title);
-    if (!p) throw new Error(`no panel "${title}" in ${file}: ${panelsOf(d).map((x) => x.title).join(', ')}`);
+    if (!p)
+      throw new Error(
+        `no panel "${title}" in ${file}: ${panelsOf(d)
+          .map((x) => x.title)
+          .join(', ')}`,
+      );
     return [d, p];
   };
   const rowsOf = async (file: string, title: string, values: Record<string, string> = {}): Promise<Row[]> => {
@@ -184,16 +279,27 @@ describe('Grafana dashboards: every ClickHouse panel on a real engine', () => {
     let count = 0;
     for (const [, d] of dashboards) {
       for (const p of panelsOf(d).filter((x) => x.datasource.type === 'grafana-clickhouse-datasource')) {
-        for (const values of [{}, { tenant: 'acme', service: 'checkout', model: 'gpt-4o', user: 'u1' }] as Array<Record<string, string>>) {
+        for (const values of [{}, { tenant: 'acme', service: 'checkout', model: 'gpt-4o', user: 'u1' }] as Array<
+          Record<string, string>
+        >) {
           const sql = expandGrafanaSql(p.targets[0].rawSql, request(d, values));
           const rows = await run(sql).catch((error) => {
             throw new Error(`panel "${p.title}": ${error.message}\n${sql}`);
           });
-          if (Object.keys(values).length === 0) expect({ panel: p.title, rows: rows.length > 0 }).toEqual({ panel: p.title, rows: true });
+          if (Object.keys(values).length === 0)
+            expect({ panel: p.title, rows: rows.length > 0 }).toEqual({ panel: p.title, rows: true });
           const columns = new Set(rows.length > 0 ? Object.keys(rows[0]) : []);
           if (rows.length === 0) continue;
-          const named = [...p.fieldConfig.overrides.map((o: Json) => o.matcher.options), ...(p.options.xField ? [p.options.xField] : [])];
-          for (const name of named) expect({ panel: p.title, column: name, present: columns.has(name) }).toEqual({ panel: p.title, column: name, present: true });
+          const named = [
+            ...p.fieldConfig.overrides.map((o: Json) => o.matcher.options),
+            ...(p.options.xField ? [p.options.xField] : []),
+          ];
+          for (const name of named)
+            expect({ panel: p.title, column: name, present: columns.has(name) }).toEqual({
+              panel: p.title,
+              column: name,
+              present: true,
+            });
           if (p.type === 'timeseries') expect(Object.keys(rows[0])[0]).toBe('bucket');
           count++;
         }
@@ -205,11 +311,18 @@ describe('Grafana dashboards: every ClickHouse panel on a real engine', () => {
   it('the filter variables list the values in range, narrowed by the filters before them; All is the query default', async () => {
     const d = dashboards.find(([f]) => f === 'overview.json')![1];
     const variable = (name: string) => d.templating.list.find((v: Json) => v.name === name).query.rawSql;
-    expect((await run(expandGrafanaSql(variable('tenant'), request(d)))).map((r) => r.tenant_id)).toEqual(['acme', 'globex']);
+    expect((await run(expandGrafanaSql(variable('tenant'), request(d)))).map((r) => r.tenant_id)).toEqual([
+      'acme',
+      'globex',
+    ]);
     const services = await run(expandGrafanaSql(variable('service'), request(d, { tenant: 'globex' })));
     expect(services.map((r) => r.service_name)).toEqual(['checkout']);
     const users = await run(expandGrafanaSql(variable('user'), request(d, { tenant: 'globex', service: 'checkout' })));
-    expect(users.map((r) => r.user_id).sort()).toEqual(['u0', 'u1', 'u3', 'u4', 'u2'].filter((u) => modelCalls.some((r) => r.tenant_id === 'globex' && r.user_id === u)).sort());
+    expect(users.map((r) => r.user_id).sort()).toEqual(
+      ['u0', 'u1', 'u3', 'u4', 'u2']
+        .filter((u) => modelCalls.some((r) => r.tenant_id === 'globex' && r.user_id === u))
+        .sort(),
+    );
   });
 
   it('overview: the period totals, cost by model and the tenant filter', async () => {
@@ -228,7 +341,18 @@ describe('Grafana dashboards: every ClickHouse panel on a real engine', () => {
 
     const cost = await rowsOf('overview.json', 'Cost by model (USD)');
     expect(Object.keys(cost[0])).toEqual(['bucket', 'model', 'cost_usd']);
-    expect(sum(cost.filter((r) => r.model === 'gpt-4o'), 'cost_usd')).toBeCloseTo(sum(modelCalls.filter((r) => r.request_model === 'gpt-4o'), 'cost_usd'), 9);
+    expect(
+      sum(
+        cost.filter((r) => r.model === 'gpt-4o'),
+        'cost_usd',
+      ),
+    ).toBeCloseTo(
+      sum(
+        modelCalls.filter((r) => r.request_model === 'gpt-4o'),
+        'cost_usd',
+      ),
+      9,
+    );
     expect(sum(cost, 'cost_usd')).toBeCloseTo(2.1, 9);
     // Hour buckets ($__interval_s = 3600), ascending for the plugin's long-to-wide conversion.
     const buckets = cost.map((r) => Date.parse(`${r.bucket}Z`));
@@ -245,7 +369,11 @@ describe('Grafana dashboards: every ClickHouse panel on a real engine', () => {
   it('users & features: top users and features by cost', async () => {
     const users = await rowsOf('users-features.json', 'Top users by cost');
     const expected = new Map<string, number>();
-    for (const r of modelCalls) expected.set(`${r.tenant_id}/${r.user_id}`, (expected.get(`${r.tenant_id}/${r.user_id}`) ?? 0) + (r.cost_usd ?? 0));
+    for (const r of modelCalls)
+      expected.set(
+        `${r.tenant_id}/${r.user_id}`,
+        (expected.get(`${r.tenant_id}/${r.user_id}`) ?? 0) + (r.cost_usd ?? 0),
+      );
     expect(users).toHaveLength(expected.size);
     for (const u of users) expect(Number(u.cost_usd)).toBeCloseTo(expected.get(`${u.tenant}/${u.user}`)!, 9);
     expect(Number(users[0].cost_usd)).toBe(Math.max(...users.map((u) => Number(u.cost_usd))));
@@ -256,7 +384,12 @@ describe('Grafana dashboards: every ClickHouse panel on a real engine', () => {
 
   it('compliance: violations, decrypts with the command that shows each record, erasures, retention', async () => {
     const violations = await rowsOf('compliance.json', 'Records with violations');
-    expect(violations.map((r) => r.record_id).sort()).toEqual(inRange.filter((r) => r.violations.length > 0).map((r) => r.record_id).sort());
+    expect(violations.map((r) => r.record_id).sort()).toEqual(
+      inRange
+        .filter((r) => r.violations.length > 0)
+        .map((r) => r.record_id)
+        .sort(),
+    );
     for (const r of violations) expect(r.show).toBe(`ai-audit show ${r.record_id}`);
     const times = violations.map((r) => r.time);
     expect([...times].sort().reverse()).toEqual(times);

@@ -27,19 +27,39 @@ function recordRows(prefix: string, count: number): string[] {
   const now = BigInt(Date.now()) * 1_000_000n;
   return createNormalizer({ exclude_attributes: [], keep_attributes: [] })(
     'acme',
-    traceExport(Array.from({ length: count }, (_, i) => span({ 'gen_ai.operation.name': 'chat', 'user.id': `${prefix}-${i}` }, { startTimeUnixNano: now, endTimeUnixNano: now }))),
+    traceExport(
+      Array.from({ length: count }, (_, i) =>
+        span(
+          { 'gen_ai.operation.name': 'chat', 'user.id': `${prefix}-${i}` },
+          { startTimeUnixNano: now, endTimeUnixNano: now },
+        ),
+      ),
+    ),
   ).records.map(recordToRow);
 }
 
 /** Appends the rows to a new WAL in entries of `perEntry`, drains it with a writer, closes both. */
 async function drain(rows: string[], perEntry: number, config: ClickHouseExporterConfig, store: Store): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'writer-'));
-  const { wal } = await WriteAheadLog.open({ dir, maxBytes: 256 << 20, segmentBytes: 8 << 20, cacheBytes: 8 << 20, logger: silentLogger });
+  const { wal } = await WriteAheadLog.open({
+    dir,
+    maxBytes: 256 << 20,
+    segmentBytes: 8 << 20,
+    cacheBytes: 8 << 20,
+    logger: silentLogger,
+  });
   for (let i = 0; i < rows.length; i += perEntry) {
     const part = rows.slice(i, i + perEntry);
-    await wal.append(encodeEntry([{ table: 'records', rows: part.length, text: part.map((row) => `${row}\n`).join('') }]), part.length);
+    await wal.append(
+      encodeEntry([{ table: 'records', rows: part.length, text: part.map((row) => `${row}\n`).join('') }]),
+      part.length,
+    );
   }
-  const writer = new BatchWriter(wal, store, { ...BatchWriter.optionsFrom(config, dir, silentLogger, new MetricsRegistry()), retryInitialMs: 10, retryMaxMs: 20 });
+  const writer = new BatchWriter(wal, store, {
+    ...BatchWriter.optionsFrom(config, dir, silentLogger, new MetricsRegistry()),
+    retryInitialMs: 10,
+    retryMaxMs: 20,
+  });
   writer.start();
   await eventually(async () => wal.stats.entries === 0, 60_000);
   await writer.stop(1000);
@@ -53,7 +73,12 @@ describe('batch writer against a real engine', () => {
 
   beforeAll(async () => {
     server = await ClickHouseServer.start();
-    config = parseConfigText(collectorConfig({ storeYaml: `    endpoint: ${server.url}`, maxRows: 10_000 }), 't.yaml', components, {}).exporters.clickhouse as ClickHouseExporterConfig;
+    config = parseConfigText(
+      collectorConfig({ storeYaml: `    endpoint: ${server.url}`, maxRows: 10_000 }),
+      't.yaml',
+      components,
+      {},
+    ).exporters.clickhouse as ClickHouseExporterConfig;
     store = await Store.open({ kind: 'server', url: new URL(server.url) }, { database: 'ai_audit' });
     await prepareSchema(store, config, silentLogger);
   });
@@ -70,9 +95,13 @@ describe('batch writer against a real engine', () => {
     rows[17] = rows[17].replace('"status":"ok"', '"status":"unheard-of"');
     await drain(rows, 10, config, store);
 
-    const stored = await server.query<{ n: number }>("SELECT count() AS n FROM ai_audit.records WHERE user_id LIKE 'writer-%'");
+    const stored = await server.query<{ n: number }>(
+      "SELECT count() AS n FROM ai_audit.records WHERE user_id LIKE 'writer-%'",
+    );
     expect(Number(stored[0].n)).toBe(39);
-    const letters = await server.query<{ target: string; row: string; error_code: number }>('SELECT target, row, error_code FROM ai_audit.dead_letters');
+    const letters = await server.query<{ target: string; row: string; error_code: number }>(
+      'SELECT target, row, error_code FROM ai_audit.dead_letters',
+    );
     expect(letters).toHaveLength(1);
     expect(letters[0].target).toBe('records');
     expect(letters[0].row).toContain('"user_id":"writer-17"');
@@ -85,7 +114,9 @@ describe('batch writer against a real engine', () => {
     await drain(rows.slice(0, 300), 300, config, store);
     await drain(rows, 500, config, store);
 
-    const stored = await server.query<{ users: number; n: number }>("SELECT uniqExact(user_id) AS users, count() AS n FROM ai_audit.records WHERE user_id LIKE 'big-%'");
+    const stored = await server.query<{ users: number; n: number }>(
+      "SELECT uniqExact(user_id) AS users, count() AS n FROM ai_audit.records WHERE user_id LIKE 'big-%'",
+    );
     expect(Number(stored[0].users)).toBe(10_000);
     expect(Number(stored[0].n)).toBe(10_000);
   });

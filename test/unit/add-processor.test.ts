@@ -24,7 +24,9 @@ const block = (language: string): string => {
 
 function regionFactory(): ProcessorFactory {
   const schema = JSON.parse(block('json')) as object;
-  const { outputText } = ts.transpileModule(block('ts'), { compilerOptions: { module: ts.ModuleKind.CommonJS, esModuleInterop: true, target: ts.ScriptTarget.ES2022 } });
+  const { outputText } = ts.transpileModule(block('ts'), {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, esModuleInterop: true, target: ts.ScriptTarget.ES2022 },
+  });
   const module = { exports: {} as Record<string, unknown> };
   const load = (spec: string): unknown => {
     if (spec === './config.schema.json') return { __esModule: true, default: schema };
@@ -60,14 +62,22 @@ describe('adding a processor, as docs/architecture.md shows it', () => {
   it('is configured through its own schema, defaults included', () => {
     const config = parseConfigText(CONFIG, 'region.yaml', withRegion, {});
     expect(config.processors.region).toEqual({ name: 'ap-south-2' });
-    expect(parseConfigText(CONFIG.replace('    name: ap-south-2\n', ''), 'region.yaml', withRegion, {}).processors.region).toEqual({ name: 'eu-west-1' });
-    expect(() => parseConfigText(CONFIG.replace('name: ap-south-2', 'nmae: x'), 'region.yaml', withRegion, {})).toThrow('processors.region.nmae: unknown key (did you mean "name"?)');
+    expect(
+      parseConfigText(CONFIG.replace('    name: ap-south-2\n', ''), 'region.yaml', withRegion, {}).processors.region,
+    ).toEqual({ name: 'eu-west-1' });
+    expect(() => parseConfigText(CONFIG.replace('name: ap-south-2', 'nmae: x'), 'region.yaml', withRegion, {})).toThrow(
+      'processors.region.nmae: unknown key (did you mean "name"?)',
+    );
     // Without its entry in the component list, the same config is refused.
     expect(() => parseConfigText(CONFIG, 'region.yaml', components, {})).toThrow(/processors\.region/);
   });
 
   it('runs in the pipeline the config declares', async () => {
-    const loaded = { file: 'region.yaml', dir: '/nonexistent', config: parseConfigText(CONFIG, 'region.yaml', withRegion, {}) };
+    const loaded = {
+      file: 'region.yaml',
+      dir: '/nonexistent',
+      config: parseConfigText(CONFIG, 'region.yaml', withRegion, {}),
+    };
     const [pipeline] = buildPipelines(loaded, withRegion, silentLogger, new MetricsRegistry()).pipelines;
     const { records } = pipeline.entry.makeRecords('default', traceExport([span({ 'gen_ai.operation.name': 'chat' })]));
     const batch = { tenantId: 'default', records, dataKeys: [], afterDurable: [] };

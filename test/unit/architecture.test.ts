@@ -80,7 +80,8 @@ describe('the collector’s import graph', () => {
       if (FLOORS[kind] !== FLOORS.processor) continue;
       for (const target of imports(file)) {
         const [toKind, toType] = relative(SRC, target).split('/');
-        if (FLOORS[toKind] === FLOORS.processor && (toKind !== kind || toType !== type)) sideways.push(`${relative(SRC, file)} -> ${relative(SRC, target)}`);
+        if (FLOORS[toKind] === FLOORS.processor && (toKind !== kind || toType !== type))
+          sideways.push(`${relative(SRC, file)} -> ${relative(SRC, target)}`);
       }
     }
     expect(sideways).toEqual([]);

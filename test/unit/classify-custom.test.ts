@@ -34,10 +34,20 @@ describe('custom patterns: matching', () => {
 
   it.each([
     ['classes and bounded repeats', '[A-Z]{2}\\d{6,8}', 'passport AB1234567 and C1234567', ['AB1234567']],
-    ['alternation', '(?:ACME|acme)-[0-9a-f]{8}', 'ids acme-deadbeef ACME-0badc0de other-12345678', ['acme-deadbeef', 'ACME-0badc0de']],
+    [
+      'alternation',
+      '(?:ACME|acme)-[0-9a-f]{8}',
+      'ids acme-deadbeef ACME-0badc0de other-12345678',
+      ['acme-deadbeef', 'ACME-0badc0de'],
+    ],
     ['word boundaries', '\\bK\\d{4}\\b', 'K1234 XK1234 K12345 (K9999)', ['K1234', 'K9999']],
     ['anchors', '^ID\\d+', 'ID12 and ID34', ['ID12']],
-    ['optional groups', '(?:\\+?1[-. ]?)?\\(?\\d{3}\\)?[-. ]?\\d{3}[-. ]?\\d{4}', 'call (415) 555-0100', ['(415) 555-0100']],
+    [
+      'optional groups',
+      '(?:\\+?1[-. ]?)?\\(?\\d{3}\\)?[-. ]?\\d{3}[-. ]?\\d{4}',
+      'call (415) 555-0100',
+      ['(415) 555-0100'],
+    ],
     ['unbounded repeats with a separator', '[a-z]+@corp\\.example', 'to bob@corp.example now', ['bob@corp.example']],
     ['escapes', '\\x41\\u0042\\t\\.', 'AB\t. AB\tx', ['AB\t.']],
     ['named and capturing groups', '(?<p>[A-Z]{3})-(\\d{3})', 'ABC-123', ['ABC-123']],
@@ -61,8 +71,16 @@ describe('custom patterns: matching', () => {
     // position, the leftmost start of a match and the longest match there (forcing each end with
     // a lookahead), continuing from its end; compare with the findings.
     const patterns = [
-      '\\d{2,4}-?[A-Z]', 'a|ab|abc', '(?:ab|cd)+x?', '\\bfoo\\w{0,3}\\b', '[a-c]{2}(?:-[a-c]{2})*',
-      '(?:\\d{3}-){2}\\d{4}', 'x[^x]{1,5}x', '^\\w+|\\w+$', '(?:a|b)c{1,3}', '[ab]+c',
+      '\\d{2,4}-?[A-Z]',
+      'a|ab|abc',
+      '(?:ab|cd)+x?',
+      '\\bfoo\\w{0,3}\\b',
+      '[a-c]{2}(?:-[a-c]{2})*',
+      '(?:\\d{3}-){2}\\d{4}',
+      'x[^x]{1,5}x',
+      '^\\w+|\\w+$',
+      '(?:a|b)c{1,3}',
+      '[ab]+c',
     ];
     const alphabet = 'abcx-12 foo';
     let seed = 7;
@@ -96,8 +114,32 @@ describe('custom patterns: matching', () => {
   it('finds the same matches as the JavaScript engine in long texts (differential)', () => {
     // Patterns whose greedy JavaScript match is also the longest, over texts of a few thousand
     // characters: matches at any distance from where the scan's windows start and end.
-    const patterns = ['EMP-\\d{6}', '[A-Z]{2}\\d{6,8}', '\\bK\\d{4}\\b', '[a-z]+@corp\\.example', 'x[^x]{1,80}x', '\\d{3}(?:-\\d{4})?$', '[a-z ]{100,}'];
-    const tokens = ['EMP-123456', 'EMP-12345', 'AB1234567', 'K1234', 'XK12345', 'bob@corp.example', '555-1234', 'x', 'xx', ' ', 'a', 'word ', '-', '\n', '12'];
+    const patterns = [
+      'EMP-\\d{6}',
+      '[A-Z]{2}\\d{6,8}',
+      '\\bK\\d{4}\\b',
+      '[a-z]+@corp\\.example',
+      'x[^x]{1,80}x',
+      '\\d{3}(?:-\\d{4})?$',
+      '[a-z ]{100,}',
+    ];
+    const tokens = [
+      'EMP-123456',
+      'EMP-12345',
+      'AB1234567',
+      'K1234',
+      'XK12345',
+      'bob@corp.example',
+      '555-1234',
+      'x',
+      'xx',
+      ' ',
+      'a',
+      'word ',
+      '-',
+      '\n',
+      '12',
+    ];
     let seed = 11;
     const rnd = (n: number): number => {
       seed = (Math.imul(seed, 48271) + 1) >>> 0;
@@ -126,7 +168,9 @@ describe('custom patterns: matching', () => {
   it('reads the text as RE2 does where it differs from JavaScript', () => {
     // A character outside the BMP is one character; offsets stay UTF-16 code units.
     expect(found('x.y', 'a x\u{1F600}y')).toEqual(['x\u{1F600}y']);
-    expect(createClassifier(config([{ name: 'x', pattern: 'x.y' }])).scan('a x\u{1F600}y')).toEqual([{ kind: 'pii:x', start: 2, end: 6 }]);
+    expect(createClassifier(config([{ name: 'x', pattern: 'x.y' }])).scan('a x\u{1F600}y')).toEqual([
+      { kind: 'pii:x', start: 2, end: 6 },
+    ]);
     // '.' stops only at \n; \s is [\t\n\f\r ] (no \v, no Unicode spaces).
     expect(found('a.b', 'a\rb a\u2028b a\nb')).toEqual(['a\rb', 'a\u2028b']);
     expect(found('1\\s2', '1\v2 1\u00a02 1\t2')).toEqual(['1\t2']);
@@ -135,7 +179,11 @@ describe('custom patterns: matching', () => {
 
 describe('custom patterns: refused at config time, naming the entry', () => {
   it.each([
-    ['backreferences', '(a)\\1', /pii\.custom\[1\] "bad": pattern refused at offset 3: backreferences are not supported/],
+    [
+      'backreferences',
+      '(a)\\1',
+      /pii\.custom\[1\] "bad": pattern refused at offset 3: backreferences are not supported/,
+    ],
     ['named backreferences', '(?<n>a)\\k<n>', /backreferences are not supported/],
     ['lookahead', 'foo(?=bar)', /pii\.custom\[1\] "bad": pattern refused at offset 3: lookaround/],
     ['negative lookbehind', '(?<!x)foo', /lookaround/],
@@ -144,21 +192,45 @@ describe('custom patterns: refused at config time, naming the entry', () => {
     ['patterns matching the empty string at the end only', '\\d*$', /can match the empty string/],
     ['invalid syntax', '(abc', /pii\.custom\[1\] "bad": pattern refused: not a valid regular expression/],
     ['\\p{...}', '\\p{L}+', /\\p\{\.\.\.\} is not supported/],
-    ['escapes RE2 reads differently', 'x\\Ay', /pii\.custom\[1\] "bad": pattern refused at offset 1: \\A is not supported/],
+    [
+      'escapes RE2 reads differently',
+      'x\\Ay',
+      /pii\.custom\[1\] "bad": pattern refused at offset 1: \\A is not supported/,
+    ],
     ['\\u{...} (a repeat of "u" in JavaScript without the u flag)', 'x\\u{41}', /\\u\{\.\.\.\} is not supported/],
-    ['POSIX classes (characters of a class in JavaScript)', '[[:alpha:]]+', /offset 1: \[: inside a class is not supported/],
-    ['syntax JavaScript accepts and RE2 does not', '[\\b]x', /pattern refused: not supported by the linear-time matcher \(invalid escape sequence/],
+    [
+      'POSIX classes (characters of a class in JavaScript)',
+      '[[:alpha:]]+',
+      /offset 1: \[: inside a class is not supported/,
+    ],
+    [
+      'syntax JavaScript accepts and RE2 does not',
+      '[\\b]x',
+      /pattern refused: not supported by the linear-time matcher \(invalid escape sequence/,
+    ],
     ['repeat counts above 1000', 'a{1001}', /not supported by the linear-time matcher \(invalid repeat count/],
     ['programs too large to run', 'a{1000}', /too large for the matcher/],
     ['programs too large to run (bounded group)', '(?:ab){1,150}', /too large for the matcher/],
   ])('%s', (_what, pattern, message) => {
-    expect(() => createClassifier(config([{ name: 'ok', pattern: 'OK\\d' }, { name: 'bad', pattern }]))).toThrow(message);
+    expect(() =>
+      createClassifier(
+        config([
+          { name: 'ok', pattern: 'OK\\d' },
+          { name: 'bad', pattern },
+        ]),
+      ),
+    ).toThrow(message);
   });
 
   it('refuses duplicate names', () => {
-    expect(() => createClassifier(config([{ name: 'x', pattern: 'a' }, { name: 'x', pattern: 'b' }]))).toThrow(
-      /pii\.custom\[1\] "x" repeats a name/,
-    );
+    expect(() =>
+      createClassifier(
+        config([
+          { name: 'x', pattern: 'a' },
+          { name: 'x', pattern: 'b' },
+        ]),
+      ),
+    ).toThrow(/pii\.custom\[1\] "x" repeats a name/);
   });
 
   it('accepts shapes that hang backtracking engines: RE2 runs them in linear time', () => {
@@ -169,8 +241,17 @@ describe('custom patterns: refused at config time, naming the entry', () => {
     expect(found('(a|ab)+c', 'abababc')).toEqual(['abababc']);
     expect(found('\\w+\\s*\\w+', 'ab cd')).toEqual(['ab cd']);
     const accepted = [
-      '(?:a{1,3}){2,}', '(?:x|)+y', '\\d+\\d*x', '(?:ab){1,60}', 'a?'.repeat(20) + 'b',
-      '(\\d{3}-){2}\\d{4}', '(?:[A-Z]|-)+\\d', '\\w+@\\w+\\.com', '\\d+(?:\\.\\d+)?', '(?:ab|cd)+', '[A-Z0-9]{20,200}',
+      '(?:a{1,3}){2,}',
+      '(?:x|)+y',
+      '\\d+\\d*x',
+      '(?:ab){1,60}',
+      'a?'.repeat(20) + 'b',
+      '(\\d{3}-){2}\\d{4}',
+      '(?:[A-Z]|-)+\\d',
+      '\\w+@\\w+\\.com',
+      '\\d+(?:\\.\\d+)?',
+      '(?:ab|cd)+',
+      '[A-Z0-9]{20,200}',
     ];
     for (const pattern of accepted) {
       expect(() => createClassifier(config([{ name: 'x', pattern }]))).not.toThrow();

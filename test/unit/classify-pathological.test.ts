@@ -56,7 +56,10 @@ const INPUTS: [string, string][] = [
   ['1 MB of backslashes', fill('\\')],
   ['repeated injection words', fill('ignore all previous you are now ')],
   ['random base64', pseudoRandom('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/')],
-  ['random printable ASCII', pseudoRandom(' !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~\n')],
+  [
+    'random printable ASCII',
+    pseudoRandom(' !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~\n'),
+  ],
 ];
 
 const CUSTOM: Detector[] = [

@@ -31,7 +31,9 @@ describe('pii:email', () => {
   });
 
   it('finds addresses inside JSON-in-JSON tool arguments, without the escape letter', () => {
-    const args = JSON.stringify({ arguments: JSON.stringify({ to: 'bob@example.org', body: 'cc\nalice@example.com' }) });
+    const args = JSON.stringify({
+      arguments: JSON.stringify({ to: 'bob@example.org', body: 'cc\nalice@example.com' }),
+    });
     expect(found(args, kind)).toEqual(['bob@example.org', 'alice@example.com']);
   });
 
@@ -111,7 +113,10 @@ describe('pii:credit_card', () => {
   });
 
   it('finds two cards in one list', () => {
-    expect(found('4111 1111 1111 1111 5555 5555 5555 4444', kind)).toEqual(['4111 1111 1111 1111', '5555 5555 5555 4444']);
+    expect(found('4111 1111 1111 1111 5555 5555 5555 4444', kind)).toEqual([
+      '4111 1111 1111 1111',
+      '5555 5555 5555 4444',
+    ]);
   });
 
   it.each([
@@ -160,12 +165,13 @@ describe('pii:iban', () => {
 describe('pii:us_ssn', () => {
   const kind = 'pii:us_ssn';
 
-  it.each([['SSN 123-45-6789.', '123-45-6789'], ['ssn: 219 09 9998', '219 09 9998'], ['{"ssn":"536-22-1234"}', '536-22-1234']])(
-    'finds it in %j',
-    (text, value) => {
-      expect(found(text, kind)).toEqual([value]);
-    },
-  );
+  it.each([
+    ['SSN 123-45-6789.', '123-45-6789'],
+    ['ssn: 219 09 9998', '219 09 9998'],
+    ['{"ssn":"536-22-1234"}', '536-22-1234'],
+  ])('finds it in %j', (text, value) => {
+    expect(found(text, kind)).toEqual([value]);
+  });
 
   it.each([
     ['area 000', '000-12-3456'],
@@ -220,11 +226,20 @@ describe('pii:ip_address', () => {
 
 describe('false-positive guards across all PII kinds', () => {
   it.each([
-    ['a usage record', '{"model":"gpt-4o-2024-08-06","usage":{"prompt_tokens":1532,"completion_tokens":211,"total_tokens":1743},"created":1712345678}'],
-    ['UUIDs and trace ids', 'trace 4bf92f3577b34da6a3ce929d0e0e4736 span 00f067aa0ba902b7 id 550e8400-e29b-41d4-a716-446655440000'],
+    [
+      'a usage record',
+      '{"model":"gpt-4o-2024-08-06","usage":{"prompt_tokens":1532,"completion_tokens":211,"total_tokens":1743},"created":1712345678}',
+    ],
+    [
+      'UUIDs and trace ids',
+      'trace 4bf92f3577b34da6a3ce929d0e0e4736 span 00f067aa0ba902b7 id 550e8400-e29b-41d4-a716-446655440000',
+    ],
     ['timestamps', '2024-06-01T12:34:56.789Z 2024-06-01 12:34:56 +0200 1717245296789'],
     ['hashes', 'sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 git 1a2b3c4d'],
-    ['base64', 'aGVsbG8gd29ybGQgMTIzNDU2Nzg5MDEyMzQ1Njc4OTA= and iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='],
+    [
+      'base64',
+      'aGVsbG8gd29ybGQgMTIzNDU2Nzg5MDEyMzQ1Njc4OTA= and iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+    ],
     ['semver and ranges', '^1.2.3 ~4.5.6 >=20.6.0 <22 1.0.0-rc.1+build.5'],
     ['prose with numbers', 'In 2023, 45% of 1,200 users spent $3,456.78 over 12 months (see page 42).'],
   ])('finds nothing in %s', (_what, text) => {

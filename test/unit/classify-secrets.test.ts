@@ -137,7 +137,16 @@ describe('secret:github_token', () => {
 describe('secret:slack_token', () => {
   const kind = 'secret:slack_token';
   const bot = 'xox' + 'b-' + rand(12, DIGITS) + '-' + rand(13, DIGITS) + '-' + rand(24);
-  const user = 'xox' + 'p-' + rand(12, DIGITS) + '-' + rand(12, DIGITS) + '-' + rand(12, DIGITS) + '-' + rand(32, '0123456789abcdef');
+  const user =
+    'xox' +
+    'p-' +
+    rand(12, DIGITS) +
+    '-' +
+    rand(12, DIGITS) +
+    '-' +
+    rand(12, DIGITS) +
+    '-' +
+    rand(32, '0123456789abcdef');
   const hook = 'https://hooks.' + 'slack.com/services/T' + rand(8, UPPER32) + '/B' + rand(8, UPPER32) + '/' + rand(24);
 
   it.each([
@@ -248,9 +257,17 @@ describe('secret:connection_string', () => {
   const kind = 'secret:connection_string';
 
   it.each([
-    ['postgres', 'DATABASE_URL=postgres://admin:' + 's3cr3t@db.internal:5432/app', 'postgres://admin:s3cr3t@db.internal:5432'],
+    [
+      'postgres',
+      'DATABASE_URL=postgres://admin:' + 's3cr3t@db.internal:5432/app',
+      'postgres://admin:s3cr3t@db.internal:5432',
+    ],
     ['postgresql with an encoded password', 'postgresql://app:p%40ss@10.0.0.5/db', 'postgresql://app:p%40ss@10.0.0.5'],
-    ['mongodb+srv', '"mongodb+srv://user:pw123@cluster0.example.mongodb.net/db?retryWrites=true"', 'mongodb+srv://user:pw123@cluster0.example.mongodb.net'],
+    [
+      'mongodb+srv',
+      '"mongodb+srv://user:pw123@cluster0.example.mongodb.net/db?retryWrites=true"',
+      'mongodb+srv://user:pw123@cluster0.example.mongodb.net',
+    ],
     ['redis with only a password', 'redis://:hunter2@cache:6379/0', 'redis://:hunter2@cache:6379'],
     ['amqp', 'amqp://guest:guest@rabbit:5672/', 'amqp://guest:guest@rabbit:5672'],
     ['jdbc', 'jdbc:mysql://root:hunter2@localhost:3306/shop', 'mysql://root:hunter2@localhost:3306'],
@@ -260,7 +277,10 @@ describe('secret:connection_string', () => {
 
   it.each([
     ['URLs without a password', 'postgres://user@host/db postgres://localhost:5432/db'],
-    ['templated passwords', 'postgres://app:${DB_PASSWORD}@db/app mysql://u:<password>@h/d redis://:{{pw}}@h amqp://u:****@h'],
+    [
+      'templated passwords',
+      'postgres://app:${DB_PASSWORD}@db/app mysql://u:<password>@h/d redis://:{{pw}}@h amqp://u:****@h',
+    ],
     ['web URLs with credentials', 'https://user:pass@example.com/'],
     ['other schemes', 'myproto://a:b@c'],
   ])('ignores %s', (_what, text) => {

@@ -36,7 +36,14 @@ interface Schema {
 
 const program = ts.createProgram(
   PAIRS.map((pair) => join(SRC, pair.file)),
-  { strict: true, skipLibCheck: true, resolveJsonModule: true, esModuleInterop: true, module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16 },
+  {
+    strict: true,
+    skipLibCheck: true,
+    resolveJsonModule: true,
+    esModuleInterop: true,
+    module: ts.ModuleKind.Node16,
+    moduleResolution: ts.ModuleResolutionKind.Node16,
+  },
 );
 const checker = program.getTypeChecker();
 
@@ -54,8 +61,12 @@ function defined(type: ts.Type): ts.Type[] {
 }
 
 function kindOf(types: ts.Type[]): string {
-  if (types.every((t) => t.flags & ts.TypeFlags.StringLiteral)) return `enum:${types.map((t) => (t as ts.StringLiteralType).value).sort().join('|')}`;
-  if (types.every((t) => t.flags & (ts.TypeFlags.BooleanLike))) return 'boolean';
+  if (types.every((t) => t.flags & ts.TypeFlags.StringLiteral))
+    return `enum:${types
+      .map((t) => (t as ts.StringLiteralType).value)
+      .sort()
+      .join('|')}`;
+  if (types.every((t) => t.flags & ts.TypeFlags.BooleanLike)) return 'boolean';
   if (types.length !== 1) return `union:${types.map((t) => checker.typeToString(t)).join('|')}`;
   const [type] = types;
   if (type.flags & ts.TypeFlags.StringLike) return 'string';
@@ -70,7 +81,13 @@ function schemaKind(schema: Schema): string {
   if (schema.unit) return 'number';
   const types = [schema.type ?? 'object'].flat();
   if (types.every((t) => t === 'integer' || t === 'number')) return 'number';
-  if (types.length === 1 && types[0] === 'object' && !schema.properties && typeof schema.additionalProperties === 'object') return 'map';
+  if (
+    types.length === 1 &&
+    types[0] === 'object' &&
+    !schema.properties &&
+    typeof schema.additionalProperties === 'object'
+  )
+    return 'map';
   return types.length === 1 ? types[0] : `union:${types.join('|')}`;
 }
 
@@ -91,18 +108,26 @@ function compare(schema: Schema, type: ts.Type[], path: string, root: Schema, ou
     compare(schema.items, [checker.getTypeArguments(type[0] as ts.TypeReference)[0]], `${path}[]`, root, out);
   }
   if (actual === 'map' && typeof schema.additionalProperties === 'object') {
-    compare(schema.additionalProperties, defined(checker.getIndexInfoOfType(type[0], ts.IndexKind.String)!.type), `${path}.*`, root, out);
+    compare(
+      schema.additionalProperties,
+      defined(checker.getIndexInfoOfType(type[0], ts.IndexKind.String)!.type),
+      `${path}.*`,
+      root,
+      out,
+    );
   }
   if (actual !== 'object') return;
   const properties = new Map(checker.getPropertiesOfType(type[0]).map((p) => [p.name, p]));
   const keys = Object.keys(schema.properties ?? {});
   for (const key of keys) if (!properties.has(key)) out.push(`${path}.${key}: in the schema, not in the type`);
-  for (const name of properties.keys()) if (!keys.includes(name)) out.push(`${path}.${name}: in the type, not in the schema`);
+  for (const name of properties.keys())
+    if (!keys.includes(name)) out.push(`${path}.${name}: in the type, not in the schema`);
   for (const key of keys.filter((k) => properties.has(k))) {
     const property = properties.get(key)!;
     const sub = schema.properties![key];
     const guaranteed = schema.required?.includes(key) || sub.default !== undefined;
-    if (!(property.flags & ts.SymbolFlags.Optional) && !guaranteed) out.push(`${path}.${key}: required by the type, but the schema neither requires it nor has a default`);
+    if (!(property.flags & ts.SymbolFlags.Optional) && !guaranteed)
+      out.push(`${path}.${key}: required by the type, but the schema neither requires it nor has a default`);
     compare(sub, defined(checker.getTypeOfSymbol(property)), `${path}.${key}`, root, out);
   }
 }
@@ -116,7 +141,10 @@ describe('config types and JSON Schemas', () => {
   });
 
   it('notices a key the type lacks', () => {
-    const root: Schema = { type: 'object', properties: { path: { type: 'string', default: '/' }, extra: { type: 'boolean' } } };
+    const root: Schema = {
+      type: 'object',
+      properties: { path: { type: 'string', default: '/' }, extra: { type: 'boolean' } },
+    };
     const problems: string[] = [];
     compare(root, [exportedType('config/types.ts', 'HealthCheckExtensionConfig')], 'X', root, problems);
     expect(problems).toEqual(['X.extra: in the schema, not in the type', 'X.endpoint: in the type, not in the schema']);

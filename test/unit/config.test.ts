@@ -2,7 +2,14 @@ import { components } from '../../collector/src/components';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, formatDuration, loadConfig, parseConfigText, parseDuration, parseSize } from '../../collector/src/config';
+import {
+  ConfigError,
+  formatDuration,
+  loadConfig,
+  parseConfigText,
+  parseDuration,
+  parseSize,
+} from '../../collector/src/config';
 
 const DEFAULT_CONFIG = readFileSync(join(__dirname, '../../otel-config.yaml'), 'utf8');
 
@@ -19,10 +26,17 @@ function errorOf(text: string, env: Record<string, string> = {}): string {
 describe('config loading', () => {
   it('loads the shipped otel-config.yaml with defaults filled in', () => {
     const config = parseConfigText(DEFAULT_CONFIG, 'otel-config.yaml', components, {});
-    const otlp = config.receivers.otlp as { protocols: { grpc: { endpoint: string; max_recv_msg_size_mib: number }; http: { max_request_body_size: number } } };
+    const otlp = config.receivers.otlp as {
+      protocols: { grpc: { endpoint: string; max_recv_msg_size_mib: number }; http: { max_request_body_size: number } };
+    };
     expect(otlp.protocols.grpc).toEqual({ endpoint: '127.0.0.1:4317', max_recv_msg_size_mib: 16, insecure: false });
     expect(otlp.protocols.http.max_request_body_size).toBe(16 * 1024 * 1024);
-    const clickhouse = config.exporters.clickhouse as { endpoint: string; database: string; retention: object; wal: { directory: string } };
+    const clickhouse = config.exporters.clickhouse as {
+      endpoint: string;
+      database: string;
+      retention: object;
+      wal: { directory: string };
+    };
     expect(clickhouse.endpoint).toBe('chdb://./data/clickhouse');
     expect(clickhouse.database).toBe('ai_audit');
     // Durations and sizes arrive as numbers: milliseconds and bytes.
@@ -32,12 +46,19 @@ describe('config loading', () => {
   });
 
   it('substitutes ${env:NAME} and ${env:NAME:-default}, coercing to the type the schema wants', () => {
-    const config = parseConfigText(DEFAULT_CONFIG.replace('max_rows: 10000', 'max_rows: ${env:ROWS}'), 't.yaml', components, {
-      AI_AUDIT_GRPC_ENDPOINT: '0.0.0.0:5317',
-      AI_AUDIT_RETENTION_CONTENT: '7d',
-      ROWS: '250',
-    });
-    expect((config.receivers.otlp as { protocols: { grpc: { endpoint: string } } }).protocols.grpc.endpoint).toBe('0.0.0.0:5317');
+    const config = parseConfigText(
+      DEFAULT_CONFIG.replace('max_rows: 10000', 'max_rows: ${env:ROWS}'),
+      't.yaml',
+      components,
+      {
+        AI_AUDIT_GRPC_ENDPOINT: '0.0.0.0:5317',
+        AI_AUDIT_RETENTION_CONTENT: '7d',
+        ROWS: '250',
+      },
+    );
+    expect((config.receivers.otlp as { protocols: { grpc: { endpoint: string } } }).protocols.grpc.endpoint).toBe(
+      '0.0.0.0:5317',
+    );
     const clickhouse = config.exporters.clickhouse as { retention: { content: string }; batch: { max_rows: number } };
     expect(clickhouse.retention.content).toBe(7 * 86_400_000);
     expect(clickhouse.batch.max_rows).toBe(250);
@@ -47,19 +68,49 @@ describe('config loading', () => {
     expect(errorOf(DEFAULT_CONFIG.replace('database: ai_audit', 'database: ${env:DB}'), { DB: 'a: b' })).toBe(
       'exporters.clickhouse.database: "a: b" is not an identifier (letters, digits and _)',
     );
-    expect(errorOf(DEFAULT_CONFIG.replace('database: ai_audit', 'database: ab$$c'))).toMatch(/^exporters\.clickhouse\.database: "ab\$c"/);
+    expect(errorOf(DEFAULT_CONFIG.replace('database: ai_audit', 'database: ab$$c'))).toMatch(
+      /^exporters\.clickhouse\.database: "ab\$c"/,
+    );
   });
 
   it.each([
-    ['records: ${env:AI_AUDIT_RETENTION_RECORDS:-365d}', 'records: 40x', 'exporters.clickhouse.retention.records: "40x" is not a duration (e.g. 30d, 12h, 1h30m, 500ms)'],
+    [
+      'records: ${env:AI_AUDIT_RETENTION_RECORDS:-365d}',
+      'records: 40x',
+      'exporters.clickhouse.retention.records: "40x" is not a duration (e.g. 30d, 12h, 1h30m, 500ms)',
+    ],
     ['database: ai_audit', 'databse: ai_audit', 'exporters.clickhouse.databse: unknown key (did you mean "database"?)'],
     ['max_rows: 10000', 'max_rows: lots', 'exporters.clickhouse.batch.max_rows: "lots" must be an integer'],
-    ['endpoint: ${env:AI_AUDIT_GRPC_ENDPOINT:-127.0.0.1:4317}', 'endpoint: ${env:NOT_SET}', 'receivers.otlp.protocols.grpc.endpoint: environment variable NOT_SET is not set'],
-    ['endpoint: ${env:AI_AUDIT_GRPC_ENDPOINT:-127.0.0.1:4317}', 'endpoint: localhost', 'receivers.otlp.protocols.grpc.endpoint: "localhost" is not a host:port endpoint'],
-    ['processors: [normalize, cost, classify, protect]', 'processors: [normalize, clasify]', 'service.pipelines.traces.processors[1]: "clasify" is not defined under processors'],
-    ['processors: [normalize, cost, classify, protect]', 'processors: [cost]', 'service.pipelines.traces.processors: must start with a normalize processor'],
-    ['processors: [normalize, cost, classify, protect]', 'processors: [normalize, protect, classify]', 'service.pipelines.traces.processors: protect must be the last processor'],
-    ['content: ${env:AI_AUDIT_RETENTION_CONTENT:-30d}', 'content: 400d', 'exporters.clickhouse.retention.content: "400d" is longer than retention.records "365d"'],
+    [
+      'endpoint: ${env:AI_AUDIT_GRPC_ENDPOINT:-127.0.0.1:4317}',
+      'endpoint: ${env:NOT_SET}',
+      'receivers.otlp.protocols.grpc.endpoint: environment variable NOT_SET is not set',
+    ],
+    [
+      'endpoint: ${env:AI_AUDIT_GRPC_ENDPOINT:-127.0.0.1:4317}',
+      'endpoint: localhost',
+      'receivers.otlp.protocols.grpc.endpoint: "localhost" is not a host:port endpoint',
+    ],
+    [
+      'processors: [normalize, cost, classify, protect]',
+      'processors: [normalize, clasify]',
+      'service.pipelines.traces.processors[1]: "clasify" is not defined under processors',
+    ],
+    [
+      'processors: [normalize, cost, classify, protect]',
+      'processors: [cost]',
+      'service.pipelines.traces.processors: must start with a normalize processor',
+    ],
+    [
+      'processors: [normalize, cost, classify, protect]',
+      'processors: [normalize, protect, classify]',
+      'service.pipelines.traces.processors: protect must be the last processor',
+    ],
+    [
+      'content: ${env:AI_AUDIT_RETENTION_CONTENT:-30d}',
+      'content: 400d',
+      'exporters.clickhouse.retention.content: "400d" is longer than retention.records "365d"',
+    ],
   ])('names the key and the reason: %s -> %s', (find, replace, message) => {
     expect(errorOf(DEFAULT_CONFIG.replace(find, replace))).toContain(message);
   });
@@ -71,17 +122,28 @@ describe('config loading', () => {
   });
 
   it('never prints the value of a secret field', () => {
-    const message = errorOf(DEFAULT_CONFIG.replace('database: ai_audit', 'database: ai_audit\n    password: [hunter2]'));
+    const message = errorOf(
+      DEFAULT_CONFIG.replace('database: ai_audit', 'database: ai_audit\n    password: [hunter2]'),
+    );
     expect(message).toBe('exporters.clickhouse.password: the value must be a string');
   });
 
   it('accepts a component key with no value as "enabled with defaults"', () => {
-    const config = parseConfigText(DEFAULT_CONFIG.replace(/grpc:\n\s+endpoint: .*\n/, 'grpc:\n'), 't.yaml', components, {});
-    expect((config.receivers.otlp as { protocols: { grpc: { endpoint: string } } }).protocols.grpc.endpoint).toBe('127.0.0.1:4317');
+    const config = parseConfigText(
+      DEFAULT_CONFIG.replace(/grpc:\n\s+endpoint: .*\n/, 'grpc:\n'),
+      't.yaml',
+      components,
+      {},
+    );
+    expect((config.receivers.otlp as { protocols: { grpc: { endpoint: string } } }).protocols.grpc.endpoint).toBe(
+      '127.0.0.1:4317',
+    );
   });
 
   it('names an unreadable file', () => {
-    expect(() => loadConfig('/nonexistent/otel-config.yaml', components, {})).toThrow('cannot read config file /nonexistent/otel-config.yaml: ENOENT');
+    expect(() => loadConfig('/nonexistent/otel-config.yaml', components, {})).toThrow(
+      'cannot read config file /nonexistent/otel-config.yaml: ENOENT',
+    );
   });
 
   it('resolves nothing relative to the working directory: the file knows its own directory', () => {
@@ -100,7 +162,9 @@ describe('units', () => {
     ['1.5s', 1500],
   ])('parses duration %s', (text, ms) => expect(parseDuration(text)).toBe(ms));
 
-  it.each(['', '40x', 'd', '1 d', '-1d', '1h-3m'])('refuses duration %j', (text) => expect(parseDuration(text)).toBeNull());
+  it.each(['', '40x', 'd', '1 d', '-1d', '1h-3m'])('refuses duration %j', (text) =>
+    expect(parseDuration(text)).toBeNull(),
+  );
 
   it.each([
     [1024, 1024],

@@ -16,7 +16,11 @@ describe('model id matching', () => {
     ['anthropic', 'claude-3-5-haiku-latest', 'claude-3-5-haiku'],
     ['anthropic', 'claude-sonnet-4.6', 'claude-sonnet-4-6'],
     ['gcp.vertex_ai', 'claude-sonnet-4-5@20250929', 'claude-sonnet-4-5'],
-    ['gcp.vertex_ai', 'projects/p/locations/us-east5/publishers/anthropic/models/claude-haiku-4-5@20251001', 'claude-haiku-4-5'],
+    [
+      'gcp.vertex_ai',
+      'projects/p/locations/us-east5/publishers/anthropic/models/claude-haiku-4-5@20251001',
+      'claude-haiku-4-5',
+    ],
     ['gcp.gemini', 'models/gemini-2.5-flash', 'gemini-2.5-flash'],
     ['gcp.vertex_ai', 'gemini-2.0-flash-001', 'gemini-2.0-flash'],
     ['mistral_ai', 'mistral-medium-3-5-26-04', 'mistral-medium-3-5'],
@@ -71,12 +75,18 @@ describe('Bedrock model ids', () => {
   });
 
   test('a global. profile without a global rate falls back to the in-Region rate', () => {
-    expect(price('aws.bedrock', 'global.anthropic.claude-opus-4-1-20250805-v1:0')).toBe(price('aws.bedrock', 'anthropic.claude-opus-4-1'));
+    expect(price('aws.bedrock', 'global.anthropic.claude-opus-4-1-20250805-v1:0')).toBe(
+      price('aws.bedrock', 'anthropic.claude-opus-4-1'),
+    );
   });
 
   test('ids without revision, foundation-model ARNs, other vendors', () => {
-    expect(price('aws.bedrock', 'anthropic.claude-opus-4-6-v1')).toBe(price('aws.bedrock', 'anthropic.claude-opus-4-6'));
-    expect(price('aws.bedrock', 'arn:aws:bedrock:us-west-2::foundation-model/meta.llama4-scout-17b-instruct-v1:0')?.output).toBeCloseTo(0.66, 12);
+    expect(price('aws.bedrock', 'anthropic.claude-opus-4-6-v1')).toBe(
+      price('aws.bedrock', 'anthropic.claude-opus-4-6'),
+    );
+    expect(
+      price('aws.bedrock', 'arn:aws:bedrock:us-west-2::foundation-model/meta.llama4-scout-17b-instruct-v1:0')?.output,
+    ).toBeCloseTo(0.66, 12);
     expect(price('aws.bedrock', 'amazon.nova-2-pro-preview-20251202-v1:0')?.input).toBeCloseTo(1.375, 12);
     expect(price('aws.bedrock', 'openai.gpt-oss-120b-1:0')?.input).toBeCloseTo(0.15, 12);
     expect(price('aws.bedrock', 'cohere.command-r-plus-v1:0')?.output).toBeCloseTo(15, 12);

@@ -30,7 +30,10 @@ const entry = (input: number, output: number) => ({
   source: 'https://example.com/pricing',
 });
 
-const minimal = (models: Record<string, Record<string, unknown>>, aliases?: Record<string, Record<string, string>>) => ({
+const minimal = (
+  models: Record<string, Record<string, unknown>>,
+  aliases?: Record<string, Record<string, string>>,
+) => ({
   version: 1,
   updated: '2026-11-27',
   models,
@@ -48,19 +51,28 @@ describe('schemas', () => {
 
   test('collector/schemas/pricing.json covers every provider the collector is asked to price', () => {
     const { models } = readJson(join(SCHEMAS, 'pricing.json')) as { models: Record<string, object> };
-    expect(Object.keys(models)).toEqual(expect.arrayContaining(['openai', 'anthropic', 'gcp.gemini', 'mistral_ai', 'aws.bedrock']));
+    expect(Object.keys(models)).toEqual(
+      expect.arrayContaining(['openai', 'anthropic', 'gcp.gemini', 'mistral_ai', 'aws.bedrock']),
+    );
   });
 
   test('processors.cost schema: defaults, accepted overrides, rejected keys', () => {
     // The same options as the collector's config validator.
     const ajv = new Ajv2020({ strict: true, useDefaults: true, coerceTypes: true });
-    const validate = ajv.compile(readJson(join(__dirname, '../../collector/src/processor/cost/config.schema.json')) as object);
+    const validate = ajv.compile(
+      readJson(join(__dirname, '../../collector/src/processor/cost/config.schema.json')) as object,
+    );
 
     const empty: Record<string, unknown> = {};
     expect(validate(empty)).toBe(true);
     expect(empty).toEqual({ models: {} });
 
-    expect(validate({ pricing_file: 'prices.json', models: { 'prod-chat': { input: 2.5, output: 10, cache_read: 1.25, provider: 'azure.ai.openai' } } })).toBe(true);
+    expect(
+      validate({
+        pricing_file: 'prices.json',
+        models: { 'prod-chat': { input: 2.5, output: 10, cache_read: 1.25, provider: 'azure.ai.openai' } },
+      }),
+    ).toBe(true);
     expect(validate({ models: { 'gpt-4o': { input: 2.5 } } })).toBe(false);
     expect(validate({ models: { 'gpt-4o': { input: 2.5, output: 10, price: 1 } } })).toBe(false);
     expect(validate({ models: { 'gpt-4o': { input: -1, output: 10 } } })).toBe(false);
@@ -93,7 +105,12 @@ describe('loadPricing', () => {
 describe('config overrides win over the file', () => {
   test('an override without provider applies to every provider', () => {
     const table = loadPricing(undefined, { models: { 'gpt-4o': { input: 1, output: 2 } } });
-    expect(table.find('openai', 'gpt-4o-2024-08-06')).toEqual({ input: 1, output: 2, cacheRead: null, cacheWrite: null });
+    expect(table.find('openai', 'gpt-4o-2024-08-06')).toEqual({
+      input: 1,
+      output: 2,
+      cacheRead: null,
+      cacheWrite: null,
+    });
     expect(table.find('azure.ai.openai', 'gpt-4o')?.input).toBe(1);
   });
 
@@ -109,7 +126,9 @@ describe('config overrides win over the file', () => {
   });
 
   test('Azure deployment names can be priced by override', () => {
-    const table = loadPricing(undefined, { models: { 'prod-chat': { input: 2.5, output: 10, cache_read: 1.25, provider: 'azure.ai.openai' } } });
+    const table = loadPricing(undefined, {
+      models: { 'prod-chat': { input: 2.5, output: 10, cache_read: 1.25, provider: 'azure.ai.openai' } },
+    });
     const cost = computeCost(table, {
       provider: 'azure.ai.openai',
       requestModel: 'prod-chat',
@@ -123,7 +142,9 @@ describe('config overrides win over the file', () => {
   });
 
   test("an override for one provider leaves another provider's entry alone", () => {
-    const table = loadPricing(undefined, { models: { 'gpt-4o': { input: 1, output: 1, provider: 'azure.ai.openai' } } });
+    const table = loadPricing(undefined, {
+      models: { 'gpt-4o': { input: 1, output: 1, provider: 'azure.ai.openai' } },
+    });
     expect(table.find('azure.ai.openai', 'gpt-4o')?.input).toBe(1);
     expect(table.find('openai', 'gpt-4o')?.input).toBe(2.5);
   });
@@ -164,23 +185,41 @@ describe('invalid pricing files fail with the file and the key', () => {
 
   test('malformed JSON', () => fails('{ "version": 1,', /not valid JSON/));
 
-  test('wrong type', () => fails(minimal({ openai: { 'gpt-x': { ...entry(1, 2), input: '1' } } }), /: models\.openai\.gpt-x\.input: must be number$/));
+  test('wrong type', () =>
+    fails(
+      minimal({ openai: { 'gpt-x': { ...entry(1, 2), input: '1' } } }),
+      /: models\.openai\.gpt-x\.input: must be number$/,
+    ));
 
-  test('negative price', () => fails(minimal({ openai: { 'gpt-x': entry(-1, 2) } }), /models\.openai\.gpt-x\.input: must be >= 0/));
+  test('negative price', () =>
+    fails(minimal({ openai: { 'gpt-x': entry(-1, 2) } }), /models\.openai\.gpt-x\.input: must be >= 0/));
 
   test('missing price', () => {
     const { output: _output, ...withoutOutput } = entry(1, 2);
     fails(minimal({ openai: { 'gpt-x': withoutOutput } }), /models\.openai\.gpt-x\.output: is required/);
   });
 
-  test('unknown key', () => fails(minimal({ openai: { 'gpt-x': { ...entry(1, 2), cached: 0.5 } } }), /models\.openai\.gpt-x\.cached: unknown key/));
+  test('unknown key', () =>
+    fails(
+      minimal({ openai: { 'gpt-x': { ...entry(1, 2), cached: 0.5 } } }),
+      /models\.openai\.gpt-x\.cached: unknown key/,
+    ));
 
-  test('model ids must be lowercase table keys', () => fails(minimal({ openai: { 'GPT-X': entry(1, 2) } }), /models\.openai\.GPT-X: is not a valid key/));
+  test('model ids must be lowercase table keys', () =>
+    fails(minimal({ openai: { 'GPT-X': entry(1, 2) } }), /models\.openai\.GPT-X: is not a valid key/));
 
-  test('bad date', () => fails(minimal({ openai: { 'gpt-x': { ...entry(1, 2), as_of: 'last week' } } }), /models\.openai\.gpt-x\.as_of: must match pattern/));
+  test('bad date', () =>
+    fails(
+      minimal({ openai: { 'gpt-x': { ...entry(1, 2), as_of: 'last week' } } }),
+      /models\.openai\.gpt-x\.as_of: must match pattern/,
+    ));
 
-  test('missing top-level key', () => fails({ version: 1, models: { openai: { 'gpt-x': entry(1, 2) } } }, /updated: is required/));
+  test('missing top-level key', () =>
+    fails({ version: 1, models: { openai: { 'gpt-x': entry(1, 2) } } }, /updated: is required/));
 
   test('alias to an unknown model', () =>
-    fails(minimal({ openai: { 'gpt-x': entry(1, 2) } }, { openai: { 'gpt-y': 'gpt-z' } }), /aliases\.openai\.gpt-y: "gpt-z" is not a model of models\.openai/));
+    fails(
+      minimal({ openai: { 'gpt-x': entry(1, 2) } }, { openai: { 'gpt-y': 'gpt-z' } }),
+      /aliases\.openai\.gpt-y: "gpt-z" is not a model of models\.openai/,
+    ));
 });

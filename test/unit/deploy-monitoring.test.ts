@@ -19,7 +19,10 @@ const has = (tool: string, args: string[]): boolean => {
 const KUBECTL = has('kubectl', ['version', '--client']);
 const PROMTOOL = has('promtool', ['--version']);
 if (!KUBECTL) console.warn('deploy-monitoring.test.ts: kustomize rendering skipped, `kubectl` is not installed');
-if (!PROMTOOL) console.warn('deploy-monitoring.test.ts: Prometheus config check skipped, `promtool` is not installed (apt-get install -y prometheus)');
+if (!PROMTOOL)
+  console.warn(
+    'deploy-monitoring.test.ts: Prometheus config check skipped, `promtool` is not installed (apt-get install -y prometheus)',
+  );
 
 describe('deploy/: monitoring', () => {
   const compose = parse(readFileSync(join(DEPLOY, 'compose/docker-compose.yaml'), 'utf8'));
@@ -27,8 +30,15 @@ describe('deploy/: monitoring', () => {
   it('compose runs Grafana with the ClickHouse plugin and the provisioning, and Prometheus', () => {
     const grafana = compose.services.grafana;
     expect(grafana.environment.GF_INSTALL_PLUGINS).toMatch(/^grafana-clickhouse-datasource\b/);
-    expect(grafana.volumes).toEqual(expect.arrayContaining(['../grafana/provisioning:/etc/grafana/provisioning:ro', '../grafana/dashboards:/var/lib/grafana/dashboards/ai-audit:ro']));
-    expect(compose.services.prometheus.volumes).toContain('../prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+    expect(grafana.volumes).toEqual(
+      expect.arrayContaining([
+        '../grafana/provisioning:/etc/grafana/provisioning:ro',
+        '../grafana/dashboards:/var/lib/grafana/dashboards/ai-audit:ro',
+      ]),
+    );
+    expect(compose.services.prometheus.volumes).toContain(
+      '../prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
+    );
     expect(compose.services.clickhouse.volumes).toContain('../clickhouse:/docker-entrypoint-initdb.d:ro');
     // Every ${VAR} the datasource provisioning reads is set for Grafana.
     const datasources = readFileSync(join(DEPLOY, 'grafana/provisioning/datasources/ai-audit.yaml'), 'utf8');
@@ -41,28 +51,60 @@ describe('deploy/: monitoring', () => {
   });
 
   (PROMTOOL ? it : it.skip)('the Prometheus configs pass promtool check config', () => {
-    for (const file of ['prometheus.yml', 'prometheus.kubernetes.yml']) execFileSync('promtool', ['check', 'config', join(DEPLOY, 'prometheus', file)], { stdio: 'pipe' });
+    for (const file of ['prometheus.yml', 'prometheus.kubernetes.yml'])
+      execFileSync('promtool', ['check', 'config', join(DEPLOY, 'prometheus', file)], { stdio: 'pipe' });
   });
 
-  (KUBECTL ? it : it.skip)('kubectl kustomize deploy/ renders Grafana and Prometheus, and Services select only their own pods', () => {
-    const docs = parseAllDocuments(execFileSync('kubectl', ['kustomize', DEPLOY], { encoding: 'utf8' })).map((d) => d.toJS());
-    const kinds = docs.map((d) => `${d.kind}/${d.metadata.name}`);
-    expect(kinds).toEqual(expect.arrayContaining(['Deployment/grafana', 'Deployment/prometheus', 'Service/grafana', 'Service/prometheus', 'StatefulSet/ai-audit-collector']));
-    const workloads = docs.filter((d) => ['Deployment', 'StatefulSet'].includes(d.kind));
-    for (const service of docs.filter((d) => d.kind === 'Service')) {
-      const selected = workloads.filter((w) => Object.entries(service.spec.selector).every(([k, v]) => w.spec.template.metadata.labels[k] === v));
-      expect({ service: service.metadata.name, selects: selected.map((w) => w.metadata.name) }).toEqual({ service: service.metadata.name, selects: [service.metadata.name.replace(/-headless$/, '')] });
-    }
-    for (const workload of workloads) expect(workload.spec.selector.matchLabels).toEqual(workload.spec.template.metadata.labels);
-    const configMap = (prefix: string) => docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name.startsWith(prefix));
-    const dashboards = configMap('ai-audit-grafana-dashboards');
-    expect(Object.keys(dashboards.data).sort()).toEqual(['agents-tools.json', 'collector-health.json', 'compliance.json', 'overview.json', 'users-features.json']);
-    for (const text of Object.values(dashboards.data)) expect(JSON.parse(text as string).uid).toMatch(/^ai-audit-/);
-    expect(configMap('ai-audit-prometheus').data['prometheus.yml']).toContain('ai-audit-collector-headless');
-    const grafana = workloads.find((w) => w.metadata.name === 'grafana').spec.template.spec;
-    const volumes = Object.fromEntries(grafana.volumes.filter((v: { configMap?: unknown }) => v.configMap).map((v: { name: string; configMap: { name: string } }) => [v.name, v.configMap.name]));
-    for (const name of Object.values(volumes)) expect(docs.some((d) => d.kind === 'ConfigMap' && d.metadata.name === name)).toBe(true);
-    const pdb = docs.find((d) => d.kind === 'PodDisruptionBudget');
-    expect(pdb.spec.selector.matchLabels['app.kubernetes.io/name']).toBe('ai-audit-collector');
-  });
+  (KUBECTL ? it : it.skip)(
+    'kubectl kustomize deploy/ renders Grafana and Prometheus, and Services select only their own pods',
+    () => {
+      const docs = parseAllDocuments(execFileSync('kubectl', ['kustomize', DEPLOY], { encoding: 'utf8' })).map((d) =>
+        d.toJS(),
+      );
+      const kinds = docs.map((d) => `${d.kind}/${d.metadata.name}`);
+      expect(kinds).toEqual(
+        expect.arrayContaining([
+          'Deployment/grafana',
+          'Deployment/prometheus',
+          'Service/grafana',
+          'Service/prometheus',
+          'StatefulSet/ai-audit-collector',
+        ]),
+      );
+      const workloads = docs.filter((d) => ['Deployment', 'StatefulSet'].includes(d.kind));
+      for (const service of docs.filter((d) => d.kind === 'Service')) {
+        const selected = workloads.filter((w) =>
+          Object.entries(service.spec.selector).every(([k, v]) => w.spec.template.metadata.labels[k] === v),
+        );
+        expect({ service: service.metadata.name, selects: selected.map((w) => w.metadata.name) }).toEqual({
+          service: service.metadata.name,
+          selects: [service.metadata.name.replace(/-headless$/, '')],
+        });
+      }
+      for (const workload of workloads)
+        expect(workload.spec.selector.matchLabels).toEqual(workload.spec.template.metadata.labels);
+      const configMap = (prefix: string) =>
+        docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name.startsWith(prefix));
+      const dashboards = configMap('ai-audit-grafana-dashboards');
+      expect(Object.keys(dashboards.data).sort()).toEqual([
+        'agents-tools.json',
+        'collector-health.json',
+        'compliance.json',
+        'overview.json',
+        'users-features.json',
+      ]);
+      for (const text of Object.values(dashboards.data)) expect(JSON.parse(text as string).uid).toMatch(/^ai-audit-/);
+      expect(configMap('ai-audit-prometheus').data['prometheus.yml']).toContain('ai-audit-collector-headless');
+      const grafana = workloads.find((w) => w.metadata.name === 'grafana').spec.template.spec;
+      const volumes = Object.fromEntries(
+        grafana.volumes
+          .filter((v: { configMap?: unknown }) => v.configMap)
+          .map((v: { name: string; configMap: { name: string } }) => [v.name, v.configMap.name]),
+      );
+      for (const name of Object.values(volumes))
+        expect(docs.some((d) => d.kind === 'ConfigMap' && d.metadata.name === name)).toBe(true);
+      const pdb = docs.find((d) => d.kind === 'PodDisruptionBudget');
+      expect(pdb.spec.selector.matchLabels['app.kubernetes.io/name']).toBe('ai-audit-collector');
+    },
+  );
 });

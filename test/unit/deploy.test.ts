@@ -7,7 +7,12 @@ import type { OtlpReceiverConfig } from '../../collector/src/config';
 
 const DEPLOY = join(__dirname, '../../deploy');
 const PRODUCTION = readFileSync(join(DEPLOY, 'otel-config.production.yaml'), 'utf8');
-const SECRETS = { AI_AUDIT_TOKEN_SHA256: 'a'.repeat(64), AI_AUDIT_CLICKHOUSE_PASSWORD: 'pw', AI_AUDIT_KMS_KEY_ID: 'arn:k', AI_AUDIT_KMS_HMAC_KEY_ID: 'arn:h' };
+const SECRETS = {
+  AI_AUDIT_TOKEN_SHA256: 'a'.repeat(64),
+  AI_AUDIT_CLICKHOUSE_PASSWORD: 'pw',
+  AI_AUDIT_KMS_KEY_ID: 'arn:k',
+  AI_AUDIT_KMS_HMAC_KEY_ID: 'arn:h',
+};
 
 /** Variables the config needs that have no default: what a deployment must provide. */
 const required = (text: string): string[] => [...text.matchAll(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]);
@@ -25,7 +30,9 @@ describe('deploy/: the production configuration', () => {
   });
 
   it('refuses to start without a token hash: there is no anonymous default', () => {
-    expect(() => parseConfigText(PRODUCTION, 'p.yaml', components, { ...SECRETS, AI_AUDIT_TOKEN_SHA256: '' })).toThrow('environment variable AI_AUDIT_TOKEN_SHA256 is not set');
+    expect(() => parseConfigText(PRODUCTION, 'p.yaml', components, { ...SECRETS, AI_AUDIT_TOKEN_SHA256: '' })).toThrow(
+      'environment variable AI_AUDIT_TOKEN_SHA256 is not set',
+    );
   });
 });
 
@@ -48,7 +55,10 @@ describe('deploy/: manifests', () => {
 
   it('sets retention from the manifest and probes the health_check extension', () => {
     const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
-    expect(env).toMatchObject({ AI_AUDIT_RETENTION_RECORDS: expect.stringMatching(/^\d+d$/), AI_AUDIT_RETENTION_CONTENT: expect.stringMatching(/^\d+d$/) });
+    expect(env).toMatchObject({
+      AI_AUDIT_RETENTION_RECORDS: expect.stringMatching(/^\d+d$/),
+      AI_AUDIT_RETENTION_CONTENT: expect.stringMatching(/^\d+d$/),
+    });
     const health = production.extensions.health_check as { endpoint: string; path: string };
     const port = container.ports.find((p: { name: string }) => p.name === 'health').containerPort;
     expect(health.endpoint).toBe(`0.0.0.0:${port}`);

@@ -1,11 +1,19 @@
-import { documentStrings, documentText, documentValue, receivedDocument, rewriteStrings, valueDocument } from '../../collector/src/model/content';
+import {
+  documentStrings,
+  documentText,
+  documentValue,
+  receivedDocument,
+  rewriteStrings,
+  valueDocument,
+} from '../../collector/src/model/content';
 import { jsonStrings, jsonSyntaxError } from '../../collector/src/model/json-scan';
 
 /** The string values of a parsed JSON value, in order: what jsonStrings must return without parsing. */
 function stringsOf(value: unknown, out: string[] = []): string[] {
   if (typeof value === 'string') out.push(value);
   else if (Array.isArray(value)) for (const item of value) stringsOf(item, out);
-  else if (value !== null && typeof value === 'object') for (const key of Object.keys(value)) stringsOf((value as Record<string, unknown>)[key], out);
+  else if (value !== null && typeof value === 'object')
+    for (const key of Object.keys(value)) stringsOf((value as Record<string, unknown>)[key], out);
   return out;
 }
 
@@ -28,7 +36,29 @@ function rng(seed: number): () => number {
   };
 }
 
-const PIECES = ['a', 'é', '"', '\\', '\n', '\u0001', '\u2028', '😀', '\ud800', ' ', '{', '}', '[', ']', ':', ',', '0', '-1.5e3', 'true', 'null', 'x'];
+const PIECES = [
+  'a',
+  'é',
+  '"',
+  '\\',
+  '\n',
+  '\u0001',
+  '\u2028',
+  '😀',
+  '\ud800',
+  ' ',
+  '{',
+  '}',
+  '[',
+  ']',
+  ':',
+  ',',
+  '0',
+  '-1.5e3',
+  'true',
+  'null',
+  'x',
+];
 
 function randomValue(random: () => number, depth: number): unknown {
   const pick = random();
@@ -39,7 +69,8 @@ function randomValue(random: () => number, depth: number): unknown {
   if (pick < 0.4) return [1, -0, 2.5e-7, 1e21, true, false, null][Math.floor(random() * 7)];
   if (pick < 0.7) return Array.from({ length: Math.floor(random() * 4) }, () => randomValue(random, depth + 1));
   const object: Record<string, unknown> = {};
-  for (let i = Math.floor(random() * 4); i > 0; i--) object[String(randomValue(random, 9))] = randomValue(random, depth + 1);
+  for (let i = Math.floor(random() * 4); i > 0; i--)
+    object[String(randomValue(random, 9))] = randomValue(random, depth + 1);
   return object;
 }
 
@@ -70,7 +101,11 @@ describe('jsonStrings and jsonSyntaxError', () => {
       // (both are in the text that gets sealed), so compare the verdict, then the strings.
       const broken = mutate(text, random);
       const expected = reference(broken);
-      expect([broken, jsonStrings(broken) === undefined, jsonSyntaxError(broken) === undefined]).toEqual([broken, expected === undefined, expected !== undefined]);
+      expect([broken, jsonStrings(broken) === undefined, jsonSyntaxError(broken) === undefined]).toEqual([
+        broken,
+        expected === undefined,
+        expected !== undefined,
+      ]);
       if (expected) {
         valid++;
         expect(jsonStrings(JSON.stringify(JSON.parse(broken)))).toEqual(expected);
@@ -83,14 +118,34 @@ describe('jsonStrings and jsonSyntaxError', () => {
     expect(jsonStrings('{"a":"first","a":"second"}')).toEqual(['first', 'second']);
   });
 
-  it.each(['', ' ', '01', '1.', '.5', '+1', '[1,]', '{"a":1,}', '{a:1}', "'x'", '"\t"', '"\\x"', '"\\u12"', '[', '[]]', 'tru', 'nul', '\ufeff[]', '{"a" 1}', '1 2', 'NaN', 'Infinity'])(
-    'refuses %j as JSON.parse does',
-    (text) => {
-      expect(reference(text)).toBeUndefined();
-      expect(jsonStrings(text)).toBeUndefined();
-      expect(jsonSyntaxError(text)).toMatchObject({ at: expect.any(Number), reason: expect.any(String) });
-    },
-  );
+  it.each([
+    '',
+    ' ',
+    '01',
+    '1.',
+    '.5',
+    '+1',
+    '[1,]',
+    '{"a":1,}',
+    '{a:1}',
+    "'x'",
+    '"\t"',
+    '"\\x"',
+    '"\\u12"',
+    '[',
+    '[]]',
+    'tru',
+    'nul',
+    '\ufeff[]',
+    '{"a" 1}',
+    '1 2',
+    'NaN',
+    'Infinity',
+  ])('refuses %j as JSON.parse does', (text) => {
+    expect(reference(text)).toBeUndefined();
+    expect(jsonStrings(text)).toBeUndefined();
+    expect(jsonSyntaxError(text)).toMatchObject({ at: expect.any(Number), reason: expect.any(String) });
+  });
 
   it('refuses a hostile unterminated string in one pass', () => {
     const text = `["${'ab\\n'.repeat(200_000)}`;

@@ -32,14 +32,26 @@ class KmsError extends Error {
 }
 
 class FakeKms {
-  readonly requests: { target: string; headers: Record<string, string>; hostname: string; protocol: string; port?: number; body: Record<string, unknown> }[] = [];
+  readonly requests: {
+    target: string;
+    headers: Record<string, string>;
+    hostname: string;
+    protocol: string;
+    port?: number;
+    body: Record<string, unknown>;
+  }[] = [];
   private readonly keys = new Map<string, FakeKey>();
   private readonly aliases = new Map<string, string>();
   private readonly denied = new Set<string>();
   transportDown = false;
 
   createKey(alias: string, usage: FakeKey['usage']): FakeKey {
-    const key: FakeKey = { arn: `${ACCOUNT_ARN}:key/${randomUUID()}`, usage, material: [randomBytes(32)], created: 1_760_000_000 };
+    const key: FakeKey = {
+      arn: `${ACCOUNT_ARN}:key/${randomUUID()}`,
+      usage,
+      material: [randomBytes(32)],
+      created: 1_760_000_000,
+    };
     this.keys.set(key.arn, key);
     this.aliases.set(alias, key.arn);
     return key;
@@ -64,18 +76,35 @@ class FakeKms {
 
   // The SDK's HttpHandler shape.
   async handle(request: HttpRequest): Promise<{ response: HttpResponse }> {
-    if (this.transportDown) throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
+    if (this.transportDown)
+      throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
     const target = String(request.headers['x-amz-target']).replace('TrentService.', '');
     const body = JSON.parse(new TextDecoder().decode(request.body as Uint8Array)) as Record<string, unknown>;
-    this.requests.push({ target, headers: request.headers, hostname: request.hostname, protocol: request.protocol, port: request.port, body });
+    this.requests.push({
+      target,
+      headers: request.headers,
+      hostname: request.hostname,
+      protocol: request.protocol,
+      port: request.port,
+      body,
+    });
     try {
       if (this.denied.has(target)) {
-        throw new KmsError('AccessDeniedException', `User: arn:aws:sts::111122223333:assumed-role/collector/i-1 is not authorized to perform: kms:${target}`);
+        throw new KmsError(
+          'AccessDeniedException',
+          `User: arn:aws:sts::111122223333:assumed-role/collector/i-1 is not authorized to perform: kms:${target}`,
+        );
       }
       return json(200, this.operate(target, body));
     } catch (error) {
       if (!(error instanceof KmsError)) throw error;
-      return { response: new HttpResponse({ statusCode: 400, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': error.type }, body: Buffer.from(JSON.stringify({ __type: error.type, message: error.message })) }) };
+      return {
+        response: new HttpResponse({
+          statusCode: 400,
+          headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': error.type },
+          body: Buffer.from(JSON.stringify({ __type: error.type, message: error.message })),
+        }),
+      };
     }
   }
 
@@ -89,26 +118,50 @@ class FakeKms {
     switch (target) {
       case 'Encrypt': {
         const key = this.key(body.KeyId, 'ENCRYPT_DECRYPT');
-        return { CiphertextBlob: this.seal(key, Buffer.from(body.Plaintext as string, 'base64'), body.EncryptionContext), KeyId: key.arn, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+        return {
+          CiphertextBlob: this.seal(key, Buffer.from(body.Plaintext as string, 'base64'), body.EncryptionContext),
+          KeyId: key.arn,
+          EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+        };
       }
       case 'Decrypt': {
         const { key, plaintext } = this.open(body.CiphertextBlob, body.EncryptionContext, body.KeyId);
         return { Plaintext: plaintext.toString('base64'), KeyId: key.arn, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
       }
       case 'ReEncrypt': {
-        const { key: source, plaintext } = this.open(body.CiphertextBlob, body.SourceEncryptionContext, body.SourceKeyId);
+        const { key: source, plaintext } = this.open(
+          body.CiphertextBlob,
+          body.SourceEncryptionContext,
+          body.SourceKeyId,
+        );
         const destination = this.key(body.DestinationKeyId, 'ENCRYPT_DECRYPT');
-        return { CiphertextBlob: this.seal(destination, plaintext, body.DestinationEncryptionContext), SourceKeyId: source.arn, KeyId: destination.arn };
+        return {
+          CiphertextBlob: this.seal(destination, plaintext, body.DestinationEncryptionContext),
+          SourceKeyId: source.arn,
+          KeyId: destination.arn,
+        };
       }
       case 'GenerateMac': {
         const key = this.key(body.KeyId, 'GENERATE_VERIFY_MAC');
-        if (body.MacAlgorithm !== 'HMAC_SHA_256') throw new KmsError('InvalidKeyUsageException', 'unsupported MAC algorithm');
-        const mac = createHmac('sha256', key.material[0]).update(Buffer.from(body.Message as string, 'base64')).digest();
+        if (body.MacAlgorithm !== 'HMAC_SHA_256')
+          throw new KmsError('InvalidKeyUsageException', 'unsupported MAC algorithm');
+        const mac = createHmac('sha256', key.material[0])
+          .update(Buffer.from(body.Message as string, 'base64'))
+          .digest();
         return { Mac: mac.toString('base64'), KeyId: key.arn, MacAlgorithm: 'HMAC_SHA_256' };
       }
       case 'DescribeKey': {
         const key = this.key(body.KeyId);
-        return { KeyMetadata: { KeyId: key.arn.split('/')[1], Arn: key.arn, CreationDate: key.created, Enabled: true, KeyState: 'Enabled', KeyUsage: key.usage } };
+        return {
+          KeyMetadata: {
+            KeyId: key.arn.split('/')[1],
+            Arn: key.arn,
+            CreationDate: key.created,
+            Enabled: true,
+            KeyState: 'Enabled',
+            KeyUsage: key.usage,
+          },
+        };
       }
       default:
         throw new KmsError('UnsupportedOperationException', target);
@@ -118,7 +171,8 @@ class FakeKms {
   private key(id: unknown, usage?: FakeKey['usage']): FakeKey {
     const key = this.keys.get(this.aliases.get(String(id)) ?? String(id));
     if (!key) throw new KmsError('NotFoundException', `Key '${String(id)}' does not exist`);
-    if (usage && key.usage !== usage) throw new KmsError('InvalidKeyUsageException', `${key.arn} is not a ${usage} key`);
+    if (usage && key.usage !== usage)
+      throw new KmsError('InvalidKeyUsageException', `${key.arn} is not a ${usage} key`);
     return key;
   }
 
@@ -140,13 +194,20 @@ class FakeKms {
     const arnLength = blob.readUInt16BE(0);
     const key = this.keys.get(blob.subarray(2, 2 + arnLength).toString());
     if (!key) throw new KmsError('InvalidCiphertextException', '');
-    if (keyId !== undefined && this.key(keyId).arn !== key.arn) throw new KmsError('IncorrectKeyException', 'The key ID in the request does not identify the key that encrypted the ciphertext');
+    if (keyId !== undefined && this.key(keyId).arn !== key.arn)
+      throw new KmsError(
+        'IncorrectKeyException',
+        'The key ID in the request does not identify the key that encrypted the ciphertext',
+      );
     const rest = blob.subarray(2 + arnLength);
     try {
       const decipher = createDecipheriv('aes-256-gcm', key.material[rest[0]], rest.subarray(1, 13));
       decipher.setAAD(contextAad(context));
       decipher.setAuthTag(rest.subarray(rest.length - 16));
-      return { key, plaintext: Buffer.concat([decipher.update(rest.subarray(13, rest.length - 16)), decipher.final()]) };
+      return {
+        key,
+        plaintext: Buffer.concat([decipher.update(rest.subarray(13, rest.length - 16)), decipher.final()]),
+      };
     } catch {
       // KMS says no more than this when the context does not match.
       throw new KmsError('InvalidCiphertextException', '');
@@ -162,7 +223,13 @@ function contextAad(context: unknown): Buffer {
 }
 
 function json(status: number, body: object): { response: HttpResponse } {
-  return { response: new HttpResponse({ statusCode: status, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Buffer.from(JSON.stringify(body)) }) };
+  return {
+    response: new HttpResponse({
+      statusCode: status,
+      headers: { 'content-type': 'application/x-amz-json-1.1' },
+      body: Buffer.from(JSON.stringify(body)),
+    }),
+  };
 }
 
 async function failure(promise: Promise<unknown>): Promise<string> {
@@ -227,14 +294,19 @@ describe('aws-kms key provider', () => {
   });
 
   const provider = (config: Partial<{ key_id: string; region: string; endpoint: string }> = {}) =>
-    new AwsKmsKeyProvider({ key_id: 'alias/ai-audit', hmac_key_id: 'alias/ai-audit-hash', ...config }, { requestHandler: kms });
+    new AwsKmsKeyProvider(
+      { key_id: 'alias/ai-audit', hmac_key_id: 'alias/ai-audit-hash', ...config },
+      { requestHandler: kms },
+    );
 
   it('constructs without I/O, even with no credentials or region to be found', () => {
     const bare = { ...process.env };
     delete process.env.AWS_ACCESS_KEY_ID;
     delete process.env.AWS_REGION;
     try {
-      expect(new AwsKmsKeyProvider({ key_id: 'alias/ai-audit', hmac_key_id: 'alias/ai-audit-hash' }).kind).toBe('aws-kms');
+      expect(new AwsKmsKeyProvider({ key_id: 'alias/ai-audit', hmac_key_id: 'alias/ai-audit-hash' }).kind).toBe(
+        'aws-kms',
+      );
     } finally {
       process.env = bare;
     }
@@ -249,9 +321,15 @@ describe('aws-kms key provider', () => {
     expect(wrapped.ciphertext.includes(dek)).toBe(false);
     const [encrypt] = kms.requests;
     expect(encrypt.target).toBe('Encrypt');
-    expect(encrypt.body).toEqual({ KeyId: 'alias/ai-audit', Plaintext: dek.toString('base64'), EncryptionContext: CONTEXT });
+    expect(encrypt.body).toEqual({
+      KeyId: 'alias/ai-audit',
+      Plaintext: dek.toString('base64'),
+      EncryptionContext: CONTEXT,
+    });
     expect(encrypt.hostname).toBe('kms.eu-west-1.amazonaws.com');
-    expect(encrypt.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDTESTONLY\/\d{8}\/eu-west-1\/kms\/aws4_request,/);
+    expect(encrypt.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDTESTONLY\/\d{8}\/eu-west-1\/kms\/aws4_request,/,
+    );
 
     expect(await keys.unwrap(wrapped, { key_id: 'dek_01', subject: 'user-1', tenant: 'acme' })).toEqual(dek);
     expect(kms.requests[1].body).toMatchObject({ KeyId: wrapping.arn, EncryptionContext: CONTEXT });
@@ -304,7 +382,12 @@ describe('aws-kms key provider', () => {
     const onNext = await moved.rewrap(wrapped, CONTEXT);
     expect(onNext.kekVersion).toBe(next.arn);
     expect(kms.requests.slice(before).map((r) => r.target)).toEqual(['ReEncrypt']);
-    expect(kms.requests[before].body).toMatchObject({ SourceKeyId: wrapping.arn, DestinationKeyId: 'alias/ai-audit-2026', SourceEncryptionContext: CONTEXT, DestinationEncryptionContext: CONTEXT });
+    expect(kms.requests[before].body).toMatchObject({
+      SourceKeyId: wrapping.arn,
+      DestinationKeyId: 'alias/ai-audit-2026',
+      SourceEncryptionContext: CONTEXT,
+      DestinationEncryptionContext: CONTEXT,
+    });
     expect(await moved.unwrap(onNext, CONTEXT)).toEqual(dek);
     await failure(moved.rewrap(onNext, { ...CONTEXT, tenant: 'other' }));
   });
@@ -312,14 +395,23 @@ describe('aws-kms key provider', () => {
   it('reports the current key from DescribeKey: rotate creates nothing, versions lists the ARN', async () => {
     const keys = provider();
     expect(await keys.rotate()).toEqual({ version: wrapping.arn, created: false });
-    expect(await keys.versions()).toEqual([{ version: wrapping.arn, current: true, created: new Date(wrapping.created * 1000).toISOString() }]);
+    expect(await keys.versions()).toEqual([
+      { version: wrapping.arn, current: true, created: new Date(wrapping.created * 1000).toISOString() },
+    ]);
   });
 
   it('derives hash keys with GenerateMac over the tenant label: deterministic, per tenant, fetched once per process', async () => {
     const one = provider();
     const acme = await one.hashKey('acme');
-    expect(acme).toEqual({ version: '1', key: createHmac('sha256', hmac.material[0]).update(hashKeyInfo('acme')).digest() });
-    expect(kms.requests[0].body).toEqual({ KeyId: 'alias/ai-audit-hash', MacAlgorithm: 'HMAC_SHA_256', Message: Buffer.from(hashKeyInfo('acme')).toString('base64') });
+    expect(acme).toEqual({
+      version: '1',
+      key: createHmac('sha256', hmac.material[0]).update(hashKeyInfo('acme')).digest(),
+    });
+    expect(kms.requests[0].body).toEqual({
+      KeyId: 'alias/ai-audit-hash',
+      MacAlgorithm: 'HMAC_SHA_256',
+      Message: Buffer.from(hashKeyInfo('acme')).toString('base64'),
+    });
 
     await Promise.all([one.hashKey('acme'), one.hashKey('acme')]);
     expect(kms.calls('GenerateMac')).toBe(1);
@@ -334,18 +426,29 @@ describe('aws-kms key provider', () => {
 
     kms.deny('Decrypt');
     const denied = await failure(keys.unwrap(wrapped, CONTEXT));
-    expect(denied).toMatch(/^aws-kms: Decrypt failed: AccessDeniedException \(HTTP 400\): User: \S+ is not authorized to perform: kms:Decrypt$/);
+    expect(denied).toMatch(
+      /^aws-kms: Decrypt failed: AccessDeniedException \(HTTP 400\): User: \S+ is not authorized to perform: kms:Decrypt$/,
+    );
     expect(denied).not.toContain(dek.toString('base64'));
     expect(denied).not.toContain(wrapped.ciphertext.toString('base64'));
 
-    expect(await failure(provider({ key_id: 'alias/missing' }).wrap(dek, CONTEXT))).toBe("aws-kms: Encrypt failed: NotFoundException (HTTP 400): Key 'alias/missing' does not exist");
-    // A wrapping key given as the HMAC key (or the reverse) is refused by KMS.
-    expect(await failure(new AwsKmsKeyProvider({ key_id: 'alias/ai-audit', hmac_key_id: 'alias/ai-audit' }, { requestHandler: kms }).hashKey('acme'))).toMatch(
-      /^aws-kms: GenerateMac failed: InvalidKeyUsageException/,
+    expect(await failure(provider({ key_id: 'alias/missing' }).wrap(dek, CONTEXT))).toBe(
+      "aws-kms: Encrypt failed: NotFoundException (HTTP 400): Key 'alias/missing' does not exist",
     );
+    // A wrapping key given as the HMAC key (or the reverse) is refused by KMS.
+    expect(
+      await failure(
+        new AwsKmsKeyProvider(
+          { key_id: 'alias/ai-audit', hmac_key_id: 'alias/ai-audit' },
+          { requestHandler: kms },
+        ).hashKey('acme'),
+      ),
+    ).toMatch(/^aws-kms: GenerateMac failed: InvalidKeyUsageException/);
 
     kms.transportDown = true;
-    expect(await failure(keys.wrap(dek, CONTEXT))).toBe('aws-kms: Encrypt failed: ECONNREFUSED: connect ECONNREFUSED 10.0.0.1:443');
+    expect(await failure(keys.wrap(dek, CONTEXT))).toBe(
+      'aws-kms: Encrypt failed: ECONNREFUSED: connect ECONNREFUSED 10.0.0.1:443',
+    );
     // A failed hash key is not cached: the next call asks again.
     await failure(keys.hashKey('acme'));
     kms.transportDown = false;

@@ -1,5 +1,11 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { VaultTransitConfig } from '../../collector/src/config/types';
 import { hashKeyInfo } from '../../collector/src/keys/hkdf';
@@ -54,7 +60,11 @@ class FakeVault {
 
   rotate(name: string): void {
     const key = this.keys.get(name) as TransitKey;
-    key.versions.push({ aes: randomBytes(32), hmac: randomBytes(32), created: 1_760_000_000 + key.versions.length * 86_400 });
+    key.versions.push({
+      aes: randomBytes(32),
+      hmac: randomBytes(32),
+      created: 1_760_000_000 + key.versions.length * 86_400,
+    });
   }
 
   paths(): string[] {
@@ -66,13 +76,22 @@ class FakeVault {
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString();
     const path = request.url ?? '';
-    this.requests.push({ method: request.method ?? '', path, headers: request.headers, body: raw ? JSON.parse(raw) : {} });
+    this.requests.push({
+      method: request.method ?? '',
+      path,
+      headers: request.headers,
+      body: raw ? JSON.parse(raw) : {},
+    });
     if (this.hang) return;
     if (this.forced) return void response.writeHead(this.forced.status).end(this.forced.body);
-    if (request.headers['x-vault-token'] !== TOKEN) return reply(response, 403, { errors: ['1 error occurred:\n\t* permission denied\n\n'] });
+    if (request.headers['x-vault-token'] !== TOKEN)
+      return reply(response, 403, { errors: ['1 error occurred:\n\t* permission denied\n\n'] });
     const route = /^\/v1\/transit\/(encrypt|decrypt|hmac|keys)\/([^/]+)(?:\/([^/]+))?$/.exec(path);
     const key = route && this.keys.get(decodeURIComponent(route[2]));
-    if (!route || !key) return reply(response, route ? 400 : 404, { errors: [route ? 'encryption key not found' : '1 error occurred:\n\t* unsupported path\n\n'] });
+    if (!route || !key)
+      return reply(response, route ? 400 : 404, {
+        errors: [route ? 'encryption key not found' : '1 error occurred:\n\t* unsupported path\n\n'],
+      });
     const body = this.requests[this.requests.length - 1].body;
     try {
       reply(response, ...this.operate(request.method ?? '', route[1], route[3], key, body));
@@ -81,16 +100,33 @@ class FakeVault {
     }
   }
 
-  private operate(method: string, operation: string, suffix: string | undefined, key: TransitKey, body: Record<string, string>): [number, object?] {
+  private operate(
+    method: string,
+    operation: string,
+    suffix: string | undefined,
+    key: TransitKey,
+    body: Record<string, string>,
+  ): [number, object?] {
     const latest = key.versions.length;
-    const warnings = this.legacy && body.associated_data !== undefined ? ['Endpoint ignored these unrecognized parameters: [associated_data]'] : null;
+    const warnings =
+      this.legacy && body.associated_data !== undefined
+        ? ['Endpoint ignored these unrecognized parameters: [associated_data]']
+        : null;
     const aad = this.legacy ? Buffer.alloc(0) : Buffer.from(body.associated_data ?? '', 'base64');
     if (operation === 'encrypt') {
       const nonce = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key.versions[latest - 1].aes, nonce);
       cipher.setAAD(aad);
-      const sealed = Buffer.concat([nonce, cipher.update(Buffer.from(body.plaintext, 'base64')), cipher.final(), cipher.getAuthTag()]);
-      return [200, { data: { ciphertext: `vault:v${latest}:${sealed.toString('base64')}`, key_version: latest }, warnings }];
+      const sealed = Buffer.concat([
+        nonce,
+        cipher.update(Buffer.from(body.plaintext, 'base64')),
+        cipher.final(),
+        cipher.getAuthTag(),
+      ]);
+      return [
+        200,
+        { data: { ciphertext: `vault:v${latest}:${sealed.toString('base64')}`, key_version: latest }, warnings },
+      ];
     }
     if (operation === 'decrypt') {
       const [, version, encoded] = /^vault:v(\d+):(.*)$/.exec(body.ciphertext) ?? [];
@@ -108,7 +144,9 @@ class FakeVault {
       }
     }
     if (operation === 'hmac' && method === 'POST' && suffix === 'sha2-256') {
-      const mac = createHmac('sha256', key.versions[latest - 1].hmac).update(Buffer.from(body.input, 'base64')).digest('base64');
+      const mac = createHmac('sha256', key.versions[latest - 1].hmac)
+        .update(Buffer.from(body.input, 'base64'))
+        .digest('base64');
       return [200, { data: { hmac: `vault:v${latest}:${mac}` } }];
     }
     if (operation === 'keys' && method === 'POST' && suffix === 'rotate') {
@@ -117,14 +155,27 @@ class FakeVault {
     }
     if (operation === 'keys' && method === 'GET' && suffix === undefined) {
       const keys = Object.fromEntries(key.versions.map((v, i) => [String(i + 1), v.created]));
-      return [200, { data: { type: 'aes256-gcm96', latest_version: latest, min_decryption_version: 1, keys, supports_encryption: true } }];
+      return [
+        200,
+        {
+          data: {
+            type: 'aes256-gcm96',
+            latest_version: latest,
+            min_decryption_version: 1,
+            keys,
+            supports_encryption: true,
+          },
+        },
+      ];
     }
     return [405, { errors: [] }];
   }
 }
 
 function reply(response: ServerResponse, status: number, body?: object): void {
-  response.writeHead(status, body ? { 'Content-Type': 'application/json' } : {}).end(body ? JSON.stringify(body) : undefined);
+  response
+    .writeHead(status, body ? { 'Content-Type': 'application/json' } : {})
+    .end(body ? JSON.stringify(body) : undefined);
 }
 
 async function failure(promise: Promise<unknown>): Promise<string> {
@@ -168,12 +219,22 @@ describe('vault-transit key provider', () => {
 
   it('refuses a missing address or token at construction, and takes VAULT_ADDR, VAULT_TOKEN and VAULT_NAMESPACE', async () => {
     const bare = { mount: 'transit', key: 'ai-audit', timeout: 10_000 };
-    expect(() => new VaultTransitKeyProvider(bare, { VAULT_TOKEN: TOKEN })).toThrow(new KeyProviderError('vault-transit needs an address: set keys.vault_transit.address or VAULT_ADDR'));
-    expect(() => new VaultTransitKeyProvider(bare, { VAULT_ADDR: vault.url })).toThrow(new KeyProviderError('vault-transit needs a token: set keys.vault_transit.token or VAULT_TOKEN'));
-    expect(() => new VaultTransitKeyProvider({ ...bare, address: 'vault.internal:8200' }, { VAULT_TOKEN: TOKEN })).toThrow(/is not an http\(s\) URL/);
+    expect(() => new VaultTransitKeyProvider(bare, { VAULT_TOKEN: TOKEN })).toThrow(
+      new KeyProviderError('vault-transit needs an address: set keys.vault_transit.address or VAULT_ADDR'),
+    );
+    expect(() => new VaultTransitKeyProvider(bare, { VAULT_ADDR: vault.url })).toThrow(
+      new KeyProviderError('vault-transit needs a token: set keys.vault_transit.token or VAULT_TOKEN'),
+    );
+    expect(
+      () => new VaultTransitKeyProvider({ ...bare, address: 'vault.internal:8200' }, { VAULT_TOKEN: TOKEN }),
+    ).toThrow(/is not an http\(s\) URL/);
     expect(vault.requests).toEqual([]);
 
-    const fromEnv = new VaultTransitKeyProvider(bare, { VAULT_ADDR: `${vault.url}/`, VAULT_TOKEN: TOKEN, VAULT_NAMESPACE: 'team-a' });
+    const fromEnv = new VaultTransitKeyProvider(bare, {
+      VAULT_ADDR: `${vault.url}/`,
+      VAULT_TOKEN: TOKEN,
+      VAULT_NAMESPACE: 'team-a',
+    });
     await fromEnv.wrap(randomBytes(32), CONTEXT);
     expect(vault.requests[0].headers['x-vault-namespace']).toBe('team-a');
   });
@@ -187,8 +248,16 @@ describe('vault-transit key provider', () => {
     expect(wrapped.ciphertext.toString('utf8')).toMatch(/^vault:v1:[A-Za-z0-9+/]+=*$/);
     const [encrypt] = vault.requests;
     expect(`${encrypt.method} ${encrypt.path}`).toBe('POST /v1/transit/encrypt/ai-audit');
-    expect(encrypt.body).toEqual({ plaintext: dek.toString('base64'), associated_data: dekAad(CONTEXT).toString('base64') });
-    expect(encrypt.headers).toMatchObject({ 'x-vault-token': TOKEN, 'x-vault-namespace': 'team-a', 'x-vault-request': 'true', 'content-type': 'application/json' });
+    expect(encrypt.body).toEqual({
+      plaintext: dek.toString('base64'),
+      associated_data: dekAad(CONTEXT).toString('base64'),
+    });
+    expect(encrypt.headers).toMatchObject({
+      'x-vault-token': TOKEN,
+      'x-vault-namespace': 'team-a',
+      'x-vault-request': 'true',
+      'content-type': 'application/json',
+    });
 
     expect(await keys.unwrap(wrapped, { key_id: 'dek_01', tenant: 'acme', subject: 'user-1' })).toEqual(dek);
     expect(vault.requests[1].body.associated_data).toBe(encrypt.body.associated_data);
@@ -220,7 +289,10 @@ describe('vault-transit key provider', () => {
     expect(rewrapped.kekVersion).toBe('2');
     expect(rewrapped.ciphertext.toString()).toMatch(/^vault:v2:/);
     // transit/rewrap takes no associated_data, so it could not open a bound ciphertext.
-    expect(vault.paths().slice(before)).toEqual(['POST /v1/transit/decrypt/ai-audit', 'POST /v1/transit/encrypt/ai-audit']);
+    expect(vault.paths().slice(before)).toEqual([
+      'POST /v1/transit/decrypt/ai-audit',
+      'POST /v1/transit/encrypt/ai-audit',
+    ]);
     expect(await keys.unwrap(rewrapped, CONTEXT)).toEqual(dek);
     expect(await keys.unwrap(old, CONTEXT)).toEqual(dek);
     expect((await keys.wrap(randomBytes(32), CONTEXT)).kekVersion).toBe('2');
@@ -254,16 +326,20 @@ describe('vault-transit key provider', () => {
     expect(vault.requests[0].headers['x-vault-token']).toBe('hvs.revoked');
     expect(denied).not.toContain(dek.toString('base64'));
 
-    expect(await failure(provider({ key: 'missing' }).versions())).toBe('vault-transit: read key failed: HTTP 400: encryption key not found');
-    expect(await failure(provider({ mount: 'nothing-here' }).rotate())).toBe('vault-transit: rotate failed: HTTP 404: unsupported path');
+    expect(await failure(provider({ key: 'missing' }).versions())).toBe(
+      'vault-transit: read key failed: HTTP 400: encryption key not found',
+    );
+    expect(await failure(provider({ mount: 'nothing-here' }).rotate())).toBe(
+      'vault-transit: rotate failed: HTTP 404: unsupported path',
+    );
 
     vault.forced = { status: 502, body: `<html>bad gateway for {"plaintext":"${dek.toString('base64')}"}</html>` };
     const proxied = await failure(provider().wrap(dek, CONTEXT));
     expect(proxied).toBe('vault-transit: encrypt failed: HTTP 502');
     vault.forced = { status: 200, body: '<html>login</html>' };
-    expect(await failure(provider().unwrap({ ciphertext: Buffer.from('vault:v1:AAAA'), kekVersion: '1' }, CONTEXT))).toBe(
-      'vault-transit: decrypt failed: HTTP 200 with a body that is not JSON',
-    );
+    expect(
+      await failure(provider().unwrap({ ciphertext: Buffer.from('vault:v1:AAAA'), kekVersion: '1' }, CONTEXT)),
+    ).toBe('vault-transit: decrypt failed: HTTP 200 with a body that is not JSON');
   });
 
   it('refuses a Vault that ignores associated_data instead of wrapping without the binding', async () => {
@@ -276,12 +352,16 @@ describe('vault-transit key provider', () => {
   it('gives up after the configured timeout, and names an unreachable address', async () => {
     vault.hang = true;
     const started = Date.now();
-    expect(await failure(provider({ timeout: 200 }).wrap(randomBytes(32), CONTEXT))).toBe(`vault-transit: encrypt failed: no answer from ${vault.url} within 200 ms`);
+    expect(await failure(provider({ timeout: 200 }).wrap(randomBytes(32), CONTEXT))).toBe(
+      `vault-transit: encrypt failed: no answer from ${vault.url} within 200 ms`,
+    );
     expect(Date.now() - started).toBeLessThan(3_000);
 
     const closed = new FakeVault();
     await closed.start();
     await closed.stop();
-    expect(await failure(provider({ address: closed.url }).hashKey('acme'))).toBe(`vault-transit: hmac failed: cannot reach ${closed.url} (ECONNREFUSED)`);
+    expect(await failure(provider({ address: closed.url }).hashKey('acme'))).toBe(
+      `vault-transit: hmac failed: cannot reach ${closed.url} (ECONNREFUSED)`,
+    );
   });
 });

@@ -4,11 +4,18 @@ import { documentText } from '../../collector/src/model/content';
 import type { RecordContent } from '../../collector/src/model/record';
 
 /** A record's content documents as the text each would be sealed as. */
-const texts = (content: RecordContent): Record<string, string> => Object.fromEntries(Object.entries(content).flatMap(([field, document]) => (document ? [[field, documentText(document)]] : [])));
+const texts = (content: RecordContent): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(content).flatMap(([field, document]) => (document ? [[field, documentText(document)]] : [])),
+  );
 
 const normalize = createNormalizer({ exclude_attributes: ['custom.secret', 'internal.*'], keep_attributes: [] });
 
-function one(attrs: Parameters<typeof span>[0], overrides: Parameters<typeof span>[1] = {}, resource?: Parameters<typeof traceExport>[1]) {
+function one(
+  attrs: Parameters<typeof span>[0],
+  overrides: Parameters<typeof span>[1] = {},
+  resource?: Parameters<typeof traceExport>[1],
+) {
   const result = normalize('acme', traceExport([span(attrs, overrides)], resource));
   expect(result.records).toHaveLength(1);
   return result.records[0];
@@ -32,7 +39,13 @@ describe('normalize: which spans are audit records', () => {
   });
 
   it('rejects GenAI spans with invalid ids and says why', () => {
-    const result = normalize('acme', traceExport([span({ 'gen_ai.operation.name': 'chat' }, { traceId: '00'.repeat(16) }), span({ 'gen_ai.operation.name': 'chat' }, { spanId: 'abc' })]));
+    const result = normalize(
+      'acme',
+      traceExport([
+        span({ 'gen_ai.operation.name': 'chat' }, { traceId: '00'.repeat(16) }),
+        span({ 'gen_ai.operation.name': 'chat' }, { spanId: 'abc' }),
+      ]),
+    );
     expect(result.records).toHaveLength(0);
     expect(result.rejected).toBe(2);
     expect(result.rejectReason).toBe('span with an invalid trace_id');
@@ -62,7 +75,8 @@ describe('normalize: v1.41 attributes', () => {
       'ai_audit.feature': 'support-bot',
       'ai_audit.tenant_id': 'claimed-tenant',
       'gen_ai.input.messages': '[{"role":"user","parts":[{"type":"text","content":"hello"}]}]',
-      'gen_ai.output.messages': '[{"role":"assistant","parts":[{"type":"text","content":"hi"}],"finish_reason":"stop"}]',
+      'gen_ai.output.messages':
+        '[{"role":"assistant","parts":[{"type":"text","content":"hi"}],"finish_reason":"stop"}]',
       'gen_ai.system_instructions': '[{"type":"text","content":"be brief"}]',
       'gen_ai.tool.definitions': '[{"type":"function","name":"f"}]',
       'custom.secret': 'x',
@@ -112,7 +126,11 @@ describe('normalize: v1.41 attributes', () => {
       system: '[{"type":"text","content":"be brief"}]',
       tools: '[{"type":"function","name":"f"}]',
     });
-    expect({ ...record.attributes }).toEqual({ 'gen_ai.request.temperature': '0.2', 'ai_audit.tenant_id': 'claimed-tenant', 'app.version': '7' });
+    expect({ ...record.attributes }).toEqual({
+      'gen_ai.request.temperature': '0.2',
+      'ai_audit.tenant_id': 'claimed-tenant',
+      'app.version': '7',
+    });
   });
 
   it('gives the same span the same record id, and another tenant another one', () => {
@@ -125,30 +143,66 @@ describe('normalize: v1.41 attributes', () => {
 
 describe('normalize: older dialects and token rules', () => {
   it('reads v1.36 names: gen_ai.system, usage prompt/completion tokens, enduser.id, deployment.environment', () => {
-    const record = one({ 'gen_ai.system': 'az.ai.openai', 'gen_ai.usage.prompt_tokens': 10, 'gen_ai.usage.completion_tokens': 5, 'enduser.id': 'bob' }, {}, { 'deployment.environment': 'dev' });
-    expect(record).toMatchObject({ provider: 'azure.ai.openai', input_tokens: 10, output_tokens: 5, user_id: 'bob', environment: 'dev', operation: 'chat' });
+    const record = one(
+      {
+        'gen_ai.system': 'az.ai.openai',
+        'gen_ai.usage.prompt_tokens': 10,
+        'gen_ai.usage.completion_tokens': 5,
+        'enduser.id': 'bob',
+      },
+      {},
+      { 'deployment.environment': 'dev' },
+    );
+    expect(record).toMatchObject({
+      provider: 'azure.ai.openai',
+      input_tokens: 10,
+      output_tokens: 5,
+      user_id: 'bob',
+      environment: 'dev',
+      operation: 'chat',
+    });
   });
 
   it('sums Anthropic cache tokens into input for producers older than v1.37', () => {
-    const record = one({ 'gen_ai.system': 'anthropic', 'gen_ai.usage.input_tokens': 50, 'gen_ai.usage.cache_read_input_tokens': 1000, 'gen_ai.usage.cache_creation_input_tokens': 200 });
+    const record = one({
+      'gen_ai.system': 'anthropic',
+      'gen_ai.usage.input_tokens': 50,
+      'gen_ai.usage.cache_read_input_tokens': 1000,
+      'gen_ai.usage.cache_creation_input_tokens': 200,
+    });
     expect(record).toMatchObject({ input_tokens: 1250, cache_read_tokens: 1000, cache_write_tokens: 200 });
   });
 
   it('trusts v1.37+ producers that already include the cache, and the newer cache_write rename', () => {
-    const record = one({ 'gen_ai.provider.name': 'anthropic', 'gen_ai.usage.input_tokens': 1250, 'gen_ai.usage.cache_read.input_tokens': 1000, 'gen_ai.usage.cache_write.input_tokens': 200 });
+    const record = one({
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.usage.input_tokens': 1250,
+      'gen_ai.usage.cache_read.input_tokens': 1000,
+      'gen_ai.usage.cache_write.input_tokens': 200,
+    });
     expect(record).toMatchObject({ input_tokens: 1250, cache_read_tokens: 1000, cache_write_tokens: 200 });
   });
 
   it('sums when the input count is smaller than its own cache counts, whatever the dialect', () => {
-    expect(one({ 'gen_ai.provider.name': 'aws.bedrock', 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.cache_read.input_tokens': 90 }).input_tokens).toBe(100);
+    expect(
+      one({
+        'gen_ai.provider.name': 'aws.bedrock',
+        'gen_ai.usage.input_tokens': 10,
+        'gen_ai.usage.cache_read.input_tokens': 90,
+      }).input_tokens,
+    ).toBe(100);
   });
 
   it('adds Gemini thought tokens to output for older producers', () => {
-    expect(one({ 'gen_ai.system': 'gemini', 'gen_ai.usage.output_tokens': 40, 'gen_ai.usage.reasoning_tokens': 60 })).toMatchObject({ provider: 'gcp.gemini', output_tokens: 100, reasoning_tokens: 60 });
+    expect(
+      one({ 'gen_ai.system': 'gemini', 'gen_ai.usage.output_tokens': 40, 'gen_ai.usage.reasoning_tokens': 60 }),
+    ).toMatchObject({ provider: 'gcp.gemini', output_tokens: 100, reasoning_tokens: 60 });
   });
 
   it('reads token counts sent as strings and ignores nonsense', () => {
-    expect(one({ 'gen_ai.operation.name': 'chat', 'gen_ai.usage.input_tokens': '42', 'gen_ai.usage.output_tokens': 'many' })).toMatchObject({ input_tokens: 42, output_tokens: null });
+    expect(
+      one({ 'gen_ai.operation.name': 'chat', 'gen_ai.usage.input_tokens': '42', 'gen_ai.usage.output_tokens': 'many' }),
+    ).toMatchObject({ input_tokens: 42, output_tokens: null });
   });
 
   it('turns v1.28–v1.36 content events into v1.41 messages', () => {
@@ -158,7 +212,13 @@ describe('normalize: older dialects and token rules', () => {
         events: [
           event('gen_ai.system.message', { content: 'be brief' }),
           event('gen_ai.user.message', { content: 'weather?' }),
-          event('gen_ai.choice', { index: 0, finish_reason: 'tool_calls', message: '{}', 'gen_ai.event.content': '{"index":0,"finish_reason":"tool_calls","message":{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"get_weather","arguments":"{\\"city\\":\\"Paris\\"}"}}]}}' }),
+          event('gen_ai.choice', {
+            index: 0,
+            finish_reason: 'tool_calls',
+            message: '{}',
+            'gen_ai.event.content':
+              '{"index":0,"finish_reason":"tool_calls","message":{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"get_weather","arguments":"{\\"city\\":\\"Paris\\"}"}}]}}',
+          }),
         ],
       },
     );
@@ -167,7 +227,11 @@ describe('normalize: older dialects and token rules', () => {
       { role: 'user', parts: [{ type: 'text', content: 'weather?' }] },
     ]);
     expect(JSON.parse(documentText(record.content.output!))).toEqual([
-      { role: 'assistant', parts: [{ type: 'tool_call', id: 'c1', name: 'get_weather', arguments: { city: 'Paris' } }], finish_reason: 'tool_calls' },
+      {
+        role: 'assistant',
+        parts: [{ type: 'tool_call', id: 'c1', name: 'get_weather', arguments: { city: 'Paris' } }],
+        finish_reason: 'tool_calls',
+      },
     ]);
   });
 
@@ -183,19 +247,39 @@ describe('normalize: older dialects and token rules', () => {
       'llm.request.functions.0.name': 'lookup',
     });
     expect(record.provider).toBe('openai');
-    expect(JSON.parse(documentText(record.content.input!))).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'hi there' }] }]);
-    expect(JSON.parse(documentText(record.content.output!))).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'hello' }], finish_reason: 'stop' }]);
+    expect(JSON.parse(documentText(record.content.input!))).toEqual([
+      { role: 'user', parts: [{ type: 'text', content: 'hi there' }] },
+    ]);
+    expect(JSON.parse(documentText(record.content.output!))).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'hello' }], finish_reason: 'stop' },
+    ]);
     expect(JSON.parse(documentText(record.content.tools!))).toEqual([{ type: 'function', name: 'lookup' }]);
     expect(Object.keys(record.attributes)).toEqual(['llm.request.type']);
   });
 
   it('seals structured (non-string) content as JSON', () => {
-    const record = one({ 'gen_ai.operation.name': 'chat', 'gen_ai.input.messages': [Object.assign(Object.create(null), { role: 'user', parts: [Object.assign(Object.create(null), { type: 'text', content: 'structured' })] })] });
-    expect(JSON.parse(documentText(record.content.input!))).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'structured' }] }]);
+    const record = one({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.input.messages': [
+        Object.assign(Object.create(null), {
+          role: 'user',
+          parts: [Object.assign(Object.create(null), { type: 'text', content: 'structured' })],
+        }),
+      ],
+    });
+    expect(JSON.parse(documentText(record.content.input!))).toEqual([
+      { role: 'user', parts: [{ type: 'text', content: 'structured' }] },
+    ]);
   });
 
   it('maps execute_tool arguments and result to input and output', () => {
-    const record = one({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'get_weather', 'gen_ai.tool.call.id': 'c1', 'gen_ai.tool.call.arguments': '{"city":"Paris"}', 'gen_ai.tool.call.result': 'rainy' });
+    const record = one({
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': 'get_weather',
+      'gen_ai.tool.call.id': 'c1',
+      'gen_ai.tool.call.arguments': '{"city":"Paris"}',
+      'gen_ai.tool.call.result': 'rainy',
+    });
     expect(record).toMatchObject({ operation: 'execute_tool', tool_name: 'get_weather', tool_call_id: 'c1' });
     expect(texts(record.content)).toEqual({ input: '{"city":"Paris"}', output: 'rainy' });
   });
@@ -208,8 +292,19 @@ describe('normalize: older dialects and token rules', () => {
   });
 
   it('marks failures from the status or error.type, and takes the exception type, not its message', () => {
-    expect(one({ 'gen_ai.operation.name': 'chat', 'error.type': '429' })).toMatchObject({ status: 'error', error_type: '429' });
-    const failed = one({ 'gen_ai.operation.name': 'chat' }, { statusCode: 2, events: [event('exception', { 'exception.type': 'RateLimitError', 'exception.message': 'quota for prompt "secret"' })] });
+    expect(one({ 'gen_ai.operation.name': 'chat', 'error.type': '429' })).toMatchObject({
+      status: 'error',
+      error_type: '429',
+    });
+    const failed = one(
+      { 'gen_ai.operation.name': 'chat' },
+      {
+        statusCode: 2,
+        events: [
+          event('exception', { 'exception.type': 'RateLimitError', 'exception.message': 'quota for prompt "secret"' }),
+        ],
+      },
+    );
     expect(failed).toMatchObject({ status: 'error', error_type: 'RateLimitError' });
     expect(JSON.stringify(failed.attributes)).not.toContain('secret');
   });
@@ -237,14 +332,19 @@ describe('normalize: default-deny for content', () => {
             'never.heard.of': CANARY,
             'gen_ai.tool.args': `{"q":"${CANARY}"}`,
             'retry.count': 3,
-            'cached': true,
+            cached: true,
             'team.name': 'payments',
             'shop.region': 'eu',
             'dropped.note': CANARY,
             'server.port': 'x'.repeat(300),
           }),
         ],
-        { 'service.name': 'checkout', 'host.name': 'web-1', 'customer.note': CANARY, 'process.command_line': `node app.js --key=${CANARY}` },
+        {
+          'service.name': 'checkout',
+          'host.name': 'web-1',
+          'customer.note': CANARY,
+          'process.command_line': `node app.js --key=${CANARY}`,
+        },
       ),
     ).records;
     expect({ ...record.attributes }).toEqual({
@@ -258,7 +358,11 @@ describe('normalize: default-deny for content', () => {
     expect({ ...record.resource }).toEqual({ 'service.name': 'checkout', 'host.name': 'web-1' });
     expect(JSON.stringify(record.attributes) + JSON.stringify(record.resource)).not.toContain(CANARY);
     const extra = JSON.parse(documentText(record.content.extra!));
-    expect(extra.attributes).toEqual({ 'never.heard.of': CANARY, 'gen_ai.tool.args': `{"q":"${CANARY}"}`, 'server.port': 'x'.repeat(300) });
+    expect(extra.attributes).toEqual({
+      'never.heard.of': CANARY,
+      'gen_ai.tool.args': `{"q":"${CANARY}"}`,
+      'server.port': 'x'.repeat(300),
+    });
     expect(extra.resource).toEqual({ 'customer.note': CANARY, 'process.command_line': `node app.js --key=${CANARY}` });
   });
 
@@ -267,7 +371,10 @@ describe('normalize: default-deny for content', () => {
       { 'gen_ai.operation.name': 'chat', 'error.type': 'RateLimitError' },
       {
         events: [
-          event('exception', { 'exception.type': 'RateLimitError', 'exception.message': `quota exceeded for ${CANARY}` }),
+          event('exception', {
+            'exception.type': 'RateLimitError',
+            'exception.message': `quota exceeded for ${CANARY}`,
+          }),
           event('app.checkpoint', { note: CANARY }),
           event('gen_ai.user.message', { content: 'hello' }),
         ],
@@ -291,7 +398,10 @@ describe('normalize: times a record cannot have', () => {
     ['in 2262 and beyond', 9_223_372_036_854_775_808n],
     ['two days ahead of the collector', BigInt(Date.now() + 2 * 86_400_000) * 1_000_000n],
   ])('refuses a span starting %s', (_what, start) => {
-    const result = normalize('acme', traceExport([span({ 'gen_ai.operation.name': 'chat' }, { startTimeUnixNano: start, endTimeUnixNano: start })]));
+    const result = normalize(
+      'acme',
+      traceExport([span({ 'gen_ai.operation.name': 'chat' }, { startTimeUnixNano: start, endTimeUnixNano: start })]),
+    );
     expect(result).toMatchObject({ rejected: 1, rejectReason: 'span start time out of range' });
   });
 });
@@ -312,29 +422,64 @@ describe('normalize: one vocabulary across libraries', () => {
     expect(one({ 'gen_ai.system': raw }).provider).toBe(name);
   });
 
-  it('maps every library\'s finish reasons to OpenAI\'s words', () => {
-    expect(one({ 'gen_ai.operation.name': 'chat', 'gen_ai.response.finish_reasons': ['end_turn', 'tool-calls', 'tool_use', 'MAX_TOKENS', 'SAFETY', 'stop', 'weird-one'] }).finish_reasons).toEqual([
-      'stop',
+  it("maps every library's finish reasons to OpenAI's words", () => {
+    expect(
+      one({
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.response.finish_reasons': [
+          'end_turn',
+          'tool-calls',
+          'tool_use',
+          'MAX_TOKENS',
+          'SAFETY',
+          'stop',
+          'weird-one',
+        ],
+      }).finish_reasons,
+    ).toEqual(['stop', 'tool_calls', 'tool_calls', 'length', 'content_filter', 'stop', 'weird_one']);
+    expect(one({ 'gen_ai.system': 'openai.chat', 'ai.response.finishReason': 'tool-calls' }).finish_reasons).toEqual([
       'tool_calls',
-      'tool_calls',
-      'length',
-      'content_filter',
-      'stop',
-      'weird_one',
     ]);
-    expect(one({ 'gen_ai.system': 'openai.chat', 'ai.response.finishReason': 'tool-calls' }).finish_reasons).toEqual(['tool_calls']);
   });
 
   it('reads user and session from the Vercel AI SDK, OpenLLMetry and the request', () => {
-    expect(one({ 'gen_ai.system': 'openai.chat', 'ai.telemetry.metadata.userId': 'u1', 'ai.telemetry.metadata.sessionId': 's1' })).toMatchObject({ user_id: 'u1', session_id: 's1' });
-    expect(one({ 'gen_ai.system': 'openai', 'traceloop.association.properties.user_id': 'u2', 'traceloop.association.properties.session_id': 's2' })).toMatchObject({ user_id: 'u2', session_id: 's2' });
+    expect(
+      one({
+        'gen_ai.system': 'openai.chat',
+        'ai.telemetry.metadata.userId': 'u1',
+        'ai.telemetry.metadata.sessionId': 's1',
+      }),
+    ).toMatchObject({ user_id: 'u1', session_id: 's1' });
+    expect(
+      one({
+        'gen_ai.system': 'openai',
+        'traceloop.association.properties.user_id': 'u2',
+        'traceloop.association.properties.session_id': 's2',
+      }),
+    ).toMatchObject({ user_id: 'u2', session_id: 's2' });
     expect(one({ 'gen_ai.system': 'openai', 'gen_ai.request.user': 'u3' }).user_id).toBe('u3');
   });
 
   it('reads streaming and time to first token in every unit they come in', () => {
-    expect(one({ 'gen_ai.system': 'openai', 'gen_ai.request.is_stream': true, 'gen_ai.server.time_to_first_token': 0.25 })).toMatchObject({ streaming: true, ttft_ms: 250 });
+    expect(
+      one({ 'gen_ai.system': 'openai', 'gen_ai.request.is_stream': true, 'gen_ai.server.time_to_first_token': 0.25 }),
+    ).toMatchObject({ streaming: true, ttft_ms: 250 });
     expect(one({ 'gen_ai.system': 'openai', 'llm.is_streaming': true }).streaming).toBe(true);
-    expect(one({ 'gen_ai.system': 'openai.chat', 'ai.operationId': 'ai.streamText.doStream', 'ai.response.msToFirstChunk': 120 }, { name: 'ai.streamText.doStream' })).toMatchObject({ streaming: true, ttft_ms: 120 });
-    expect(one({ 'gen_ai.system': 'openai.chat', 'ai.operationId': 'ai.generateText.doGenerate' }, { name: 'ai.generateText.doGenerate' }).streaming).toBe(false);
+    expect(
+      one(
+        {
+          'gen_ai.system': 'openai.chat',
+          'ai.operationId': 'ai.streamText.doStream',
+          'ai.response.msToFirstChunk': 120,
+        },
+        { name: 'ai.streamText.doStream' },
+      ),
+    ).toMatchObject({ streaming: true, ttft_ms: 120 });
+    expect(
+      one(
+        { 'gen_ai.system': 'openai.chat', 'ai.operationId': 'ai.generateText.doGenerate' },
+        { name: 'ai.generateText.doGenerate' },
+      ).streaming,
+    ).toBe(false);
   });
 });

@@ -43,7 +43,9 @@ type Rng = () => number;
 const int = (rnd: Rng, n: number) => Math.floor(rnd() * n);
 
 /** Bytes that matter to the wire formats: varint edges, tags, JSON punctuation. */
-const INTERESTING = [0x00, 0x01, 0x02, 0x07, 0x08, 0x0a, 0x12, 0x7f, 0x80, 0xff, 0x22, 0x5b, 0x5d, 0x7b, 0x7d, 0x3a, 0x2c, 0x5c];
+const INTERESTING = [
+  0x00, 0x01, 0x02, 0x07, 0x08, 0x0a, 0x12, 0x7f, 0x80, 0xff, 0x22, 0x5b, 0x5d, 0x7b, 0x7d, 0x3a, 0x2c, 0x5c,
+];
 
 function mutate(seed: Uint8Array, others: Uint8Array[], rnd: Rng): Uint8Array {
   let bytes: Uint8Array = Uint8Array.from(seed);
@@ -113,9 +115,16 @@ function mutateTree(tree: unknown, rnd: Rng): unknown {
   ];
   const nodes: { parent: Record<string, unknown> | unknown[]; key: string | number }[] = [];
   const walk = (v: unknown) => {
-    if (Array.isArray(v)) v.forEach((c, i) => (nodes.push({ parent: v, key: i }), walk(c)));
-    else if (v !== null && typeof v === 'object') {
-      for (const [k, c] of Object.entries(v)) (nodes.push({ parent: v as Record<string, unknown>, key: k }), walk(c));
+    if (Array.isArray(v)) {
+      v.forEach((c, i) => {
+        nodes.push({ parent: v, key: i });
+        walk(c);
+      });
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, c] of Object.entries(v)) {
+        nodes.push({ parent: v as Record<string, unknown>, key: k });
+        walk(c);
+      }
     }
   };
   walk(tree);
@@ -166,7 +175,12 @@ const protobufSeeds = [
               {
                 name: CANARY,
                 xMessage: { note: CANARY },
-                attributes: [{ key: CANARY, value: { kvlistValue: { values: [{ key: CANARY, value: { stringValue: CANARY } }] } } }],
+                attributes: [
+                  {
+                    key: CANARY,
+                    value: { kvlistValue: { values: [{ key: CANARY, value: { stringValue: CANARY } }] } },
+                  },
+                ],
               },
             ],
           },

@@ -45,7 +45,9 @@ describe('OTLP/JSON round trip through the OTel exporter serializer', () => {
 
 describe('OTLP/JSON mapping (opentelemetry-proto docs/specification.md)', () => {
   test('hex ids are case-insensitive and come back lowercase', () => {
-    const span = firstSpan(oneSpan({ traceId: '5B8EFFF798038103D269B633813FC60C', spanId: 'EEE19B7EC3C1B174', parentSpanId: '' }));
+    const span = firstSpan(
+      oneSpan({ traceId: '5B8EFFF798038103D269B633813FC60C', spanId: 'EEE19B7EC3C1B174', parentSpanId: '' }),
+    );
     expect(span.traceId).toBe('5b8efff798038103d269b633813fc60c');
     expect(span.spanId).toBe('eee19b7ec3c1b174');
     expect(span.parentSpanId).toBe('');
@@ -83,8 +85,12 @@ describe('OTLP/JSON mapping (opentelemetry-proto docs/specification.md)', () => 
 
   test('doubles as numbers or the proto3 JSON strings', () => {
     const values = ['NaN', 'Infinity', '-Infinity', '1.5', '-2e3', 0.25];
-    const span = firstSpan(oneSpan({ attributes: values.map((v, i) => ({ key: `d${i}`, value: { doubleValue: v } })) }));
-    expect(span.attributes).toStrictEqual(attrs({ d0: NaN, d1: Infinity, d2: -Infinity, d3: 1.5, d4: -2000, d5: 0.25 }));
+    const span = firstSpan(
+      oneSpan({ attributes: values.map((v, i) => ({ key: `d${i}`, value: { doubleValue: v } })) }),
+    );
+    expect(span.attributes).toStrictEqual(
+      attrs({ d0: NaN, d1: Infinity, d2: -Infinity, d3: 1.5, d4: -2000, d5: 0.25 }),
+    );
   });
 
   test('bytes as base64, standard or URL-safe, padded or not', () => {
@@ -98,7 +104,9 @@ describe('OTLP/JSON mapping (opentelemetry-proto docs/specification.md)', () => 
         ],
       }),
     );
-    expect(span.attributes).toStrictEqual(attrs({ std: new Uint8Array(bytes), url: new Uint8Array(bytes), empty: new Uint8Array(0) }));
+    expect(span.attributes).toStrictEqual(
+      attrs({ std: new Uint8Array(bytes), url: new Uint8Array(bytes), empty: new Uint8Array(0) }),
+    );
   });
 
   test('null stands for an absent field', () => {
@@ -151,45 +159,121 @@ describe('OTLP/JSON refusals name the field, never the value', () => {
   test.each([
     ['a top-level array', '[]', /^request body must be a JSON object$/],
     ['a top-level string', `"${CANARY}"`, /^request body must be a JSON object$/],
-    ['resourceSpans not an array', JSON.stringify({ resourceSpans: { a: CANARY } }), /^resourceSpans: expected an array$/],
+    [
+      'resourceSpans not an array',
+      JSON.stringify({ resourceSpans: { a: CANARY } }),
+      /^resourceSpans: expected an array$/,
+    ],
     ['a null element', JSON.stringify({ resourceSpans: [null] }), /^resourceSpans\[0\]: expected an object$/],
-    ['a kind name that does not exist', oneSpan({ kind: `SPAN_KIND_${CANARY}` }), /\.spans\[0\]\.kind: expected an enum integer$/],
+    [
+      'a kind name that does not exist',
+      oneSpan({ kind: `SPAN_KIND_${CANARY}` }),
+      /\.spans\[0\]\.kind: expected an enum integer$/,
+    ],
     ['a fractional kind', oneSpan({ kind: 1.5 }), /\.kind: expected an enum integer$/],
     ['a non-hex trace id', oneSpan({ traceId: CANARY }), /\.spans\[0\]\.traceId: expected a hex string$/],
     ['an odd-length span id', oneSpan({ spanId: 'abc' }), /\.spanId: expected a hex string$/],
-    ['a timestamp with letters', oneSpan({ startTimeUnixNano: `12${CANARY}` }), /\.startTimeUnixNano: expected an unsigned 64-bit/],
+    [
+      'a timestamp with letters',
+      oneSpan({ startTimeUnixNano: `12${CANARY}` }),
+      /\.startTimeUnixNano: expected an unsigned 64-bit/,
+    ],
     ['a negative timestamp', oneSpan({ endTimeUnixNano: '-5' }), /\.endTimeUnixNano: expected an unsigned 64-bit/],
     ['a timestamp past 2^64', oneSpan({ endTimeUnixNano: '18446744073709551616' }), /\.endTimeUnixNano/],
     ['a fractional timestamp', oneSpan({ endTimeUnixNano: 1.5 }), /\.endTimeUnixNano/],
     ['a name that is not a string', oneSpan({ name: { text: CANARY } }), /\.spans\[0\]\.name: expected a string$/],
     ['attributes not an array', oneSpan({ attributes: { k: CANARY } }), /\.spans\[0\]\.attributes: expected an array$/],
-    ['an attribute that is not an object', oneSpan({ attributes: [{ key: 'a' }, CANARY] }), /\.attributes\[1\]: expected a KeyValue object$/],
+    [
+      'an attribute that is not an object',
+      oneSpan({ attributes: [{ key: 'a' }, CANARY] }),
+      /\.attributes\[1\]: expected a KeyValue object$/,
+    ],
     ['a key that is not a string', oneSpan({ attributes: [{ key: 5 }] }), /\.attributes\[0\]\.key: expected a string$/],
-    ['a value that is not an object', oneSpan({ attributes: [{ key: 'k', value: CANARY }] }), /\.attributes\[0\]\.value: expected an AnyValue object$/],
-    ['a stringValue number', oneSpan({ attributes: [{ key: 'k', value: { stringValue: 1 } }] }), /\.attributes\[0\]\.value\.stringValue: expected a string$/],
-    ['a boolValue string', oneSpan({ attributes: [{ key: 'k', value: { boolValue: 'true' } }] }), /\.boolValue: expected true or false$/],
-    ['an intValue in exponent form', oneSpan({ attributes: [{ key: 'k', value: { intValue: '1e3' } }] }), /\.intValue: expected a 64-bit integer/],
-    ['an intValue past int64', oneSpan({ attributes: [{ key: 'k', value: { intValue: '9223372036854775808' } }] }), /\.intValue/],
+    [
+      'a value that is not an object',
+      oneSpan({ attributes: [{ key: 'k', value: CANARY }] }),
+      /\.attributes\[0\]\.value: expected an AnyValue object$/,
+    ],
+    [
+      'a stringValue number',
+      oneSpan({ attributes: [{ key: 'k', value: { stringValue: 1 } }] }),
+      /\.attributes\[0\]\.value\.stringValue: expected a string$/,
+    ],
+    [
+      'a boolValue string',
+      oneSpan({ attributes: [{ key: 'k', value: { boolValue: 'true' } }] }),
+      /\.boolValue: expected true or false$/,
+    ],
+    [
+      'an intValue in exponent form',
+      oneSpan({ attributes: [{ key: 'k', value: { intValue: '1e3' } }] }),
+      /\.intValue: expected a 64-bit integer/,
+    ],
+    [
+      'an intValue past int64',
+      oneSpan({ attributes: [{ key: 'k', value: { intValue: '9223372036854775808' } }] }),
+      /\.intValue/,
+    ],
     ['a fractional intValue', oneSpan({ attributes: [{ key: 'k', value: { intValue: 1.5 } }] }), /\.intValue/],
-    ['a doubleValue word', oneSpan({ attributes: [{ key: 'k', value: { doubleValue: CANARY } }] }), /\.doubleValue: expected a number$/],
-    ['a bytesValue that is not base64', oneSpan({ attributes: [{ key: 'k', value: { bytesValue: `*${CANARY}*` } }] }), /\.bytesValue: expected a base64 string$/],
+    [
+      'a doubleValue word',
+      oneSpan({ attributes: [{ key: 'k', value: { doubleValue: CANARY } }] }),
+      /\.doubleValue: expected a number$/,
+    ],
+    [
+      'a bytesValue that is not base64',
+      oneSpan({ attributes: [{ key: 'k', value: { bytesValue: `*${CANARY}*` } }] }),
+      /\.bytesValue: expected a base64 string$/,
+    ],
     [
       'a bad value deep in an array',
-      oneSpan({ attributes: [{ key: 'k', value: { arrayValue: { values: [{ stringValue: 'ok' }, {}, { stringValue: [CANARY] }] } } }] }),
-      new RegExp(`^${PATH.replace(/[[\]]/g, '\\$&')}\\.attributes\\[0\\]\\.value\\.arrayValue\\.values\\[2\\]\\.stringValue: expected a string$`),
+      oneSpan({
+        attributes: [
+          { key: 'k', value: { arrayValue: { values: [{ stringValue: 'ok' }, {}, { stringValue: [CANARY] }] } } },
+        ],
+      }),
+      new RegExp(
+        `^${PATH.replace(/[[\]]/g, '\\$&')}\\.attributes\\[0\\]\\.value\\.arrayValue\\.values\\[2\\]\\.stringValue: expected a string$`,
+      ),
     ],
     [
       'a bad value deep in a kvlist',
-      oneSpan({ attributes: [{ key: 'k', value: { kvlistValue: { values: [{ key: 'x', value: { boolValue: 0 } }] } } }] }),
+      oneSpan({
+        attributes: [{ key: 'k', value: { kvlistValue: { values: [{ key: 'x', value: { boolValue: 0 } }] } } }],
+      }),
       /\.attributes\[0\]\.value\.kvlistValue\.values\[0\]\.value\.boolValue: expected true or false$/,
     ],
-    ['an arrayValue without an object', oneSpan({ attributes: [{ key: 'k', value: { arrayValue: [1] } }] }), /\.value\.arrayValue: expected an object$/],
+    [
+      'an arrayValue without an object',
+      oneSpan({ attributes: [{ key: 'k', value: { arrayValue: [1] } }] }),
+      /\.value\.arrayValue: expected an object$/,
+    ],
     ['a status that is not an object', oneSpan({ status: CANARY }), /\.spans\[0\]\.status: expected an object$/],
-    ['a bad status code', oneSpan({ status: { code: 'NOPE' } }), /\.spans\[0\]\.status\.code: expected an enum integer$/],
-    ['a bad event', oneSpan({ events: [{ name: 'ok' }, { timeUnixNano: CANARY }] }), /\.spans\[0\]\.events\[1\]\.timeUnixNano/],
-    ['a resource that is not an object', JSON.stringify({ resourceSpans: [{ resource: [CANARY] }] }), /^resourceSpans\[0\]\.resource: expected an object$/],
-    ['a bad resource attribute', JSON.stringify({ resourceSpans: [{ resource: { attributes: [7] } }] }), /^resourceSpans\[0\]\.resource\.attributes\[0\]: expected a KeyValue object$/],
-    ['a bad scope name', JSON.stringify({ resourceSpans: [{ scopeSpans: [{ scope: { name: 1 } }] }] }), /^resourceSpans\[0\]\.scopeSpans\[0\]\.scope\.name: expected a string$/],
+    [
+      'a bad status code',
+      oneSpan({ status: { code: 'NOPE' } }),
+      /\.spans\[0\]\.status\.code: expected an enum integer$/,
+    ],
+    [
+      'a bad event',
+      oneSpan({ events: [{ name: 'ok' }, { timeUnixNano: CANARY }] }),
+      /\.spans\[0\]\.events\[1\]\.timeUnixNano/,
+    ],
+    [
+      'a resource that is not an object',
+      JSON.stringify({ resourceSpans: [{ resource: [CANARY] }] }),
+      /^resourceSpans\[0\]\.resource: expected an object$/,
+    ],
+    [
+      'a bad resource attribute',
+      JSON.stringify({ resourceSpans: [{ resource: { attributes: [7] } }] }),
+      /^resourceSpans\[0\]\.resource\.attributes\[0\]: expected a KeyValue object$/,
+    ],
+    [
+      'a bad scope name',
+      JSON.stringify({ resourceSpans: [{ scopeSpans: [{ scope: { name: 1 } }] }] }),
+      /^resourceSpans\[0\]\.scopeSpans\[0\]\.scope\.name: expected a string$/,
+    ],
   ])('%s', (_what, body, message) => {
     expect(decodeError(body)).toMatch(message);
   });
@@ -235,7 +319,8 @@ describe('OTLP/JSON syntax errors give a byte offset, never the text', () => {
   });
 
   test('lone surrogates in strings become U+FFFD, as invalid UTF-8 does in protobuf', () => {
-    const body = '{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"a\\ud800b","attributes":[{"key":"user.id","value":{"stringValue":"\\udfff"}}]}]}]}]}';
+    const body =
+      '{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"a\\ud800b","attributes":[{"key":"user.id","value":{"stringValue":"\\udfff"}}]}]}]}]}';
     const span = decodeTraceExportJson(body, ROOMY_LIMITS).export.resourceSpans[0].scopeSpans[0].spans[0];
     expect(span.name).toBe('a\ufffdb');
     expect(span.attributes['user.id']).toBe('\ufffd');
@@ -243,6 +328,8 @@ describe('OTLP/JSON syntax errors give a byte offset, never the text', () => {
 
   test('more objects and arrays than an honest body holds are refused before JSON.parse', () => {
     expect(decodeError('['.repeat(200_000))).toBe('more than 131072 JSON objects and arrays in a body of 200000 bytes');
-    expect(decodeError(`{"resourceSpans":[{"scopeSpans":[{"spans":[${'{"events":[{},{},{}]},'.repeat(40_000)}{}]}]}]}`)).toMatch(/^more than 131072 JSON objects/);
+    expect(
+      decodeError(`{"resourceSpans":[{"scopeSpans":[{"spans":[${'{"events":[{},{},{}]},'.repeat(40_000)}{}]}]}]}`),
+    ).toMatch(/^more than 131072 JSON objects/);
   });
 });

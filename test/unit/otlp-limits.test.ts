@@ -10,7 +10,10 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 const resource = resourceFromAttributes({ r1: 1, r2: 2, r3: 3, r4: 4, r5: 5 });
 const scope = { name: 'limits' };
 
-function spanWith(attributes: Record<string, unknown>, events: { name: string; attributes?: Record<string, unknown> }[] = []) {
+function spanWith(
+  attributes: Record<string, unknown>,
+  events: { name: string; attributes?: Record<string, unknown> }[] = [],
+) {
   return readableSpan({
     traceId: '0af7651916cd43dd8448eb211c80319c',
     spanId: 'b7ad6b7169203331',
@@ -49,7 +52,11 @@ describe.each(ENCODINGS)('$name limits', ({ decode }) => {
   test('maxAttributesPerSpan keeps the first ones of each span, event, resource and value', () => {
     const many = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`a${i}`, i]));
     const result = decode(
-      [spanWith({ ...many, list: [1, 2, 3, 4, 5, 6] }, [{ name: 'e', attributes: { e0: 0, e1: 1, e2: 2, e3: 3, e4: 4, e5: 5 } }])],
+      [
+        spanWith({ ...many, list: [1, 2, 3, 4, 5, 6] }, [
+          { name: 'e', attributes: { e0: 0, e1: 1, e2: 2, e3: 3, e4: 4, e5: 5 } },
+        ]),
+      ],
       limits({ maxAttributesPerSpan: 4 }),
     );
     const span = firstSpan(result);
@@ -59,7 +66,10 @@ describe.each(ENCODINGS)('$name limits', ({ decode }) => {
     // span: 11 - 4, event: 6 - 4, resource: 5 - 4
     expect(result.stats).toEqual({ droppedAttributes: 7 + 2 + 1, droppedEvents: 0, truncatedValues: 0 });
 
-    const inValue = decode([spanWith({ list: [1, 2, 3, 4, 5, 6], map: { a: 1, b: 2, c: 3, d: 4, e: 5 } })], limits({ maxAttributesPerSpan: 4 }));
+    const inValue = decode(
+      [spanWith({ list: [1, 2, 3, 4, 5, 6], map: { a: 1, b: 2, c: 3, d: 4, e: 5 } })],
+      limits({ maxAttributesPerSpan: 4 }),
+    );
     expect(firstSpan(inValue).attributes.list).toEqual([1, 2, 3, 4]);
     expect(Object.keys(firstSpan(inValue).attributes.map as object)).toEqual(['a', 'b', 'c', 'd']);
     expect(inValue.stats.droppedAttributes).toBe(2 + 1 + 1); // list, map, resource
@@ -131,8 +141,14 @@ describe('expansion guard', () => {
   // 40 spans x 512 events: 2 bytes each on the wire, ~240 bytes each decoded.
   const emptyEvents = () => {
     const event = protobuf.Writer.create().uint32(0x5a).bytes(new Uint8Array(0)).finish();
-    const span = protobuf.Writer.create().uint32(0x12).bytes(Buffer.concat(Array(512).fill(event))).finish();
-    const resourceSpans = protobuf.Writer.create().uint32(0x12).bytes(Buffer.concat(Array(40).fill(span))).finish();
+    const span = protobuf.Writer.create()
+      .uint32(0x12)
+      .bytes(Buffer.concat(Array(512).fill(event)))
+      .finish();
+    const resourceSpans = protobuf.Writer.create()
+      .uint32(0x12)
+      .bytes(Buffer.concat(Array(40).fill(span)))
+      .finish();
     return protobuf.Writer.create().uint32(0x0a).bytes(resourceSpans).finish();
   };
   const generous = limits({ maxEventsPerSpan: 1000 });
@@ -149,7 +165,10 @@ describe('expansion guard', () => {
   });
 
   test('honest spans with as many events decode', () => {
-    const events = Array.from({ length: 512 }, (_, i) => ({ name: 'gen_ai.choice', attributes: { index: i, finish_reason: 'stop' } }));
+    const events = Array.from({ length: 512 }, (_, i) => ({
+      name: 'gen_ai.choice',
+      attributes: { index: i, finish_reason: 'stop' },
+    }));
     const spans = Array.from({ length: 40 }, () => spanWith({ 'gen_ai.operation.name': 'chat' }, events));
     for (const { decode } of ENCODINGS) expect(decode(spans, generous).export.spanCount).toBe(40);
   });

@@ -50,8 +50,9 @@ describe('protobuf round trip through the OTel exporter serializer', () => {
     const spans = [typicalGenAiSpan(0), typicalGenAiSpan(1)];
     const result = decode(toProtobuf(spans));
     expect(result.export).toStrictEqual(expectedExport(spans));
-    expect(String(result.export.resourceSpans[0].scopeSpans[0].spans[0].attributes['gen_ai.input.messages']).length)
-      .toBeGreaterThan(2000);
+    expect(
+      String(result.export.resourceSpans[0].scopeSpans[0].spans[0].attributes['gen_ai.input.messages']).length,
+    ).toBeGreaterThan(2000);
   });
 
   test('a bytes value is a copy, not a view that pins the request body', () => {
@@ -95,17 +96,43 @@ describe('protobuf built by protobufjs', () => {
                   { key: 'no.value' },
                   { key: 'dup', value: { stringValue: 'first' } },
                   { key: 'dup', value: { stringValue: 'last wins' } },
-                  { key: 'deep', value: { kvlistValue: { values: [{ key: 'k', value: { arrayValue: { values: [{ bytesValue: Buffer.from([9]) }] } } }] } } },
+                  {
+                    key: 'deep',
+                    value: {
+                      kvlistValue: {
+                        values: [{ key: 'k', value: { arrayValue: { values: [{ bytesValue: Buffer.from([9]) }] } } }],
+                      },
+                    },
+                  },
                 ],
                 droppedAttributesCount: 5,
-                events: [{ timeUnixNano: '42', name: 'ev', attributes: [{ key: 'e', value: { doubleValue: 0.5 } }], droppedAttributesCount: 1 }],
+                events: [
+                  {
+                    timeUnixNano: '42',
+                    name: 'ev',
+                    attributes: [{ key: 'e', value: { doubleValue: 0.5 } }],
+                    droppedAttributesCount: 1,
+                  },
+                ],
                 droppedEventsCount: 2,
-                links: [{ traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, 2), attributes: [{ key: 'l', value: { stringValue: CANARY } }] }],
+                links: [
+                  {
+                    traceId: Buffer.alloc(16, 1),
+                    spanId: Buffer.alloc(8, 2),
+                    attributes: [{ key: 'l', value: { stringValue: CANARY } }],
+                  },
+                ],
                 droppedLinksCount: 4,
                 status: { code: 2, message: 'boom' },
               },
               // An unknown kind and status code are kept as numbers (proto3 enums are open).
-              { traceId: Buffer.alloc(16, 0xab), spanId: Buffer.alloc(8, 0xcd), name: 'odd', kind: 9, status: { code: 7 } },
+              {
+                traceId: Buffer.alloc(16, 0xab),
+                spanId: Buffer.alloc(8, 0xcd),
+                name: 'odd',
+                kind: 9,
+                status: { code: 7 },
+              },
             ],
           },
         ],
@@ -214,7 +241,11 @@ describe('protobuf wire-level edge cases', () => {
     ['a 10th varint byte with more than one bit', [0x08, ...Array(9).fill(0xff), 0x02], /varint longer than 64 bits/],
     ['a length past the end', [0x0a, 0x05, 0x00], /length at byte 1 runs past the end/],
     ['a huge length', [0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f], /length at byte 1 runs past the end/],
-    ['a length past the end of its parent', [0x0a, 0x02, 0x12, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00], /length at byte 3 runs past the end/],
+    [
+      'a length past the end of its parent',
+      [0x0a, 0x02, 0x12, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00],
+      /length at byte 3 runs past the end/,
+    ],
     ['a truncated fixed64', [0x09, 0x01, 0x02], /truncated field at byte 1/],
     ['a truncated fixed32', [0x0d, 0x01], /truncated field at byte 1/],
     ['a group', [0x0b, 0x0c], /group fields are not supported/],

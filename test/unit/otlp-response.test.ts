@@ -40,7 +40,8 @@ describe('ExportTraceServiceResponse', () => {
     [5, ''],
   ])('%d rejected spans, message %j', (rejected, message) => {
     const decoded = asObject(ExportResponse, encodeExportResponseProtobuf(rejected, message));
-    const partialSuccess = message === '' ? { rejectedSpans: String(rejected) } : { rejectedSpans: String(rejected), errorMessage: message };
+    const partialSuccess =
+      message === '' ? { rejectedSpans: String(rejected) } : { rejectedSpans: String(rejected), errorMessage: message };
     expect(decoded).toEqual({ partialSuccess });
     expect(JSON.parse(encodeExportResponseJson(rejected, message))).toEqual({ partialSuccess });
   });
@@ -49,7 +50,9 @@ describe('ExportTraceServiceResponse', () => {
     expect(asObject(ExportResponse, encodeExportResponseProtobuf(0, 'slow down'))).toEqual({
       partialSuccess: { errorMessage: 'slow down' },
     });
-    expect(JSON.parse(encodeExportResponseJson(0, 'slow down'))).toEqual({ partialSuccess: { errorMessage: 'slow down' } });
+    expect(JSON.parse(encodeExportResponseJson(0, 'slow down'))).toEqual({
+      partialSuccess: { errorMessage: 'slow down' },
+    });
   });
 
   test('the OTel exporters read our responses', () => {

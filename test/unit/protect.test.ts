@@ -54,19 +54,38 @@ describe('content hashes', () => {
   it('hashes the last user message of the prompt, canonicalized', () => {
     expect(promptText(receivedDocument(input))).toBe('What is my balance?');
     expect(promptText(receivedDocument('  raw text  '))).toBe('raw text');
-    expect(responseText(receivedDocument(JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'a' }, { type: 'tool_call', name: 'f' }, { type: 'text', content: 'b' }] }])))).toBe('a\nb');
+    expect(
+      responseText(
+        receivedDocument(
+          JSON.stringify([
+            {
+              role: 'assistant',
+              parts: [
+                { type: 'text', content: 'a' },
+                { type: 'tool_call', name: 'f' },
+                { type: 'text', content: 'b' },
+              ],
+            },
+          ]),
+        ),
+      ),
+    ).toBe('a\nb');
   });
 
   it('writes hmac-sha256:v<version>:<hex> under the tenant key, or plain sha256', () => {
     const key = { version: '3', key: Buffer.alloc(32, 1) };
     expect(contentHash('hmac-sha256', 'x', key)).toMatch(/^hmac-sha256:v3:[0-9a-f]{64}$/);
-    expect(contentHash('hmac-sha256', 'x', key)).not.toBe(contentHash('hmac-sha256', 'x', { version: '3', key: Buffer.alloc(32, 2) }));
+    expect(contentHash('hmac-sha256', 'x', key)).not.toBe(
+      contentHash('hmac-sha256', 'x', { version: '3', key: Buffer.alloc(32, 2) }),
+    );
     expect(contentHash('sha256', 'x')).toBe('sha256:2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881');
   });
 
   it('NFC-normalizes, so composed and decomposed accents hash alike', () => {
     const key = { version: '1', key: KEY };
-    expect(contentHash('hmac-sha256', promptText(receivedDocument('caf\u00e9')), key)).toBe(contentHash('hmac-sha256', promptText(receivedDocument('cafe\u0301')), key));
+    expect(contentHash('hmac-sha256', promptText(receivedDocument('caf\u00e9')), key)).toBe(
+      contentHash('hmac-sha256', promptText(receivedDocument('cafe\u0301')), key),
+    );
   });
 });
 
@@ -86,7 +105,10 @@ describe('local keyring provider', () => {
     const rewrapped = await provider.rewrap(wrapped, ctx);
     expect(rewrapped.kekVersion).toBe('2');
     expect(await new LocalKeyProvider(path, silentLogger).unwrap(rewrapped, ctx)).toEqual(dek);
-    expect((await provider.versions()).map((v) => [v.version, v.current])).toEqual([['1', false], ['2', true]]);
+    expect((await provider.versions()).map((v) => [v.version, v.current])).toEqual([
+      ['1', false],
+      ['2', true],
+    ]);
     expect(readFileSync(path, 'utf8')).not.toContain(dek.toString('base64'));
   });
 
@@ -106,7 +128,9 @@ describe('env provider', () => {
     const ctx = { tenant: 't', subject: 's', key_id: 'k' };
     const wrapped = await provider.wrap(Buffer.alloc(32, 5), ctx);
     expect(wrapped.kekVersion).toBe('2');
-    expect(await new EnvKeyProvider('KEK', 'HASH', { KEK: `1:${b64(1)},2:${b64(2)}` }).unwrap(wrapped, ctx)).toEqual(Buffer.alloc(32, 5));
+    expect(await new EnvKeyProvider('KEK', 'HASH', { KEK: `1:${b64(1)},2:${b64(2)}` }).unwrap(wrapped, ctx)).toEqual(
+      Buffer.alloc(32, 5),
+    );
     expect(() => new EnvKeyProvider('KEK', 'HASH', {})).toThrow('needs KEK');
     expect(() => new EnvKeyProvider('KEK', 'HASH', { KEK: 'c2hvcnQ=' })).toThrow('exactly 32 bytes');
     expect((await provider.rotate()).created).toBe(false);

@@ -19,18 +19,29 @@ describe('client certificate subjects as tenants', () => {
   });
 
   it('refuses a subject with several CNs rather than picking one', () => {
-    expect(auth.authenticate({ certificate: certificate(['acme', 'globex']) })).toEqual({ refused: expect.stringContaining('"acme,globex"') });
+    expect(auth.authenticate({ certificate: certificate(['acme', 'globex']) })).toEqual({
+      refused: expect.stringContaining('"acme,globex"'),
+    });
   });
 });
 
 describe('token counts beyond the UInt32 columns', () => {
   it('reads a count past 2^32-1 as absent, and the largest storable one as is', () => {
-    expect(readTokens({ 'gen_ai.usage.input_tokens': 5e9, 'gen_ai.usage.output_tokens': 10 }, 'openai', 'gpt-4o', true)).toMatchObject({ input_tokens: null, output_tokens: 10 });
-    expect(readTokens({ 'gen_ai.usage.input_tokens': 4294967295 }, 'openai', 'gpt-4o', true).input_tokens).toBe(4294967295);
+    expect(
+      readTokens({ 'gen_ai.usage.input_tokens': 5e9, 'gen_ai.usage.output_tokens': 10 }, 'openai', 'gpt-4o', true),
+    ).toMatchObject({ input_tokens: null, output_tokens: 10 });
+    expect(readTokens({ 'gen_ai.usage.input_tokens': 4294967295 }, 'openai', 'gpt-4o', true).input_tokens).toBe(
+      4294967295,
+    );
   });
 
   it('drops a total that only passes 2^32-1 once cache tokens are added', () => {
-    const counts = readTokens({ 'gen_ai.usage.input_tokens': 3e9, 'gen_ai.usage.cache_read.input_tokens': 2e9 }, 'anthropic', 'claude-sonnet-4', false);
+    const counts = readTokens(
+      { 'gen_ai.usage.input_tokens': 3e9, 'gen_ai.usage.cache_read.input_tokens': 2e9 },
+      'anthropic',
+      'claude-sonnet-4',
+      false,
+    );
     expect(counts).toMatchObject({ input_tokens: null, cache_read_tokens: 2e9 });
   });
 });
@@ -48,7 +59,8 @@ describe('ConnectionGuard', () => {
       socket.resume();
       clients.push(socket);
     });
-  const closed = (socket: Socket): Promise<void> => new Promise((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve())));
+  const closed = (socket: Socket): Promise<void> =>
+    new Promise((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve())));
   const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
   beforeEach(async () => {

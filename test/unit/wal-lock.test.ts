@@ -55,7 +55,11 @@ async function until(check: () => boolean): Promise<void> {
 describe('write-ahead log lock', () => {
   onLinux('records pid, start time and boot id, and releases the lock', () => {
     const release = acquireLock(lock);
-    expect(JSON.parse(readFileSync(lock, 'utf8'))).toEqual({ pid: process.pid, start: procStat(process.pid).start, boot: bootId() });
+    expect(JSON.parse(readFileSync(lock, 'utf8'))).toEqual({
+      pid: process.pid,
+      start: procStat(process.pid).start,
+      boot: bootId(),
+    });
     release();
     expect(existsSync(lock)).toBe(false);
   });
@@ -69,7 +73,10 @@ describe('write-ahead log lock', () => {
 
   onLinux('takes over a lock from another boot, even if its pid and start time match a live process', () => {
     const pid = unrelatedProcess();
-    writeFileSync(lock, JSON.stringify({ pid, start: procStat(pid).start, boot: '00000000-0000-4000-8000-000000000000' }));
+    writeFileSync(
+      lock,
+      JSON.stringify({ pid, start: procStat(pid).start, boot: '00000000-0000-4000-8000-000000000000' }),
+    );
     const release = acquireLock(lock);
     expect(lockOwner().pid).toBe(process.pid);
     release();
@@ -80,7 +87,9 @@ describe('write-ahead log lock', () => {
     // that child exits it stays a zombie, as a SIGKILLed collector does until its parent waits.
     const parent = spawn('sh', ['-c', 'sleep 0.1 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
     children.push(parent);
-    const pid = await new Promise<number>((resolve) => parent.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+    const pid = await new Promise<number>((resolve) =>
+      parent.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
+    );
     const start = procStat(pid).start;
     await until(() => procStat(pid).state === 'Z');
     writeFileSync(lock, JSON.stringify({ pid, start, boot: bootId() }));
@@ -92,7 +101,9 @@ describe('write-ahead log lock', () => {
   onLinux('refuses a lock held by a live process with the recorded start time', () => {
     const pid = unrelatedProcess();
     writeFileSync(lock, JSON.stringify({ pid, start: procStat(pid).start, boot: bootId() }));
-    expect(() => acquireLock(lock)).toThrow(new WalLockedError(`the write-ahead log is in use by process ${pid} (a running collector?)`));
+    expect(() => acquireLock(lock)).toThrow(
+      new WalLockedError(`the write-ahead log is in use by process ${pid} (a running collector?)`),
+    );
   });
 
   onLinux('refuses a second lock in the same process while the first is held', () => {
@@ -111,7 +122,9 @@ describe('write-ahead log lock', () => {
     const holder = spawn(process.execPath, ['-e', script, lock], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(holder);
     await new Promise((resolve) => holder.stdout?.once('data', resolve));
-    expect(() => acquireLock(lock)).toThrow(`the write-ahead log is in use by process ${holder.pid} (a running collector?)`);
+    expect(() => acquireLock(lock)).toThrow(
+      `the write-ahead log is in use by process ${holder.pid} (a running collector?)`,
+    );
     holder.kill('SIGKILL');
     await new Promise((resolve) => holder.once('exit', resolve));
     acquireLock(lock)();

@@ -7,7 +7,14 @@ import { WalFullError, WriteAheadLog, type WalBatch } from '../../collector/src/
 const payload = (n: number, size = 100): Buffer => Buffer.from(`${JSON.stringify({ n, pad: 'x'.repeat(size) })}\n`);
 
 async function openWal(dir: string, overrides: Partial<Parameters<typeof WriteAheadLog.open>[0]> = {}) {
-  return WriteAheadLog.open({ dir, maxBytes: 10 * 1024 * 1024, segmentBytes: 4096, cacheBytes: 1024, logger: silentLogger, ...overrides });
+  return WriteAheadLog.open({
+    dir,
+    maxBytes: 10 * 1024 * 1024,
+    segmentBytes: 4096,
+    cacheBytes: 1024,
+    logger: silentLogger,
+    ...overrides,
+  });
 }
 
 async function text(wal: WriteAheadLog, batch: WalBatch): Promise<string> {
@@ -77,7 +84,9 @@ describe('write-ahead log', () => {
     writeFileSync(segment, bytes);
     const { wal: reopened, replay } = await openWal(dir, { segmentBytes: 1024 * 1024 });
     expect(replay.entries).toBe(2);
-    expect(await text(reopened, reopened.nextBatch(100) as WalBatch)).toBe(payload(0).toString() + payload(1).toString());
+    expect(await text(reopened, reopened.nextBatch(100) as WalBatch)).toBe(
+      payload(0).toString() + payload(1).toString(),
+    );
     await reopened.close();
   });
 
@@ -85,7 +94,9 @@ describe('write-ahead log', () => {
     const { wal } = await openWal(dir, { segmentBytes: 300 });
     for (let i = 0; i < 6; i++) await wal.append(payload(i, 300), 1);
     await wal.close();
-    const segments = readdirSync(dir).filter((f) => f.endsWith('.wal')).sort();
+    const segments = readdirSync(dir)
+      .filter((f) => f.endsWith('.wal'))
+      .sort();
     expect(segments).toHaveLength(6);
     truncateSync(join(dir, segments[1]), 10);
     const { wal: reopened, replay } = await openWal(dir, { segmentBytes: 300 });

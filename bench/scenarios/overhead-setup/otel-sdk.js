@@ -9,8 +9,18 @@ const { NodeSDK } = require('@opentelemetry/sdk-node');
 const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
 
 module.exports = function startSdk(instrumentation) {
-  const processor = new BatchSpanProcessor(new OTLPTraceExporter(), { maxQueueSize: 16_384, maxExportBatchSize: 512, scheduledDelayMillis: 500 });
-  const sdk = new NodeSDK({ spanProcessors: [processor], metricReaders: [], logRecordProcessors: [], instrumentations: [instrumentation], textMapPropagator: null });
+  const processor = new BatchSpanProcessor(new OTLPTraceExporter(), {
+    maxQueueSize: 16_384,
+    maxExportBatchSize: 512,
+    scheduledDelayMillis: 500,
+  });
+  const sdk = new NodeSDK({
+    spanProcessors: [processor],
+    metricReaders: [],
+    logRecordProcessors: [],
+    instrumentations: [instrumentation],
+    textMapPropagator: null,
+  });
   sdk.start();
   globalThis.benchRun = (fn) => fn();
   globalThis.benchFlush = () => processor.forceFlush();

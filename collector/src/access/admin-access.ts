@@ -56,15 +56,23 @@ export async function runAdmin<T>(
         cacheBytes: 0,
         logger,
       });
-      const writer = new BatchWriter(wal, store, BatchWriter.optionsFrom(exporter, walDir, logger, new MetricsRegistry()));
+      const writer = new BatchWriter(
+        wal,
+        store,
+        BatchWriter.optionsFrom(exporter, walDir, logger, new MetricsRegistry()),
+      );
       writer.start();
+      let left: number;
       try {
         await work(wal, writer);
       } finally {
-        const left = await writer.stop(DRAIN_TIMEOUT_MS);
+        left = await writer.stop(DRAIN_TIMEOUT_MS);
         await wal.close();
-        if (left > 0) throw new Error(`the store did not take the ${left} records a stopped collector left in its write-ahead log; retry when it is reachable`);
       }
+      if (left > 0)
+        throw new Error(
+          `the store did not take the ${left} records a stopped collector left in its write-ahead log; retry when it is reachable`,
+        );
     };
     const admin: AdminContext = {
       store,
@@ -74,7 +82,8 @@ export async function runAdmin<T>(
       flush: () => withLog(async () => undefined),
       // No collector runs, so nothing is being ingested: there is nothing to hold back.
       fence: async () => () => undefined,
-      purgeLog: (tenantId, userId) => withLog((wal, writer) => purgeLog(wal, writer, walDir, { tenantId, userId }, DRAIN_TIMEOUT_MS)),
+      purgeLog: (tenantId, userId) =>
+        withLog((wal, writer) => purgeLog(wal, writer, walDir, { tenantId, userId }, DRAIN_TIMEOUT_MS)),
     };
     return await local(admin);
   } finally {

@@ -11,7 +11,12 @@ import { analystSource, closeStoreAccess, openStoreAccess } from './store-access
  * through the running collector's control socket, else on a read-only session of the
  * command's own, within the query budget; a refusal or a cut-off is one line.
  */
-export async function runAnalystQuery(loaded: LoadedConfig, sql: string, format: OutputFormat, params?: Record<string, string | number>): Promise<string> {
+export async function runAnalystQuery(
+  loaded: LoadedConfig,
+  sql: string,
+  format: OutputFormat,
+  params?: Record<string, string | number>,
+): Promise<string> {
   const config = storeExporterConfig(loaded);
   const budget = queryBudget(config);
   const access = await openStoreAccess(loaded, config, { readOnly: true });
@@ -28,7 +33,8 @@ export async function runAnalystQuery(loaded: LoadedConfig, sql: string, format:
 export function analystError(error: unknown, budget: QueryBudget): unknown {
   if (!(error instanceof StoreError) || error.message.startsWith('refused:')) return error;
   // READONLY: the query tried to write, or to change a setting.
-  if (error.code === ErrorCode.READONLY) return new StoreError('refused: ai-audit sql is read-only (no writes, DDL or setting changes)', error.code);
+  if (error.code === ErrorCode.READONLY)
+    return new StoreError('refused: ai-audit sql is read-only (no writes, DDL or setting changes)', error.code);
   const cutOff = budgetExceeded(error.code, budget);
   return cutOff ? new StoreError(cutOff, error.code) : error;
 }

@@ -15,7 +15,11 @@ function firstPipeline(loaded: LoadedConfig): { id: string; processors: string[]
 export function storeExporterConfig(loaded: LoadedConfig): ClickHouseExporterConfig {
   const pipeline = firstPipeline(loaded);
   const id = pipeline.exporters.find((exporter) => componentType(exporter) === 'clickhouse');
-  if (!id) throw new ConfigError(`service.pipelines.${pipeline.id}.exporters`, 'has no clickhouse exporter, so there is no store to use');
+  if (!id)
+    throw new ConfigError(
+      `service.pipelines.${pipeline.id}.exporters`,
+      'has no clickhouse exporter, so there is no store to use',
+    );
   return loaded.config.exporters[id] as ClickHouseExporterConfig;
 }
 
@@ -23,6 +27,10 @@ export function storeExporterConfig(loaded: LoadedConfig): ClickHouseExporterCon
 export function protectConfig(loaded: LoadedConfig): ProtectProcessorConfig {
   const pipeline = firstPipeline(loaded);
   const id = pipeline.processors.find((processor) => componentType(processor) === 'protect');
-  if (!id) throw new ConfigError(`service.pipelines.${pipeline.id}.processors`, 'has no protect processor, so there are no keys to use');
+  if (!id)
+    throw new ConfigError(
+      `service.pipelines.${pipeline.id}.processors`,
+      'has no protect processor, so there are no keys to use',
+    );
   return loaded.config.processors[id] as ProtectProcessorConfig;
 }

@@ -21,7 +21,8 @@ export type StoreAccess = { via: 'collector'; socket: string } | { via: 'direct'
  */
 export function analystSource(access: StoreAccess, params?: Record<string, string | number>): QuerySource {
   if (access.via === 'direct') return (statement, format) => queryForDisplay(access.store, statement, format, params);
-  return (statement, format) => callControl<string>(access.socket, 'query', { sql: statement, format, ...(params ? { params } : {}) });
+  return (statement, format) =>
+    callControl<string>(access.socket, 'query', { sql: statement, format, ...(params ? { params } : {}) });
 }
 
 export function storeTarget(loaded: LoadedConfig, config: ClickHouseExporterConfig): StoreTarget {
@@ -37,7 +38,10 @@ export function walDirectory(loaded: LoadedConfig, config: ClickHouseExporterCon
  * fails verification (ControlRefusedError) is not "none": the error ends the command, which
  * must then neither talk to it nor open the store behind the collector's back.
  */
-export async function runningCollector(loaded: LoadedConfig, config: ClickHouseExporterConfig): Promise<string | undefined> {
+export async function runningCollector(
+  loaded: LoadedConfig,
+  config: ClickHouseExporterConfig,
+): Promise<string | undefined> {
   const socket = controlSocketPath(walDirectory(loaded, config));
   try {
     await callControl(socket, 'ping', {});
@@ -57,7 +61,11 @@ export function openStore(loaded: LoadedConfig, config: ClickHouseExporterConfig
   });
 }
 
-export async function openStoreAccess(loaded: LoadedConfig, config: ClickHouseExporterConfig, options: { readOnly: boolean }): Promise<StoreAccess> {
+export async function openStoreAccess(
+  loaded: LoadedConfig,
+  config: ClickHouseExporterConfig,
+  options: { readOnly: boolean },
+): Promise<StoreAccess> {
   const socket = await runningCollector(loaded, config);
   if (socket) return { via: 'collector', socket };
   return { via: 'direct', store: await openStore(loaded, config, options.readOnly) };

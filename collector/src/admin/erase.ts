@@ -48,7 +48,8 @@ const REWRITTEN = ['data_keys', 'records', 'dead_letters'] as const;
 export async function eraseUser(context: AdminContext, request: EraseRequest): Promise<EraseResult> {
   if (!request.userId) throw new AdminError('erase needs the user id (--user)');
   if (!request.reason.trim()) throw new AdminError('erase needs a --reason (it is recorded with the request)');
-  if (request.reason.includes(request.userId)) throw new AdminError('the --reason must not contain the user id: it is stored in clear in the erasure register');
+  if (request.reason.includes(request.userId))
+    throw new AdminError('the --reason must not contain the user id: it is stored in clear in the erasure register');
   return exclusively(async () => {
     const release = await context.fence(request.tenantId, request.userId);
     try {
@@ -82,7 +83,10 @@ async function eraseFromStore(context: AdminContext, request: EraseRequest): Pro
     );
     if (n === 0) return;
     if (metadata === 'keep') {
-      await store.command(`ALTER TABLE ${database}.records UPDATE ${SHREDDED.join(', ')} WHERE (tenant_id, user_id) IN (${subject})`, SYNC);
+      await store.command(
+        `ALTER TABLE ${database}.records UPDATE ${SHREDDED.join(', ')} WHERE (tenant_id, user_id) IN (${subject})`,
+        SYNC,
+      );
       return;
     }
     if (metadata === 'pseudonymize') {
@@ -98,7 +102,11 @@ async function eraseFromStore(context: AdminContext, request: EraseRequest): Pro
     await store.command(`ALTER TABLE ${database}.records DELETE WHERE (tenant_id, user_id) IN (${subject})`, SYNC);
   });
   await removeOutdatedParts(store, database, REWRITTEN, PARTS_TIMEOUT_MS);
-  keyring.dataKeys.forget(request.tenantId, request.userId, keys.map((k) => k.key_id));
+  keyring.dataKeys.forget(
+    request.tenantId,
+    request.userId,
+    keys.map((k) => k.key_id),
+  );
   await store.insertJsonRows(
     `${database}.erasures`,
     JSON.stringify({
@@ -133,7 +141,12 @@ const PSEUDONYMIZED = [
  * Memory table: the engine writes each mutation's text to disk, and a subquery keeps the
  * user id out of it. The table is emptied afterwards; it never reaches the disk.
  */
-async function withSubject(store: Store, database: string, who: { tenant: string; user: string }, work: (subject: string) => Promise<void>): Promise<void> {
+async function withSubject(
+  store: Store,
+  database: string,
+  who: { tenant: string; user: string },
+  work: (subject: string) => Promise<void>,
+): Promise<void> {
   const table = `${database}.erasure_subject`;
   await store.command(`CREATE TABLE IF NOT EXISTS ${table} (tenant_id String, subject String) ENGINE = Memory`);
   await store.command(`TRUNCATE TABLE ${table}`);

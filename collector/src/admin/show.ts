@@ -24,7 +24,8 @@ export interface ShowResult {
  */
 /** Refuses anything but a UUID before any store or key is touched. */
 export function checkRecordId(recordId: string): void {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(recordId)) throw new AdminError(`"${recordId.slice(0, 60)}" is not a record id (a UUID)`);
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(recordId))
+    throw new AdminError(`"${recordId.slice(0, 60)}" is not a record id (a UUID)`);
 }
 
 export async function showRecord(context: AdminContext, request: ShowRequest): Promise<ShowResult> {
@@ -35,16 +36,28 @@ export async function showRecord(context: AdminContext, request: ShowRequest): P
     { id: request.recordId, tenant: request.tenantId },
     { output_format_json_quote_64bit_integers: 0 },
   );
-  if (rows.length === 0) throw new AdminError(`no record ${request.recordId}${request.tenantId === undefined ? '' : ` for tenant ${request.tenantId}`}`);
-  if (rows.length > 1) throw new AdminError(`record ${request.recordId} exists for several tenants; name one with --tenant`);
+  if (rows.length === 0)
+    throw new AdminError(
+      `no record ${request.recordId}${request.tenantId === undefined ? '' : ` for tenant ${request.tenantId}`}`,
+    );
+  if (rows.length > 1)
+    throw new AdminError(`record ${request.recordId} exists for several tenants; name one with --tenant`);
   const record = rows[0];
   if (!request.decrypt) return { record };
-  if (!request.reason?.trim()) throw new AdminError('opening sealed content needs a --reason (it is written to the access log)');
+  if (!request.reason?.trim())
+    throw new AdminError('opening sealed content needs a --reason (it is written to the access log)');
 
   const tenantId = String(record.tenant_id);
   await store.insertJsonRows(
     `${database}.access_log`,
-    JSON.stringify({ actor: request.actor, host: request.host, action: 'decrypt', tenant_id: tenantId, record_id: request.recordId, reason: request.reason }),
+    JSON.stringify({
+      actor: request.actor,
+      host: request.host,
+      action: 'decrypt',
+      tenant_id: tenantId,
+      record_id: request.recordId,
+      reason: request.reason,
+    }),
   );
   const sealed = CONTENT_FIELDS.some((field) => String(record[SEALED_COLUMN[field]] ?? '') !== '');
   if (!sealed && String(record.user_id).startsWith(PSEUDONYM_PREFIX)) {
@@ -57,9 +70,17 @@ export async function showRecord(context: AdminContext, request: ShowRequest): P
     if (sealed === '') continue;
     try {
       // The key named inside the envelope; the associated data still ties it to this row.
-      content[field] = await context.keyring.open(sealed, { tenantId, recordId: request.recordId, column }, store, database);
+      content[field] = await context.keyring.open(
+        sealed,
+        { tenantId, recordId: request.recordId, column },
+        store,
+        database,
+      );
     } catch (error) {
-      if (error instanceof DataKeyUnavailableError) throw new AdminError(`the content of record ${request.recordId} cannot be opened: its data key was destroyed (erasure) or is missing`);
+      if (error instanceof DataKeyUnavailableError)
+        throw new AdminError(
+          `the content of record ${request.recordId} cannot be opened: its data key was destroyed (erasure) or is missing`,
+        );
       if (error instanceof EnvelopeError) throw new AdminError(error.message);
       throw error;
     }

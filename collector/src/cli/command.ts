@@ -50,7 +50,11 @@ export class UsageError extends InvalidInputError {}
 
 /** Options every command takes. */
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {
-  config: { type: 'string', value: '<file>', description: 'collector config (default: $AI_AUDIT_CONFIG, else ./otel-config.yaml)' },
+  config: {
+    type: 'string',
+    value: '<file>',
+    description: 'collector config (default: $AI_AUDIT_CONFIG, else ./otel-config.yaml)',
+  },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
 
@@ -63,12 +67,20 @@ export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
       allowPositionals: true,
       strict: true,
       options: Object.fromEntries(
-        Object.entries(all).map(([name, spec]) => [name, { type: spec.type, multiple: spec.multiple ?? false, ...(spec.short ? { short: spec.short } : {}) }]),
+        Object.entries(all).map(([name, spec]) => [
+          name,
+          { type: spec.type, multiple: spec.multiple ?? false, ...(spec.short ? { short: spec.short } : {}) },
+        ]),
       ),
     });
   } catch (error) {
     // Node's messages run on ("Unknown option '--x'. To specify a positional argument..."): keep the first sentence.
-    throw new UsageError(String((error as Error).message).split('\n', 1)[0].split('. ', 1)[0].replace(/\.$/, ''));
+    throw new UsageError(
+      String((error as Error).message)
+        .split('\n', 1)[0]
+        .split('. ', 1)[0]
+        .replace(/\.$/, ''),
+    );
   }
   const options = parsed.values as ParsedArgs['options'];
   if (options.help) return { options, positionals: parsed.positionals };
@@ -76,18 +88,26 @@ export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
     const value = options[name];
     if (value === undefined && spec.default !== undefined) options[name] = spec.default;
     if (spec.choices && typeof options[name] === 'string' && !spec.choices.includes(options[name] as string)) {
-      throw new UsageError(`--${name} must be one of ${spec.choices.join(', ')} (got "${String(options[name]).slice(0, 40)}")`);
+      throw new UsageError(
+        `--${name} must be one of ${spec.choices.join(', ')} (got "${String(options[name]).slice(0, 40)}")`,
+      );
     }
   }
   const required = command.positionals.filter((p) => p.required);
-  if (parsed.positionals.length < required.length) throw new UsageError(`missing <${required[parsed.positionals.length].name}>`);
-  if (parsed.positionals.length > command.positionals.length) throw new UsageError(`unexpected argument "${parsed.positionals[command.positionals.length].slice(0, 40)}"`);
+  if (parsed.positionals.length < required.length)
+    throw new UsageError(`missing <${required[parsed.positionals.length].name}>`);
+  if (parsed.positionals.length > command.positionals.length)
+    throw new UsageError(`unexpected argument "${parsed.positionals[command.positionals.length].slice(0, 40)}"`);
   return { options, positionals: parsed.positionals };
 }
 
 export function commandHelp(command: Command): string {
   const positionals = command.positionals.map((p) => (p.required ? `<${p.name}>` : `[${p.name}]`)).join(' ');
-  const lines = [`Usage: ai-audit ${command.name} [options]${positionals ? ` ${positionals}` : ''}`, '', command.summary];
+  const lines = [
+    `Usage: ai-audit ${command.name} [options]${positionals ? ` ${positionals}` : ''}`,
+    '',
+    command.summary,
+  ];
   if (command.description) lines.push('', command.description);
   if (command.positionals.length) {
     lines.push('', 'Arguments:');
@@ -96,7 +116,12 @@ export function commandHelp(command: Command): string {
   lines.push('', 'Options:');
   for (const [name, spec] of Object.entries({ ...command.options, ...COMMON_OPTIONS })) {
     const flag = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.value ? ` ${spec.value}` : ''}`;
-    const extra = [spec.choices ? `one of ${spec.choices.join(', ')}` : '', spec.default !== undefined ? `default ${spec.default}` : ''].filter(Boolean).join('; ');
+    const extra = [
+      spec.choices ? `one of ${spec.choices.join(', ')}` : '',
+      spec.default !== undefined ? `default ${spec.default}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
     lines.push(`  ${flag.padEnd(26)}${spec.description}${extra ? ` (${extra})` : ''}`);
   }
   if (command.examples?.length) lines.push('', 'Examples:', ...command.examples.map((e) => `  ${e}`));

@@ -13,7 +13,17 @@ import { sqlCommand } from './commands/sql';
 import { startCommand } from './commands/start';
 import { tokenCommand } from './commands/token';
 
-const COMMANDS: Command[] = [startCommand, sqlCommand, queryCommand, reportCommand, showCommand, hashCommand, eraseCommand, keysCommand, tokenCommand];
+const COMMANDS: Command[] = [
+  startCommand,
+  sqlCommand,
+  queryCommand,
+  reportCommand,
+  showCommand,
+  hashCommand,
+  eraseCommand,
+  keysCommand,
+  tokenCommand,
+];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;
@@ -34,7 +44,10 @@ function overview(): string {
  * Entry point of the `ai-audit` binary. Exit codes: 0 success, 1 failure at run time,
  * 2 bad usage or configuration. Every failure is one line on stderr.
  */
-export async function main(argv: string[], context: CommandContext = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<void> {
+export async function main(
+  argv: string[],
+  context: CommandContext = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+): Promise<void> {
   process.exitCode = await run(argv, context);
 }
 
@@ -57,7 +70,9 @@ export async function run(argv: string[], context: CommandContext): Promise<numb
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    context.stderr.write(`ai-audit: unknown command "${name.slice(0, 40)}" (commands: ${COMMANDS.map((c) => c.name).join(', ')})\n`);
+    context.stderr.write(
+      `ai-audit: unknown command "${name.slice(0, 40)}" (commands: ${COMMANDS.map((c) => c.name).join(', ')})\n`,
+    );
     return 2;
   }
   try {

@@ -57,7 +57,6 @@ export interface RecordMaker extends Lifecycle {
   makeRecords(tenantId: string, traces: TraceExport): MadeRecords;
 }
 
-
 /** A processor changes the records in place (asynchronously only when it must wait, e.g. for a key). */
 export interface Processor extends Lifecycle {
   process(batch: RecordBatch): void | Promise<void>;
@@ -103,7 +102,8 @@ export interface Factory<T> extends ComponentSpec {
 }
 
 /** Processor types: the entry that makes records (`position: 'first'`), or one that changes them. */
-export type ProcessorFactory = (Factory<RecordMaker> & { position: 'first' }) | (Factory<Processor> & { position?: 'last' });
+export type ProcessorFactory =
+  (Factory<RecordMaker> & { position: 'first' }) | (Factory<Processor> & { position?: 'last' });
 
 /** A pipeline as built, for extensions that serve what it feeds (the control socket). */
 export interface PipelineView {

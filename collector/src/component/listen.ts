@@ -15,7 +15,8 @@ function boundAddress(endpoint: string, port: number): string {
 export function listen(server: Server, endpoint: string, what: string): Promise<string> {
   const { host, port } = splitEndpoint(endpoint);
   return new Promise((resolve, reject) => {
-    const onError = (error: Error): void => reject(new Error(`cannot listen for ${what} on ${endpoint}: ${error.message}`));
+    const onError = (error: Error): void =>
+      reject(new Error(`cannot listen for ${what} on ${endpoint}: ${error.message}`));
     server.once('error', onError);
     server.listen(port, host || undefined, () => {
       server.off('error', onError);

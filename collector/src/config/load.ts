@@ -17,14 +17,22 @@ export function loadConfig(file: string, catalog: ConfigCatalog, env: Environmen
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError('', `cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+    throw new ConfigError(
+      '',
+      `cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+    );
   }
   const config = parseConfigText(text, path, catalog, env);
   return { file: path, dir: dirname(path), config };
 }
 
 /** The same as loadConfig for text already in memory; `origin` names it in errors. */
-export function parseConfigText(text: string, origin: string, catalog: ConfigCatalog, env: Environment = process.env): CollectorConfig {
+export function parseConfigText(
+  text: string,
+  origin: string,
+  catalog: ConfigCatalog,
+  env: Environment = process.env,
+): CollectorConfig {
   const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const problem = document.errors[0];
   if (problem) {
@@ -34,13 +42,15 @@ export function parseConfigText(text: string, origin: string, catalog: ConfigCat
     throw new ConfigError('', `${origin}:${line}:${col}: invalid YAML (${problem.code})`);
   }
   const raw = document.toJS() ?? {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('', `${origin}: the top level must be a mapping`);
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new ConfigError('', `${origin}: the top level must be a mapping`);
   const tree = substituteEnv(emptyComponentsToObjects(raw as Record<string, unknown>), env) as Record<string, unknown>;
   validateConfigTree(tree, catalog);
   const config = tree as unknown as CollectorConfig;
   checkReferences(config, catalog);
   for (const kind of COMPONENT_KINDS) {
-    for (const [id, section] of Object.entries(config[kind])) catalog[kind][componentType(id)].validate?.(section, `${kind}.${id}`);
+    for (const [id, section] of Object.entries(config[kind]))
+      catalog[kind][componentType(id)].validate?.(section, `${kind}.${id}`);
   }
   return config;
 }
@@ -77,7 +87,10 @@ function checkReferences(config: CollectorConfig, catalog: ConfigCatalog): void 
     for (const kind of ['receivers', 'processors', 'exporters'] as const) {
       pipeline[kind].forEach((id, index) => {
         if (!(id in sections[kind])) {
-          throw new ConfigError(joinPath(joinPath(`service.pipelines.${pipelineId}`, kind), index), `"${id}" is not defined under ${kind}`);
+          throw new ConfigError(
+            joinPath(joinPath(`service.pipelines.${pipelineId}`, kind), index),
+            `"${id}" is not defined under ${kind}`,
+          );
         }
       });
     }
@@ -86,17 +99,28 @@ function checkReferences(config: CollectorConfig, catalog: ConfigCatalog): void 
     const positions = pipeline.processors.map((id) => catalog.processors[componentType(id)].position);
     const first = Object.keys(catalog.processors).filter((type) => catalog.processors[type].position === 'first');
     if (positions[0] !== 'first') {
-      throw new ConfigError(`service.pipelines.${pipelineId}.processors`, `must start with a ${first.join(' or ')} processor (it turns spans into records)`);
+      throw new ConfigError(
+        `service.pipelines.${pipelineId}.processors`,
+        `must start with a ${first.join(' or ')} processor (it turns spans into records)`,
+      );
     }
     positions.forEach((position, index) => {
-      if (position === 'first' && index !== 0) throw new ConfigError(`service.pipelines.${pipelineId}.processors`, `${pipeline.processors[index]} must be the first processor`);
+      if (position === 'first' && index !== 0)
+        throw new ConfigError(
+          `service.pipelines.${pipelineId}.processors`,
+          `${pipeline.processors[index]} must be the first processor`,
+        );
       if (position === 'last' && index !== positions.length - 1) {
-        throw new ConfigError(`service.pipelines.${pipelineId}.processors`, `${pipeline.processors[index]} must be the last processor (nothing may see content after it is sealed)`);
+        throw new ConfigError(
+          `service.pipelines.${pipelineId}.processors`,
+          `${pipeline.processors[index]} must be the last processor (nothing may see content after it is sealed)`,
+        );
       }
     });
   }
   config.service.extensions.forEach((id, index) => {
-    if (!(id in config.extensions)) throw new ConfigError(joinPath('service.extensions', index), `"${id}" is not defined under extensions`);
+    if (!(id in config.extensions))
+      throw new ConfigError(joinPath('service.extensions', index), `"${id}" is not defined under extensions`);
   });
 }
 

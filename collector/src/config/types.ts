@@ -125,7 +125,10 @@ export interface PipelineConfig {
 export interface ServiceConfig {
   extensions: string[];
   pipelines: Record<string, PipelineConfig>;
-  telemetry: { logs: { level: 'debug' | 'info' | 'warn' | 'error'; encoding: 'json' | 'console' | 'auto' }; metrics: { address?: string } };
+  telemetry: {
+    logs: { level: 'debug' | 'info' | 'warn' | 'error'; encoding: 'json' | 'console' | 'auto' };
+    metrics: { address?: string };
+  };
 }
 
 /** Components are keyed by id: `type` or `type/name`. */

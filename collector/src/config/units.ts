@@ -65,7 +65,11 @@ export function parseSize(value: string | number): number | null {
 
 /** Human form of a byte count for messages ("16 MiB"). */
 export function formatSize(bytes: number): string {
-  for (const [unit, factor] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+  for (const [unit, factor] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const) {
     if (bytes >= factor && bytes % factor === 0) return `${bytes / factor} ${unit}`;
   }
   return `${bytes} B`;

@@ -52,7 +52,12 @@ const UNITS: Record<string, (value: string | number) => number | null> = {
 };
 
 /** The `unit` keyword: replaces a duration or size, as written, by its number (or fails like a format). */
-const normalizeUnit: SchemaValidateFunction = function (unit: string, value: string | number, _schema?: unknown, context?: DataValidationCxt): boolean {
+const normalizeUnit: SchemaValidateFunction = function (
+  unit: string,
+  value: string | number,
+  _schema?: unknown,
+  context?: DataValidationCxt,
+): boolean {
   const parsed = UNITS[unit]?.(value) ?? null;
   if (parsed === null) {
     normalizeUnit.errors = [{ keyword: 'format', message: `must be ${unit}`, params: { format: unit } }];
@@ -72,7 +77,14 @@ const compiled = new WeakMap<ConfigCatalog, ValidateFunction>();
 function validator(catalog: ConfigCatalog): ValidateFunction {
   const cached = compiled.get(catalog);
   if (cached) return cached;
-  const ajv = new Ajv2020({ allErrors: false, useDefaults: true, coerceTypes: true, strict: true, allowUnionTypes: true, verbose: true });
+  const ajv = new Ajv2020({
+    allErrors: false,
+    useDefaults: true,
+    coerceTypes: true,
+    strict: true,
+    allowUnionTypes: true,
+    verbose: true,
+  });
   for (const [name, format] of Object.entries(FORMATS)) ajv.addFormat(name, format.test);
   ajv.addKeyword({
     keyword: 'unit',
@@ -81,7 +93,9 @@ function validator(catalog: ConfigCatalog): ValidateFunction {
     modifying: true,
     validate: normalizeUnit,
   });
-  const root = JSON.parse(readFileSync(join(schemasDir(), 'config.schema.json'), 'utf8')) as { properties: Record<string, { patternProperties?: object }> };
+  const root = JSON.parse(readFileSync(join(schemasDir(), 'config.schema.json'), 'utf8')) as {
+    properties: Record<string, { patternProperties?: object }>;
+  };
   for (const kind of COMPONENT_KINDS) {
     const patterns: Record<string, object> = {};
     for (const [type, spec] of Object.entries(catalog[kind])) {
@@ -114,13 +128,19 @@ function toConfigError(error: ErrorObject | undefined, tree: unknown): ConfigErr
       return new ConfigError(path, `${shown} is not ${format ? format.label : `a valid ${String(params.format)}`}`);
     }
     case 'additionalProperties':
-      return new ConfigError(joinPath(path, String(params.additionalProperty)), `unknown key${suggestion(error, String(params.additionalProperty))}`);
+      return new ConfigError(
+        joinPath(path, String(params.additionalProperty)),
+        `unknown key${suggestion(error, String(params.additionalProperty))}`,
+      );
     case 'required':
       return new ConfigError(joinPath(path, String(params.missingProperty)), 'is required');
     case 'type':
       return new ConfigError(path, `${shown} must be ${article(String(params.type))}`);
     case 'enum':
-      return new ConfigError(path, `${shown} must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`);
+      return new ConfigError(
+        path,
+        `${shown} must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      );
     case 'minProperties':
       return new ConfigError(path, 'must not be empty');
     default:

@@ -37,22 +37,41 @@ export class AwsKmsKeyProvider implements KeyProvider {
   ) {
     // Region and credentials (the SDK's default chain) resolve on the first call, so
     // constructing does no I/O and a bad setup surfaces as that call's error.
-    this.client = new KMSClient({ region: config.region, endpoint: config.endpoint, requestHandler: transport.requestHandler });
+    this.client = new KMSClient({
+      region: config.region,
+      endpoint: config.endpoint,
+      requestHandler: transport.requestHandler,
+    });
   }
 
   async wrap(dek: Buffer, context: Record<string, string>): Promise<WrappedKey> {
     const out = await this.call('Encrypt', () =>
-      this.client.send(new EncryptCommand({ KeyId: this.config.key_id, Plaintext: dek, EncryptionContext: encryptionContext(context) })),
+      this.client.send(
+        new EncryptCommand({
+          KeyId: this.config.key_id,
+          Plaintext: dek,
+          EncryptionContext: encryptionContext(context),
+        }),
+      ),
     );
     // KeyId in the answer is the key's ARN even when key_id is an alias: the version to record.
-    return { ciphertext: Buffer.from(present(out.CiphertextBlob, 'Encrypt', 'CiphertextBlob')), kekVersion: present(out.KeyId, 'Encrypt', 'KeyId') };
+    return {
+      ciphertext: Buffer.from(present(out.CiphertextBlob, 'Encrypt', 'CiphertextBlob')),
+      kekVersion: present(out.KeyId, 'Encrypt', 'KeyId'),
+    };
   }
 
   async unwrap(wrapped: WrappedKey, context: Record<string, string>): Promise<Buffer> {
     // The KEK that wrapped it, not the configured one: after key_id moves to another key,
     // DEKs not yet re-wrapped still open under theirs.
     const out = await this.call('Decrypt', () =>
-      this.client.send(new DecryptCommand({ KeyId: wrapped.kekVersion, CiphertextBlob: wrapped.ciphertext, EncryptionContext: encryptionContext(context) })),
+      this.client.send(
+        new DecryptCommand({
+          KeyId: wrapped.kekVersion,
+          CiphertextBlob: wrapped.ciphertext,
+          EncryptionContext: encryptionContext(context),
+        }),
+      ),
     );
     return Buffer.from(present(out.Plaintext, 'Decrypt', 'Plaintext'));
   }
@@ -70,7 +89,10 @@ export class AwsKmsKeyProvider implements KeyProvider {
         }),
       ),
     );
-    return { ciphertext: Buffer.from(present(out.CiphertextBlob, 'ReEncrypt', 'CiphertextBlob')), kekVersion: present(out.KeyId, 'ReEncrypt', 'KeyId') };
+    return {
+      ciphertext: Buffer.from(present(out.CiphertextBlob, 'ReEncrypt', 'CiphertextBlob')),
+      kekVersion: present(out.KeyId, 'ReEncrypt', 'KeyId'),
+    };
   }
 
   async rotate(): Promise<{ version: string; created: boolean }> {
@@ -90,14 +112,25 @@ export class AwsKmsKeyProvider implements KeyProvider {
   /** HMAC KMS keys have no rotation, so the version of their hash keys never changes. */
   private async generateHashKey(tenantId: string): Promise<{ version: string; key: Buffer }> {
     const out = await this.call('GenerateMac', () =>
-      this.client.send(new GenerateMacCommand({ KeyId: this.config.hmac_key_id, MacAlgorithm: 'HMAC_SHA_256', Message: Buffer.from(hashKeyInfo(tenantId)) })),
+      this.client.send(
+        new GenerateMacCommand({
+          KeyId: this.config.hmac_key_id,
+          MacAlgorithm: 'HMAC_SHA_256',
+          Message: Buffer.from(hashKeyInfo(tenantId)),
+        }),
+      ),
     );
     return { version: '1', key: Buffer.from(present(out.Mac, 'GenerateMac', 'Mac')) };
   }
 
   private async describeKey(): Promise<{ arn: string; created?: string }> {
-    const out = await this.call('DescribeKey', () => this.client.send(new DescribeKeyCommand({ KeyId: this.config.key_id })));
-    return { arn: present(out.KeyMetadata?.Arn, 'DescribeKey', 'KeyMetadata.Arn'), created: out.KeyMetadata?.CreationDate?.toISOString() };
+    const out = await this.call('DescribeKey', () =>
+      this.client.send(new DescribeKeyCommand({ KeyId: this.config.key_id })),
+    );
+    return {
+      arn: present(out.KeyMetadata?.Arn, 'DescribeKey', 'KeyMetadata.Arn'),
+      created: out.KeyMetadata?.CreationDate?.toISOString(),
+    };
   }
 
   private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
@@ -108,7 +141,6 @@ export class AwsKmsKeyProvider implements KeyProvider {
     }
   }
 }
-
 
 /**
  * KMS rejects empty encryption-context values, and a DEK without a user has subject ''.

@@ -61,7 +61,10 @@ export class DataKeyManager {
   async sealingKey(tenantId: string, subject: string, uses: number): Promise<SealingKey> {
     const slot = `${tenantId}\u0000${subject}`;
     let active = this.active.get(slot);
-    if (active && (active.seals + uses > this.options.maxUses || Date.now() - active.createdMs >= this.options.maxAgeMs)) {
+    if (
+      active &&
+      (active.seals + uses > this.options.maxUses || Date.now() - active.createdMs >= this.options.maxAgeMs)
+    ) {
       this.retire(slot, active);
       active = undefined;
     }
@@ -90,7 +93,12 @@ export class DataKeyManager {
   }
 
   /** The unwrapped DEK `keyId` of a tenant, from memory or from `<database>.data_keys`. */
-  async openingKey(keyId: string, tenantId: string, store: Pick<Store, 'queryRows'>, database: string): Promise<Buffer> {
+  async openingKey(
+    keyId: string,
+    tenantId: string,
+    store: Pick<Store, 'queryRows'>,
+    database: string,
+  ): Promise<Buffer> {
     const cached = this.opened.get(keyId);
     if (cached) return cached;
     const [row] = await store.queryRows<DataKeyRow>(
@@ -99,8 +107,12 @@ export class DataKeyManager {
     );
     const pending = this.unpersisted.get(keyId);
     const found = row ?? pending;
-    if (!found || found.wrapped === '') throw new DataKeyUnavailableError(`data key ${keyId} does not exist (destroyed by an erasure, or never stored)`);
-    const key = await this.provider.unwrap({ ciphertext: Buffer.from(found.wrapped, 'base64'), kekVersion: found.kek_version }, context(found));
+    if (!found || found.wrapped === '')
+      throw new DataKeyUnavailableError(`data key ${keyId} does not exist (destroyed by an erasure, or never stored)`);
+    const key = await this.provider.unwrap(
+      { ciphertext: Buffer.from(found.wrapped, 'base64'), kekVersion: found.kek_version },
+      context(found),
+    );
     this.opened.set(keyId, key);
     return key;
   }
@@ -123,8 +135,16 @@ export class DataKeyManager {
 
   /** A re-wrapped row for `row` under the provider's current KEK (records are untouched). */
   async rewrapped(row: DataKeyRow): Promise<DataKeyRow> {
-    const wrapped = await this.provider.rewrap({ ciphertext: Buffer.from(row.wrapped, 'base64'), kekVersion: row.kek_version }, context(row));
-    return { ...row, wrapped: wrapped.ciphertext.toString('base64'), kek_version: wrapped.kekVersion, version: this.nextVersion() };
+    const wrapped = await this.provider.rewrap(
+      { ciphertext: Buffer.from(row.wrapped, 'base64'), kekVersion: row.kek_version },
+      context(row),
+    );
+    return {
+      ...row,
+      wrapped: wrapped.ciphertext.toString('base64'),
+      kek_version: wrapped.kekVersion,
+      version: this.nextVersion(),
+    };
   }
 
   private async create(tenantId: string, subject: string): Promise<ActiveKey> {

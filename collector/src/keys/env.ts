@@ -16,18 +16,19 @@ export class EnvKeyProvider implements KeyProvider {
   private readonly current: string;
   private readonly hashSecret: Buffer;
 
-  constructor(
-    variable: string,
-    hashVariable: string,
-    env: NodeJS.ProcessEnv,
-  ) {
+  constructor(variable: string, hashVariable: string, env: NodeJS.ProcessEnv) {
     const raw = env[variable];
-    if (!raw) throw new KeyProviderError(`the env key provider needs ${variable} (base64 of 32 random bytes, e.g. from: openssl rand -base64 32)`);
+    if (!raw)
+      throw new KeyProviderError(
+        `the env key provider needs ${variable} (base64 of 32 random bytes, e.g. from: openssl rand -base64 32)`,
+      );
     this.keks = parseVersions(raw, variable);
     const versions = [...this.keks.keys()].map(Number).sort((a, b) => a - b);
     this.current = String(versions[versions.length - 1]);
     const hashRaw = env[hashVariable];
-    this.hashSecret = hashRaw ? decodeKey(hashRaw, hashVariable) : deriveKey(this.keks.get(String(versions[0])) as Buffer, 'ai-audit/hash-secret/v1');
+    this.hashSecret = hashRaw
+      ? decodeKey(hashRaw, hashVariable)
+      : deriveKey(this.keks.get(String(versions[0])) as Buffer, 'ai-audit/hash-secret/v1');
   }
 
   async wrap(dek: Buffer, context: Record<string, string>): Promise<WrappedKey> {
@@ -39,7 +40,9 @@ export class EnvKeyProvider implements KeyProvider {
     try {
       return aeadOpen(kek, wrapped.ciphertext, dekAad(context));
     } catch {
-      throw new KeyProviderError(`env provider: a data key did not unwrap under KEK version ${wrapped.kekVersion} (wrong key or context)`);
+      throw new KeyProviderError(
+        `env provider: a data key did not unwrap under KEK version ${wrapped.kekVersion} (wrong key or context)`,
+      );
     }
   }
 
@@ -66,12 +69,14 @@ export class EnvKeyProvider implements KeyProvider {
   }
 }
 
-
 function parseVersions(raw: string, variable: string): Map<string, Buffer> {
-  const entries = raw.includes(':') ? raw.split(',').map((part) => part.trim().split(':', 2) as [string, string]) : [['1', raw] as [string, string]];
+  const entries = raw.includes(':')
+    ? raw.split(',').map((part) => part.trim().split(':', 2) as [string, string])
+    : [['1', raw] as [string, string]];
   const keks = new Map<string, Buffer>();
   for (const [version, material] of entries) {
-    if (!/^\d+$/.test(version)) throw new KeyProviderError(`${variable}: versions must be numbers ("1:<base64>,2:<base64>")`);
+    if (!/^\d+$/.test(version))
+      throw new KeyProviderError(`${variable}: versions must be numbers ("1:<base64>,2:<base64>")`);
     keks.set(String(Number(version)), decodeKey(material ?? '', variable));
   }
   return keks;
@@ -79,6 +84,7 @@ function parseVersions(raw: string, variable: string): Map<string, Buffer> {
 
 function decodeKey(material: string, variable: string): Buffer {
   const key = Buffer.from(material.trim(), 'base64');
-  if (key.length !== KEY_BYTES) throw new KeyProviderError(`${variable} must hold base64 of exactly ${KEY_BYTES} bytes`);
+  if (key.length !== KEY_BYTES)
+    throw new KeyProviderError(`${variable} must hold base64 of exactly ${KEY_BYTES} bytes`);
   return key;
 }

@@ -35,7 +35,8 @@ export function seal(key: Buffer, keyId: string, plaintext: string, target: Seal
 /** The key id an envelope was sealed under (to fetch the key before opening). */
 export function envelopeKeyId(sealed: string): string {
   const bytes = Buffer.from(sealed, 'base64');
-  if (bytes.length < 3 || bytes[0] !== FORMAT_VERSION || bytes[1] !== AES_256_GCM) throw new EnvelopeError('not an ai-audit sealed value (unknown format)');
+  if (bytes.length < 3 || bytes[0] !== FORMAT_VERSION || bytes[1] !== AES_256_GCM)
+    throw new EnvelopeError('not an ai-audit sealed value (unknown format)');
   return bytes.subarray(3, 3 + bytes[2]).toString('ascii');
 }
 
@@ -46,6 +47,8 @@ export function open(key: Buffer, sealed: string, target: SealTarget): string {
   try {
     return aeadOpen(key, bytes.subarray(3 + bytes[2]), associatedData(target)).toString('utf8');
   } catch {
-    throw new EnvelopeError(`the ${target.column} of record ${target.recordId} does not open: wrong key, or sealed for another record, column or tenant`);
+    throw new EnvelopeError(
+      `the ${target.column} of record ${target.recordId} does not open: wrong key, or sealed for another record, column or tenant`,
+    );
   }
 }

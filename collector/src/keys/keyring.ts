@@ -48,10 +48,15 @@ export class Keyring {
   }
 
   /** prompt_hash and response_hash of a record's content, as configured (hash.algorithm). */
-  async contentHashes(tenantId: string): Promise<{ prompt: (input: ContentDocument) => string; response: (output: ContentDocument) => string }> {
+  async contentHashes(
+    tenantId: string,
+  ): Promise<{ prompt: (input: ContentDocument) => string; response: (output: ContentDocument) => string }> {
     const { algorithm } = this.config.hash;
     const key = algorithm === 'hmac-sha256' ? await this.hashKey(tenantId) : undefined;
-    return { prompt: (input) => contentHash(algorithm, promptText(input), key), response: (output) => contentHash(algorithm, responseText(output), key) };
+    return {
+      prompt: (input) => contentHash(algorithm, promptText(input), key),
+      response: (output) => contentHash(algorithm, responseText(output), key),
+    };
   }
 
   /** The value `ai-audit hash` prints for a text: what prompt_hash holds for that prompt. */

@@ -36,7 +36,10 @@ export class LocalKeyProvider implements KeyProvider {
 
   async wrap(dek: Buffer, context: Record<string, string>): Promise<WrappedKey> {
     this.reloadIfChanged();
-    return { ciphertext: aeadSeal(this.kek(this.keyring.current), dek, dekAad(context)), kekVersion: this.keyring.current };
+    return {
+      ciphertext: aeadSeal(this.kek(this.keyring.current), dek, dekAad(context)),
+      kekVersion: this.keyring.current,
+    };
   }
 
   async unwrap(wrapped: WrappedKey, context: Record<string, string>): Promise<Buffer> {
@@ -45,7 +48,9 @@ export class LocalKeyProvider implements KeyProvider {
       return aeadOpen(this.kek(wrapped.kekVersion), wrapped.ciphertext, dekAad(context));
     } catch (error) {
       if (error instanceof KeyProviderError) throw error;
-      throw new KeyProviderError(`local keyring: a data key did not unwrap under KEK version ${wrapped.kekVersion} (wrong key or context)`);
+      throw new KeyProviderError(
+        `local keyring: a data key did not unwrap under KEK version ${wrapped.kekVersion} (wrong key or context)`,
+      );
     }
   }
 
@@ -59,7 +64,10 @@ export class LocalKeyProvider implements KeyProvider {
     this.keyring = {
       ...this.keyring,
       current: version,
-      keks: [...this.keyring.keks, { version, created: new Date().toISOString(), key: randomBytes(KEY_BYTES).toString('base64') }],
+      keks: [
+        ...this.keyring.keks,
+        { version, created: new Date().toISOString(), key: randomBytes(KEY_BYTES).toString('base64') },
+      ],
     };
     await writeFileDurably(this.path, `${JSON.stringify(this.keyring, null, 2)}\n`);
     this.loadedMtime = statSync(this.path).mtimeMs;
@@ -68,11 +76,18 @@ export class LocalKeyProvider implements KeyProvider {
 
   async versions(): Promise<KekVersion[]> {
     this.reloadIfChanged();
-    return this.keyring.keks.map((k) => ({ version: k.version, created: k.created, current: k.version === this.keyring.current }));
+    return this.keyring.keks.map((k) => ({
+      version: k.version,
+      created: k.created,
+      current: k.version === this.keyring.current,
+    }));
   }
 
   async hashKey(tenantId: string): Promise<{ version: string; key: Buffer }> {
-    return { version: this.keyring.hash_key.version, key: deriveKey(Buffer.from(this.keyring.hash_key.key, 'base64'), hashKeyInfo(tenantId)) };
+    return {
+      version: this.keyring.hash_key.version,
+      key: deriveKey(Buffer.from(this.keyring.hash_key.key, 'base64'), hashKeyInfo(tenantId)),
+    };
   }
 
   private kek(version: string): Buffer {
@@ -86,12 +101,14 @@ export class LocalKeyProvider implements KeyProvider {
     try {
       text = readFileSync(this.path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new KeyProviderError(`cannot read keyring ${this.path}: ${(error as NodeJS.ErrnoException).code}`);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new KeyProviderError(`cannot read keyring ${this.path}: ${(error as NodeJS.ErrnoException).code}`);
       this.create();
       return;
     }
     const mode = statSync(this.path).mode;
-    if (mode & 0o077) this.logger.warn('the keyring file is readable by other users; chmod 600 it', { keyring: this.path });
+    if (mode & 0o077)
+      this.logger.warn('the keyring file is readable by other users; chmod 600 it', { keyring: this.path });
     this.keyring = parseKeyring(text, this.path);
     this.loadedMtime = statSync(this.path).mtimeMs;
     this.warn();
@@ -129,7 +146,6 @@ export class LocalKeyProvider implements KeyProvider {
   }
 }
 
-
 function parseKeyring(text: string, path: string): KeyringFile {
   let data: KeyringFile;
   try {
@@ -137,7 +153,8 @@ function parseKeyring(text: string, path: string): KeyringFile {
   } catch {
     throw new KeyProviderError(`keyring ${path} is not valid JSON`);
   }
-  const isKey = (value: unknown): boolean => typeof value === 'string' && Buffer.from(value, 'base64').length === KEY_BYTES;
+  const isKey = (value: unknown): boolean =>
+    typeof value === 'string' && Buffer.from(value, 'base64').length === KEY_BYTES;
   if (
     data?.format !== FORMAT ||
     !Array.isArray(data.keks) ||

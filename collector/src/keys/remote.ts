@@ -16,7 +16,9 @@ const DETAIL_MAX_CHARS = 300;
  */
 export function remoteError(provider: string, operation: string, detail: string): KeyProviderError {
   const line = detail.replace(/\s+/g, ' ').trim();
-  return new KeyProviderError(`${provider}: ${operation} failed: ${line.length > DETAIL_MAX_CHARS ? `${line.slice(0, DETAIL_MAX_CHARS)}…` : line}`);
+  return new KeyProviderError(
+    `${provider}: ${operation} failed: ${line.length > DETAIL_MAX_CHARS ? `${line.slice(0, DETAIL_MAX_CHARS)}…` : line}`,
+  );
 }
 
 /**

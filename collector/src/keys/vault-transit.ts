@@ -27,7 +27,8 @@ export class VaultTransitKeyProvider implements KeyProvider {
 
   constructor(config: VaultTransitConfig, env: NodeJS.ProcessEnv) {
     this.address = (config.address || env.VAULT_ADDR || '').replace(/\/+$/, '');
-    if (!this.address) throw new KeyProviderError('vault-transit needs an address: set keys.vault_transit.address or VAULT_ADDR');
+    if (!this.address)
+      throw new KeyProviderError('vault-transit needs an address: set keys.vault_transit.address or VAULT_ADDR');
     if (!URL.canParse(this.address) || !['http:', 'https:'].includes(new URL(this.address).protocol)) {
       throw new KeyProviderError(`vault-transit: address ${this.address} is not an http(s) URL`);
     }
@@ -48,13 +49,19 @@ export class VaultTransitKeyProvider implements KeyProvider {
   }
 
   async wrap(dek: Buffer, context: Record<string, string>): Promise<WrappedKey> {
-    const data = await this.call('encrypt', 'POST', `encrypt/${this.key}`, { plaintext: dek.toString('base64'), associated_data: associatedData(context) });
+    const data = await this.call('encrypt', 'POST', `encrypt/${this.key}`, {
+      plaintext: dek.toString('base64'),
+      associated_data: associatedData(context),
+    });
     const ciphertext = stringField(data.ciphertext, 'encrypt', 'ciphertext');
     return { ciphertext: Buffer.from(ciphertext, 'utf8'), kekVersion: versioned(ciphertext, 'encrypt').version };
   }
 
   async unwrap(wrapped: WrappedKey, context: Record<string, string>): Promise<Buffer> {
-    const data = await this.call('decrypt', 'POST', `decrypt/${this.key}`, { ciphertext: wrapped.ciphertext.toString('utf8'), associated_data: associatedData(context) });
+    const data = await this.call('decrypt', 'POST', `decrypt/${this.key}`, {
+      ciphertext: wrapped.ciphertext.toString('utf8'),
+      associated_data: associatedData(context),
+    });
     return Buffer.from(stringField(data.plaintext, 'decrypt', 'plaintext'), 'base64');
   }
 
@@ -83,7 +90,11 @@ export class VaultTransitKeyProvider implements KeyProvider {
       .map((version) => {
         const created = keys[version];
         // Seconds since the epoch for symmetric keys.
-        return { version, current: Number(version) === latest, ...(typeof created === 'number' ? { created: new Date(created * 1000).toISOString() } : {}) };
+        return {
+          version,
+          current: Number(version) === latest,
+          ...(typeof created === 'number' ? { created: new Date(created * 1000).toISOString() } : {}),
+        };
       });
   }
 
@@ -93,10 +104,13 @@ export class VaultTransitKeyProvider implements KeyProvider {
 
   /** The HMAC of the tenant's label under the hash key: its 32 bytes are the tenant's key. */
   private async generateHashKey(tenantId: string): Promise<{ version: string; key: Buffer }> {
-    const data = await this.call('hmac', 'POST', `hmac/${this.hmacKey}/sha2-256`, { input: Buffer.from(hashKeyInfo(tenantId)).toString('base64') });
+    const data = await this.call('hmac', 'POST', `hmac/${this.hmacKey}/sha2-256`, {
+      input: Buffer.from(hashKeyInfo(tenantId)).toString('base64'),
+    });
     const { version, body } = versioned(stringField(data.hmac, 'hmac', 'hmac'), 'hmac');
     const key = Buffer.from(body, 'base64');
-    if (key.length !== HASH_KEY_BYTES) throw remoteError(this.kind, 'hmac', `expected a ${HASH_KEY_BYTES}-byte HMAC, got ${key.length} bytes`);
+    if (key.length !== HASH_KEY_BYTES)
+      throw remoteError(this.kind, 'hmac', `expected a ${HASH_KEY_BYTES}-byte HMAC, got ${key.length} bytes`);
     return { version, key };
   }
 
@@ -124,12 +138,21 @@ export class VaultTransitKeyProvider implements KeyProvider {
     const parsed = parseJson(raw);
     if (status < 200 || status > 299) {
       // Vault's `errors` are its own words; any other body (a proxy's page) is not repeated.
-      const errors = Array.isArray(parsed?.errors) ? parsed.errors.filter((e): e is string => typeof e === 'string').map(stripMultiError) : [];
+      const errors = Array.isArray(parsed?.errors)
+        ? parsed.errors.filter((e): e is string => typeof e === 'string').map(stripMultiError)
+        : [];
       throw remoteError(this.kind, operation, `HTTP ${status}${errors.length > 0 ? `: ${errors.join('; ')}` : ''}`);
     }
     // Vault 1.10 to 1.12 accept associated_data with only a warning and bind nothing.
-    const ignored = Array.isArray(parsed?.warnings) && parsed.warnings.some((w) => typeof w === 'string' && w.includes('unrecognized parameters'));
-    if (ignored) throw remoteError(this.kind, operation, 'Vault ignored associated_data (the context binding needs Vault 1.13 or later)');
+    const ignored =
+      Array.isArray(parsed?.warnings) &&
+      parsed.warnings.some((w) => typeof w === 'string' && w.includes('unrecognized parameters'));
+    if (ignored)
+      throw remoteError(
+        this.kind,
+        operation,
+        'Vault ignored associated_data (the context binding needs Vault 1.13 or later)',
+      );
     if (raw !== '' && !parsed) throw remoteError(this.kind, operation, `HTTP ${status} with a body that is not JSON`);
     return (parsed?.data ?? {}) as VaultData;
   }
@@ -140,7 +163,6 @@ export class VaultTransitKeyProvider implements KeyProvider {
     return `cannot reach ${this.address} (${e.cause?.code ?? e.name ?? 'error'})`;
   }
 }
-
 
 /** The same bytes the local providers bind, base64 for transit. */
 function associatedData(context: Record<string, string>): string {
@@ -168,11 +190,13 @@ function versioned(value: string, operation: string): { version: string; body: s
 }
 
 function stringField(value: unknown, operation: string, field: string): string {
-  if (typeof value !== 'string' || value === '') throw remoteError('vault-transit', operation, `the response has no ${field}`);
+  if (typeof value !== 'string' || value === '')
+    throw remoteError('vault-transit', operation, `the response has no ${field}`);
   return value;
 }
 
 function latestOf(data: VaultData, operation: string): number {
-  if (typeof data.latest_version !== 'number') throw remoteError('vault-transit', operation, 'the response has no latest_version');
+  if (typeof data.latest_version !== 'number')
+    throw remoteError('vault-transit', operation, 'the response has no latest_version');
   return data.latest_version;
 }

@@ -11,7 +11,8 @@ import { jsonStrings } from './json-scan';
  * - `value`: a JSON value built in memory (messages of older dialects, the `extra`
  *   attributes) or changed by a processor (redaction); serialized when sealed.
  */
-export type ContentDocument = { kind: 'received'; text: string; parsed?: { value: unknown } | null } | { kind: 'value'; value: unknown };
+export type ContentDocument =
+  { kind: 'received'; text: string; parsed?: { value: unknown } | null } | { kind: 'value'; value: unknown };
 
 export function receivedDocument(text: string): ContentDocument {
   return { kind: 'received', text };
@@ -44,7 +45,8 @@ export function documentValue(document: ContentDocument): unknown {
  * text that is not JSON is one string. Received JSON is read without being parsed.
  */
 export function documentStrings(document: ContentDocument): string[] {
-  if (document.kind === 'received' && document.parsed === undefined) return jsonStrings(document.text) ?? [document.text];
+  if (document.kind === 'received' && document.parsed === undefined)
+    return jsonStrings(document.text) ?? [document.text];
   if (document.kind === 'received' && document.parsed === null) return [document.text];
   const out: string[] = [];
   collect(documentValue(document), out);
@@ -54,7 +56,8 @@ export function documentStrings(document: ContentDocument): string[] {
 function collect(value: unknown, out: string[]): void {
   if (typeof value === 'string') out.push(value);
   else if (Array.isArray(value)) for (const item of value) collect(item, out);
-  else if (value !== null && typeof value === 'object') for (const key of Object.keys(value)) collect((value as Record<string, unknown>)[key], out);
+  else if (value !== null && typeof value === 'object')
+    for (const key of Object.keys(value)) collect((value as Record<string, unknown>)[key], out);
 }
 
 /**

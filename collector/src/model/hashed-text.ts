@@ -14,12 +14,16 @@ interface Message {
 }
 
 function textOf(message: Message): string[] {
-  return (message.parts ?? []).filter((part) => part?.type === 'text' && typeof part.content === 'string').map((part) => part.content as string);
+  return (message.parts ?? [])
+    .filter((part) => part?.type === 'text' && typeof part.content === 'string')
+    .map((part) => part.content as string);
 }
 
 function messages(document: ContentDocument): Message[] | undefined {
   const value = documentValue(document);
-  return Array.isArray(value) && value.every((m) => m !== null && typeof m === 'object') ? (value as Message[]) : undefined;
+  return Array.isArray(value) && value.every((m) => m !== null && typeof m === 'object')
+    ? (value as Message[])
+    : undefined;
 }
 
 export function canonical(text: string): string {

@@ -55,6 +55,7 @@ const CLOSE_ARRAY = 0x5d;
  * nests in another (a `[...]+` inside the `*` would backtrack exponentially on an
  * unterminated string), and the alternatives cannot both match, so a failure costs one pass.
  */
+// eslint-disable-next-line no-control-regex -- JSON forbids raw control characters in strings
 const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
 const LITERALS = ['true', 'false', 'null'];
 
@@ -67,7 +68,8 @@ function scanJson(text: string, onString?: (value: string) => void): JsonSyntaxE
   const fail = (at: number, reason: string): JsonSyntaxError => ({ at, reason });
   for (;;) {
     i = skipSpace(text, i);
-    if (i >= n) return stack.length === 0 && expect === Expect.CommaOrClose ? undefined : fail(i, 'unexpected end of input');
+    if (i >= n)
+      return stack.length === 0 && expect === Expect.CommaOrClose ? undefined : fail(i, 'unexpected end of input');
     const c = text.charCodeAt(i);
     switch (expect) {
       case Expect.CommaOrClose: {
@@ -188,7 +190,8 @@ function literalEnd(text: string, start: number): number | JsonSyntaxError {
   for (const word of LITERALS) {
     if (text[start] !== word[0]) continue;
     for (let k = 1; k < word.length; k++) {
-      if (text[start + k] !== word[k]) return { at: start + k, reason: start + k >= text.length ? 'unexpected end of input' : 'unexpected character' };
+      if (text[start + k] !== word[k])
+        return { at: start + k, reason: start + k >= text.length ? 'unexpected end of input' : 'unexpected character' };
     }
     return start + word.length;
   }

@@ -75,7 +75,10 @@ export const CONTENT_FIELDS = ['input', 'output', 'system', 'tools', 'extra'] as
 export type ContentField = (typeof CONTENT_FIELDS)[number];
 
 /** The sealed column that holds each content field. */
-export const SEALED_COLUMN: Record<ContentField, 'input_sealed' | 'output_sealed' | 'system_sealed' | 'tools_sealed' | 'extra_sealed'> = {
+export const SEALED_COLUMN: Record<
+  ContentField,
+  'input_sealed' | 'output_sealed' | 'system_sealed' | 'tools_sealed' | 'extra_sealed'
+> = {
   input: 'input_sealed',
   output: 'output_sealed',
   system: 'system_sealed',

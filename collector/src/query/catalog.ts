@@ -56,7 +56,9 @@ export function loadCatalog(dir: string = defaultQueriesDir()): NamedQuery[] {
   try {
     files = readdirSync(dir).filter((file) => file.endsWith('.sql'));
   } catch (error) {
-    throw new CatalogError(`cannot read the query directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new CatalogError(
+      `cannot read the query directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   return files.sort().map((file) => parseQueryFile(join(dir, file), readFileSync(join(dir, file), 'utf8')));
 }
@@ -64,7 +66,10 @@ export function loadCatalog(dir: string = defaultQueriesDir()): NamedQuery[] {
 export function findQuery(name: string, dir?: string): NamedQuery {
   const catalog = loadCatalog(dir);
   const query = catalog.find((q) => q.name === name);
-  if (!query) throw new UnknownQueryError(`unknown query "${name.slice(0, 60)}" (queries: ${catalog.map((q) => q.name).join(', ')})`);
+  if (!query)
+    throw new UnknownQueryError(
+      `unknown query "${name.slice(0, 60)}" (queries: ${catalog.map((q) => q.name).join(', ')})`,
+    );
   return query;
 }
 
@@ -106,7 +111,10 @@ function parseParam(text: string, line: number, fail: (reason: string) => never)
   const match = PARAM.exec(text);
   if (!match) return fail(`line ${line}: expected "-- param <name> <Type> = <default>: <description>"`);
   const [, name, type, value, description] = match;
-  if (!isParamType(type)) return fail(`line ${line}: parameter ${name} has type ${type}, which parameters cannot take (String, (U)Int8-64, Float32/64, Date, DateTime, DateTime64(n))`);
+  if (!isParamType(type))
+    return fail(
+      `line ${line}: parameter ${name} has type ${type}, which parameters cannot take (String, (U)Int8-64, Float32/64, Date, DateTime, DateTime64(n))`,
+    );
   const param = { name, type, default: value, description: description.trim() };
   const invalid = checkDefault(param);
   if (invalid) fail(`line ${line}: ${invalid}`);

@@ -94,10 +94,22 @@ const EXPRESSIONS = new Set([
 ]);
 
 /** Table functions that only generate rows: no files, URLs, processes or other servers. */
-const TABLE_FUNCTIONS = new Set(['numbers', 'numbers_mt', 'zeros', 'zeros_mt', 'values', 'sqlstandardvalues', 'generate_series', 'generateseries', 'primes', 'view']);
+const TABLE_FUNCTIONS = new Set([
+  'numbers',
+  'numbers_mt',
+  'zeros',
+  'zeros_mt',
+  'values',
+  'sqlstandardvalues',
+  'generate_series',
+  'generateseries',
+  'primes',
+  'view',
+]);
 
 /** Scalar functions that read files or the process's memory, or query a dictionary's source. */
-const SCALAR_DENIED = /^(file|catboostevaluate|addresstoline|addresstolinewithinlines|addresstosymbol|demangle|dict(get|has|isin).*)$/;
+const SCALAR_DENIED =
+  /^(file|catboostevaluate|addresstoline|addresstolinewithinlines|addresstosymbol|demangle|dict(get|has|isin).*)$/;
 
 const LINE = /^( *)([A-Za-z][A-Za-z0-9_]*(?:::[A-Za-z]+)?)(?: (.*))?$/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -125,20 +137,31 @@ interface Catalog {
 export async function guardQuery(store: Store, sql: string, params?: Record<string, string | number>): Promise<string> {
   const statement = await canonical(store, sql);
   const tree = await store.explainText(`EXPLAIN AST ${statement}`, 'TabSeparatedRaw', params);
-  const nodes = tree.split('\n').filter((line) => line !== '').map(parseLine);
+  const nodes = tree
+    .split('\n')
+    .filter((line) => line !== '')
+    .map(parseLine);
   checkTree(nodes, await catalog(store));
   return statement;
 }
 
 async function canonical(store: Store, sql: string): Promise<string> {
   try {
-    const [row] = await store.queryRows<{ statement: string }>('SELECT formatQuerySingleLine({sql:String}) AS statement', { sql });
+    const [row] = await store.queryRows<{ statement: string }>(
+      'SELECT formatQuerySingleLine({sql:String}) AS statement',
+      { sql },
+    );
     return row.statement;
   } catch (error) {
     if (!(error instanceof StoreError)) throw error;
-    if (error.message.includes('Multi-statements are not allowed')) throw new QueryRefused(`${REFUSED}: one statement at a time`);
+    if (error.message.includes('Multi-statements are not allowed'))
+      throw new QueryRefused(`${REFUSED}: one statement at a time`);
     // The engine quotes the whole wrapper query after its reason: keep the reason.
-    throw new StoreError(error.message.replace(/ : In scope SELECT formatQuerySingleLine\(.*(\([A-Z_]+\))$/, ' $1'), error.code, error.type);
+    throw new StoreError(
+      error.message.replace(/ : In scope SELECT formatQuerySingleLine\(.*(\([A-Z_]+\))$/, ' $1'),
+      error.code,
+      error.type,
+    );
   }
 }
 
@@ -146,14 +169,22 @@ async function catalog(store: Store): Promise<Catalog> {
   const tableOnly = await store.queryRows<{ name: string }>(
     'SELECT lower(name) AS name FROM system.table_functions WHERE lower(name) NOT IN (SELECT lower(name) FROM system.functions)',
   );
-  const aliases = await store.queryRows<{ name: string; target: string }>("SELECT lower(name) AS name, lower(alias_to) AS target FROM system.functions WHERE alias_to != ''");
-  return { tableOnly: new Set(tableOnly.map((row) => row.name)), aliases: new Map(aliases.map((row) => [row.name, row.target])) };
+  const aliases = await store.queryRows<{ name: string; target: string }>(
+    "SELECT lower(name) AS name, lower(alias_to) AS target FROM system.functions WHERE alias_to != ''",
+  );
+  return {
+    tableOnly: new Set(tableOnly.map((row) => row.name)),
+    aliases: new Map(aliases.map((row) => [row.name, row.target])),
+  };
 }
 
 function parseLine(line: string): Node {
   const match = LINE.exec(line);
   // A line the tree's grammar does not explain can only come from a crafted alias.
-  if (!match) throw new QueryRefused(`${REFUSED}: the query's structure could not be checked (an alias or name with a line break?)`);
+  if (!match)
+    throw new QueryRefused(
+      `${REFUSED}: the query's structure could not be checked (an alias or name with a line break?)`,
+    );
   return { depth: match[1].length, type: match[2], rest: match[3] ?? '' };
 }
 

@@ -19,7 +19,12 @@ export function statementFor(query: NamedQuery, database: string): string {
 }
 
 /** Rows as objects; counts and sums are JSON numbers whatever the session's output settings. */
-export async function runNamedQuery(store: Store, query: NamedQuery, params: Record<string, string | number>, database: string): Promise<Record<string, unknown>[]> {
+export async function runNamedQuery(
+  store: Store,
+  query: NamedQuery,
+  params: Record<string, string | number>,
+  database: string,
+): Promise<Record<string, unknown>[]> {
   return rowsOf(await queryForDisplay(store, statementFor(query, database), 'JSON', params));
 }
 

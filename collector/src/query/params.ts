@@ -22,7 +22,14 @@ const TIME_FORMS = 'now, -7d, -24h, -30m, 2026-11-01, 2026-11-01T10:00:00Z';
 
 /** Types a parameter may have: values the engine reads as data. (Not Identifier: it would splice names into the statement.) */
 export function isParamType(type: string): boolean {
-  return type === 'String' || INTEGER.test(type) || FLOAT.test(type) || type === 'Date' || type === 'DateTime' || DATETIME64.test(type);
+  return (
+    type === 'String' ||
+    INTEGER.test(type) ||
+    FLOAT.test(type) ||
+    type === 'Date' ||
+    type === 'DateTime' ||
+    DATETIME64.test(type)
+  );
 }
 
 /** Why a declared default does not resolve, or undefined when it does. */
@@ -40,14 +47,25 @@ export function checkDefault(param: QueryParam): string | undefined {
  * `--param k=`) or its default, resolved against `now`. Throws QueryParamError on a name
  * the query does not declare or a value its type cannot take.
  */
-export function bindParams(query: NamedQuery, given: Record<string, string>, now: Date = new Date()): Record<string, string | number> {
+export function bindParams(
+  query: NamedQuery,
+  given: Record<string, string>,
+  now: Date = new Date(),
+): Record<string, string | number> {
   for (const name of Object.keys(given)) {
     if (!query.params.some((param) => param.name === name)) {
       const known = query.params.map((param) => param.name).join(', ');
-      throw new QueryParamError(`unknown parameter "${name.slice(0, 40)}" for query ${query.name} (${known ? `parameters: ${known}` : 'it takes none'})`);
+      throw new QueryParamError(
+        `unknown parameter "${name.slice(0, 40)}" for query ${query.name} (${known ? `parameters: ${known}` : 'it takes none'})`,
+      );
     }
   }
-  return Object.fromEntries(query.params.map((param) => [param.name, resolve(param, Object.hasOwn(given, param.name) ? given[param.name] : unquote(param.default), now)]));
+  return Object.fromEntries(
+    query.params.map((param) => [
+      param.name,
+      resolve(param, Object.hasOwn(given, param.name) ? given[param.name] : unquote(param.default), now),
+    ]),
+  );
 }
 
 function resolve(param: QueryParam, text: string, now: Date): string | number {
@@ -88,10 +106,25 @@ export function parseIsoTime(text: string): number | undefined {
   const iso = ISO.exec(text);
   if (!iso) return undefined;
   const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '', zone = 'Z'] = iso;
-  const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), Math.floor(Number(`0${fraction || '.0'}`) * 1000));
+  const utc = Date.UTC(
+    Number(y),
+    Number(mo) - 1,
+    Number(d),
+    Number(h),
+    Number(mi),
+    Number(s),
+    Math.floor(Number(`0${fraction || '.0'}`) * 1000),
+  );
   // Date.UTC rolls 2026-02-30 over into March: a date that does not exist is refused instead.
   const check = new Date(utc);
-  if (check.getUTCDate() !== Number(d) || check.getUTCMonth() !== Number(mo) - 1 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
+  if (
+    check.getUTCDate() !== Number(d) ||
+    check.getUTCMonth() !== Number(mo) - 1 ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(s) > 59
+  )
+    return undefined;
   if (zone === 'Z') return utc;
   const [, sign, zh, zm] = /^([+-])(\d{2}):?(\d{2})$/.exec(zone) as RegExpExecArray;
   return utc - (sign === '-' ? -1 : 1) * (Number(zh) * 60 + Number(zm)) * 60_000;

@@ -35,7 +35,11 @@ export class QueryReader {
     await this.queue;
   }
 
-  private async runAlone(sql: string, clickhouseFormat: string, params?: Record<string, string | number>): Promise<string> {
+  private async runAlone(
+    sql: string,
+    clickhouseFormat: string,
+    params?: Record<string, string | number>,
+  ): Promise<string> {
     const store = await Store.open(this.target, { database: this.database, readOnly: this.settings });
     try {
       return await queryForDisplay(store, sql, clickhouseFormat, params);

@@ -12,7 +12,11 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 /** Runs SQL in a ClickHouse output format and returns the text (store or control socket). */
 export type QuerySource = (sql: string, clickhouseFormat: string) => Promise<string>;
 
-const CLICKHOUSE_FORMAT: Record<OutputFormat, string> = { table: 'JSONCompact', json: 'JSONEachRow', csv: 'CSVWithNames' };
+const CLICKHOUSE_FORMAT: Record<OutputFormat, string> = {
+  table: 'JSONCompact',
+  json: 'JSONEachRow',
+  csv: 'CSVWithNames',
+};
 
 const TRAILING_FORMAT = /\s+FORMAT\s+([A-Za-z][A-Za-z0-9]*)\s*;?\s*$/i;
 
@@ -22,8 +26,14 @@ const TRAILING_FORMAT = /\s+FORMAT\s+([A-Za-z][A-Za-z0-9]*)\s*;?\s*$/i;
  * readonly=1); only the canonical statement the guard allowed runs, with the `{name:Type}`
  * parameters (named queries) bound by the engine.
  */
-export async function queryForDisplay(store: Store, sql: string, clickhouseFormat: string, params?: Record<string, string | number>): Promise<string> {
-  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(clickhouseFormat)) throw new Error(`"${clickhouseFormat.slice(0, 40)}" is not a ClickHouse format name`);
+export async function queryForDisplay(
+  store: Store,
+  sql: string,
+  clickhouseFormat: string,
+  params?: Record<string, string | number>,
+): Promise<string> {
+  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(clickhouseFormat))
+    throw new Error(`"${clickhouseFormat.slice(0, 40)}" is not a ClickHouse format name`);
   return store.queryText(await guardQuery(store, sql, params), clickhouseFormat, params);
 }
 
@@ -72,7 +82,8 @@ function renderTable({ meta, data }: JsonCompact): string {
   const widths = header.map((name, i) => Math.max(name.length, ...rows.map((row) => row[i].length)));
   const pad = (value: string, i: number): string => (right[i] ? value.padStart(widths[i]) : value.padEnd(widths[i]));
   const line = (values: string[]): string => `│ ${values.map(pad).join(' │ ')} │`;
-  const rule = (left: string, middle: string, right: string): string => `${left}${widths.map((w) => '─'.repeat(w + 2)).join(middle)}${right}`;
+  const rule = (left: string, middle: string, right: string): string =>
+    `${left}${widths.map((w) => '─'.repeat(w + 2)).join(middle)}${right}`;
   const title = `│ ${header.map((name, i) => name.padEnd(widths[i])).join(' │ ')} │`;
   const out = [rule('┌', '┬', '┐'), title, rule('├', '┼', '┤'), ...rows.map(line), rule('└', '┴', '┘')];
   out.push(`${data.length} row${data.length === 1 ? '' : 's'}`);

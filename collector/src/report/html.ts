@@ -1,4 +1,12 @@
-import { escapeHtml as esc, formatCompact, formatDay, formatInt, formatPercent, formatTimestamp, formatUsd } from './format';
+import {
+  escapeHtml as esc,
+  formatCompact,
+  formatDay,
+  formatInt,
+  formatPercent,
+  formatTimestamp,
+  formatUsd,
+} from './format';
 import type { ReportData } from './model';
 import { horizontalBarChart, lineChart, OTHER_COLOR, PALETTE, stackedBarChart, type Series } from './svg';
 import { STYLE } from './style';
@@ -136,11 +144,20 @@ function activity(data: ReportData): string {
         const own = shown.includes(row.model) ? row.model : 'other models';
         if (own === name) values[index.get(row.bucket.getTime()) as number] += pick(row);
       }
-      return { name: name === 'other models' ? name : displayModel(name), values, color: name === 'other models' ? OTHER_COLOR : color(name) };
+      return {
+        name: name === 'other models' ? name : displayModel(name),
+        values,
+        color: name === 'other models' ? OTHER_COLOR : color(name),
+      };
     });
   const sameYear = times.every((t) => new Date(t).getUTCFullYear() === new Date(times[0]).getUTCFullYear());
   const categories = times.map((t) => (sameYear ? formatDay(new Date(t)).slice(5) : formatDay(new Date(t))));
-  const unit = data.bucketSeconds === DAY_S ? 'day' : data.bucketSeconds === 7 * DAY_S ? 'week' : `${formatInt(data.bucketSeconds / 3600)} h`;
+  const unit =
+    data.bucketSeconds === DAY_S
+      ? 'day'
+      : data.bucketSeconds === 7 * DAY_S
+        ? 'week'
+        : `${formatInt(data.bucketSeconds / 3600)} h`;
   const costSeries = series((r) => r.costUsd);
   const callSeries = series((r) => r.calls);
   return `<section id="activity">
@@ -167,7 +184,12 @@ function models(data: ReportData): string {
     id: 'chart-cost-by-model',
     label: 'Cost in USD by model',
     unit: 'usd',
-    items: rows.map((m) => ({ label: displayModel(m.model), value: m.costUsd, color: color(m.model), note: `${formatInt(m.calls)} call${m.calls === 1 ? '' : 's'}` })),
+    items: rows.map((m) => ({
+      label: displayModel(m.model),
+      value: m.costUsd,
+      color: color(m.model),
+      note: `${formatInt(m.calls)} call${m.calls === 1 ? '' : 's'}`,
+    })),
   });
   const table = rows.length
     ? `<table class="data" id="table-models"><thead><tr><th>Model</th><th>Provider</th><th class="num">Calls</th><th class="num">Input tokens</th><th class="num">Output tokens</th><th class="num">Cost (USD)</th><th class="num">Share</th></tr></thead><tbody>
@@ -193,7 +215,11 @@ function users(data: ReportData): string {
     label: 'Top users by cost in USD',
     unit: 'usd',
     color: '#2f6fd6',
-    items: rows.map((u) => ({ label: u.user === '' ? '(no user)' : u.user, value: u.costUsd, note: `${formatInt(u.calls)} call${u.calls === 1 ? '' : 's'}` })),
+    items: rows.map((u) => ({
+      label: u.user === '' ? '(no user)' : u.user,
+      value: u.costUsd,
+      note: `${formatInt(u.calls)} call${u.calls === 1 ? '' : 's'}`,
+    })),
   });
   const table = `<table class="data" id="table-users"><thead><tr><th>User</th>${allTenants ? '<th>Tenant</th>' : ''}<th class="num">Calls</th><th class="num">Input tokens</th><th class="num">Output tokens</th><th class="num">Cost (USD)</th></tr></thead><tbody>
 ${rows
@@ -211,7 +237,8 @@ ${rows.length ? `<figure>${chart}</figure>\n${table}` : empty('No calls in this 
 
 function violations(data: ReportData): string {
   const rows = [...data.violations].sort((a, b) => b.count - a.count);
-  const colorOf = (kind: string): string => (kind.startsWith('secret:') ? '#d2485b' : kind.startsWith('pii:') ? '#e08a1e' : '#8a5cd1');
+  const colorOf = (kind: string): string =>
+    kind.startsWith('secret:') ? '#d2485b' : kind.startsWith('pii:') ? '#e08a1e' : '#8a5cd1';
   const chart = horizontalBarChart({
     id: 'chart-violations',
     label: 'Violations by kind',

@@ -13,7 +13,8 @@ export function namedQueryRunner(access: StoreAccess, database: string, now = ne
   const catalog = loadCatalog();
   return async (name, values) => {
     const query = catalog.find((q) => q.name === name);
-    if (!query) throw new Error(`the named query ${name} is missing from collector/schemas/queries/ (the report needs it)`);
+    if (!query)
+      throw new Error(`the named query ${name} is missing from collector/schemas/queries/ (the report needs it)`);
     const params = bindParams(query, values, now);
     return rowsOf(await analystSource(access, params)(statementFor(query, database), 'JSON')) as Row[];
   };

@@ -79,7 +79,11 @@ function legend(series: { name: string; color: string }[], x: number, width: num
   return { svg: `<g class="legend-row">${items.join('')}</g>`, height: (row + 1) * 18 + 8 };
 }
 
-function yAxis(frame: Frame, scale: { max: number; step: number }, unit: Unit): { svg: string; y: (v: number) => number } {
+function yAxis(
+  frame: Frame,
+  scale: { max: number; step: number },
+  unit: Unit,
+): { svg: string; y: (v: number) => number } {
   const plotH = frame.height - frame.top - frame.bottom;
   const y = (v: number): number => frame.top + plotH - (v / scale.max) * plotH;
   const parts: string[] = [];
@@ -87,8 +91,12 @@ function yAxis(frame: Frame, scale: { max: number; step: number }, unit: Unit): 
   for (let i = 0; i <= steps; i++) {
     const value = Number((i * scale.step).toPrecision(12));
     const py = round(y(value));
-    parts.push(`<line class="${i === 0 ? 'axis' : 'grid'}" x1="${frame.left}" x2="${frame.width - frame.right}" y1="${py}" y2="${py}"/>`);
-    parts.push(`<text class="tick y-tick" x="${frame.left - 6}" y="${round(py + FONT_PX / 3)}" text-anchor="end">${esc(formatCompact(value, unit))}</text>`);
+    parts.push(
+      `<line class="${i === 0 ? 'axis' : 'grid'}" x1="${frame.left}" x2="${frame.width - frame.right}" y1="${py}" y2="${py}"/>`,
+    );
+    parts.push(
+      `<text class="tick y-tick" x="${frame.left - 6}" y="${round(py + FONT_PX / 3)}" text-anchor="end">${esc(formatCompact(value, unit))}</text>`,
+    );
   }
   return { svg: parts.join(''), y };
 }
@@ -123,10 +131,19 @@ export function stackedBarChart(spec: BarChartSpec): string {
   const width = spec.width ?? 760;
   const plotHeight = spec.height ?? 220;
   const key = legend(spec.series, 56, width - 70);
-  const frame: Frame = { width, height: plotHeight + key.height + 30, left: 56, right: 14, top: key.height + 16, bottom: 30 };
+  const frame: Frame = {
+    width,
+    height: plotHeight + key.height + 30,
+    left: 56,
+    right: 14,
+    top: key.height + 16,
+    bottom: 30,
+  };
   const n = spec.categories.length;
   // Rounded to 12 digits: sums of decimal amounts carry binary noise (0.015 + 0.018).
-  const totals = spec.categories.map((_, i) => Number(spec.series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0).toPrecision(12)));
+  const totals = spec.categories.map((_, i) =>
+    Number(spec.series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0).toPrecision(12)),
+  );
   const scale = niceScale(Math.max(0, ...totals), spec.unit);
   const axis = yAxis(frame, scale, spec.unit);
   const plotW = frame.width - frame.left - frame.right;
@@ -149,7 +166,9 @@ export function stackedBarChart(spec: BarChartSpec): string {
       );
     }
     if (showTotals && totals[i] > 0) {
-      marks.push(`<text class="bar-total" x="${round(center(i))}" y="${round(axis.y(totals[i]) - 4)}" text-anchor="middle" data-category="${esc(category)}" data-value="${totals[i]}">${esc(formatCompact(totals[i], spec.unit))}</text>`);
+      marks.push(
+        `<text class="bar-total" x="${round(center(i))}" y="${round(axis.y(totals[i]) - 4)}" text-anchor="middle" data-category="${esc(category)}" data-value="${totals[i]}">${esc(formatCompact(totals[i], spec.unit))}</text>`,
+      );
     }
   });
   const empty = totals.every((t) => t === 0) ? noData(frame) : '';
@@ -161,7 +180,14 @@ export function lineChart(spec: BarChartSpec): string {
   const width = spec.width ?? 760;
   const plotHeight = spec.height ?? 200;
   const key = legend(spec.series, 56, width - 70);
-  const frame: Frame = { width, height: plotHeight + key.height + 30, left: 56, right: 14, top: key.height + 16, bottom: 30 };
+  const frame: Frame = {
+    width,
+    height: plotHeight + key.height + 30,
+    left: 56,
+    right: 14,
+    top: key.height + 16,
+    bottom: 30,
+  };
   const n = spec.categories.length;
   const scale = niceScale(Math.max(0, ...spec.series.flatMap((s) => s.values)), spec.unit);
   const axis = yAxis(frame, scale, spec.unit);
@@ -171,7 +197,9 @@ export function lineChart(spec: BarChartSpec): string {
   const marks: string[] = [];
   for (const s of spec.series) {
     const points = s.values.map((v, i) => `${round(center(i))},${round(axis.y(v))}`);
-    marks.push(`<polyline class="line" points="${points.join(' ')}" stroke="${s.color}" data-series="${esc(s.name)}"/>`);
+    marks.push(
+      `<polyline class="line" points="${points.join(' ')}" stroke="${s.color}" data-series="${esc(s.name)}"/>`,
+    );
     if (n <= 62) {
       s.values.forEach((v, i) => {
         marks.push(
@@ -194,12 +222,22 @@ export interface HBarItem {
 }
 
 /** Horizontal bars, one row per item (top users, models, violation kinds), the value at the end of each bar. */
-export function horizontalBarChart(spec: { id: string; label: string; items: HBarItem[]; unit: Unit; width?: number; color?: string }): string {
+export function horizontalBarChart(spec: {
+  id: string;
+  label: string;
+  items: HBarItem[];
+  unit: Unit;
+  width?: number;
+  color?: string;
+}): string {
   const width = spec.width ?? 760;
   const row = 24;
   const labelChars = Math.min(34, Math.max(6, ...spec.items.map((item) => item.label.length)));
   const left = Math.round(labelChars * CHAR_PX + 16);
-  const valueChars = Math.max(4, ...spec.items.map((item) => (fmt(item.value, spec.unit) + (item.note ? `  ${item.note}` : '')).length));
+  const valueChars = Math.max(
+    4,
+    ...spec.items.map((item) => (fmt(item.value, spec.unit) + (item.note ? `  ${item.note}` : '')).length),
+  );
   const right = Math.round(valueChars * CHAR_PX + 14);
   const height = Math.max(1, spec.items.length) * row + 8;
   const max = Math.max(0, ...spec.items.map((item) => item.value));

@@ -29,7 +29,8 @@ export function writeFileAtomic(path: string, text: string, overwrite: boolean):
     try {
       linkSync(temp, path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new OutputExistsError(`${path} exists (--force replaces it)`);
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new OutputExistsError(`${path} exists (--force replaces it)`);
       throw error;
     }
     unlinkSync(temp);

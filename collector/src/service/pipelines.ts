@@ -1,6 +1,18 @@
 import type { CollectorConfig, LoadedConfig } from '../config/types';
 import { componentType } from '../config/types';
-import type { BuildContext, Components, ConsumeResult, Exporter, Factory, PipelineView, Processor, RecordBatch, RecordMaker, Receiver, TracesConsumer } from '../component/component';
+import type {
+  BuildContext,
+  Components,
+  ConsumeResult,
+  Exporter,
+  Factory,
+  PipelineView,
+  Processor,
+  RecordBatch,
+  RecordMaker,
+  Receiver,
+  TracesConsumer,
+} from '../component/component';
 import type { TraceExport } from '../model/traces';
 import type { Logger } from '../telemetry/logger';
 import type { MetricsRegistry } from '../telemetry/metrics';
@@ -78,12 +90,22 @@ export interface BuiltPipelines {
  * Builds every component named in service.pipelines exactly once (a component id used by
  * two pipelines is one instance, as in the OpenTelemetry Collector) and wires them.
  */
-export function buildPipelines(loaded: LoadedConfig, components: Pick<Components, 'receivers' | 'processors' | 'exporters'>, logger: Logger, metrics: MetricsRegistry): BuiltPipelines {
+export function buildPipelines(
+  loaded: LoadedConfig,
+  components: Pick<Components, 'receivers' | 'processors' | 'exporters'>,
+  logger: Logger,
+  metrics: MetricsRegistry,
+): BuiltPipelines {
   const config: CollectorConfig = loaded.config;
   const context = (id: string): BuildContext => ({ id, loaded, logger: logger.child({ component: id }), metrics });
   const processors = new Map<string, RecordMaker | Processor>();
   const exporters = new Map<string, Exporter>();
-  const make = <T>(section: 'processors' | 'exporters', id: string, built: Map<string, T>, factories: Record<string, Factory<T>>): T => {
+  const make = <T>(
+    section: 'processors' | 'exporters',
+    id: string,
+    built: Map<string, T>,
+    factories: Record<string, Factory<T>>,
+  ): T => {
     const existing = built.get(id);
     if (existing) return existing;
     const factory = factories[componentType(id)];
@@ -93,8 +115,15 @@ export function buildPipelines(loaded: LoadedConfig, components: Pick<Components
   };
   // The loader has checked the shape: the first processor is the entry, which makes records.
   const pipelines = Object.entries(config.service.pipelines).map(([id, declared]) => {
-    const [entry, ...rest] = declared.processors.map((pid) => make('processors', pid, processors, components.processors as Record<string, Factory<RecordMaker | Processor>>));
-    return new Pipeline(id, entry as RecordMaker, rest as Processor[], make('exporters', declared.exporters[0], exporters, components.exporters));
+    const [entry, ...rest] = declared.processors.map((pid) =>
+      make('processors', pid, processors, components.processors as Record<string, Factory<RecordMaker | Processor>>),
+    );
+    return new Pipeline(
+      id,
+      entry as RecordMaker,
+      rest as Processor[],
+      make('exporters', declared.exporters[0], exporters, components.exporters),
+    );
   });
   const receivers = new Map<string, Receiver>();
   const receiverIds = new Set(Object.values(config.service.pipelines).flatMap((p) => p.receivers));

@@ -32,9 +32,13 @@ export class Service implements ServiceHost {
     const { address } = loaded.config.service.telemetry.metrics;
     this.metricsServer = address ? new MetricsServer(address, this.metrics) : undefined;
     const context = (id: string) => ({ id, loaded, logger: logger.child({ component: id }), metrics: this.metrics });
-    for (const [id, factory] of Object.entries(components.builtinExtensions)) this.extensions.set(id, factory.create({}, context(id), this));
+    for (const [id, factory] of Object.entries(components.builtinExtensions))
+      this.extensions.set(id, factory.create({}, context(id), this));
     for (const id of loaded.config.service.extensions) {
-      this.extensions.set(id, components.extensions[componentType(id)].create(loaded.config.extensions[id], context(id), this));
+      this.extensions.set(
+        id,
+        components.extensions[componentType(id)].create(loaded.config.extensions[id], context(id), this),
+      );
     }
   }
 
@@ -47,7 +51,9 @@ export class Service implements ServiceHost {
   }
 
   health(): Record<string, unknown> {
-    return Object.fromEntries([...this.exporters].map(([id, exporter]) => [id, { ready: exporter.ready(), ...exporter.health?.() }]));
+    return Object.fromEntries(
+      [...this.exporters].map(([id, exporter]) => [id, { ready: exporter.ready(), ...exporter.health?.() }]),
+    );
   }
 
   /** The receivers, for callers that want their bound addresses. */
@@ -62,7 +68,8 @@ export class Service implements ServiceHost {
   async start(): Promise<void> {
     for (const exporter of this.exporters.values()) await exporter.start?.();
     for (const extension of this.extensions.values()) await extension.start?.();
-    if (this.metricsServer) this.logger.info('metrics listening', { endpoint: await this.metricsServer.start(), path: '/metrics' });
+    if (this.metricsServer)
+      this.logger.info('metrics listening', { endpoint: await this.metricsServer.start(), path: '/metrics' });
     for (const receiver of this.receivers.values()) await receiver.start?.();
     this.running = true;
   }

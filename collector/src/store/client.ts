@@ -1,6 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings, type DataFormat } from '@clickhouse/client';
+import {
+  ClickHouseLogLevel,
+  createClient,
+  type ClickHouseClient,
+  type ClickHouseSettings,
+  type DataFormat,
+} from '@clickhouse/client';
 import type { ChdbConnection } from 'chdb/connection';
 import { describeTarget, type StoreTarget } from './endpoint';
 import { AuditError, type ErrorKind } from '../model/errors';
@@ -52,7 +58,12 @@ export class Store {
     let store: Store;
     if (target.kind === 'embedded') {
       const connection = embeddedConnection(target.path);
-      store = new Store(target, options.database, createClient({ connection, log: { level: ClickHouseLogLevel.OFF } } as Parameters<typeof createClient>[0]), connection);
+      store = new Store(
+        target,
+        options.database,
+        createClient({ connection, log: { level: ClickHouseLogLevel.OFF } } as Parameters<typeof createClient>[0]),
+        connection,
+      );
     } else {
       store = new Store(target, options.database, serverClient(target.url, options.timeoutMs, frozen));
     }
@@ -75,15 +86,29 @@ export class Store {
   /** Rows as objects (JSONEachRow), with `{name:Type}` query parameters bound server-side. */
   async queryRows<T>(query: string, params?: Record<string, unknown>, settings?: ClickHouseSettings): Promise<T[]> {
     return this.call(async () => {
-      const result = await this.client.query({ query, format: 'JSONEachRow', query_params: params, clickhouse_settings: settings });
+      const result = await this.client.query({
+        query,
+        format: 'JSONEachRow',
+        query_params: params,
+        clickhouse_settings: settings,
+      });
       return result.json<T>();
     });
   }
 
   /** The raw response text in any ClickHouse output format. */
-  async queryText(query: string, format: string, params?: Record<string, unknown>, settings?: ClickHouseSettings): Promise<string> {
+  async queryText(
+    query: string,
+    format: string,
+    params?: Record<string, unknown>,
+    settings?: ClickHouseSettings,
+  ): Promise<string> {
     return this.call(async () => {
-      const result = await this.client.exec({ query: `${query}\nFORMAT ${format}`, query_params: params, clickhouse_settings: settings });
+      const result = await this.client.exec({
+        query: `${query}\nFORMAT ${format}`,
+        query_params: params,
+        clickhouse_settings: settings,
+      });
       return streamText(result.stream);
     });
   }
@@ -94,7 +119,11 @@ export class Store {
    */
   async explainText(statement: string, format: DataFormat, params?: Record<string, unknown>): Promise<string> {
     return this.call(async () => {
-      const result = await this.client.exec({ query: statement, query_params: params, clickhouse_settings: { default_format: format } });
+      const result = await this.client.exec({
+        query: statement,
+        query_params: params,
+        clickhouse_settings: { default_format: format },
+      });
       return streamText(result.stream);
     });
   }
@@ -113,7 +142,14 @@ export class Store {
       // The engine parses the bytes itself, multithreaded, without the client's string
       // copies; these settings apply to this insert only.
       const embedded = this.embedded;
-      await this.call(() => embedded.chdb.rawInsert({ table, values: bytes, format: 'JSONEachRow', settings: clickhouse_settings as unknown as Record<string, string | number> }));
+      await this.call(() =>
+        embedded.chdb.rawInsert({
+          table,
+          values: bytes,
+          format: 'JSONEachRow',
+          settings: clickhouse_settings as unknown as Record<string, string | number>,
+        }),
+      );
       return;
     }
     await this.call(async () => {
@@ -158,6 +194,7 @@ function embeddedConnection(path: string): ChdbConnection {
   // Audit data: readable by the owner only.
   mkdirSync(path, { recursive: true, mode: 0o700 });
   // Loaded on demand: the engine is ~550 MB and only the embedded target needs it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createChdbConnection } = require('chdb/connection') as typeof import('chdb/connection');
   try {
     return createChdbConnection({ path });
@@ -166,7 +203,11 @@ function embeddedConnection(path: string): ChdbConnection {
   }
 }
 
-function serverClient(url: URL, timeoutMs: number | undefined, frozen: ClickHouseSettings | undefined): ClickHouseClient {
+function serverClient(
+  url: URL,
+  timeoutMs: number | undefined,
+  frozen: ClickHouseSettings | undefined,
+): ClickHouseClient {
   return createClient({
     url,
     // No default database: it may not exist yet on first start; every query names it.
@@ -193,6 +234,8 @@ export function toStoreError(error: unknown): StoreError {
   const e = error as { message?: string; code?: string | number; clickhouseCode?: number; type?: string };
   const raw = e.clickhouseCode ?? e.code;
   const code = raw !== undefined && /^\d+$/.test(String(raw)) ? Number(raw) : undefined;
-  const message = String(e.message ?? error).split('\n', 1)[0].trim();
+  const message = String(e.message ?? error)
+    .split('\n', 1)[0]
+    .trim();
   return new StoreError(message, code, e.type);
 }

@@ -56,7 +56,13 @@ export async function withoutStored(store: Store, database: string, rows: readon
  * (checked UUID text, safe), which the server caps at max_query_size (256 KiB by default,
  * about 6,500 ids), and a batch may hold more (batch.max_rows, or a replayed backlog).
  */
-async function storedIds(store: Store, database: string, ids: string[], fromSeconds: number, toSeconds: number): Promise<Set<string>> {
+async function storedIds(
+  store: Store,
+  database: string,
+  ids: string[],
+  fromSeconds: number,
+  toSeconds: number,
+): Promise<Set<string>> {
   const seen = new Set<string>();
   for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
     const chunk = ids.slice(i, i + IDS_PER_QUERY);

@@ -7,7 +7,11 @@ export type StoreTarget = { kind: 'embedded'; path: string } | { kind: 'server';
  * `chdb://./data/clickhouse` (relative to the config file), `chdb:///abs/path`, or
  * `http(s)://user:password@host:port`. Credentials given as separate config keys win.
  */
-export function parseStoreEndpoint(endpoint: string, baseDir: string, credentials: { username?: string; password?: string } = {}): StoreTarget {
+export function parseStoreEndpoint(
+  endpoint: string,
+  baseDir: string,
+  credentials: { username?: string; password?: string } = {},
+): StoreTarget {
   if (endpoint.startsWith('chdb://')) {
     const path = decodeURIComponent(endpoint.slice('chdb://'.length));
     return { kind: 'embedded', path: isAbsolute(path) ? path : resolve(baseDir, path) };

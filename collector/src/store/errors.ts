@@ -35,7 +35,7 @@ const DATA_ERROR_CODES = new Set([
   467, // CANNOT_PARSE_BOOL
   407, // DECIMAL_OVERFLOW
   632, // UNEXPECTED_DATA_AFTER_PARSED_VALUE
-])
+]);
 
 export function isDataError(error: unknown): boolean {
   return error instanceof StoreError && error.code !== undefined && DATA_ERROR_CODES.has(error.code);
@@ -61,7 +61,7 @@ const STORE_CONDITION_CODES = new Set([
   252, // TOO_MANY_PARTS
   497, // ACCESS_DENIED
   516, // AUTHENTICATION_FAILED
-])
+]);
 
 export function isStoreCondition(error: unknown): boolean {
   return error instanceof StoreError && error.code !== undefined && STORE_CONDITION_CODES.has(error.code);

@@ -57,7 +57,12 @@ export interface MigrationReport {
   modified: Migration[];
 }
 
-export async function migrate(store: Store, database: string, values: Record<string, string>, migrations = loadMigrations()): Promise<MigrationReport> {
+export async function migrate(
+  store: Store,
+  database: string,
+  values: Record<string, string>,
+  migrations = loadMigrations(),
+): Promise<MigrationReport> {
   await store.command(`CREATE DATABASE IF NOT EXISTS ${database}`);
   await store.command(
     `CREATE TABLE IF NOT EXISTS ${database}.schema_migrations (version UInt32, name String, checksum String, applied_at DateTime64(3) DEFAULT now64(3)) ENGINE = MergeTree ORDER BY version`,

@@ -11,7 +11,12 @@ const POLL_MS = 200;
  * CLEANUP` wakes its cleanup task, which runs at most once a second) until none of the
  * parts outdated at the call are left, and the table's own lifetime is put back.
  */
-export async function removeOutdatedParts(store: Store, database: string, tables: readonly string[], timeoutMs: number): Promise<void> {
+export async function removeOutdatedParts(
+  store: Store,
+  database: string,
+  tables: readonly string[],
+  timeoutMs: number,
+): Promise<void> {
   const outdated = (): Promise<{ table: string; name: string }[]> =>
     store.queryRows<{ table: string; name: string }>(
       'SELECT table, name FROM system.parts WHERE database = {database:String} AND table IN {tables:Array(String)} AND NOT active',
@@ -24,18 +29,26 @@ export async function removeOutdatedParts(store: Store, database: string, tables
     { database, tables },
   );
   try {
-    for (const table of tables) await store.command(`ALTER TABLE ${database}.${table} MODIFY SETTING old_parts_lifetime = 0`);
+    for (const table of tables)
+      await store.command(`ALTER TABLE ${database}.${table} MODIFY SETTING old_parts_lifetime = 0`);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       for (const table of tables) await store.command(`SYSTEM START CLEANUP ${database}.${table}`);
       const left = (await outdated()).filter((part) => waitingFor.has(`${part.table}/${part.name}`));
       if (left.length === 0) return;
-      if (Date.now() > deadline) throw new Error(`the store kept ${left.length} replaced parts of ${[...new Set(left.map((part) => part.table))].join(', ')} on disk for ${timeoutMs} ms; run the erasure again`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `the store kept ${left.length} replaced parts of ${[...new Set(left.map((part) => part.table))].join(', ')} on disk for ${timeoutMs} ms; run the erasure again`,
+        );
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   } finally {
     for (const { name, lifetime } of lifetimes) {
-      await store.command(lifetime ? `ALTER TABLE ${database}.${name} MODIFY SETTING old_parts_lifetime = ${Number(lifetime)}` : `ALTER TABLE ${database}.${name} RESET SETTING old_parts_lifetime`);
+      await store.command(
+        lifetime
+          ? `ALTER TABLE ${database}.${name} MODIFY SETTING old_parts_lifetime = ${Number(lifetime)}`
+          : `ALTER TABLE ${database}.${name} RESET SETTING old_parts_lifetime`,
+      );
     }
   }
 }

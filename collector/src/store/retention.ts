@@ -31,7 +31,11 @@ export interface RetentionChange {
   ttl: string;
 }
 
-export async function applyRetention(store: Store, database: string, retention: { recordsMs: number; contentMs: number }): Promise<RetentionChange[]> {
+export async function applyRetention(
+  store: Store,
+  database: string,
+  retention: { recordsMs: number; contentMs: number },
+): Promise<RetentionChange[]> {
   // SHOW CREATE prints one clause or column per line, which makes the TTLs easy to find.
   const [row] = await store.queryRows<{ statement: string }>(`SHOW CREATE TABLE ${database}.records`);
   const lines = row.statement.split('\n').map((line) => line.trim());

@@ -44,11 +44,16 @@ export function encodeEntry(sections: readonly TableRows[]): Buffer {
 
 export function decodeEntry(payload: Buffer): EntrySection[] {
   const sections: EntrySection[] = [];
-  for (let offset = 0; offset < payload.length; ) {
+  for (let offset = 0; offset < payload.length;) {
     const table = TABLES[payload.readUInt8(offset)];
     const length = payload.readUInt32LE(offset + 5);
-    if (table === undefined || offset + SECTION_HEADER + length > payload.length) throw new Error('damaged write-ahead log entry');
-    sections.push({ table, rows: payload.readUInt32LE(offset + 1), body: payload.subarray(offset + SECTION_HEADER, offset + SECTION_HEADER + length) });
+    if (table === undefined || offset + SECTION_HEADER + length > payload.length)
+      throw new Error('damaged write-ahead log entry');
+    sections.push({
+      table,
+      rows: payload.readUInt32LE(offset + 1),
+      body: payload.subarray(offset + SECTION_HEADER, offset + SECTION_HEADER + length),
+    });
     offset += SECTION_HEADER + length;
   }
   return sections;
@@ -61,7 +66,7 @@ export function decodeEntry(payload: Buffer): EntrySection[] {
 export function rowsOf(bodies: readonly Buffer[]): Buffer[] {
   const rows: Buffer[] = [];
   for (const body of bodies) {
-    for (let start = 0; start < body.length; ) {
+    for (let start = 0; start < body.length;) {
       let end = body.indexOf(NEWLINE, start);
       if (end === -1) end = body.length;
       if (end > start) rows.push(body.subarray(start, end));
@@ -83,7 +88,8 @@ export class RowJoiner {
   join(rows: readonly Buffer[]): Buffer {
     let length = 0;
     for (const row of rows) length += row.length + 1;
-    if (length > this.buffer.length) this.buffer = Buffer.allocUnsafe(Math.max(length, Math.floor(this.buffer.length * 1.5)));
+    if (length > this.buffer.length)
+      this.buffer = Buffer.allocUnsafe(Math.max(length, Math.floor(this.buffer.length * 1.5)));
     let offset = 0;
     for (const row of rows) {
       offset += row.copy(this.buffer, offset);

@@ -28,7 +28,12 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
   const threshold = RANK[options.level ?? 'info'];
   const write = options.write ?? ((line: string) => process.stderr.write(line));
-  const encoding = options.encoding === 'auto' || options.encoding === undefined ? (process.stderr.isTTY ? 'console' : 'json') : options.encoding;
+  const encoding =
+    options.encoding === 'auto' || options.encoding === undefined
+      ? process.stderr.isTTY
+        ? 'console'
+        : 'json'
+      : options.encoding;
   const emit = (level: LogLevel, message: string, fields?: LogFields): void => {
     if (RANK[level] < threshold) return;
     const all = { ...bound, ...fields };

@@ -47,7 +47,11 @@ export class MetricsRegistry {
    * handler. Scope labels and target_info are left out so the series are exactly the
    * collector's own names and labels, as the dashboards (deploy/grafana) query them.
    */
-  readonly exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: true });
+  readonly exporter = new PrometheusExporter({
+    preventServerStart: true,
+    withoutScopeInfo: true,
+    withoutTargetInfo: true,
+  });
   private readonly meter: Meter = new MeterProvider({ readers: [this.exporter] }).getMeter('ai-audit-collector');
 
   /**
@@ -60,7 +64,9 @@ export class MetricsRegistry {
   }
 
   histogram(name: string, help: string, buckets: number[]): Histogram {
-    return new Histogram(this.meter.createHistogram(name, { description: help, advice: { explicitBucketBoundaries: buckets } }));
+    return new Histogram(
+      this.meter.createHistogram(name, { description: help, advice: { explicitBucketBoundaries: buckets } }),
+    );
   }
 
   /** Registering a name again leaves the last `read` in effect (the SDK keeps the last observation). */

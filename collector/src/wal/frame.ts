@@ -44,9 +44,13 @@ export function decodeFrame(buffer: Buffer, offset: number): DecodeOutcome {
   if (length > MAX_PAYLOAD_BYTES) return { corrupt: `entry length ${length} is not plausible` };
   const end = offset + HEADER_BYTES + length;
   if (end > buffer.length) return { incomplete: true };
-  if (crc32(buffer.subarray(offset + 8, end)) !== buffer.readUInt32LE(offset + 4)) return { corrupt: 'checksum mismatch' };
+  if (crc32(buffer.subarray(offset + 8, end)) !== buffer.readUInt32LE(offset + 4))
+    return { corrupt: 'checksum mismatch' };
   const seq = Number(buffer.readBigUInt64LE(offset + 8));
   const appendedAt = Number(buffer.readBigUInt64LE(offset + 16));
   const rows = buffer.readUInt32LE(offset + 24);
-  return { frame: { seq, appendedAt, rows, payload: buffer.subarray(offset + HEADER_BYTES, end) }, bytes: HEADER_BYTES + length };
+  return {
+    frame: { seq, appendedAt, rows, payload: buffer.subarray(offset + HEADER_BYTES, end) },
+    bytes: HEADER_BYTES + length,
+  };
 }

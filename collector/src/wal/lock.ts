@@ -79,7 +79,9 @@ function isRunning(owner: ProcessIdentity): boolean {
     // earlier process's; elsewhere a process may take over its own lock, as it always could.
     return owner.pid !== process.pid && isAlive(owner.pid) && stat?.state !== 'Z';
   }
-  return owner.boot === boot && stat !== undefined && stat.state !== 'Z' && stat.state !== 'X' && stat.start === owner.start;
+  return (
+    owner.boot === boot && stat !== undefined && stat.state !== 'Z' && stat.state !== 'X' && stat.start === owner.start
+  );
 }
 
 /** State (field 3) and start time (field 22) of /proc/<pid>/stat; after the last ')', since the command name (field 2) may hold any character. */

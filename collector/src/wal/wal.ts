@@ -147,7 +147,10 @@ export class WriteAheadLog {
 
   /** Whether an append of `bytes` more would be accepted now. */
   hasRoomFor(bytes: number): boolean {
-    return this.failure === undefined && this.unconfirmedBytes + this.queuedBytes + HEADER_BYTES + bytes <= this.options.maxBytes;
+    return (
+      this.failure === undefined &&
+      this.unconfirmedBytes + this.queuedBytes + HEADER_BYTES + bytes <= this.options.maxBytes
+    );
   }
 
   /** Called after each durable append (the writer waits on it). */
@@ -160,7 +163,9 @@ export class WriteAheadLog {
     if (this.closed) return Promise.reject(new WalClosedError('the write-ahead log is closed'));
     if (this.failure) return Promise.reject(this.failure);
     if (!this.hasRoomFor(payload.length)) {
-      return Promise.reject(new WalFullError(`the write-ahead log is full (${this.unconfirmedBytes} bytes not yet stored)`));
+      return Promise.reject(
+        new WalFullError(`the write-ahead log is full (${this.unconfirmedBytes} bytes not yet stored)`),
+      );
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ payload, rows, resolve, reject });
@@ -310,7 +315,15 @@ export class WriteAheadLog {
       const seq = firstSeq + i;
       const cache = this.cachedBytes + item.payload.length <= this.options.cacheBytes;
       if (cache) this.cachedBytes += item.payload.length;
-      this.entries.push({ seq, rows: item.rows, appendedAt: now, segment, offset: offsets[i], length: item.payload.length, payload: cache ? item.payload : undefined });
+      this.entries.push({
+        seq,
+        rows: item.rows,
+        appendedAt: now,
+        segment,
+        offset: offsets[i],
+        length: item.payload.length,
+        payload: cache ? item.payload : undefined,
+      });
       this.unconfirmedRows += item.rows;
       return seq;
     });
@@ -384,12 +397,19 @@ export class WriteAheadLog {
         await handle.truncate(offset);
         await handle.sync();
         report.truncatedBytes += data.length - offset;
-        this.options.logger.warn('write-ahead log: cut an incomplete entry left by a crash', { segment: name, bytes: data.length - offset });
+        this.options.logger.warn('write-ahead log: cut an incomplete entry left by a crash', {
+          segment: name,
+          bytes: data.length - offset,
+        });
       } else if (problem !== undefined) {
         // Damage before the end of an older segment is not a torn write: keep the valid
         // entries, set the file aside for inspection, and say so loudly.
         report.corruptSegments.push(name);
-        this.options.logger.error('write-ahead log: damaged segment set aside', { segment: name, offset, reason: problem });
+        this.options.logger.error('write-ahead log: damaged segment set aside', {
+          segment: name,
+          offset,
+          reason: problem,
+        });
         await rename(path, `${path}.corrupt`);
         segment.path = `${path}.corrupt`;
       }
@@ -408,7 +428,11 @@ export class WriteAheadLog {
       const segment = this.segments[0];
       const isCurrent = this.segments.length === 1 && !this.sealCurrent;
       const fullyConfirmed = segment.lastSeq <= this.state.confirmed;
-      if (!fullyConfirmed || (isCurrent && !segment.path.endsWith('.corrupt') && segment.size < this.options.segmentBytes)) break;
+      if (
+        !fullyConfirmed ||
+        (isCurrent && !segment.path.endsWith('.corrupt') && segment.size < this.options.segmentBytes)
+      )
+        break;
       if (this.entries.some((entry) => entry.segment === segment)) break;
       await segment.handle.close();
       if (!segment.path.endsWith('.corrupt')) await unlink(segment.path);
@@ -432,7 +456,8 @@ async function readState(path: string): Promise<State> {
     throw error;
   }
   const state = JSON.parse(text) as State;
-  if (typeof state.id !== 'string' || !Number.isSafeInteger(state.confirmed)) throw new Error(`${path} is not a write-ahead log state file`);
+  if (typeof state.id !== 'string' || !Number.isSafeInteger(state.confirmed))
+    throw new Error(`${path} is not a write-ahead log state file`);
   return state;
 }
 

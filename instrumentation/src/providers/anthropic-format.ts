@@ -61,7 +61,9 @@ function sourcePart(source: Obj | undefined, modality: string): Part[] {
 function toolResult(content: unknown): unknown {
   if (typeof content === 'string' || content === undefined) return content ?? '';
   const texts = textParts(content);
-  return texts.length === arr(content).length ? texts.map((part) => (part as { content: string }).content).join('') : content;
+  return texts.length === arr(content).length
+    ? texts.map((part) => (part as { content: string }).content).join('')
+    : content;
 }
 
 export function anthropicParts(content: unknown): Part[] {
@@ -111,7 +113,12 @@ export function anthropicUsage(value: unknown): Usage | undefined {
   if (!usage) return undefined;
   const cacheRead = num(usage.cache_read_input_tokens);
   const cacheWrite = num(usage.cache_creation_input_tokens);
-  return { input: sum(num(usage.input_tokens), cacheRead, cacheWrite), output: num(usage.output_tokens), cacheRead, cacheWrite };
+  return {
+    input: sum(num(usage.input_tokens), cacheRead, cacheWrite),
+    output: num(usage.output_tokens),
+    cacheRead,
+    cacheWrite,
+  };
 }
 
 export function anthropicResult(parsed: unknown): CallResult {
@@ -122,7 +129,13 @@ export function anthropicResult(parsed: unknown): CallResult {
     responseModel: str(message.model),
     finishReasons: stop ? [stop] : undefined,
     usage: anthropicUsage(message.usage),
-    output: [{ role: str(message.role) ?? 'assistant', parts: anthropicParts(message.content), finish_reason: finishReason(stop) }],
+    output: [
+      {
+        role: str(message.role) ?? 'assistant',
+        parts: anthropicParts(message.content),
+        finish_reason: finishReason(stop),
+      },
+    ],
   };
 }
 
@@ -179,7 +192,9 @@ export class AnthropicStreamAccumulator implements StreamAccumulator<unknown> {
   }
 
   result(): CallResult {
-    const content = this.blocks.filter(Boolean).map(({ json, ...block }) => (json === undefined ? block : { ...block, input: json }));
+    const content = this.blocks
+      .filter(Boolean)
+      .map(({ json, ...block }) => (json === undefined ? block : { ...block, input: json }));
     return anthropicResult({ ...this.message, content, usage: this.usage });
   }
 }
@@ -188,4 +203,3 @@ export class AnthropicStreamAccumulator implements StreamAccumulator<unknown> {
 export function anthropicErrorType(err: unknown): string | undefined {
   return str(obj(obj(obj(err)?.error)?.error)?.type);
 }
-

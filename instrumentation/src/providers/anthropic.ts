@@ -67,7 +67,8 @@ export class AnthropicInstrumentation extends AuditInstrumentation {
       AnthropicInstrumentation.module,
       ANTHROPIC_VERSIONS,
       (exports: unknown) => {
-        for (const resource of resources(exports)) this._wrap(resource, 'create', (original) => this.instrument(original));
+        for (const resource of resources(exports))
+          this._wrap(resource, 'create', (original) => this.instrument(original));
         silenceNativeTracing(exports);
         return exports;
       },

@@ -51,7 +51,8 @@ function mediaPart(media: Obj, modality: string): Part {
 /** A tool result as the value that was sent: its text, its one JSON document, or the blocks as given. */
 function toolResultValue(content: unknown): unknown {
   const blocks = arr(content).map((block) => obj(block) ?? {});
-  if (blocks.length > 0 && blocks.every((block) => typeof block.text === 'string')) return blocks.map((block) => block.text).join('');
+  if (blocks.length > 0 && blocks.every((block) => typeof block.text === 'string'))
+    return blocks.map((block) => block.text).join('');
   if (blocks.length === 1 && blocks[0]?.json !== undefined) return blocks[0].json;
   return content;
 }
@@ -99,7 +100,12 @@ function converseUsage(value: unknown): Usage | undefined {
   if (!usage) return undefined;
   const cacheRead = num(usage.cacheReadInputTokens);
   const cacheWrite = num(usage.cacheWriteInputTokens);
-  return { input: sum(num(usage.inputTokens), cacheRead, cacheWrite), output: num(usage.outputTokens), cacheRead, cacheWrite };
+  return {
+    input: sum(num(usage.inputTokens), cacheRead, cacheWrite),
+    output: num(usage.outputTokens),
+    cacheRead,
+    cacheWrite,
+  };
 }
 
 export function converseResult(parsed: unknown): CallResult {
@@ -109,11 +115,21 @@ export function converseResult(parsed: unknown): CallResult {
   return {
     finishReasons: stop ? [stop] : undefined,
     usage: converseUsage(output.usage),
-    output: [{ role: str(message.role) ?? 'assistant', parts: converseParts(message.content), finish_reason: finishReason(stop) }],
+    output: [
+      {
+        role: str(message.role) ?? 'assistant',
+        parts: converseParts(message.content),
+        finish_reason: finishReason(stop),
+      },
+    ],
   };
 }
 
-type StreamBlock = { text?: string; reasoning?: string; toolUse?: { toolUseId?: string; name?: string; input: string } };
+type StreamBlock = {
+  text?: string;
+  reasoning?: string;
+  toolUse?: { toolUseId?: string; name?: string; input: string };
+};
 
 /** Folds ConverseStream events (messageStart, contentBlock*, messageStop, metadata). */
 export class ConverseStreamAccumulator implements StreamAccumulator<unknown> {
@@ -167,7 +183,12 @@ export class ConverseStreamAccumulator implements StreamAccumulator<unknown> {
 /** An InvokeModel body: JSON as a string or bytes. */
 export function parseBody(body: unknown): Obj | undefined {
   try {
-    const text = typeof body === 'string' ? body : body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8') : undefined;
+    const text =
+      typeof body === 'string'
+        ? body
+        : body instanceof Uint8Array
+          ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
+          : undefined;
     return text === undefined ? undefined : obj(JSON.parse(text));
   } catch {
     return undefined;
@@ -197,7 +218,13 @@ const NOVA: InvokeFormat = {
 };
 
 /** Titan's completionReason and Llama's stop_reason, as output-message finish reasons. */
-const COMPLETION_REASONS: Record<string, string> = { FINISH: 'stop', LENGTH: 'length', CONTENT_FILTERED: 'content_filter', stop: 'stop', length: 'length' };
+const COMPLETION_REASONS: Record<string, string> = {
+  FINISH: 'stop',
+  LENGTH: 'length',
+  CONTENT_FILTERED: 'content_filter',
+  stop: 'stop',
+  length: 'length',
+};
 
 const TEXT_COMPLETION: InvokeFormat = {
   operation: OPERATION.textCompletion,
@@ -224,7 +251,16 @@ const TEXT_COMPLETION: InvokeFormat = {
         input: num(body?.inputTextTokenCount) ?? num(body?.prompt_token_count),
         output: num(titan?.tokenCount) ?? num(body?.generation_token_count),
       },
-      output: text === undefined ? undefined : [{ role: 'assistant', parts: [textPart(text)], finish_reason: stop ? (COMPLETION_REASONS[stop] ?? stop) : FINISH_REASON_INCOMPLETE }],
+      output:
+        text === undefined
+          ? undefined
+          : [
+              {
+                role: 'assistant',
+                parts: [textPart(text)],
+                finish_reason: stop ? (COMPLETION_REASONS[stop] ?? stop) : FINISH_REASON_INCOMPLETE,
+              },
+            ],
     };
   },
 };
@@ -233,7 +269,9 @@ const EMBEDDINGS: InvokeFormat = {
   operation: OPERATION.embeddings,
   attributes: (body) => ({ [GEN_AI_EMBEDDINGS_DIMENSION_COUNT]: num(body.dimensions) }),
   content: (body) => {
-    const texts = [str(body.inputText), ...arr(body.texts).map(str)].filter((text): text is string => text !== undefined);
+    const texts = [str(body.inputText), ...arr(body.texts).map(str)].filter(
+      (text): text is string => text !== undefined,
+    );
     return { input: texts.length ? [{ role: 'user', parts: texts.map(textPart) }] : undefined };
   },
   result: (body) => {

@@ -67,12 +67,15 @@ const HANDLERS: Record<string, CommandHandler> = {
   InvokeModelCommand: INVOKE_MODEL,
 };
 
+/** A command class of the SDK (`new ConverseCommand(input)`). */
+type CommandClass = abstract new (...args: never[]) => unknown;
+
 /** The command classes of this copy of the module, mapped to their handlers. */
-function commandHandlers(exports: unknown): [Function, CommandHandler][] {
+function commandHandlers(exports: unknown): [CommandClass, CommandHandler][] {
   const module = obj(exports);
-  return Object.entries(HANDLERS).flatMap(([name, handler]): [Function, CommandHandler][] => {
+  return Object.entries(HANDLERS).flatMap(([name, handler]): [CommandClass, CommandHandler][] => {
     const command = module?.[name];
-    return typeof command === 'function' ? [[command, handler]] : [];
+    return typeof command === 'function' ? [[command as CommandClass, handler]] : [];
   });
 }
 
@@ -130,7 +133,7 @@ export class BedrockRuntimeInstrumentation extends AuditInstrumentation {
     );
   }
 
-  private instrument(original: Send, handlers: [Function, CommandHandler][]): Send {
+  private instrument(original: Send, handlers: [CommandClass, CommandHandler][]): Send {
     const instrumentation = this;
     return function send(this: unknown, ...args: unknown[]): unknown {
       const command = args[0];

@@ -119,7 +119,11 @@ export function geminiAttributes(params: Obj) {
 
 export function geminiContent(params: Obj): RequestContent {
   const config = obj(params.config) ?? {};
-  return { input: geminiMessages(params.contents), system: systemParts(config.systemInstruction), tools: arr(config.tools) };
+  return {
+    input: geminiMessages(params.contents),
+    system: systemParts(config.systemInstruction),
+    tools: arr(config.tools),
+  };
 }
 
 function geminiUsage(value: unknown): Usage | undefined {
@@ -141,7 +145,11 @@ interface Candidate {
 }
 
 function candidateOutput(candidate: Candidate): OutputMessage {
-  return { role: role(candidate.role ?? 'model'), parts: candidate.parts, finish_reason: finishReason(candidate.finish, candidate.parts) };
+  return {
+    role: role(candidate.role ?? 'model'),
+    parts: candidate.parts,
+    finish_reason: finishReason(candidate.finish, candidate.parts),
+  };
 }
 
 function resultOf(response: Obj, candidates: Candidate[]): CallResult {
@@ -158,7 +166,11 @@ function candidatesOf(response: Obj): Candidate[] {
   return arr(response.candidates).map((value) => {
     const candidate = obj(value) ?? {};
     const content = obj(candidate.content) ?? {};
-    return { role: str(content.role), parts: arr(content.parts).flatMap(geminiPart), finish: str(candidate.finishReason) };
+    return {
+      role: str(content.role),
+      parts: arr(content.parts).flatMap(geminiPart),
+      finish: str(candidate.finishReason),
+    };
   });
 }
 
@@ -201,7 +213,11 @@ export class GeminiStreamAccumulator implements StreamAccumulator<unknown> {
 
   result(): CallResult {
     const candidates = [...this.candidates.entries()].sort(([a], [b]) => a - b).map(([, candidate]) => candidate);
-    const response = { ...this.last, responseId: this.first?.responseId ?? this.last.responseId, modelVersion: this.first?.modelVersion ?? this.last.modelVersion };
+    const response = {
+      ...this.last,
+      responseId: this.first?.responseId ?? this.last.responseId,
+      modelVersion: this.first?.modelVersion ?? this.last.modelVersion,
+    };
     return resultOf(response, candidates);
   }
 }

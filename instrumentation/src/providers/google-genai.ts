@@ -104,7 +104,8 @@ export class GoogleGenAIInstrumentation extends AuditInstrumentation {
       (exports: unknown) => {
         const prototype = modelsPrototype(exports);
         for (const [name, endpoint] of Object.entries(ENDPOINTS)) {
-          if (typeof prototype?.[name] === 'function') this._wrap(prototype, name, (original) => this.instrument(original, endpoint));
+          if (typeof prototype?.[name] === 'function')
+            this._wrap(prototype, name, (original) => this.instrument(original, endpoint));
         }
         return exports;
       },

@@ -113,7 +113,9 @@ function contentParts(content: unknown): Part[] {
 function toolResult(content: unknown): unknown {
   if (typeof content === 'string') return content;
   const texts = textParts(content);
-  return texts.length === arr(content).length ? texts.map((part) => (part as { content: string }).content).join('') : content;
+  return texts.length === arr(content).length
+    ? texts.map((part) => (part as { content: string }).content).join('')
+    : content;
 }
 
 function toolCalls(calls: unknown): Part[] {
@@ -326,7 +328,10 @@ function reasoningParts(item: Obj): Part[] {
 }
 
 export function responsesContent(body: Obj): RequestContent {
-  const input = typeof body.input === 'string' ? [itemMessage(body.input, 'user')] : arr(body.input).map((item) => itemMessage(item, 'user'));
+  const input =
+    typeof body.input === 'string'
+      ? [itemMessage(body.input, 'user')]
+      : arr(body.input).map((item) => itemMessage(item, 'user'));
   const instructions = str(body.instructions);
   return { input, system: instructions ? [textPart(instructions)] : undefined, tools: arr(body.tools) };
 }
@@ -349,7 +354,10 @@ function responsesFinishReason(response: Obj, hasToolCall: boolean): string {
 export function responsesResult(parsed: unknown): CallResult {
   const response = obj(parsed) ?? {};
   const parts = arr(response.output).flatMap((item) => itemMessage(item, 'assistant').parts);
-  const finish = responsesFinishReason(response, parts.some((part) => part.type === 'tool_call'));
+  const finish = responsesFinishReason(
+    response,
+    parts.some((part) => part.type === 'tool_call'),
+  );
   const usage = obj(response.usage);
   const error = obj(response.error);
   return {
@@ -364,7 +372,10 @@ export function responsesResult(parsed: unknown): CallResult {
     },
     output: [{ role: 'assistant', parts, finish_reason: finish }],
     attributes: { [OPENAI_RESPONSE_SERVICE_TIER]: str(response.service_tier) },
-    failure: response.status === 'failed' ? { type: str(error?.code) ?? 'response_failed', message: str(error?.message) } : undefined,
+    failure:
+      response.status === 'failed'
+        ? { type: str(error?.code) ?? 'response_failed', message: str(error?.message) }
+        : undefined,
   };
 }
 
@@ -402,7 +413,9 @@ export class ResponsesStreamAccumulator implements StreamAccumulator<unknown> {
     return {
       responseId: str(this.started?.id),
       responseModel: str(this.started?.model),
-      output: [{ role: 'assistant', parts: this.text ? [textPart(this.text)] : [], finish_reason: FINISH_REASON_INCOMPLETE }],
+      output: [
+        { role: 'assistant', parts: this.text ? [textPart(this.text)] : [], finish_reason: FINISH_REASON_INCOMPLETE },
+      ],
     };
   }
 }
@@ -419,7 +432,10 @@ export function embeddingsAttributes(body: Obj) {
 
 /** Not a semconv requirement, but an audit one: what text left the service to be embedded. */
 export function embeddingsContent(body: Obj): RequestContent {
-  const texts = typeof body.input === 'string' ? [body.input] : arr(body.input).filter((item): item is string => typeof item === 'string');
+  const texts =
+    typeof body.input === 'string'
+      ? [body.input]
+      : arr(body.input).filter((item): item is string => typeof item === 'string');
   return { input: texts.length ? [{ role: 'user', parts: texts.map(textPart) }] : undefined };
 }
 

@@ -153,7 +153,10 @@ export class OpenAIInstrumentation extends AuditInstrumentation {
       handlers: (body) => {
         const stream = endpoint.stream;
         const usageAddedByHook = addsUsage(endpoint, body);
-        return { result: endpoint.result, stream: body.stream === true && stream ? () => stream(usageAddedByHook) : undefined };
+        return {
+          result: endpoint.result,
+          stream: body.stream === true && stream ? () => stream(usageAddedByHook) : undefined,
+        };
       },
       args: (body, args) =>
         addsUsage(endpoint, body)

@@ -69,7 +69,10 @@ class ClickHouseException extends Error {
   }
 
   static of(code, name, message) {
-    return new ClickHouseException(code, `Code: ${code}. DB::Exception: ${message}. (${name}) (version ${engine.version})`);
+    return new ClickHouseException(
+      code,
+      `Code: ${code}. DB::Exception: ${message}. (${name}) (version ${engine.version})`,
+    );
   }
 
   /**
@@ -84,7 +87,10 @@ class ClickHouseException extends Error {
     if (typeof code !== 'number') return ClickHouseException.of(1001, 'STD_EXCEPTION', message);
     const text = message.replace(/^(Code: \d+\. DB::Exception: )+/, `Code: ${code}. DB::Exception: `);
     const suffix = /\([A-Z0-9_]{3,}\) \(version [^()]*(\([^()]*\))?\)/.exec(text);
-    return new ClickHouseException(code, suffix ? text.slice(0, suffix.index + suffix[0].length) : `${text} (version ${engine.version})`);
+    return new ClickHouseException(
+      code,
+      suffix ? text.slice(0, suffix.index + suffix[0].length) : `${text} (version ${engine.version})`,
+    );
   }
 }
 
@@ -106,13 +112,23 @@ function httpStatus(code) {
   return 500;
 }
 
-const notImplemented = (what) => ClickHouseException.of(48, 'NOT_IMPLEMENTED', `${what} is not implemented by the ClickHouse test server (test/helpers/clickhouse-server)`);
+const notImplemented = (what) =>
+  ClickHouseException.of(
+    48,
+    'NOT_IMPLEMENTED',
+    `${what} is not implemented by the ClickHouse test server (test/helpers/clickhouse-server)`,
+  );
 
 // ---------------------------------------------------------------------------------------
 // Authentication: src/Server/HTTP/authenticateUserByHTTP.cpp, one configured user.
 
 function authenticate(req, params) {
-  const mixed = (a, b) => ClickHouseException.of(516, 'AUTHENTICATION_FAILED', `Invalid authentication: it is not allowed to use ${a} and ${b} simultaneously`);
+  const mixed = (a, b) =>
+    ClickHouseException.of(
+      516,
+      'AUTHENTICATION_FAILED',
+      `Invalid authentication: it is not allowed to use ${a} and ${b} simultaneously`,
+    );
   const headerUser = req.headers['x-clickhouse-user'] ?? '';
   const headerKey = req.headers['x-clickhouse-key'] ?? '';
   const authorization = req.headers.authorization;
@@ -127,7 +143,11 @@ function authenticate(req, params) {
     if (inParams) throw mixed('Authorization HTTP header', 'authentication via parameters');
     const [scheme, info = ''] = authorization.split(' ', 2);
     if (scheme.toLowerCase() !== 'basic') {
-      throw ClickHouseException.of(516, 'AUTHENTICATION_FAILED', `Invalid authentication: '${scheme}' HTTP Authorization scheme is not supported`);
+      throw ClickHouseException.of(
+        516,
+        'AUTHENTICATION_FAILED',
+        `Invalid authentication: '${scheme}' HTTP Authorization scheme is not supported`,
+      );
     }
     const decoded = Buffer.from(info, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
@@ -137,7 +157,11 @@ function authenticate(req, params) {
   }
   if (user !== args.user || password !== args.password) {
     // The server's wording, double period included.
-    throw ClickHouseException.of(516, 'AUTHENTICATION_FAILED', `${user}: Authentication failed: password is incorrect, or there is no user with such name.`);
+    throw ClickHouseException.of(
+      516,
+      'AUTHENTICATION_FAILED',
+      `${user}: Authentication failed: password is incorrect, or there is no user with such name.`,
+    );
   }
 }
 
@@ -164,7 +188,8 @@ async function decodeBody(req, raw) {
   if (encoding === '' || encoding === 'none' || encoding === 'identity') return raw;
   const decode = DECODERS[encoding];
   if (!decode) {
-    if (['xz', 'lz4', 'bz2', 'snappy', 'zstd'].includes(encoding)) throw notImplemented(`Content-Encoding: ${encoding}`);
+    if (['xz', 'lz4', 'bz2', 'snappy', 'zstd'].includes(encoding))
+      throw notImplemented(`Content-Encoding: ${encoding}`);
     throw ClickHouseException.of(36, 'BAD_ARGUMENTS', `Unknown compression method '${encoding}'`);
   }
   try {
@@ -189,9 +214,29 @@ function responseEncoding(req, params) {
  * URL parameters that are not settings (HTTPHandler.cpp's reserved names, plus the ones it
  * reads itself). `param_*` are query parameters; every other parameter is a setting.
  */
-const RESERVED = new Set(['query', 'database', 'default_format', 'user', 'password', 'quota_key', 'query_id', 'buffer_size', 'wait_end_of_query', 'stacktrace', 'client_protocol_version']);
+const RESERVED = new Set([
+  'query',
+  'database',
+  'default_format',
+  'user',
+  'password',
+  'quota_key',
+  'query_id',
+  'buffer_size',
+  'wait_end_of_query',
+  'stacktrace',
+  'client_protocol_version',
+]);
 /** Parameters whose feature this server lacks: refused loudly rather than silently ignored. */
-const UNSUPPORTED = ['session_id', 'session_timeout', 'session_check', 'close_session', 'role', 'compress', 'decompress'];
+const UNSUPPORTED = [
+  'session_id',
+  'session_timeout',
+  'session_check',
+  'close_session',
+  'role',
+  'compress',
+  'decompress',
+];
 
 const running = new Set();
 const sockets = new Set();
@@ -230,11 +275,19 @@ async function handle(req, res) {
 
   // Health checks answer without running a query, so an overloaded server ("error")
   // still says Ok.; only refuse / hang / reset make them fail.
-  if ((req.method === 'GET' || req.method === 'HEAD') && (url.pathname === '/ping' || url.pathname === '/replicas_status' || req.url === '/')) {
+  if (
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    (url.pathname === '/ping' || url.pathname === '/replicas_status' || req.url === '/')
+  ) {
     return reply(res, 200, { ...headers, 'Content-Type': 'text/html; charset=UTF-8' }, 'Ok.\n');
   }
   if (!['GET', 'POST', 'HEAD'].includes(req.method)) {
-    return reply(res, 404, { ...headers, 'Content-Type': 'text/plain; charset=UTF-8' }, `There is no handle ${url.pathname}\n\nUse / or /ping for health checks.\nSend queries from your program with POST method or GET /?query=...\n`);
+    return reply(
+      res,
+      404,
+      { ...headers, 'Content-Type': 'text/plain; charset=UTF-8' },
+      `There is no handle ${url.pathname}\n\nUse / or /ping for health checks.\nSend queries from your program with POST method or GET /?query=...\n`,
+    );
   }
 
   let encoding; // negotiated after authentication, as the server does
@@ -248,7 +301,10 @@ async function handle(req, res) {
   } catch (error) {
     const exception = ClickHouseException.fromEngine(error);
     stats.failed += 1;
-    Object.assign(headers, { 'Content-Type': 'text/plain; charset=UTF-8', 'X-ClickHouse-Exception-Code': String(exception.code) });
+    Object.assign(headers, {
+      'Content-Type': 'text/plain; charset=UTF-8',
+      'X-ClickHouse-Exception-Code': String(exception.code),
+    });
     const body = Buffer.from(`${exception.message}\n`);
     if (encoding) headers['Content-Encoding'] = encoding;
     return reply(res, httpStatus(exception.code), headers, encoding ? await ENCODERS[encoding](body) : body);
@@ -260,12 +316,23 @@ async function handle(req, res) {
  * insert takes (format names are case-sensitive): run as a raw insert, which passes the
  * body as bytes and reports the rows written. Other INSERTs run as statements.
  */
-const INSERT_WITH_DATA = /^\s*INSERT\s+INTO\s+(?:TABLE\s+)?([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)?)\s*(?:\(\s*([A-Za-z0-9_]+(?:\s*,\s*[A-Za-z0-9_]+)*)\s*\))?\s*FORMAT\s+([A-Za-z]+)\s*$/i;
-const RAW_INSERT_FORMATS = new Set(['JSONEachRow', 'JSONCompactEachRow', 'CSV', 'CSVWithNames', 'TSV', 'TabSeparated', 'TSVWithNames', 'TabSeparatedWithNames']);
+const INSERT_WITH_DATA =
+  /^\s*INSERT\s+INTO\s+(?:TABLE\s+)?([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)?)\s*(?:\(\s*([A-Za-z0-9_]+(?:\s*,\s*[A-Za-z0-9_]+)*)\s*\))?\s*FORMAT\s+([A-Za-z]+)\s*$/i;
+const RAW_INSERT_FORMATS = new Set([
+  'JSONEachRow',
+  'JSONCompactEachRow',
+  'CSV',
+  'CSVWithNames',
+  'TSV',
+  'TabSeparated',
+  'TSVWithNames',
+  'TabSeparatedWithNames',
+]);
 
 async function runQuery(req, params, body) {
   for (const name of UNSUPPORTED) if (params.has(name)) throw notImplemented(`The '${name}' URL parameter`);
-  if ((req.headers['content-type'] ?? '').startsWith('multipart/form-data')) throw notImplemented('multipart/form-data (external tables, multipart query parameters)');
+  if ((req.headers['content-type'] ?? '').startsWith('multipart/form-data'))
+    throw notImplemented('multipart/form-data (external tables, multipart query parameters)');
 
   // The statement: the `query` parameter, a line feed, then the body (HTTPHandler.cpp).
   const urlQuery = params.get('query') ?? '';
@@ -273,7 +340,8 @@ async function runQuery(req, params, body) {
   const insert = match && RAW_INSERT_FORMATS.has(match[3]) ? match : undefined;
   // Other statements reach the engine as text: binary data (RowBinary, Native, Parquet...)
   // would not survive that, so it is refused rather than corrupted.
-  if (!insert && !isUtf8(body)) throw notImplemented('Binary data in the request body (only the text formats of INSERT ... FORMAT are)');
+  if (!insert && !isUtf8(body))
+    throw notImplemented('Binary data in the request body (only the text formats of INSERT ... FORMAT are)');
   const sql = insert ? urlQuery : urlQuery ? `${urlQuery}\n${body.toString('utf8')}` : body.toString('utf8');
   if (sql.trim() === '') throw ClickHouseException.of(62, 'SYNTAX_ERROR', 'Empty query');
   const keyword = firstKeyword(sql);
@@ -285,11 +353,20 @@ async function runQuery(req, params, body) {
   if (mode === 'reject-inserts' && keyword === 'INSERT') {
     stats.faulted += 1;
     const table = insert ? insert[1] : 'unknown';
-    throw ClickHouseException.of(242, 'TABLE_IS_READ_ONLY', `Table is in readonly mode (replica path: /clickhouse/tables/01/${table}/replicas/replica_1)`);
+    throw ClickHouseException.of(
+      242,
+      'TABLE_IS_READ_ONLY',
+      `Table is in readonly mode (replica path: /clickhouse/tables/01/${table}/replicas/replica_1)`,
+    );
   }
 
   const queryId = params.get('query_id') || req.headers['x-clickhouse-query-id'] || randomUUID();
-  if (running.has(queryId)) throw ClickHouseException.of(216, 'QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING', `Query with id = ${queryId} is already running`);
+  if (running.has(queryId))
+    throw ClickHouseException.of(
+      216,
+      'QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING',
+      `Query with id = ${queryId} is already running`,
+    );
   const database = req.headers['x-clickhouse-database'] || params.get('database') || '';
   const defaultFormat = req.headers['x-clickhouse-format'] || params.get('default_format') || 'TabSeparated';
   const assignments = [];
@@ -312,16 +389,30 @@ async function runQuery(req, params, body) {
     if (sql.includes(';')) await refuseMultiStatements(session, sql);
 
     const result = {
-      headers: { 'Content-Type': 'text/plain; charset=UTF-8', 'X-ClickHouse-Query-Id': queryId, 'X-ClickHouse-Timezone': engine.timezone },
+      headers: {
+        'Content-Type': 'text/plain; charset=UTF-8',
+        'X-ClickHouse-Query-Id': queryId,
+        'X-ClickHouse-Timezone': engine.timezone,
+      },
       body: Buffer.alloc(0),
     };
     const started = process.hrtime.bigint();
     let summary;
     if (insert) {
       const [, table, columns, format] = insert;
-      const written = await session.insert({ table, columns: columns ? columns.split(',').map((c) => c.trim()) : undefined, values: body, format });
+      const written = await session.insert({
+        table,
+        columns: columns ? columns.split(',').map((c) => c.trim()) : undefined,
+        values: body,
+        format,
+      });
       // A plain INSERT reads what it writes; the server's summary says so, too.
-      summary = { read_rows: written.rowsWritten, read_bytes: written.bytesWritten, written_rows: written.rowsWritten, written_bytes: written.bytesWritten };
+      summary = {
+        read_rows: written.rowsWritten,
+        read_bytes: written.bytesWritten,
+        written_rows: written.rowsWritten,
+        written_bytes: written.bytesWritten,
+      };
     } else {
       const output = await session.queryAsync(sql, { format: defaultFormat });
       result.body = Buffer.from(output.bytes());
@@ -353,12 +444,24 @@ async function refuseMultiStatements(session, sql) {
     const message = String(error.message);
     const start = message.indexOf('Syntax error (Multi-statements are not allowed)');
     if (start < 0) return;
-    throw ClickHouseException.of(62, 'SYNTAX_ERROR', message.slice(start, message.indexOf(': In scope', start)).replace(/[\s.]+$/, ''));
+    throw ClickHouseException.of(
+      62,
+      'SYNTAX_ERROR',
+      message.slice(start, message.indexOf(': In scope', start)).replace(/[\s.]+$/, ''),
+    );
   }
 }
 
 function summaryOf(counts, elapsedNs) {
-  const fields = ['read_rows', 'read_bytes', 'written_rows', 'written_bytes', 'total_rows_to_read', 'result_rows', 'result_bytes'];
+  const fields = [
+    'read_rows',
+    'read_bytes',
+    'written_rows',
+    'written_bytes',
+    'total_rows_to_read',
+    'result_rows',
+    'result_bytes',
+  ];
   const summary = Object.fromEntries(fields.map((f) => [f, String(counts[f] ?? 0)]));
   return { ...summary, elapsed_ns: String(elapsedNs) };
 }
@@ -435,7 +538,8 @@ function unlisten() {
 }
 
 async function setMode(next) {
-  if (!MODES.has(next)) throw new Error(`unknown mode ${JSON.stringify(next)}; expected one of ${[...MODES].join(', ')}`);
+  if (!MODES.has(next))
+    throw new Error(`unknown mode ${JSON.stringify(next)}; expected one of ${[...MODES].join(', ')}`);
   if (next === 'refuse') await unlisten();
   else if (!server.listening) await listen();
   mode = next;
@@ -488,12 +592,24 @@ async function main() {
   // Held for the life of the process: it binds the engine to the data directory, and the
   // per-request connections then open in milliseconds.
   engine.session = new Session(DATA_DIR);
-  const facts = (await engine.session.queryAsync("SELECT version(), timezone(), getSetting('enable_http_compression')", { format: 'JSONCompactEachRow' })).json();
+  const facts = (
+    await engine.session.queryAsync("SELECT version(), timezone(), getSetting('enable_http_compression')", {
+      format: 'JSONCompactEachRow',
+    })
+  ).json();
   [engine.version, engine.timezone, engine.httpCompression] = [facts[0], facts[1], facts[2] === true || facts[2] === 1];
   // The embedded engine changes a few defaults for its own use (implicit_select, ...); a
   // server runs with ClickHouse's. Each request's connection puts those back first.
-  const changed = (await engine.session.queryAsync('SELECT name, default FROM system.settings WHERE changed AND value != default', { format: 'JSONCompactEachRow' })).text();
-  const resets = changed.split('\n').filter(Boolean).map((line) => JSON.parse(line)).map(([name, value]) => `${identifier(name)} = ${stringLiteral(value)}`);
+  const changed = (
+    await engine.session.queryAsync('SELECT name, default FROM system.settings WHERE changed AND value != default', {
+      format: 'JSONCompactEachRow',
+    })
+  ).text();
+  const resets = changed
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+    .map(([name, value]) => `${identifier(name)} = ${stringLiteral(value)}`);
   engine.serverDefaults = resets.length > 0 ? `SET ${resets.join(', ')}` : '';
   await listen();
   if (process.send) process.send({ type: 'ready', port, version: engine.version });

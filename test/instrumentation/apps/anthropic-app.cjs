@@ -6,12 +6,23 @@ const sdk = require('@anthropic-ai/sdk');
 const { withAuditContext } = require('@ai-audit/instrumentation');
 
 const Anthropic = sdk.Anthropic ?? sdk.default;
-const client = new Anthropic({ apiKey: 'sk-ant-fake', baseURL: process.env.FAKE_URL, maxRetries: 0, defaultHeaders: { 'x-test-run': process.env.RUN_ID ?? '' } });
+const client = new Anthropic({
+  apiKey: 'sk-ant-fake',
+  baseURL: process.env.FAKE_URL,
+  maxRetries: 0,
+  defaultHeaders: { 'x-test-run': process.env.RUN_ID ?? '' },
+});
 
 const model = 'claude-sonnet-4-6';
 const system = [{ type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral' } }];
 const hello = [{ role: 'user', content: 'Say hello.' }];
-const tools = [{ name: 'get_weather', description: 'Weather for a city', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }];
+const tools = [
+  {
+    name: 'get_weather',
+    description: 'Weather for a city',
+    input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
+];
 
 function describeError(err) {
   return { name: err.constructor.name, status: err.status ?? null, type: err.error?.error?.type ?? null };
@@ -23,17 +34,47 @@ async function collect(stream) {
   return events;
 }
 
-const text = (events) => events.filter((e) => e.delta?.type === 'text_delta').map((e) => e.delta.text).join('');
+const text = (events) =>
+  events
+    .filter((e) => e.delta?.type === 'text_delta')
+    .map((e) => e.delta.text)
+    .join('');
 
 const cases = {
   async messages() {
-    const message = await client.messages.create({ model, system, messages: hello, max_tokens: 64, temperature: 0.3, top_p: 0.8, top_k: 40, stop_sequences: ['END'] });
-    return { id: message.id, keys: Object.keys(message).sort(), text: message.content[0].text, stop: message.stop_reason, usage: message.usage };
+    const message = await client.messages.create({
+      model,
+      system,
+      messages: hello,
+      max_tokens: 64,
+      temperature: 0.3,
+      top_p: 0.8,
+      top_k: 40,
+      stop_sequences: ['END'],
+    });
+    return {
+      id: message.id,
+      keys: Object.keys(message).sort(),
+      text: message.content[0].text,
+      stop: message.stop_reason,
+      usage: message.usage,
+    };
   },
   async 'messages-stream'() {
-    const stream = await client.messages.create({ model, system: 'You are terse.', messages: hello, max_tokens: 64, stream: true });
+    const stream = await client.messages.create({
+      model,
+      system: 'You are terse.',
+      messages: hello,
+      max_tokens: 64,
+      stream: true,
+    });
     const events = await collect(stream);
-    return { ctor: stream.constructor.name, tee: typeof stream.tee, types: events.map((e) => e.type), text: text(events) };
+    return {
+      ctor: stream.constructor.name,
+      tee: typeof stream.tee,
+      types: events.map((e) => e.type),
+      text: text(events),
+    };
   },
   async 'messages-helper'() {
     const stream = client.messages.stream({ model, messages: hello, max_tokens: 64 });
@@ -45,7 +86,12 @@ const cases = {
     return { deltas, events: seen.length, text: final.content[0].text, usage: final.usage, stop: final.stop_reason };
   },
   async tools() {
-    const first = await client.messages.create({ model, messages: [{ role: 'user', content: 'Weather in Paris?' }], tools, max_tokens: 64 });
+    const first = await client.messages.create({
+      model,
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      tools,
+      max_tokens: 64,
+    });
     const use = first.content.find((block) => block.type === 'tool_use');
     const second = await client.messages.create({
       model,
@@ -60,13 +106,27 @@ const cases = {
     return { use, stop: first.stop_reason, answer: second.content[0].text };
   },
   async 'tools-stream'() {
-    const stream = await client.messages.create({ model, messages: [{ role: 'user', content: 'Weather in Paris?' }], tools, max_tokens: 64, stream: true });
+    const stream = await client.messages.create({
+      model,
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      tools,
+      max_tokens: 64,
+      stream: true,
+    });
     const events = await collect(stream);
-    const json = events.filter((e) => e.delta?.type === 'input_json_delta').map((e) => e.delta.partial_json).join('');
+    const json = events
+      .filter((e) => e.delta?.type === 'input_json_delta')
+      .map((e) => e.delta.partial_json)
+      .join('');
     return { types: events.map((e) => e.type), json };
   },
   async 'stream-break'() {
-    const stream = await client.messages.create({ model: 'long-stream', messages: hello, max_tokens: 64, stream: true });
+    const stream = await client.messages.create({
+      model: 'long-stream',
+      messages: hello,
+      max_tokens: 64,
+      stream: true,
+    });
     let deltas = 0;
     for await (const event of stream) {
       if (event.type === 'content_block_delta' && ++deltas === 2) break;
@@ -75,7 +135,12 @@ const cases = {
   },
   async 'stream-abort'() {
     // Aborted while the body is still arriving (see chat-abort in openai-app.cjs).
-    const stream = await client.messages.create({ model: 'long-stream', messages: hello, max_tokens: 64, stream: true });
+    const stream = await client.messages.create({
+      model: 'long-stream',
+      messages: hello,
+      max_tokens: 64,
+      stream: true,
+    });
     const iterator = stream[Symbol.asyncIterator]();
     await iterator.next();
     stream.controller.abort();
@@ -102,7 +167,13 @@ const cases = {
 
 async function main() {
   for (const [name, fn] of Object.entries(cases)) {
-    const audit = { userId: 'user-42', sessionId: 'session-7', conversationId: 'conversation-9', tenantId: 'acme', feature: name };
+    const audit = {
+      userId: 'user-42',
+      sessionId: 'session-7',
+      conversationId: 'conversation-9',
+      tenantId: 'acme',
+      feature: name,
+    };
     try {
       const value = await withAuditContext(audit, fn);
       process.stdout.write(`${JSON.stringify({ case: name, ...value })}\n`);

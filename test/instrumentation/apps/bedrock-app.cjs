@@ -5,12 +5,25 @@ const bedrock = require('@aws-sdk/client-bedrock-runtime');
 const { withAuditContext } = require('@ai-audit/instrumentation');
 
 const { BedrockRuntimeClient, BedrockRuntime, ConverseCommand, ConverseStreamCommand, InvokeModelCommand } = bedrock;
-const config = { region: 'us-east-1', endpoint: process.env.FAKE_URL, credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake-secret' }, maxAttempts: 1 };
+const config = {
+  region: 'us-east-1',
+  endpoint: process.env.FAKE_URL,
+  credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake-secret' },
+  maxAttempts: 1,
+};
 const client = new BedrockRuntimeClient(config);
 const modelId = 'anthropic.claude-3-5-haiku-20241022-v1:0';
 const hello = [{ role: 'user', content: [{ text: 'Say hello.' }] }];
 const toolConfig = {
-  tools: [{ toolSpec: { name: 'get_weather', description: 'Weather for a city', inputSchema: { json: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } } }],
+  tools: [
+    {
+      toolSpec: {
+        name: 'get_weather',
+        description: 'Weather for a city',
+        inputSchema: { json: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+      },
+    },
+  ],
 };
 
 function describeError(err) {
@@ -28,9 +41,19 @@ const text = (list) => list.map((e) => e.contentBlockDelta?.delta?.text ?? '').j
 const cases = {
   async converse() {
     const output = await client.send(
-      new ConverseCommand({ modelId, messages: hello, system: [{ text: 'You are terse.' }], inferenceConfig: { maxTokens: 100, temperature: 0.5, topP: 0.9, stopSequences: ['END'] } }),
+      new ConverseCommand({
+        modelId,
+        messages: hello,
+        system: [{ text: 'You are terse.' }],
+        inferenceConfig: { maxTokens: 100, temperature: 0.5, topP: 0.9, stopSequences: ['END'] },
+      }),
     );
-    return { keys: Object.keys(output).sort(), text: output.output.message.content[0].text, stop: output.stopReason, usage: output.usage };
+    return {
+      keys: Object.keys(output).sort(),
+      text: output.output.message.content[0].text,
+      stop: output.stopReason,
+      usage: output.usage,
+    };
   },
   async 'converse-stream'() {
     const output = await client.send(new ConverseStreamCommand({ modelId, messages: hello }));
@@ -44,7 +67,13 @@ const cases = {
     return { n };
   },
   async tools() {
-    const first = await client.send(new ConverseCommand({ modelId, messages: [{ role: 'user', content: [{ text: 'Weather in Paris?' }] }], toolConfig }));
+    const first = await client.send(
+      new ConverseCommand({
+        modelId,
+        messages: [{ role: 'user', content: [{ text: 'Weather in Paris?' }] }],
+        toolConfig,
+      }),
+    );
     const use = first.output.message.content.find((block) => block.toolUse).toolUse;
     const second = await client.send(
       new ConverseCommand({
@@ -60,23 +89,50 @@ const cases = {
     return { use, stop: first.stopReason, answer: second.output.message.content[0].text };
   },
   async 'tools-stream'() {
-    const output = await client.send(new ConverseStreamCommand({ modelId, messages: [{ role: 'user', content: [{ text: 'Weather in Paris?' }] }], toolConfig }));
+    const output = await client.send(
+      new ConverseStreamCommand({
+        modelId,
+        messages: [{ role: 'user', content: [{ text: 'Weather in Paris?' }] }],
+        toolConfig,
+      }),
+    );
     const list = await events(output);
-    return { input: list.map((e) => e.contentBlockDelta?.delta?.toolUse?.input ?? '').join(''), stop: list.find((e) => e.messageStop).messageStop.stopReason };
+    return {
+      input: list.map((e) => e.contentBlockDelta?.delta?.toolUse?.input ?? '').join(''),
+      stop: list.find((e) => e.messageStop).messageStop.stopReason,
+    };
   },
   async 'invoke-claude'() {
-    const body = JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 80, system: 'You are terse.', messages: [{ role: 'user', content: 'Say hello.' }] });
-    const output = await client.send(new InvokeModelCommand({ modelId, body, contentType: 'application/json', accept: 'application/json' }));
+    const body = JSON.stringify({
+      anthropic_version: 'bedrock-2023-05-31',
+      max_tokens: 80,
+      system: 'You are terse.',
+      messages: [{ role: 'user', content: 'Say hello.' }],
+    });
+    const output = await client.send(
+      new InvokeModelCommand({ modelId, body, contentType: 'application/json', accept: 'application/json' }),
+    );
     const answer = JSON.parse(Buffer.from(output.body).toString('utf8'));
-    return { ctor: output.body.constructor.name, text: answer.content[0].text, asString: output.body.transformToString().length };
+    return {
+      ctor: output.body.constructor.name,
+      text: answer.content[0].text,
+      asString: output.body.transformToString().length,
+    };
   },
   async 'invoke-titan'() {
-    const body = new TextEncoder().encode(JSON.stringify({ inputText: 'Say hello.', textGenerationConfig: { maxTokenCount: 50, temperature: 0.1 } }));
+    const body = new TextEncoder().encode(
+      JSON.stringify({ inputText: 'Say hello.', textGenerationConfig: { maxTokenCount: 50, temperature: 0.1 } }),
+    );
     const output = await client.send(new InvokeModelCommand({ modelId: 'amazon.titan-text-express-v1', body }));
     return { text: JSON.parse(output.body.transformToString()).results[0].outputText };
   },
   async 'invoke-embed'() {
-    const output = await client.send(new InvokeModelCommand({ modelId: 'amazon.titan-embed-text-v2:0', body: JSON.stringify({ inputText: 'embed me', dimensions: 4 }) }));
+    const output = await client.send(
+      new InvokeModelCommand({
+        modelId: 'amazon.titan-embed-text-v2:0',
+        body: JSON.stringify({ inputText: 'embed me', dimensions: 4 }),
+      }),
+    );
     return { dims: JSON.parse(output.body.transformToString()).embedding.length };
   },
   async aggregated() {
@@ -90,7 +146,9 @@ const cases = {
   },
   async callback() {
     const output = await new Promise((resolve, reject) => {
-      const returned = client.send(new ConverseCommand({ modelId, messages: hello }), (err, data) => (err ? reject(err) : resolve(data)));
+      const returned = client.send(new ConverseCommand({ modelId, messages: hello }), (err, data) =>
+        err ? reject(err) : resolve(data),
+      );
       if (returned !== undefined) reject(new Error('send with a callback returned something'));
     });
     return { text: output.output.message.content[0].text };
@@ -102,7 +160,13 @@ const cases = {
 
 async function main() {
   for (const [name, fn] of Object.entries(cases)) {
-    const audit = { userId: 'user-42', sessionId: 'session-7', conversationId: 'conversation-9', tenantId: 'acme', feature: name };
+    const audit = {
+      userId: 'user-42',
+      sessionId: 'session-7',
+      conversationId: 'conversation-9',
+      tenantId: 'acme',
+      feature: name,
+    };
     try {
       const value = await withAuditContext(audit, fn);
       process.stdout.write(`${JSON.stringify({ case: name, ...value })}\n`);

@@ -4,9 +4,22 @@
 const { GoogleGenAI } = require('@google/genai');
 const { withAuditContext } = require('@ai-audit/instrumentation');
 
-const ai = new GoogleGenAI({ apiKey: 'fake-key', httpOptions: { baseUrl: process.env.FAKE_URL, headers: { 'x-test-run': process.env.RUN_ID ?? '' } } });
+const ai = new GoogleGenAI({
+  apiKey: 'fake-key',
+  httpOptions: { baseUrl: process.env.FAKE_URL, headers: { 'x-test-run': process.env.RUN_ID ?? '' } },
+});
 const model = 'gemini-2.5-flash';
-const tools = [{ functionDeclarations: [{ name: 'get_weather', description: 'Weather for a city', parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } }, required: ['city'] } }] }];
+const tools = [
+  {
+    functionDeclarations: [
+      {
+        name: 'get_weather',
+        description: 'Weather for a city',
+        parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } }, required: ['city'] },
+      },
+    ],
+  },
+];
 
 function describeError(err) {
   return { name: err.constructor.name, status: err.status ?? null };
@@ -17,12 +30,28 @@ const cases = {
     const response = await ai.models.generateContent({
       model,
       contents: 'Say hello.',
-      config: { systemInstruction: 'You are terse.', temperature: 0.4, maxOutputTokens: 100, topP: 0.9, topK: 20, stopSequences: ['END'], seed: 3 },
+      config: {
+        systemInstruction: 'You are terse.',
+        temperature: 0.4,
+        maxOutputTokens: 100,
+        topP: 0.9,
+        topK: 20,
+        stopSequences: ['END'],
+        seed: 3,
+      },
     });
-    return { ctor: response.constructor.name, text: response.text, usage: response.usageMetadata, id: response.responseId };
+    return {
+      ctor: response.constructor.name,
+      text: response.text,
+      usage: response.usageMetadata,
+      id: response.responseId,
+    };
   },
   async 'generate-stream'() {
-    const stream = await ai.models.generateContentStream({ model, contents: [{ role: 'user', parts: [{ text: 'Say hello.' }] }] });
+    const stream = await ai.models.generateContentStream({
+      model,
+      contents: [{ role: 'user', parts: [{ text: 'Say hello.' }] }],
+    });
     const texts = [];
     for await (const chunk of stream) texts.push(chunk.text);
     return { texts };
@@ -53,12 +82,19 @@ const cases = {
     return { text: response.text, history: chat.getHistory().length };
   },
   async embed() {
-    const response = await ai.models.embedContent({ model: 'text-embedding-004', contents: ['first text', 'second text'] });
+    const response = await ai.models.embedContent({
+      model: 'text-embedding-004',
+      contents: ['first text', 'second text'],
+    });
     return { n: response.embeddings.length, dims: response.embeddings[0].values.length };
   },
   async vertex() {
     // Vertex AI express mode (API key), so no Google credentials are needed.
-    const vertex = new GoogleGenAI({ vertexai: true, apiKey: 'fake-key', httpOptions: { baseUrl: process.env.FAKE_URL } });
+    const vertex = new GoogleGenAI({
+      vertexai: true,
+      apiKey: 'fake-key',
+      httpOptions: { baseUrl: process.env.FAKE_URL },
+    });
     const response = await vertex.models.generateContent({ model, contents: 'Say hello.' });
     return { text: response.text };
   },
@@ -69,7 +105,13 @@ const cases = {
 
 async function main() {
   for (const [name, fn] of Object.entries(cases)) {
-    const audit = { userId: 'user-42', sessionId: 'session-7', conversationId: 'conversation-9', tenantId: 'acme', feature: name };
+    const audit = {
+      userId: 'user-42',
+      sessionId: 'session-7',
+      conversationId: 'conversation-9',
+      tenantId: 'acme',
+      feature: name,
+    };
     try {
       const value = await withAuditContext(audit, fn);
       process.stdout.write(`${JSON.stringify({ case: name, ...value })}\n`);

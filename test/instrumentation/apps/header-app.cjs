@@ -7,7 +7,8 @@ const { OpenAI } = require('openai');
 const { withAuditContext } = require('@ai-audit/instrumentation');
 
 const client = new OpenAI({ apiKey: 'sk-fake', baseURL: `${process.env.FAKE_URL}/v1`, maxRetries: 0 });
-const ask = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello.' }] });
+const ask = () =>
+  client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello.' }] });
 
 let answered = 0;
 const server = http.createServer(async (req, res) => {

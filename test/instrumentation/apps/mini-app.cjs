@@ -43,8 +43,15 @@ async function main() {
     }
   }
   if (burst > 0) {
-    const client = new OpenAI({ apiKey: 'sk-fake', baseURL: 'http://burst.invalid/v1', maxRetries: 0, fetch: cannedFetch() });
-    const results = await Promise.all(Array.from({ length: burst }, () => client.chat.completions.create({ model: 'gpt-4o-mini', messages })));
+    const client = new OpenAI({
+      apiKey: 'sk-fake',
+      baseURL: 'http://burst.invalid/v1',
+      maxRetries: 0,
+      fetch: cannedFetch(),
+    });
+    const results = await Promise.all(
+      Array.from({ length: burst }, () => client.chat.completions.create({ model: 'gpt-4o-mini', messages })),
+    );
     process.stdout.write(`burst of ${results.length} answered\n`);
   }
   if (process.env.WAIT_FOR_SIGNAL) {

@@ -30,4 +30,6 @@ for (const [name, fn] of Object.entries(cases)) {
 
 // Which imports the ESM loader wraps, on stderr so that stdout stays the application's own.
 const wrapped = (specifier) => import.meta.resolve(specifier).includes('iitm');
-process.stderr.write(`loader: ${JSON.stringify({ openai: wrapped('openai'), protobufjs: wrapped('protobufjs'), fs: wrapped('node:fs') })}\n`);
+process.stderr.write(
+  `loader: ${JSON.stringify({ openai: wrapped('openai'), protobufjs: wrapped('protobufjs'), fs: wrapped('node:fs') })}\n`,
+);

@@ -5,7 +5,12 @@ const { OpenAI } = require('openai');
 const { withAuditContext } = require('@ai-audit/instrumentation');
 
 const client = new OpenAI({ apiKey: 'sk-fake', baseURL: `${process.env.FAKE_URL}/v1`, maxRetries: 0 });
-const stream = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello.' }], stream: true });
+const stream = () =>
+  client.chat.completions.create({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: 'Say hello.' }],
+    stream: true,
+  });
 
 let held;
 

@@ -15,8 +15,18 @@ export const ANTHROPIC = {
 };
 
 export const ANTHROPIC_ERRORS: Record<string, { status: number; body: unknown }> = {
-  'missing-model': { status: 404, body: { type: 'error', error: { type: 'not_found_error', message: 'model: missing-model' }, request_id: 'req_fake_404' } },
-  'overloaded-model': { status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: 'req_fake_529' } },
+  'missing-model': {
+    status: 404,
+    body: {
+      type: 'error',
+      error: { type: 'not_found_error', message: 'model: missing-model' },
+      request_id: 'req_fake_404',
+    },
+  },
+  'overloaded-model': {
+    status: 529,
+    body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: 'req_fake_529' },
+  },
 };
 
 const HEADERS = { 'request-id': 'req_fake_anthropic', 'anthropic-organization-id': 'org-fake' };
@@ -28,7 +38,11 @@ function wantsTool(body: any): boolean {
 }
 
 function usage() {
-  return { ...ANTHROPIC.usage, cache_creation: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 0 }, service_tier: 'standard' };
+  return {
+    ...ANTHROPIC.usage,
+    cache_creation: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 0 },
+    service_tier: 'standard',
+  };
 }
 
 function message(body: any) {
@@ -69,15 +83,29 @@ function events(body: any): { event: string; data: string }[] {
     { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
     { type: 'ping' },
   ];
-  const pieces = body.model === 'long-stream' ? Array.from({ length: 40 }, (_, i) => `w${i} `) : tool ? [ANTHROPIC.preamble] : ANTHROPIC.pieces;
+  const pieces =
+    body.model === 'long-stream'
+      ? Array.from({ length: 40 }, (_, i) => `w${i} `)
+      : tool
+        ? [ANTHROPIC.preamble]
+        : ANTHROPIC.pieces;
   for (const text of pieces) list.push({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
   list.push({ type: 'content_block_stop', index: 0 });
   if (tool) {
-    list.push({ type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: ANTHROPIC.tool.id, name: ANTHROPIC.tool.name, input: {} } });
-    for (const partial_json of ANTHROPIC.tool.pieces) list.push({ type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json } });
+    list.push({
+      type: 'content_block_start',
+      index: 1,
+      content_block: { type: 'tool_use', id: ANTHROPIC.tool.id, name: ANTHROPIC.tool.name, input: {} },
+    });
+    for (const partial_json of ANTHROPIC.tool.pieces)
+      list.push({ type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json } });
     list.push({ type: 'content_block_stop', index: 1 });
   }
-  list.push({ type: 'message_delta', delta: { stop_reason: tool ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: ANTHROPIC.usage.output_tokens } });
+  list.push({
+    type: 'message_delta',
+    delta: { stop_reason: tool ? 'tool_use' : 'end_turn', stop_sequence: null },
+    usage: { output_tokens: ANTHROPIC.usage.output_tokens },
+  });
   list.push({ type: 'message_stop' });
   return list.map((event) => ({ event: event.type as string, data: JSON.stringify(event) }));
 }

@@ -49,6 +49,9 @@ export function encodeMessage(headers: Record<string, string>, payload: Buffer):
 /** One event of a Bedrock event stream, e.g. `event('messageStart', { role: 'assistant' })`. */
 export function encodeEvent(type: string, body: Record<string, unknown>): Buffer {
   // Bedrock pads payloads with a `p` field so that sizes do not leak content lengths.
-  const payload = Buffer.from(JSON.stringify({ ...body, p: 'abcdefghijklmnopqrstuvwxyzABCDEF'.slice(0, 8 + (type.length % 16)) }), 'utf8');
+  const payload = Buffer.from(
+    JSON.stringify({ ...body, p: 'abcdefghijklmnopqrstuvwxyzABCDEF'.slice(0, 8 + (type.length % 16)) }),
+    'utf8',
+  );
   return encodeMessage({ ':event-type': type, ':content-type': 'application/json', ':message-type': 'event' }, payload);
 }

@@ -9,15 +9,31 @@ export const OPENAI = {
   model: 'gpt-4o-mini-2024-07-18',
   reply: 'Hello from the fake OpenAI.',
   pieces: ['Hello', ' from', ' the', ' fake', ' OpenAI.'],
-  toolCall: { id: 'call_weather_1', name: 'get_weather', arguments: '{"city":"Paris"}', pieces: ['{"ci', 'ty":"Pa', 'ris"}'] },
+  toolCall: {
+    id: 'call_weather_1',
+    name: 'get_weather',
+    arguments: '{"city":"Paris"}',
+    pieces: ['{"ci', 'ty":"Pa', 'ris"}'],
+  },
   usage: {
     prompt_tokens: 21,
     completion_tokens: 9,
     total_tokens: 30,
     prompt_tokens_details: { cached_tokens: 5, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 2, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 2,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   },
-  responsesUsage: { input_tokens: 18, input_tokens_details: { cached_tokens: 4 }, output_tokens: 7, output_tokens_details: { reasoning_tokens: 1 }, total_tokens: 25 },
+  responsesUsage: {
+    input_tokens: 18,
+    input_tokens_details: { cached_tokens: 4 },
+    output_tokens: 7,
+    output_tokens_details: { reasoning_tokens: 1 },
+    total_tokens: 25,
+  },
   embeddingModel: 'text-embedding-3-small',
   fingerprint: 'fp_fake0001',
   created: 1735689600,
@@ -38,7 +54,14 @@ export const OPENAI_ERRORS: Record<string, { status: number; body: unknown }> = 
   },
   'overloaded-model': {
     status: 500,
-    body: { error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null } },
+    body: {
+      error: {
+        message: 'The server had an error while processing your request. Sorry about that!',
+        type: 'server_error',
+        param: null,
+        code: null,
+      },
+    },
   },
 };
 
@@ -55,7 +78,13 @@ function chatCompletion(body: any) {
     ? {
         role: 'assistant',
         content: null,
-        tool_calls: [{ id: OPENAI.toolCall.id, type: 'function', function: { name: OPENAI.toolCall.name, arguments: OPENAI.toolCall.arguments } }],
+        tool_calls: [
+          {
+            id: OPENAI.toolCall.id,
+            type: 'function',
+            function: { name: OPENAI.toolCall.name, arguments: OPENAI.toolCall.arguments },
+          },
+        ],
         refusal: null,
         annotations: [],
       }
@@ -74,7 +103,14 @@ function chatCompletion(body: any) {
 
 function chatChunks(body: any): unknown[] {
   const includeUsage = body.stream_options?.include_usage === true;
-  const base = { id: 'chatcmpl-fake-stream', object: 'chat.completion.chunk', created: OPENAI.created, model: OPENAI.model, service_tier: 'default', system_fingerprint: OPENAI.fingerprint };
+  const base = {
+    id: 'chatcmpl-fake-stream',
+    object: 'chat.completion.chunk',
+    created: OPENAI.created,
+    model: OPENAI.model,
+    service_tier: 'default',
+    system_fingerprint: OPENAI.fingerprint,
+  };
   const chunk = (delta: unknown, finish: string | null = null) => ({
     ...base,
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
@@ -83,7 +119,14 @@ function chatChunks(body: any): unknown[] {
   const chunks: unknown[] = [];
   if (wantsToolCall(body)) {
     const { id, name, pieces } = OPENAI.toolCall;
-    chunks.push(chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id, type: 'function', function: { name, arguments: '' } }], refusal: null }));
+    chunks.push(
+      chunk({
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ index: 0, id, type: 'function', function: { name, arguments: '' } }],
+        refusal: null,
+      }),
+    );
     for (const piece of pieces) chunks.push(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }));
     chunks.push(chunk({}, 'tool_calls'));
   } else {
@@ -110,7 +153,15 @@ function response(body: any, status: 'completed' | 'in_progress') {
     max_output_tokens: body.max_output_tokens ?? null,
     model: OPENAI.model,
     output: done
-      ? [{ id: 'msg_fake_1', type: 'message', status: 'completed', content: [{ type: 'output_text', annotations: [], logprobs: [], text: OPENAI.reply }], role: 'assistant' }]
+      ? [
+          {
+            id: 'msg_fake_1',
+            type: 'message',
+            status: 'completed',
+            content: [{ type: 'output_text', annotations: [], logprobs: [], text: OPENAI.reply }],
+            role: 'assistant',
+          },
+        ]
       : [],
     parallel_tool_calls: true,
     previous_response_id: null,
@@ -130,19 +181,54 @@ function response(body: any, status: 'completed' | 'in_progress') {
 }
 
 function responseEvents(body: any): { event: string; data: string }[] {
-  const item = { id: 'msg_fake_1', type: 'message', status: 'in_progress', content: [] as unknown[], role: 'assistant' };
+  const item = {
+    id: 'msg_fake_1',
+    type: 'message',
+    status: 'in_progress',
+    content: [] as unknown[],
+    role: 'assistant',
+  };
   const events: Record<string, unknown>[] = [
     { type: 'response.created', response: response(body, 'in_progress') },
     { type: 'response.in_progress', response: response(body, 'in_progress') },
     { type: 'response.output_item.added', output_index: 0, item },
-    { type: 'response.content_part.added', item_id: item.id, output_index: 0, content_index: 0, part: { type: 'output_text', annotations: [], logprobs: [], text: '' } },
-    ...OPENAI.pieces.map((delta) => ({ type: 'response.output_text.delta', item_id: item.id, output_index: 0, content_index: 0, delta, logprobs: [] })),
-    { type: 'response.output_text.done', item_id: item.id, output_index: 0, content_index: 0, text: OPENAI.reply, logprobs: [] },
-    { type: 'response.content_part.done', item_id: item.id, output_index: 0, content_index: 0, part: { type: 'output_text', annotations: [], logprobs: [], text: OPENAI.reply } },
+    {
+      type: 'response.content_part.added',
+      item_id: item.id,
+      output_index: 0,
+      content_index: 0,
+      part: { type: 'output_text', annotations: [], logprobs: [], text: '' },
+    },
+    ...OPENAI.pieces.map((delta) => ({
+      type: 'response.output_text.delta',
+      item_id: item.id,
+      output_index: 0,
+      content_index: 0,
+      delta,
+      logprobs: [],
+    })),
+    {
+      type: 'response.output_text.done',
+      item_id: item.id,
+      output_index: 0,
+      content_index: 0,
+      text: OPENAI.reply,
+      logprobs: [],
+    },
+    {
+      type: 'response.content_part.done',
+      item_id: item.id,
+      output_index: 0,
+      content_index: 0,
+      part: { type: 'output_text', annotations: [], logprobs: [], text: OPENAI.reply },
+    },
     { type: 'response.output_item.done', output_index: 0, item: response(body, 'completed').output[0] },
     { type: 'response.completed', response: response(body, 'completed') },
   ];
-  return events.map((event, sequence_number) => ({ event: event.type as string, data: JSON.stringify({ ...event, sequence_number }) }));
+  return events.map((event, sequence_number) => ({
+    event: event.type as string,
+    data: JSON.stringify({ ...event, sequence_number }),
+  }));
 }
 
 function embeddings(body: any) {
@@ -150,7 +236,8 @@ function embeddings(body: any) {
   const dimensions: number = body.dimensions ?? 8;
   const data = inputs.map((_, index) => {
     const vector = Array.from({ length: dimensions }, (_, i) => Math.round(((index + 1) * (i + 1)) % 7) / 8);
-    const embedding = body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
+    const embedding =
+      body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
     return { object: 'embedding', index, embedding };
   });
   return { object: 'list', data, model: OPENAI.embeddingModel, usage: { prompt_tokens: 6, total_tokens: 6 } };
@@ -165,7 +252,12 @@ async function answer(request: FakeRequest, res: FakeResponse, endpoint: string)
     if (body.stream) return sendSse(res, responseEvents(body), HEADERS);
     return sendJson(res, 200, response(body, 'completed'), HEADERS);
   }
-  if (body.stream) return sendSse(res, [...chatChunks(body).map((chunk) => ({ data: JSON.stringify(chunk) })), { data: '[DONE]' }], HEADERS);
+  if (body.stream)
+    return sendSse(
+      res,
+      [...chatChunks(body).map((chunk) => ({ data: JSON.stringify(chunk) })), { data: '[DONE]' }],
+      HEADERS,
+    );
   return sendJson(res, 200, chatCompletion(body), HEADERS);
 }
 

@@ -41,9 +41,18 @@ export function write(response: FakeResponse, chunk: string | Buffer): void {
   (response as http.ServerResponse).write(chunk);
 }
 
-export function sendJson(response: FakeResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
+export function sendJson(
+  response: FakeResponse,
+  status: number,
+  body: unknown,
+  headers: http.OutgoingHttpHeaders = {},
+): void {
   const text = JSON.stringify(body);
-  writeHead(response, status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  writeHead(response, status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   response.end(text);
 }
 
@@ -53,7 +62,11 @@ export async function sendSse(
   events: { event?: string; data: string }[],
   headers: http.OutgoingHttpHeaders = {},
 ): Promise<void> {
-  writeHead(response, 200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...headers });
+  writeHead(response, 200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    ...headers,
+  });
   for (const { event, data } of events) {
     if (gone(response)) return;
     write(response, `${event ? `event: ${event}\n` : ''}data: ${data}\n\n`);
@@ -77,7 +90,14 @@ export async function startFakeServer(routes: Route[], options: { http2?: boolea
       } catch {
         body = undefined;
       }
-      const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, raw };
+      const request: FakeRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        raw,
+      };
       requests.push(request);
       try {
         for (const route of routes) if (await route(request, res)) return;

@@ -29,11 +29,22 @@ function ask(port: number, { user, session, question }: Question): Promise<Answe
 }
 
 /** `openaiBaseUrl` is an OpenAI-compatible server; spans go to `otlpEndpoint` as `service`. */
-export async function runExample(options: { openaiBaseUrl: string; otlpEndpoint: string; service: string; questions: Question[] }): Promise<{ run: RunResult; answers: Answer[] }> {
+export async function runExample(options: {
+  openaiBaseUrl: string;
+  otlpEndpoint: string;
+  service: string;
+  questions: Question[];
+}): Promise<{ run: RunResult; answers: Answer[] }> {
   let answers: Promise<Answer[]> | undefined;
   const run = await runApp({
     app: path.join(REPO, 'instrumentation', 'examples', 'ask-service.js'),
-    env: { OPENAI_API_KEY: 'sk-fake', OPENAI_BASE_URL: options.openaiBaseUrl, PORT: '0', OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint, OTEL_SERVICE_NAME: options.service },
+    env: {
+      OPENAI_API_KEY: 'sk-fake',
+      OPENAI_BASE_URL: options.openaiBaseUrl,
+      PORT: '0',
+      OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint,
+      OTEL_SERVICE_NAME: options.service,
+    },
     onStdout: (stdout, kill) => {
       const port = Number(/listening on port (\d+)/.exec(stdout)?.[1]);
       if (!port || answers) return;

@@ -62,7 +62,10 @@ export function sandbox(packages: Record<string, string>): string {
   if (!fs.existsSync(ready)) {
     fs.rmSync(dir, { recursive: true, force: true });
     for (const [name, alias] of Object.entries(packages)) {
-      fs.cpSync(path.join(MODULES, alias), path.join(dir, 'node_modules', name), { recursive: true, dereference: true });
+      fs.cpSync(path.join(MODULES, alias), path.join(dir, 'node_modules', name), {
+        recursive: true,
+        dereference: true,
+      });
     }
     fs.writeFileSync(ready, versions.join('\n'));
   }
@@ -100,7 +103,8 @@ export interface RunResult {
 function baseEnv(): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (key.startsWith('OTEL_') || key === 'NODE_OPTIONS' || key.startsWith('AI_AUDIT_') || key.startsWith('JEST')) continue;
+    if (key.startsWith('OTEL_') || key === 'NODE_OPTIONS' || key.startsWith('AI_AUDIT_') || key.startsWith('JEST'))
+      continue;
     env[key] = value;
   }
   return env;
@@ -123,7 +127,11 @@ export function runApp(options: RunOptions): Promise<RunResult> {
   const env = { ...baseEnv(), NODE_PATH: MODULES, OTEL_SERVICE_NAME: 'test-app', ...options.env };
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE[options.node ?? 'system'], [...(options.nodeArgs ?? []), ...args, script], { cwd: path.dirname(script), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE[options.node ?? 'system'], [...(options.nodeArgs ?? []), ...args, script], {
+      cwd: path.dirname(script),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let signalled = false;
@@ -138,7 +146,11 @@ export function runApp(options: RunOptions): Promise<RunResult> {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${options.app} did not exit within ${options.timeoutMs ?? 30_000} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+      reject(
+        new Error(
+          `${options.app} did not exit within ${options.timeoutMs ?? 30_000} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+        ),
+      );
     }, options.timeoutMs ?? 30_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {

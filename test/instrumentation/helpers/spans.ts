@@ -18,7 +18,9 @@ export const AUDIT = {
 export function spansOf(sink: OtlpSink, service: string): SinkSpan[] {
   return sink.spans
     .filter((span) => span.resource['service.name'] === service)
-    .sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0));
+    .sort((a, b) =>
+      a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0,
+    );
 }
 
 /** The spans of one app case (the `ai_audit.feature` it ran under). */
@@ -29,7 +31,8 @@ export function caseSpans(spans: SinkSpan[], feature: string): SinkSpan[] {
 /** The one span of a case; fails when there is not exactly one. */
 export function only(spans: SinkSpan[], feature: string): SinkSpan {
   const found = caseSpans(spans, feature);
-  if (found.length !== 1) throw new Error(`expected one span for ${feature}, got ${found.length}: ${found.map((s) => s.name).join(', ')}`);
+  if (found.length !== 1)
+    throw new Error(`expected one span for ${feature}, got ${found.length}: ${found.map((s) => s.name).join(', ')}`);
   return found[0] as SinkSpan;
 }
 

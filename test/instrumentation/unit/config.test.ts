@@ -19,8 +19,16 @@ test('standard variables', () => {
     OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'https://metrics:4317',
     AI_AUDIT_USER_HEADER: ' X-User ',
   });
-  expect(config).toMatchObject({ disabled: true, tracesEndpoint: 'https://traces:4317', metricsEndpoint: 'https://metrics:4317', userHeader: 'x-user' });
-  expect(readConfig({ OTEL_METRICS_EXPORTER: 'console,otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4317' }).metricsEndpoint).toBe('https://c:4317');
+  expect(config).toMatchObject({
+    disabled: true,
+    tracesEndpoint: 'https://traces:4317',
+    metricsEndpoint: 'https://metrics:4317',
+    userHeader: 'x-user',
+  });
+  expect(
+    readConfig({ OTEL_METRICS_EXPORTER: 'console,otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4317' })
+      .metricsEndpoint,
+  ).toBe('https://c:4317');
   expect(readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4317' }).metricsEndpoint).toBeUndefined();
 });
 
@@ -31,13 +39,22 @@ test.each([
   ['EVENT_ONLY', 'event_only'],
   ['span_and_event', 'span_and_event'],
 ])('capture %s -> %s', (value, mode) => {
-  expect(readConfig({ OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: value })).toMatchObject({ contentCapture: mode, warnings: [] });
+  expect(readConfig({ OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: value })).toMatchObject({
+    contentCapture: mode,
+    warnings: [],
+  });
 });
 
 test('plain HTTP to another host is flagged; TLS, loopback and unparsable endpoints are not', () => {
   expect(plainHttpRemoteHost('http://collector.prod:4317')).toBe('collector.prod:4317');
   expect(plainHttpRemoteHost('http://10.0.0.5:4317')).toBe('10.0.0.5:4317');
-  for (const endpoint of ['https://collector.prod:4317', 'http://localhost:4317', 'http://127.0.0.9:4317', 'http://[::1]:4317', 'collector:4317']) {
+  for (const endpoint of [
+    'https://collector.prod:4317',
+    'http://localhost:4317',
+    'http://127.0.0.9:4317',
+    'http://[::1]:4317',
+    'collector:4317',
+  ]) {
     expect(plainHttpRemoteHost(endpoint)).toBeUndefined();
   }
 });

@@ -1,7 +1,11 @@
 /** The mapping rules that are easiest to see on their own: provider names and token arithmetic. */
 import { anthropicUsage } from '../../../instrumentation/src/providers/anthropic-format';
 import { converseResult } from '../../../instrumentation/src/providers/bedrock-format';
-import { geminiErrorType, geminiMessages, geminiResult } from '../../../instrumentation/src/providers/google-genai-format';
+import {
+  geminiErrorType,
+  geminiMessages,
+  geminiResult,
+} from '../../../instrumentation/src/providers/google-genai-format';
 import { openAiProvider } from '../../../instrumentation/src/providers/openai';
 
 test.each([
@@ -29,41 +33,75 @@ test('an AzureOpenAI client is azure.ai.openai wherever it points', () => {
 });
 
 test('Anthropic: input tokens are input + cache reads + cache writes', () => {
-  expect(anthropicUsage({ input_tokens: 3, cache_read_input_tokens: 50, cache_creation_input_tokens: 7, output_tokens: 9 })).toEqual({
+  expect(
+    anthropicUsage({ input_tokens: 3, cache_read_input_tokens: 50, cache_creation_input_tokens: 7, output_tokens: 9 }),
+  ).toEqual({
     input: 60,
     output: 9,
     cacheRead: 50,
     cacheWrite: 7,
   });
-  expect(anthropicUsage({ input_tokens: 3, output_tokens: 1 })).toEqual({ input: 3, output: 1, cacheRead: undefined, cacheWrite: undefined });
+  expect(anthropicUsage({ input_tokens: 3, output_tokens: 1 })).toEqual({
+    input: 3,
+    output: 1,
+    cacheRead: undefined,
+    cacheWrite: undefined,
+  });
 });
 
 test('Gemini: prompt already includes cached tokens; output adds thoughts; tool-use prompt counts as input', () => {
   const result = geminiResult({
-    candidates: [{ content: { role: 'model', parts: [{ text: 'thinking…', thought: true }, { text: 'answer' }] }, finishReason: 'MAX_TOKENS' }],
-    usageMetadata: { promptTokenCount: 100, toolUsePromptTokenCount: 10, cachedContentTokenCount: 40, candidatesTokenCount: 20, thoughtsTokenCount: 30 },
+    candidates: [
+      {
+        content: { role: 'model', parts: [{ text: 'thinking…', thought: true }, { text: 'answer' }] },
+        finishReason: 'MAX_TOKENS',
+      },
+    ],
+    usageMetadata: {
+      promptTokenCount: 100,
+      toolUsePromptTokenCount: 10,
+      cachedContentTokenCount: 40,
+      candidatesTokenCount: 20,
+      thoughtsTokenCount: 30,
+    },
   });
   expect(result.usage).toEqual({ input: 110, output: 50, cacheRead: 40, reasoning: 30 });
   expect(result.finishReasons).toEqual(['max_tokens']);
   expect(result.output).toEqual([
-    { role: 'assistant', parts: [{ type: 'reasoning', content: 'thinking…' }, { type: 'text', content: 'answer' }], finish_reason: 'length' },
+    {
+      role: 'assistant',
+      parts: [
+        { type: 'reasoning', content: 'thinking…' },
+        { type: 'text', content: 'answer' },
+      ],
+      finish_reason: 'length',
+    },
   ]);
 });
 
 test('Gemini contents in every accepted form', () => {
   const user = (parts: unknown[]) => [{ role: 'user', parts }];
   expect(geminiMessages('hi')).toEqual(user([{ type: 'text', content: 'hi' }]));
-  expect(geminiMessages(['a', { text: 'b' }])).toEqual(user([{ type: 'text', content: 'a' }, { type: 'text', content: 'b' }]));
+  expect(geminiMessages(['a', { text: 'b' }])).toEqual(
+    user([
+      { type: 'text', content: 'a' },
+      { type: 'text', content: 'b' },
+    ]),
+  );
   expect(geminiMessages({ inlineData: { mimeType: 'image/png', data: 'AAAA' } })).toEqual(
     user([{ type: 'blob', mime_type: 'image/png', modality: 'image', content: 'AAAA' }]),
   );
-  expect(geminiMessages([{ role: 'model', parts: [{ fileData: { mimeType: 'video/mp4', fileUri: 'gs://b/v.mp4' } }] }])).toEqual([
+  expect(
+    geminiMessages([{ role: 'model', parts: [{ fileData: { mimeType: 'video/mp4', fileUri: 'gs://b/v.mp4' } }] }]),
+  ).toEqual([
     { role: 'assistant', parts: [{ type: 'uri', mime_type: 'video/mp4', modality: 'video', uri: 'gs://b/v.mp4' }] },
   ]);
 });
 
 test('Gemini error type is the RPC status from the body the SDK puts in the message', () => {
-  expect(geminiErrorType({ message: '{"error":{"code":429,"message":"quota","status":"RESOURCE_EXHAUSTED"}}' })).toBe('RESOURCE_EXHAUSTED');
+  expect(geminiErrorType({ message: '{"error":{"code":429,"message":"quota","status":"RESOURCE_EXHAUSTED"}}' })).toBe(
+    'RESOURCE_EXHAUSTED',
+  );
   expect(geminiErrorType({ message: 'fetch failed' })).toBeUndefined();
 });
 

@@ -32,7 +32,10 @@ class FakeApiPromise extends Promise<unknown> {
     this.parsedPromise ??= this.responsePromise.then((props) => this.parseResponse(props));
     return this.parsedPromise;
   }
-  override then<A = unknown, B = never>(onfulfilled?: ((value: unknown) => A | PromiseLike<A>) | null, onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null) {
+  override then<A = unknown, B = never>(
+    onfulfilled?: ((value: unknown) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ) {
     return this.parse().then(onfulfilled, onrejected);
   }
 }
@@ -51,11 +54,15 @@ test('the caller gets the same promise and the same value; the call ends with th
 test('a result reader that throws ends the call without a result; the caller is not disturbed', async () => {
   const body = { id: 'r1' };
   const promise = new FakeApiPromise(Promise.resolve({ body }));
-  observeApiPromise(promise, start(() => REQUEST), {
-    result: () => {
-      throw new Error('unexpected shape');
+  observeApiPromise(
+    promise,
+    start(() => REQUEST),
+    {
+      result: () => {
+        throw new Error('unexpected shape');
+      },
     },
-  });
+  );
   expect(await promise).toBe(body);
   await new Promise((resolve) => setImmediate(resolve));
   expect(exporter.getFinishedSpans()).toHaveLength(1);
@@ -64,10 +71,17 @@ test('a result reader that throws ends the call without a result; the caller is 
 test('a failure is recorded once the promise is read, and the caller gets the same error', async () => {
   const error = Object.assign(new Error('boom'), { status: 500, code: 'server_error' });
   const promise = new FakeApiPromise(Promise.reject(error));
-  observeApiPromise(promise, start(() => ({ ...REQUEST, errorType: (err) => (err as { code: string }).code })), { result: () => ({}) });
+  observeApiPromise(
+    promise,
+    start(() => ({ ...REQUEST, errorType: (err) => (err as { code: string }).code })),
+    { result: () => ({}) },
+  );
   await expect(promise).rejects.toBe(error);
   await new Promise((resolve) => setImmediate(resolve));
-  expect(exporter.getFinishedSpans()[0]?.attributes).toMatchObject({ 'error.type': 'server_error', 'http.response.status_code': 500 });
+  expect(exporter.getFinishedSpans()[0]?.attributes).toMatchObject({
+    'error.type': 'server_error',
+    'http.response.status_code': 500,
+  });
 });
 
 test('instrumentMethod: whatever the hook fails at, the SDK method runs and its result or error passes through', async () => {
@@ -76,10 +90,16 @@ test('instrumentMethod: whatever the hook fails at, the SDK method runs and its 
     if ((body as { bad?: boolean }).bad) throw new TypeError('invalid body');
     return value;
   };
-  const failingDescribe = instrumentMethod(() => undefined, original, { describe: () => REQUEST, handlers: () => ({ result: () => ({}) }) });
+  const failingDescribe = instrumentMethod(() => undefined, original, {
+    describe: () => REQUEST,
+    handlers: () => ({ result: () => ({}) }),
+  });
   expect(failingDescribe.call({}, { model: 'm' })).toBe(value);
 
-  const instrumented = instrumentMethod(start, original, { describe: () => REQUEST, handlers: () => ({ result: () => ({}) }) });
+  const instrumented = instrumentMethod(start, original, {
+    describe: () => REQUEST,
+    handlers: () => ({ result: () => ({}) }),
+  });
   expect(instrumented.call({}, { model: 'm' })).toBe(value);
   expect(() => instrumented.call({}, { bad: true })).toThrow(TypeError);
   expect(instrumented.call({}, 'not an object' as unknown)).toBe(value);

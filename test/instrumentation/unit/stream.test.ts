@@ -58,14 +58,24 @@ test('a source error is reported and still thrown to the consumer', async () => 
   const iterator = numbers(5, 2);
   observeIterator(iterator, observer);
   await expect(drain(iterator)).rejects.toThrow('failed at 2');
-  expect(events).toEqual([['chunk', 0], ['chunk', 1], ['error', 'failed at 2']]);
+  expect(events).toEqual([
+    ['chunk', 0],
+    ['chunk', 1],
+    ['error', 'failed at 2'],
+  ]);
 });
 
 test('reads issued without awaiting (as tee() does) come back in order, hidden chunks included', async () => {
   const { observer } = recorder((value) => value % 2 === 1);
   const iterator = numbers(7);
   observeIterator(iterator, observer);
-  const results = await Promise.all([iterator.next(), iterator.next(), iterator.next(), iterator.next(), iterator.next()]);
+  const results = await Promise.all([
+    iterator.next(),
+    iterator.next(),
+    iterator.next(),
+    iterator.next(),
+    iterator.next(),
+  ]);
   expect(results.map((result) => (result.done ? 'done' : result.value))).toEqual([0, 2, 4, 6, 'done']);
 });
 
@@ -87,7 +97,12 @@ test('an observer that throws does not disturb the consumer', async () => {
 
 test('observeIterable patches the owner in place and observes only the first iterator it makes', async () => {
   const { events, observer } = recorder();
-  const stream = { iterator: () => numbers(2), [Symbol.asyncIterator]() { return this.iterator(); } };
+  const stream = {
+    iterator: () => numbers(2),
+    [Symbol.asyncIterator]() {
+      return this.iterator();
+    },
+  };
   const made: object[] = [];
   observeIterable(stream, 'iterator', observer, (iterator) => made.push(iterator));
   expect(await drain(stream)).toEqual([0, 1]);

@@ -36,9 +36,13 @@ export const keysCommand: Command = {
 
 function renderStatus(status: KeysStatus): string {
   const lines = [`provider: ${status.provider}`, 'KEK versions:'];
-  for (const v of status.kekVersions) lines.push(`  ${v.version}${v.current ? ' (current)' : ''}${v.created ? `  created ${v.created}` : ''}`);
+  for (const v of status.kekVersions)
+    lines.push(`  ${v.version}${v.current ? ' (current)' : ''}${v.created ? `  created ${v.created}` : ''}`);
   lines.push('data keys by KEK version:');
   if (status.dataKeys.length === 0) lines.push('  none yet');
-  for (const d of status.dataKeys) lines.push(`  ${d.kek_version}: ${d.keys} keys (${d.active} active, ${d.retired} retired), ${d.seals} seals recorded`);
+  for (const d of status.dataKeys)
+    lines.push(
+      `  ${d.kek_version}: ${d.keys} keys (${d.active} active, ${d.retired} retired), ${d.seals} seals recorded`,
+    );
   return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,11 @@
-import { bindParams, findQuery, loadCatalog, QueryParamError, UnknownQueryError, type NamedQuery } from '../../query/catalog';
+import {
+  bindParams,
+  findQuery,
+  loadCatalog,
+  QueryParamError,
+  UnknownQueryError,
+  type NamedQuery,
+} from '../../query/catalog';
 import { statementFor } from '../../query/named';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../query/run';
 import { runAnalystQuery } from '../../access/analyst-query';
@@ -15,10 +22,27 @@ export const queryCommand: Command = {
     "String filters (tenant, service, model, user) left empty mean all. The query's database, ai_audit, becomes the one the config names. " +
     'Queries run exactly like ai-audit sql: read-only, checked, with the exporters.clickhouse.query budget, through the running collector when there is one; parameters are bound by the engine, never pasted into the SQL.',
   options: {
-    param: { type: 'string', short: 'p', value: '<name=value>', description: 'a parameter value (repeatable)', multiple: true },
-    format: { type: 'string', short: 'f', value: '<format>', description: 'output format', choices: OUTPUT_FORMATS, default: 'table' },
+    param: {
+      type: 'string',
+      short: 'p',
+      value: '<name=value>',
+      description: 'a parameter value (repeatable)',
+      multiple: true,
+    },
+    format: {
+      type: 'string',
+      short: 'f',
+      value: '<format>',
+      description: 'output format',
+      choices: OUTPUT_FORMATS,
+      default: 'table',
+    },
     list: { type: 'boolean', description: 'describe the queries and their parameters (as JSON with --format json)' },
-    dir: { type: 'string', value: '<dir>', description: 'a directory of query files to use instead of collector/schemas/queries' },
+    dir: {
+      type: 'string',
+      value: '<dir>',
+      description: 'a directory of query files to use instead of collector/schemas/queries',
+    },
   },
   positionals: [{ name: 'name', description: 'the query (file name without .sql)' }],
   examples: [
@@ -31,7 +55,15 @@ export const queryCommand: Command = {
     const dir = args.options.dir as string | undefined;
     const format = args.options.format as OutputFormat;
     if (args.options.list) {
-      context.stdout.write(format === 'json' ? `${JSON.stringify(loadCatalog(dir).map(({ sql: _sql, ...rest }) => rest), null, 2)}\n` : describe(loadCatalog(dir)));
+      context.stdout.write(
+        format === 'json'
+          ? `${JSON.stringify(
+              loadCatalog(dir).map(({ sql: _sql, ...rest }) => rest),
+              null,
+              2,
+            )}\n`
+          : describe(loadCatalog(dir)),
+      );
       return 0;
     }
     const name = args.positionals[0];
@@ -69,8 +101,14 @@ function givenParams(options: string[]): Record<string, string> {
 /** The catalog as text: each query's name and title, its description, its parameters. */
 function describe(catalog: NamedQuery[]): string {
   const blocks = catalog.map((query) => {
-    const params = query.params.map((p) => `    --param ${p.name}=<${p.type}>`.padEnd(40) + `${p.description} (default ${p.default})`);
-    return [`${query.name}: ${query.title}`, ...wrap(query.description, 94).map((line) => `    ${line}`), ...params].join('\n');
+    const params = query.params.map(
+      (p) => `    --param ${p.name}=<${p.type}>`.padEnd(40) + `${p.description} (default ${p.default})`,
+    );
+    return [
+      `${query.name}: ${query.title}`,
+      ...wrap(query.description, 94).map((line) => `    ${line}`),
+      ...params,
+    ].join('\n');
   });
   return `${blocks.join('\n\n')}\n`;
 }

@@ -11,7 +11,11 @@ export const showCommand: Command = {
   options: {
     decrypt: { type: 'boolean', description: 'open the sealed content' },
     reason: { type: 'string', value: '<text>', description: 'why the content is opened (required with --decrypt)' },
-    tenant: { type: 'string', value: '<id>', description: 'the tenant the record belongs to (needed only if the id exists for several)' },
+    tenant: {
+      type: 'string',
+      value: '<id>',
+      description: 'the tenant the record belongs to (needed only if the id exists for several)',
+    },
     actor: { type: 'string', value: '<name>', description: 'who is asking, added to the OS user in the access log' },
   },
   positionals: [{ name: 'record_id', description: 'the record_id (a UUID)', required: true }],
@@ -19,10 +23,17 @@ export const showCommand: Command = {
   async run(args, context) {
     const decrypt = args.options.decrypt === true;
     const reason = args.options.reason as string | undefined;
-    if (decrypt && !reason?.trim()) throw new UsageError('--decrypt needs --reason "<why>" (it goes to the access log)');
+    if (decrypt && !reason?.trim())
+      throw new UsageError('--decrypt needs --reason "<why>" (it goes to the access log)');
     checkRecordId(args.positionals[0]);
     const loaded = loadCommandConfig(args, context);
-    const request = { recordId: args.positionals[0], tenantId: args.options.tenant as string | undefined, decrypt, reason, ...actorOf(args.options.actor) };
+    const request = {
+      recordId: args.positionals[0],
+      tenantId: args.options.tenant as string | undefined,
+      decrypt,
+      reason,
+      ...actorOf(args.options.actor),
+    };
     const result = await runAdmin<ShowResult>(loaded, context, 'show', request, (admin) => showRecord(admin, request));
     context.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return 0;

@@ -14,7 +14,14 @@ export const sqlCommand: Command = {
     'Each query has a budget, exporters.clickhouse.query.max_memory (default 1GiB) and max_time (default 30s), enforced by the engine: past it the query is cut off with a one-line error; ' +
     'in a running collector queries run one at a time. A query ending in FORMAT <name> is printed in that ClickHouse format.',
   options: {
-    format: { type: 'string', short: 'f', value: '<format>', description: 'output format', choices: OUTPUT_FORMATS, default: 'table' },
+    format: {
+      type: 'string',
+      short: 'f',
+      value: '<format>',
+      description: 'output format',
+      choices: OUTPUT_FORMATS,
+      default: 'table',
+    },
   },
   positionals: [{ name: 'query', description: 'the SQL; "-" reads it from standard input', required: true }],
   examples: [

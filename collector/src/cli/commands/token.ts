@@ -18,11 +18,18 @@ export const tokenCommand: Command = {
     const tenant = args.options.tenant as string;
     if (!isIdentifier(tenant)) throw new UsageError('--tenant must be an identifier (letters, digits and _)');
     const given = args.options.hash as string | undefined;
-    const token = given === undefined ? randomBytes(32).toString('base64url') : given === '-' ? readFileSync(0, 'utf8').trim() : given;
+    const token =
+      given === undefined
+        ? randomBytes(32).toString('base64url')
+        : given === '-'
+          ? readFileSync(0, 'utf8').trim()
+          : given;
     if (token === '') throw new UsageError('the token is empty');
     const sha256 = createHash('sha256').update(token, 'utf8').digest('hex');
     if (given === undefined) context.stdout.write(`token: ${token}\n`);
-    context.stdout.write(`config entry for receivers.otlp.auth.tokens:\n  - tenant: ${tenant}\n    sha256: ${sha256}\n`);
+    context.stdout.write(
+      `config entry for receivers.otlp.auth.tokens:\n  - tenant: ${tenant}\n    sha256: ${sha256}\n`,
+    );
     return 0;
   },
 };

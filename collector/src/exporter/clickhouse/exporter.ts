@@ -34,8 +34,7 @@ export class ClickHouseExporter implements Exporter {
   constructor(
     readonly config: ClickHouseExporterConfig,
     private readonly context: BuildContext,
-  ) {
-  }
+  ) {}
 
   get store(): Store {
     if (!this.storeHandle) throw new Error('the clickhouse exporter is not started');
@@ -43,7 +42,10 @@ export class ClickHouseExporter implements Exporter {
   }
 
   get target(): StoreTarget {
-    return parseStoreEndpoint(this.config.endpoint, this.context.loaded.dir, { username: this.config.username, password: this.config.password });
+    return parseStoreEndpoint(this.config.endpoint, this.context.loaded.dir, {
+      username: this.config.username,
+      password: this.config.password,
+    });
   }
 
   get walDir(): string {
@@ -57,7 +59,10 @@ export class ClickHouseExporter implements Exporter {
 
   async start(): Promise<void> {
     const { logger, metrics } = this.context;
-    this.storeHandle = await Store.open(this.target, { database: this.config.database, timeoutMs: this.config.timeout });
+    this.storeHandle = await Store.open(this.target, {
+      database: this.config.database,
+      timeoutMs: this.config.timeout,
+    });
     const prepare = (): Promise<void> => prepareSchema(this.store, this.config, logger);
     let prepared = true;
     try {
@@ -67,7 +72,9 @@ export class ClickHouseExporter implements Exporter {
       // write-ahead log and the writer prepares the schema once the server answers. The
       // embedded store cannot be "down"; failing to open it is fatal.
       if (this.target.kind === 'embedded' || (error as StoreError).code !== undefined) throw error;
-      logger.warn('the store is unreachable; accepting exports into the write-ahead log until it answers', { error: errorMessage(error) });
+      logger.warn('the store is unreachable; accepting exports into the write-ahead log until it answers', {
+        error: errorMessage(error),
+      });
       prepared = false;
     }
     const { wal, replay } = await WriteAheadLog.open({
@@ -77,16 +84,28 @@ export class ClickHouseExporter implements Exporter {
       cacheBytes: WAL_CACHE_BYTES,
       logger,
     });
-    if (replay.entries > 0) logger.info('write-ahead log: replaying records not yet stored', { rows: replay.rows, entries: replay.entries });
+    if (replay.entries > 0)
+      logger.info('write-ahead log: replaying records not yet stored', { rows: replay.rows, entries: replay.entries });
     this.wal = wal;
     this.preparedAtStart = prepared;
-    metrics.gauge('ai_audit_wal_bytes', 'Bytes in the write-ahead log not yet confirmed by the store.', () => wal.stats.bytes);
-    metrics.gauge('ai_audit_wal_rows', 'Records in the write-ahead log not yet confirmed by the store.', () => wal.stats.rows);
+    metrics.gauge(
+      'ai_audit_wal_bytes',
+      'Bytes in the write-ahead log not yet confirmed by the store.',
+      () => wal.stats.bytes,
+    );
+    metrics.gauge(
+      'ai_audit_wal_rows',
+      'Records in the write-ahead log not yet confirmed by the store.',
+      () => wal.stats.rows,
+    );
     metrics.gauge('ai_audit_wal_oldest_age_seconds', 'Age of the oldest record not yet confirmed by the store.', () => {
       const oldest = wal.stats.oldestAppendedAt;
       return oldest === undefined ? 0 : (Date.now() - oldest) / 1000;
     });
-    this.writer = new BatchWriter(wal, this.store, { ...BatchWriter.optionsFrom(this.config, this.walDir, logger, metrics), prepare: prepared ? undefined : prepare });
+    this.writer = new BatchWriter(wal, this.store, {
+      ...BatchWriter.optionsFrom(this.config, this.walDir, logger, metrics),
+      prepare: prepared ? undefined : prepare,
+    });
     this.writer.start();
   }
 
@@ -95,7 +114,12 @@ export class ClickHouseExporter implements Exporter {
     const { records, dataKeys } = batch;
     if (records.length === 0 && dataKeys.length === 0) return;
     const sections: TableRows[] = [];
-    if (dataKeys.length > 0) sections.push({ table: 'data_keys', rows: dataKeys.length, text: dataKeys.map((row) => `${JSON.stringify(row)}\n`).join('') });
+    if (dataKeys.length > 0)
+      sections.push({
+        table: 'data_keys',
+        rows: dataKeys.length,
+        text: dataKeys.map((row) => `${JSON.stringify(row)}\n`).join(''),
+      });
     if (records.length > 0) {
       let text = '';
       for (const record of records) text += `${recordToRow(record)}\n`;
@@ -126,7 +150,7 @@ export class ClickHouseExporter implements Exporter {
    */
   ready(): boolean {
     if (!this.wal || !this.writer) return false;
-    const used = this.wal.stats.bytes / (this.config.wal.max_size);
+    const used = this.wal.stats.bytes / this.config.wal.max_size;
     return used < (this.writer.storeFailing ? 0.5 : 0.9);
   }
 
@@ -147,19 +171,31 @@ export class ClickHouseExporter implements Exporter {
 
   async shutdown(deadlineMs: number): Promise<void> {
     const left = (await this.writer?.stop(deadlineMs)) ?? 0;
-    if (left > 0) this.context.logger.warn('shutdown deadline reached; records stay in the write-ahead log for the next start', { rows: left });
+    if (left > 0)
+      this.context.logger.warn('shutdown deadline reached; records stay in the write-ahead log for the next start', {
+        rows: left,
+      });
     await this.wal?.close();
     await this.storeHandle?.close();
   }
 }
 
 /** Schema migrations, then the configured retention as TTL (a change is applied here). */
-export async function prepareSchema(store: Store, config: ClickHouseExporterConfig, logger: BuildContext['logger']): Promise<void> {
+export async function prepareSchema(
+  store: Store,
+  config: ClickHouseExporterConfig,
+  logger: BuildContext['logger'],
+): Promise<void> {
   const recordsMs = config.retention.records;
   const contentMs = config.retention.content;
-  const report = await migrate(store, config.database, { records_ttl: ttlExpression(recordsMs), content_ttl: ttlExpression(contentMs) });
-  for (const migration of report.applied) logger.info('schema migration applied', { version: migration.version, name: migration.name });
-  for (const migration of report.modified) logger.warn('an applied schema migration has changed since; it is not re-run', { version: migration.version });
+  const report = await migrate(store, config.database, {
+    records_ttl: ttlExpression(recordsMs),
+    content_ttl: ttlExpression(contentMs),
+  });
+  for (const migration of report.applied)
+    logger.info('schema migration applied', { version: migration.version, name: migration.name });
+  for (const migration of report.modified)
+    logger.warn('an applied schema migration has changed since; it is not re-run', { version: migration.version });
   for (const change of await applyRetention(store, config.database, { recordsMs, contentMs })) {
     logger.info('retention changed', { target: change.target, ttl: change.ttl });
   }
@@ -181,6 +217,9 @@ export const clickHouseExporterFactory: Factory<ClickHouseExporter> = {
 function checkRetention(config: ClickHouseExporterConfig, path: string): void {
   const { records, content } = config.retention;
   if (content > records) {
-    throw new ConfigError(`${path}.retention.content`, `"${formatDuration(content)}" is longer than retention.records "${formatDuration(records)}"`);
+    throw new ConfigError(
+      `${path}.retention.content`,
+      `"${formatDuration(content)}" is longer than retention.records "${formatDuration(records)}"`,
+    );
   }
 }

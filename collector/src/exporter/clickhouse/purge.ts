@@ -10,11 +10,20 @@ import type { BatchWriter } from './writer';
  * its segments until they are deleted, so everything written so far is stored, then the
  * segments that held it are deleted, and the subject's rows leave the dead-letter file.
  */
-export async function purgeLog(wal: WriteAheadLog, writer: BatchWriter, walDir: string, subject: { tenantId: string; userId: string }, timeoutMs: number): Promise<void> {
+export async function purgeLog(
+  wal: WriteAheadLog,
+  writer: BatchWriter,
+  walDir: string,
+  subject: { tenantId: string; userId: string },
+  timeoutMs: number,
+): Promise<void> {
   const through = await wal.sealSegments();
   await writer.flush(timeoutMs);
   const left = await wal.deleteSealedSegments(through);
-  if (left > 0) throw new Error(`${left} write-ahead log segments still hold records the store has not confirmed; run the erasure again`);
+  if (left > 0)
+    throw new Error(
+      `${left} write-ahead log segments still hold records the store has not confirmed; run the erasure again`,
+    );
   await dropDeadLetters(walDir, subject);
 }
 
@@ -22,7 +31,10 @@ export async function purgeLog(wal: WriteAheadLog, writer: BatchWriter, walDir: 
 export const DEAD_LETTER_FILE = 'dead-letters.jsonl';
 
 /** Rewrites the dead-letter file without the subject's rows (records by user, keys by subject). */
-async function dropDeadLetters(walDir: string, { tenantId, userId }: { tenantId: string; userId: string }): Promise<void> {
+async function dropDeadLetters(
+  walDir: string,
+  { tenantId, userId }: { tenantId: string; userId: string },
+): Promise<void> {
   const path = join(walDir, DEAD_LETTER_FILE);
   let text: string;
   try {

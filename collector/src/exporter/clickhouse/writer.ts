@@ -65,7 +65,12 @@ export class BatchWriter {
   private prepare: (() => Promise<void>) | undefined;
 
   /** The options an exporter config implies (shared by the collector and CLI commands that drain a log). */
-  static optionsFrom(config: ClickHouseExporterConfig, walDir: string, logger: Logger, metrics: MetricsRegistry): WriterOptions {
+  static optionsFrom(
+    config: ClickHouseExporterConfig,
+    walDir: string,
+    logger: Logger,
+    metrics: MetricsRegistry,
+  ): WriterOptions {
     return {
       database: config.database,
       maxRows: config.batch.max_rows,
@@ -76,11 +81,24 @@ export class BatchWriter {
       logger,
       metrics: {
         insertedRows: metrics.counter('ai_audit_store_inserted_rows_total', 'Rows inserted into the store.'),
-        insertBatches: metrics.counter('ai_audit_store_inserts_total', 'Batches inserted (one INSERT per table per batch).'),
+        insertBatches: metrics.counter(
+          'ai_audit_store_inserts_total',
+          'Batches inserted (one INSERT per table per batch).',
+        ),
         insertRetries: metrics.counter('ai_audit_store_insert_retries_total', 'Failed inserts that will be retried.'),
-        deadLetters: metrics.counter('ai_audit_store_dead_letters_total', 'Rows the store refused as invalid, moved to dead_letters.'),
-        duplicates: metrics.counter('ai_audit_store_duplicate_records_total', 'Records left out because the store already had them (spans re-sent after a lost acknowledgement).'),
-        insertSeconds: metrics.histogram('ai_audit_store_insert_duration_seconds', 'Duration of one batch insert.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
+        deadLetters: metrics.counter(
+          'ai_audit_store_dead_letters_total',
+          'Rows the store refused as invalid, moved to dead_letters.',
+        ),
+        duplicates: metrics.counter(
+          'ai_audit_store_duplicate_records_total',
+          'Records left out because the store already had them (spans re-sent after a lost acknowledgement).',
+        ),
+        insertSeconds: metrics.histogram(
+          'ai_audit_store_insert_duration_seconds',
+          'Duration of one batch insert.',
+          [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        ),
       },
     };
   }
@@ -137,7 +155,10 @@ export class BatchWriter {
     this.nudge();
     try {
       while ((this.wal.firstUnconfirmed ?? Infinity) <= target) {
-        if (Date.now() > deadline) throw new Error(`the store did not take the pending records within ${timeoutMs} ms${this.lastError ? ` (${this.lastError})` : ''}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `the store did not take the pending records within ${timeoutMs} ms${this.lastError ? ` (${this.lastError})` : ''}`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     } finally {
@@ -173,13 +194,19 @@ export class BatchWriter {
   private readyBatch(): WalBatch | undefined {
     const { rows, oldestAppendedAt } = this.wal.stats;
     if (oldestAppendedAt === undefined) return undefined;
-    const due = this.draining || this.flushes > 0 || rows >= this.options.maxRows || Date.now() - oldestAppendedAt >= this.options.flushIntervalMs;
+    const due =
+      this.draining ||
+      this.flushes > 0 ||
+      rows >= this.options.maxRows ||
+      Date.now() - oldestAppendedAt >= this.options.flushIntervalMs;
     return due ? this.wal.nextBatch(this.options.maxRows) : undefined;
   }
 
   private untilFlushDue(): number {
     const oldest = this.wal.stats.oldestAppendedAt;
-    return oldest === undefined ? this.options.flushIntervalMs : Math.max(1, oldest + this.options.flushIntervalMs - Date.now());
+    return oldest === undefined
+      ? this.options.flushIntervalMs
+      : Math.max(1, oldest + this.options.flushIntervalMs - Date.now());
   }
 
   /** Resolves true once the batch is stored (its refused rows dead-lettered) and confirmed. */
@@ -202,7 +229,8 @@ export class BatchWriter {
           if (deduplicated.duplicates > 0) this.options.metrics.duplicates.inc(deduplicated.duplicates);
           rows = deduplicated.rows;
         }
-        if (rows.length > 0) await this.insertIsolating(table, rows, `${batch.first}-${batch.last}${TOKEN_SUFFIX[table]}`, batch);
+        if (rows.length > 0)
+          await this.insertIsolating(table, rows, `${batch.first}-${batch.last}${TOKEN_SUFFIX[table]}`, batch);
       }
       this.options.metrics.insertSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       this.options.metrics.insertedRows.inc(batch.rows);
@@ -214,8 +242,18 @@ export class BatchWriter {
     } catch (error) {
       this.lastError = errorMessage(error);
       const code = (error as StoreError).code;
-      this.repeated = code !== undefined && this.repeated?.code === code ? { code, times: this.repeated.times + 1 } : code !== undefined ? { code, times: 1 } : undefined;
-      this.options.logger.warn('insert failed; will retry', { rows: batch.rows, attempt: this.failures + 1, code, error: this.lastError });
+      this.repeated =
+        code !== undefined && this.repeated?.code === code
+          ? { code, times: this.repeated.times + 1 }
+          : code !== undefined
+            ? { code, times: 1 }
+            : undefined;
+      this.options.logger.warn('insert failed; will retry', {
+        rows: batch.rows,
+        attempt: this.failures + 1,
+        code,
+        error: this.lastError,
+      });
       return false;
     }
   }
@@ -227,7 +265,13 @@ export class BatchWriter {
    * so a crash during isolation replays it without duplicates. Any other failure is
    * thrown, and the whole batch is retried later.
    */
-  private async insertIsolating(table: Table, lines: Buffer[], token: string, batch: WalBatch, from = 0): Promise<void> {
+  private async insertIsolating(
+    table: Table,
+    lines: Buffer[],
+    token: string,
+    batch: WalBatch,
+    from = 0,
+  ): Promise<void> {
     const part = from === 0 && lines.length > 0 ? token : `${token}:${from}+${lines.length}`;
     try {
       // One insert at a time, awaited: the joiner's buffer is free again before the next.
@@ -253,16 +297,37 @@ export class BatchWriter {
   private isRowProblem(error: unknown): boolean {
     if (isDataError(error)) return true;
     const code = (error as StoreError).code;
-    return code !== undefined && !isStoreCondition(error) && this.repeated?.code === code && this.repeated.times >= SUSPECT_AFTER;
+    return (
+      code !== undefined &&
+      !isStoreCondition(error) &&
+      this.repeated?.code === code &&
+      this.repeated.times >= SUSPECT_AFTER
+    );
   }
 
   /** `seq` and `rowIndex` locate the row: the first sequence number of its batch and its line there. */
   private async deadLetter(table: Table, seq: number, rowIndex: number, row: string, error: StoreError): Promise<void> {
     this.options.metrics.deadLetters.inc();
-    const letter = { target: table, wal_id: this.wal.id, seq, row_index: rowIndex, error_code: error.code ?? 0, error: error.message, row };
-    this.options.logger.error('row refused by the store; moved to dead letters', { seq, row: rowIndex, code: error.code });
+    const letter = {
+      target: table,
+      wal_id: this.wal.id,
+      seq,
+      row_index: rowIndex,
+      error_code: error.code ?? 0,
+      error: error.message,
+      row,
+    };
+    this.options.logger.error('row refused by the store; moved to dead letters', {
+      seq,
+      row: rowIndex,
+      code: error.code,
+    });
     try {
-      await this.store.insertJsonRows(`${this.options.database}.dead_letters`, JSON.stringify(letter), this.insertSettings(`dead:${seq}:${rowIndex}${TOKEN_SUFFIX[table]}`));
+      await this.store.insertJsonRows(
+        `${this.options.database}.dead_letters`,
+        JSON.stringify(letter),
+        this.insertSettings(`dead:${seq}:${rowIndex}${TOKEN_SUFFIX[table]}`),
+      );
     } catch {
       // The table is unavailable too: keep the row next to the log rather than lose it.
       await appendFile(join(this.options.walDir, DEAD_LETTER_FILE), `${JSON.stringify(letter)}\n`, { mode: 0o600 });

@@ -52,7 +52,12 @@ function send<T>(socket: Socket, operation: string, body: Record<string, unknown
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(
-      { createConnection: () => socket, path: `/${operation}`, method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } },
+      {
+        createConnection: () => socket,
+        path: `/${operation}`,
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -44,7 +44,11 @@ export async function controlHandlers(
   /** Resolves once every batch already in the pipelines feeding `exporter` has left them. */
   settle: () => Promise<void>,
 ): Promise<{ handlers: Record<string, ControlHandler>; close: () => Promise<void> }> {
-  const reader = new QueryReader(exporter.target, exporter.store.database, analystSettings(queryBudget(exporter.config)));
+  const reader = new QueryReader(
+    exporter.target,
+    exporter.store.database,
+    analystSettings(queryBudget(exporter.config)),
+  );
   const admin = (): AdminContext => {
     if (!protect) throw new ControlRequestError('the pipeline has no protect processor: there are no keys to use');
     return {
@@ -68,26 +72,46 @@ export async function controlHandlers(
   // A named query's `{name:Type}` values (ai-audit query), bound by the engine, never spliced.
   const params = (value: unknown): Record<string, string | number> | undefined => {
     if (value === undefined) return undefined;
-    const valid = typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string' || typeof v === 'number');
+    const valid =
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      Object.values(value).every((v) => typeof v === 'string' || typeof v === 'number');
     if (!valid) throw new ControlRequestError('"params" must be an object of strings and numbers');
     return value as Record<string, string | number>;
   };
-  const refusals = (run: ControlHandler): ControlHandler => async (request, caller) => {
-    try {
-      return await run(request, caller);
-    } catch (error) {
-      if (error instanceof AdminError) throw new ControlRequestError(error.message);
-      throw error;
-    }
-  };
+  const refusals =
+    (run: ControlHandler): ControlHandler =>
+    async (request, caller) => {
+      try {
+        return await run(request, caller);
+      } catch (error) {
+        if (error instanceof AdminError) throw new ControlRequestError(error.message);
+        throw error;
+      }
+    };
   return {
     handlers: {
       ping: async () => 'pong',
-      query: async ({ sql, format, params: values }) => reader.query(text(sql, 'sql'), text(format, 'format'), params(values)),
+      query: async ({ sql, format, params: values }) =>
+        reader.query(text(sql, 'sql'), text(format, 'format'), params(values)),
       show: refusals(async (r, caller) =>
-        showRecord(admin(), { recordId: text(r.recordId, 'recordId'), tenantId: r.tenantId as string | undefined, decrypt: r.decrypt === true, reason: r.reason as string | undefined, ...caller }),
+        showRecord(admin(), {
+          recordId: text(r.recordId, 'recordId'),
+          tenantId: r.tenantId as string | undefined,
+          decrypt: r.decrypt === true,
+          reason: r.reason as string | undefined,
+          ...caller,
+        }),
       ),
-      erase: refusals(async (r, caller) => eraseUser(admin(), { tenantId: text(r.tenantId, 'tenantId'), userId: text(r.userId, 'userId'), reason: text(r.reason, 'reason'), ...caller })),
+      erase: refusals(async (r, caller) =>
+        eraseUser(admin(), {
+          tenantId: text(r.tenantId, 'tenantId'),
+          userId: text(r.userId, 'userId'),
+          reason: text(r.reason, 'reason'),
+          ...caller,
+        }),
+      ),
       'keys.rotate': refusals(async () => rotateKeys(admin())),
       'keys.status': refusals(async () => keysStatus(admin())),
       hash: refusals(async (r) => admin().keyring.hashText(text(r.tenantId, 'tenantId'), text(r.text, 'text'))),

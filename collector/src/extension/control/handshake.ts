@@ -29,16 +29,19 @@ class HandshakeError extends AuditError {}
 /** The caller's half. Resolves once the collector proved it runs as `uid`; the request may then be written. */
 export async function proveCollector(socket: Socket, walDir: string, uid: number): Promise<void> {
   const [greeting, collectorNonce, ...rest] = (await readLine(socket, 'greeting')).split(' ');
-  if (greeting !== GREETING || !isNonce(collectorNonce ?? '') || rest.length > 0) throw new HandshakeError('what answers there does not speak the control protocol');
+  if (greeting !== GREETING || !isNonce(collectorNonce ?? '') || rest.length > 0)
+    throw new HandshakeError('what answers there does not speak the control protocol');
   const callerNonce = newNonce();
   writeProof(walDir, collectorNonce);
   try {
     socket.write(`${callerNonce}\n`);
     const answer = await readLine(socket, 'answer');
-    if (answer.startsWith('refused ')) throw new HandshakeError(`the collector refused this caller: ${answer.slice('refused '.length)}`);
+    if (answer.startsWith('refused '))
+      throw new HandshakeError(`the collector refused this caller: ${answer.slice('refused '.length)}`);
     if (answer !== 'ok') throw new HandshakeError('what answers there does not speak the control protocol');
     const proved = takeProof(walDir, callerNonce);
-    if (proved === undefined) throw new HandshakeError(`the process behind it did not prove that it runs as uid ${uid}`);
+    if (proved === undefined)
+      throw new HandshakeError(`the process behind it did not prove that it runs as uid ${uid}`);
     if (proved !== uid) throw new HandshakeError(`the process behind it runs as uid ${proved}, expected ${uid}`);
   } finally {
     removeProof(walDir, collectorNonce);
@@ -49,7 +52,12 @@ export async function proveCollector(socket: Socket, walDir: string, uid: number
  * The collector's half: once the caller proved its user id, `serve` takes the connection
  * with it, before the caller is told to go on (so nothing it sends next is missed).
  */
-export async function proveCaller(socket: Socket, walDir: string, allowed: (uid: number) => boolean, serve: (uid: number) => void): Promise<void> {
+export async function proveCaller(
+  socket: Socket,
+  walDir: string,
+  allowed: (uid: number) => boolean,
+  serve: (uid: number) => void,
+): Promise<void> {
   const collectorNonce = newNonce();
   socket.write(`${GREETING} ${collectorNonce}\n`);
   const callerNonce = await readLine(socket, "caller's nonce").catch((error: Error) => {
@@ -92,7 +100,8 @@ function readLine(socket: Socket, what: string): Promise<string> {
       buffer += chunk.toString('latin1');
       const end = buffer.indexOf('\n');
       if (end === -1 && buffer.length <= MAX_LINE_BYTES) return;
-      if (end === -1 || end !== buffer.length - 1) finish(new HandshakeError(`what answers there does not speak the control protocol (after its ${what})`));
+      if (end === -1 || end !== buffer.length - 1)
+        finish(new HandshakeError(`what answers there does not speak the control protocol (after its ${what})`));
       else finish(undefined, buffer.slice(0, end));
     };
     const onClose = (): void => finish(new HandshakeError(`the connection ended before the ${what}`));

@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fstatSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -55,7 +65,8 @@ export function takeProof(walDir: string, nonce: string): number | undefined {
     const stat = fstatSync(fd);
     if (!stat.isFile() || stat.nlink !== 1 || stat.size !== nonce.length) return undefined;
     const content = Buffer.alloc(nonce.length);
-    if (readSync(fd, content, 0, content.length, 0) !== content.length || content.toString('latin1') !== nonce) return undefined;
+    if (readSync(fd, content, 0, content.length, 0) !== content.length || content.toString('latin1') !== nonce)
+      return undefined;
     return stat.uid;
   } finally {
     closeSync(fd);

@@ -74,9 +74,14 @@ export class ControlServer {
         for await (const chunk of request) chunks.push(chunk as Buffer);
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
         const user = this.callers.get(request.socket as Socket) as string;
-        reply(200, { result: await handler(body, { actor: describeActor(user, body.claimedActor), host: hostname() }) });
+        reply(200, {
+          result: await handler(body, { actor: describeActor(user, body.claimedActor), host: hostname() }),
+        });
       } catch (error) {
-        const status = error instanceof StoreError || error instanceof ControlRequestError || error instanceof SyntaxError ? 400 : 500;
+        const status =
+          error instanceof StoreError || error instanceof ControlRequestError || error instanceof SyntaxError
+            ? 400
+            : 500;
         const message = status === 500 ? 'internal error' : String((error as Error).message);
         reply(status, { error: { message, code: (error as StoreError).code } });
       }
@@ -114,7 +119,9 @@ export class ControlServer {
 function refuseSharedDirectory(socketPath: string): void {
   const dir = dirname(socketPath);
   if ((statSync(dir).mode & 0o002) !== 0) {
-    throw new Error(`the control socket ${socketPath} would be in ${dir}, which every user may write to: set exporters.clickhouse.wal.directory to a path inside a directory of your own`);
+    throw new Error(
+      `the control socket ${socketPath} would be in ${dir}, which every user may write to: set exporters.clickhouse.wal.directory to a path inside a directory of your own`,
+    );
   }
 }
 
@@ -127,18 +134,25 @@ async function clearSocketPath(socketPath: string): Promise<void> {
   let uid: number;
   try {
     const stat = lstatSync(socketPath);
-    if (!stat.isSocket()) throw new Error(`${socketPath} exists and is not a socket: remove it, or set exporters.clickhouse.wal.directory elsewhere`);
+    if (!stat.isSocket())
+      throw new Error(
+        `${socketPath} exists and is not a socket: remove it, or set exporters.clickhouse.wal.directory elsewhere`,
+      );
     uid = stat.uid;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
   }
-  if (uid === process.geteuid?.() && (await answers(socketPath))) throw new Error(`another collector is already serving ${socketPath}`);
+  if (uid === process.geteuid?.() && (await answers(socketPath)))
+    throw new Error(`another collector is already serving ${socketPath}`);
   try {
     unlinkSync(socketPath);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EPERM' || code === 'EACCES') throw new Error(`${socketPath} is a socket of uid ${uid} that this user may not remove: remove it as root`);
+    if (code === 'EPERM' || code === 'EACCES')
+      throw new Error(`${socketPath} is a socket of uid ${uid} that this user may not remove: remove it as root`, {
+        cause: error,
+      });
     if (code !== 'ENOENT') throw error;
   }
 }

@@ -32,12 +32,17 @@ export async function withSocketAddress<T>(socketPath: string, use: (address: st
   if (fits(socketPath)) return use(socketPath);
   const name = basename(socketPath);
   if (process.platform !== 'linux' || !existsSync('/proc/self/fd')) {
-    throw new Error(`the control socket path ${socketPath} is longer than a Unix socket address allows (${SUN_PATH_BYTES - 1} bytes): set exporters.clickhouse.wal.directory to a shorter path`);
+    throw new Error(
+      `the control socket path ${socketPath} is longer than a Unix socket address allows (${SUN_PATH_BYTES - 1} bytes): set exporters.clickhouse.wal.directory to a shorter path`,
+    );
   }
   const fd = openSync(dirname(socketPath), constants.O_RDONLY | constants.O_DIRECTORY);
   try {
     const address = `/proc/self/fd/${fd}/${name}`;
-    if (!fits(address)) throw new Error(`the control socket name ${name} is too long for a Unix socket address: shorten the last part of exporters.clickhouse.wal.directory`);
+    if (!fits(address))
+      throw new Error(
+        `the control socket name ${name} is too long for a Unix socket address: shorten the last part of exporters.clickhouse.wal.directory`,
+      );
     return await use(address);
   } finally {
     closeSync(fd);

@@ -27,16 +27,24 @@ export function checkSocketFile(socketPath: string): ExpectedPeer {
   if (!socket.isSocket()) throw refuse('it is not a socket');
   const walPath = walDirOfSocket(socketPath);
   const walDir = realpathIfExists(walPath);
-  if (!walDir || !statSync(walDir).isDirectory()) throw refuse(`there is no write-ahead log directory ${walPath} beside it`);
+  if (!walDir || !statSync(walDir).isDirectory())
+    throw refuse(`there is no write-ahead log directory ${walPath} beside it`);
   const uid = statSync(walDir).uid;
   const me = process.geteuid?.() ?? uid;
   if (uid !== me) {
-    if (me !== 0) throw refuse(`the write-ahead log directory ${walPath} belongs to uid ${uid}: run the command as that user or as root`);
+    if (me !== 0)
+      throw refuse(
+        `the write-ahead log directory ${walPath} belongs to uid ${uid}: run the command as that user or as root`,
+      );
     const shared = sharedAncestor(walDir);
-    if (shared) throw refuse(`the write-ahead log directory ${walPath} belongs to uid ${uid} and lies below ${shared}, where every user may create it`);
+    if (shared)
+      throw refuse(
+        `the write-ahead log directory ${walPath} belongs to uid ${uid} and lies below ${shared}, where every user may create it`,
+      );
   }
   if (socket.uid !== uid) throw refuse(`owned by uid ${socket.uid}, expected ${uid} (the owner of ${walPath})`);
-  if ((socket.mode & 0o077) !== 0) throw refuse(`its mode ${(socket.mode & 0o777).toString(8)} lets other users connect (expected 600)`);
+  if ((socket.mode & 0o077) !== 0)
+    throw refuse(`its mode ${(socket.mode & 0o777).toString(8)} lets other users connect (expected 600)`);
   const socketDir = realpathSync(dirname(socketPath));
   if (everyoneWrites(lstatSync(socketDir))) throw refuse(`its directory ${socketDir} is writable by every user`);
   checkDirectories(socketPath, socketDir, uid);
@@ -54,8 +62,13 @@ export function checkSocketFile(socketPath: string): ExpectedPeer {
 function checkDirectories(socketPath: string, dir: string, uid: number): void {
   for (let current = dir; ; current = dirname(current)) {
     const stat = lstatSync(current);
-    if (stat.uid !== 0 && stat.uid !== uid) throw new ControlRefusedError(socketPath, `the directory ${current} is owned by uid ${stat.uid}, expected ${uid} or root`);
-    if (everyoneWrites(stat) && (stat.mode & 0o1000) === 0) throw new ControlRefusedError(socketPath, `the directory ${current} is writable by every user and not sticky`);
+    if (stat.uid !== 0 && stat.uid !== uid)
+      throw new ControlRefusedError(
+        socketPath,
+        `the directory ${current} is owned by uid ${stat.uid}, expected ${uid} or root`,
+      );
+    if (everyoneWrites(stat) && (stat.mode & 0o1000) === 0)
+      throw new ControlRefusedError(socketPath, `the directory ${current} is writable by every user and not sticky`);
     if (dirname(current) === current) return;
   }
 }

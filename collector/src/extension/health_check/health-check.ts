@@ -27,7 +27,9 @@ export class HealthCheckExtension implements Extension {
       }
       const ok = live || host.ready();
       response.writeHead(ok ? 200 : 503, { 'Content-Type': 'application/json' });
-      response.end(JSON.stringify(live ? { status: 'ok' } : { status: ok ? 'ok' : 'unavailable', exporters: host.health() }));
+      response.end(
+        JSON.stringify(live ? { status: 'ok' } : { status: ok ? 'ok' : 'unavailable', exporters: host.health() }),
+      );
     });
   }
 

@@ -30,12 +30,17 @@ export const classifyProcessorFactory: ProcessorFactory = {
     return {
       process(batch) {
         for (const record of batch.records) {
-          const documents = CONTENT_FIELDS.map((field) => record.content[field]).filter((document) => document !== undefined);
+          const documents = CONTENT_FIELDS.map((field) => record.content[field]).filter(
+            (document) => document !== undefined,
+          );
           if (documents.length === 0) continue;
           // Detectors see the strings of the content, never the JSON around them.
           if (!settings.redact.enabled) {
             // One scan per document: its strings joined by line breaks, which no detector reads across.
-            record.violations = mergeSorted(record.violations, classifier.violations(documents.map((document) => documentStrings(document).join('\n'))));
+            record.violations = mergeSorted(
+              record.violations,
+              classifier.violations(documents.map((document) => documentStrings(document).join('\n'))),
+            );
             continue;
           }
           const kinds = new Set(record.violations);

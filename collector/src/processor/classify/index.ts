@@ -60,7 +60,8 @@ export interface Classifier {
 export function createClassifier(config: ClassifyConfig): Classifier {
   const names = new Set<string>();
   config.pii.custom.forEach(({ name }, i) => {
-    if (names.has(name)) throw new PatternError(`classify config: pii.custom[${i}] "${name}" repeats a name used by an earlier entry`);
+    if (names.has(name))
+      throw new PatternError(`classify config: pii.custom[${i}] "${name}" repeats a name used by an earlier entry`);
     names.add(name);
   });
   const detectors: Detector[] = [];

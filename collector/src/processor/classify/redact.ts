@@ -8,9 +8,17 @@ import type { Finding } from './types';
 export function redactSpans(text: string, findings: readonly Finding[], selected: (kind: string) => boolean): string {
   const chosen: Finding[] = [];
   for (const f of findings) {
-    if (!Number.isInteger(f.start) || !Number.isInteger(f.end) || f.start < 0 || f.end > text.length || f.start >= f.end) {
+    if (
+      !Number.isInteger(f.start) ||
+      !Number.isInteger(f.end) ||
+      f.start < 0 ||
+      f.end > text.length ||
+      f.start >= f.end
+    ) {
       // Names the kind and offsets only: a finding never carries its value.
-      throw new RangeError(`redact: finding ${f.kind} [${f.start}, ${f.end}) is not a span of this text (length ${text.length})`);
+      throw new RangeError(
+        `redact: finding ${f.kind} [${f.start}, ${f.end}) is not a span of this text (length ${text.length})`,
+      );
     }
     if (selected(f.kind)) chosen.push(f);
   }

@@ -54,7 +54,12 @@ export function runStart(text: string, from: number, test: CharTest, limit = 0):
 
 /** Letters that form a two-character backslash escape in JSON and most languages. */
 const isEscapeLetter: CharTest = (c) =>
-  c === 110 /* n */ || c === 114 /* r */ || c === 116 /* t */ || c === 98 /* b */ || c === 102 /* f */ || c === 118; /* v */
+  c === 110 /* n */ ||
+  c === 114 /* r */ ||
+  c === 116 /* t */ ||
+  c === 98 /* b */ ||
+  c === 102 /* f */ ||
+  c === 118; /* v */
 
 /**
  * Length of a backslash escape (`\n`, `\t`, `\u0022`, ...) ending right before `i`, else 0.
@@ -168,11 +173,17 @@ export function forEachLiteral(
  * all of them, so its findings are the same. The patterns used have bounded length and cannot
  * match the empty string; the search only moves forward.
  */
-export function forEachCandidate(text: string, candidate: RegExp, onCandidate: (at: number) => number, lookBehind = 0): void {
+export function forEachCandidate(
+  text: string,
+  candidate: RegExp,
+  onCandidate: (at: number) => number,
+  lookBehind = 0,
+): void {
   let next = 0; // the first position not visited (or skipped over) yet
   candidate.lastIndex = 0;
   for (let m = candidate.exec(text); m !== null; m = candidate.exec(text)) {
-    for (let at = Math.max(next, m.index - lookBehind); at <= m.index; at = next) next = Math.max(onCandidate(at), at + 1);
+    for (let at = Math.max(next, m.index - lookBehind); at <= m.index; at = next)
+      next = Math.max(onCandidate(at), at + 1);
     candidate.lastIndex = Math.max(next, m.index + 1);
   }
 }
@@ -186,7 +197,11 @@ const ALTERNATIONS = new WeakMap<readonly string[], RegExp>();
  * Same hits in the same order: the leftmost occurrence of any needle, and on a tie the first
  * needle listed, which is what the alternation's left-to-right order gives.
  */
-function forEachOfSeveral(text: string, needles: readonly string[], onHit: (at: number, which: number) => number): void {
+function forEachOfSeveral(
+  text: string,
+  needles: readonly string[],
+  onHit: (at: number, which: number) => number,
+): void {
   let search = ALTERNATIONS.get(needles);
   if (search === undefined) {
     search = new RegExp(needles.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');

@@ -11,7 +11,8 @@ export const costProcessorFactory: ProcessorFactory = {
   configSchema,
   create(config, context) {
     const overrides = config as ModelPriceOverrides;
-    const file = overrides.pricing_file === undefined ? undefined : resolveConfigPath(context.loaded, overrides.pricing_file);
+    const file =
+      overrides.pricing_file === undefined ? undefined : resolveConfigPath(context.loaded, overrides.pricing_file);
     let table;
     try {
       table = loadPricing(file, overrides);

@@ -57,7 +57,10 @@ export function loadPricing(file?: string, overrides: ModelPriceOverrides = {}):
     const models = byProvider.get(provider);
     for (const [alias, target] of Object.entries(aliases)) {
       const price = models?.get(target);
-      if (!models || !price) throw new PricingError(`pricing file ${path}: aliases.${provider}.${alias}: "${target}" is not a model of models.${provider}`);
+      if (!models || !price)
+        throw new PricingError(
+          `pricing file ${path}: aliases.${provider}.${alias}: "${target}" is not a model of models.${provider}`,
+        );
       models.set(alias, price);
     }
   }
@@ -68,7 +71,10 @@ function fromFile(price: FilePrice): ModelPrice {
   return { input: price.input, output: price.output, cacheRead: price.cache_read, cacheWrite: price.cache_write };
 }
 
-function applyOverrides(byProvider: Map<string, Map<string, ModelPrice>>, overrides: Record<string, ModelPriceOverride>): void {
+function applyOverrides(
+  byProvider: Map<string, Map<string, ModelPrice>>,
+  overrides: Record<string, ModelPriceOverride>,
+): void {
   const entries = Object.entries(overrides).map(([model, o]) => ({
     // Keyed as a span's model is looked up: case, paths, Bedrock revisions and geographic prefixes dropped.
     id: lookupIds(model)[0],
@@ -92,7 +98,9 @@ function readPricingFile(path: string): PricingFile {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new PricingError(`pricing file ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new PricingError(
+      `pricing file ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
   }
   let data: unknown;
   try {
@@ -124,7 +132,8 @@ function describe(error: ErrorObject | undefined): string {
     .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
     .reduce((parent, key) => joinPath(parent, key), '');
   const params = error.params as Record<string, unknown>;
-  if (error.propertyName !== undefined) return `${joinPath(path, error.propertyName)}: is not a valid key (${error.message ?? 'invalid'})`;
+  if (error.propertyName !== undefined)
+    return `${joinPath(path, error.propertyName)}: is not a valid key (${error.message ?? 'invalid'})`;
   switch (error.keyword) {
     case 'additionalProperties':
       return `${joinPath(path, String(params.additionalProperty))}: unknown key`;

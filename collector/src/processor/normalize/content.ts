@@ -1,7 +1,13 @@
 import type { AnyValue, Attributes, Span, SpanEvent } from '../../model/traces';
 import type { RecordContent } from '../../model/record';
 import { textPart, toMessage, toMessages, type Message } from './messages';
-import { documentText, documentValue, receivedDocument, valueDocument, type ContentDocument } from '../../model/content';
+import {
+  documentText,
+  documentValue,
+  receivedDocument,
+  valueDocument,
+  type ContentDocument,
+} from '../../model/content';
 import { asString, toJson, toPlain } from './values';
 import { parseJson } from '../../model/json';
 
@@ -74,7 +80,8 @@ function verbatim(value: AnyValue): ContentDocument {
   return typeof value === 'string' ? receivedDocument(value) : valueDocument(toPlain(value));
 }
 
-const messageList = (messages: Message[]): ContentDocument | undefined => (messages.length ? valueDocument(messages) : undefined);
+const messageList = (messages: Message[]): ContentDocument | undefined =>
+  messages.length ? valueDocument(messages) : undefined;
 
 export function extractContent(span: Span, operation: string): RecordContent {
   const a = span.attributes;
@@ -95,12 +102,20 @@ export function extractContent(span: Span, operation: string): RecordContent {
     content.input ??= take('gen_ai.tool.call.arguments');
     content.output ??= take('gen_ai.tool.call.result');
   }
-  content.input ??= messageList(legacyEventMessages(span.events, 'input')) ?? flattenedMessages(a, 'gen_ai.prompt.', 'user') ?? vercelInput(a);
-  content.output ??= messageList(legacyEventMessages(span.events, 'output')) ?? flattenedMessages(a, 'gen_ai.completion.', 'assistant') ?? vercelOutput(a);
+  content.input ??=
+    messageList(legacyEventMessages(span.events, 'input')) ??
+    flattenedMessages(a, 'gen_ai.prompt.', 'user') ??
+    vercelInput(a);
+  content.output ??=
+    messageList(legacyEventMessages(span.events, 'output')) ??
+    flattenedMessages(a, 'gen_ai.completion.', 'assistant') ??
+    vercelOutput(a);
   content.tools ??= flattenedTools(a) ?? take('ai.prompt.tools');
-  for (const key of Object.keys(a)) if (DIALECT_KEYS.has(key) || DIALECT_PREFIXES.some((p) => key.startsWith(p))) consumed.add(key);
+  for (const key of Object.keys(a))
+    if (DIALECT_KEYS.has(key) || DIALECT_PREFIXES.some((p) => key.startsWith(p))) consumed.add(key);
   addLeftovers(a, consumed, content);
-  for (const field of Object.keys(content) as (keyof RecordContent)[]) if (content[field] === undefined) delete content[field];
+  for (const field of Object.keys(content) as (keyof RecordContent)[])
+    if (content[field] === undefined) delete content[field];
   return content;
 }
 
@@ -119,7 +134,12 @@ const INPUT_EVENTS: Record<string, string> = {
 
 /** Events whose payload is read as messages (content): the rest of a span's events are sealed as `extra`. */
 export function isMessageEvent(name: string): boolean {
-  return name in INPUT_EVENTS || name === 'gen_ai.choice' || name === 'gen_ai.content.prompt' || name === 'gen_ai.content.completion';
+  return (
+    name in INPUT_EVENTS ||
+    name === 'gen_ai.choice' ||
+    name === 'gen_ai.content.prompt' ||
+    name === 'gen_ai.content.completion'
+  );
 }
 
 /** Message events (v1.36 names) and the older gen_ai.content.prompt/completion events. */
@@ -128,13 +148,16 @@ function legacyEventMessages(events: SpanEvent[], side: 'input' | 'output'): Mes
   for (const event of events) {
     const body = eventBody(event.attributes);
     if (side === 'input') {
-      if (event.name === 'gen_ai.content.prompt') messages.push(...(toMessages(event.attributes['gen_ai.prompt'], 'user') ?? []));
+      if (event.name === 'gen_ai.content.prompt')
+        messages.push(...(toMessages(event.attributes['gen_ai.prompt'], 'user') ?? []));
       const role = INPUT_EVENTS[event.name];
       if (role) messages.push(toMessage({ role, ...body }, role));
     } else {
-      if (event.name === 'gen_ai.content.completion') messages.push(...(toMessages(event.attributes['gen_ai.completion'], 'assistant') ?? []));
+      if (event.name === 'gen_ai.content.completion')
+        messages.push(...(toMessages(event.attributes['gen_ai.completion'], 'assistant') ?? []));
       if (event.name === 'gen_ai.choice') {
-        const inner = typeof body.message === 'object' && body.message !== null ? (body.message as Record<string, unknown>) : body;
+        const inner =
+          typeof body.message === 'object' && body.message !== null ? (body.message as Record<string, unknown>) : body;
         const message = toMessage({ role: 'assistant', ...inner }, 'assistant');
         if (typeof body.finish_reason === 'string') message.finish_reason = body.finish_reason;
         messages.push(message);
@@ -173,7 +196,11 @@ function flattenedMessages(attributes: Attributes, prefix: string, defaultRole: 
           content: fields.content,
           tool_call_id: fields.tool_call_id,
           finish_reason: fields.finish_reason,
-          tool_calls: [...toolCalls.values()].map((call) => ({ id: call.id, name: call.name, arguments: call.arguments })),
+          tool_calls: [...toolCalls.values()].map((call) => ({
+            id: call.id,
+            name: call.name,
+            arguments: call.arguments,
+          })),
         },
         defaultRole,
       );
@@ -203,7 +230,12 @@ function flattenedTools(attributes: Attributes): ContentDocument | undefined {
   if (byIndex.size === 0) return undefined;
   const tools = [...byIndex.entries()]
     .sort(([x], [y]) => x - y)
-    .map(([, f]) => ({ type: 'function', name: f.name, description: f.description, parameters: f.parameters === undefined ? undefined : parseJson(f.parameters) ?? f.parameters }));
+    .map(([, f]) => ({
+      type: 'function',
+      name: f.name,
+      description: f.description,
+      parameters: f.parameters === undefined ? undefined : (parseJson(f.parameters) ?? f.parameters),
+    }));
   return valueDocument(tools);
 }
 
@@ -256,7 +288,12 @@ function addLeftovers(attributes: Attributes, consumed: Set<string>, content: Re
     const current = content[side];
     const role = extra[side].role;
     const value = current === undefined ? undefined : documentValue(current);
-    const existing = current === undefined ? [] : ((Array.isArray(value) ? toMessages(value, role) : undefined) ?? [{ role, parts: [textPart(documentText(current))] }]);
+    const existing =
+      current === undefined
+        ? []
+        : ((Array.isArray(value) ? toMessages(value, role) : undefined) ?? [
+            { role, parts: [textPart(documentText(current))] },
+          ]);
     content[side] = valueDocument([...existing, extra[side]]);
   }
 }

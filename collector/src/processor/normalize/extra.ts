@@ -29,11 +29,19 @@ export function splitAttributes(
 export function sealedEvents(events: readonly SpanEvent[]): unknown[] | undefined {
   const kept = events.filter((event) => !isMessageEvent(event.name));
   if (kept.length === 0) return undefined;
-  return kept.map((event) => ({ name: event.name, time_unix_nano: event.timeUnixNano.toString(), attributes: toPlain(event.attributes) }));
+  return kept.map((event) => ({
+    name: event.name,
+    time_unix_nano: event.timeUnixNano.toString(),
+    attributes: toPlain(event.attributes),
+  }));
 }
 
 /** The `extra` content document, or undefined when there is nothing to seal. */
-export function extraDocument(parts: { attributes?: Record<string, unknown>; resource?: Record<string, unknown>; events?: unknown[] }): ContentDocument | undefined {
+export function extraDocument(parts: {
+  attributes?: Record<string, unknown>;
+  resource?: Record<string, unknown>;
+  events?: unknown[];
+}): ContentDocument | undefined {
   const present = Object.entries(parts).filter(([, value]) => value !== undefined);
   return present.length === 0 ? undefined : valueDocument(Object.fromEntries(present));
 }

@@ -35,11 +35,27 @@ export const KEYS = {
   agentName: ['gen_ai.agent.name'],
   toolName: ['gen_ai.tool.name'],
   toolCallId: ['gen_ai.tool.call.id'],
-  user: ['user.id', 'enduser.id', 'ai.telemetry.metadata.userId', 'traceloop.association.properties.user_id', 'gen_ai.request.user'],
-  session: ['session.id', 'gen_ai.session.id', 'ai.telemetry.metadata.sessionId', 'traceloop.association.properties.session_id'],
+  user: [
+    'user.id',
+    'enduser.id',
+    'ai.telemetry.metadata.userId',
+    'traceloop.association.properties.user_id',
+    'gen_ai.request.user',
+  ],
+  session: [
+    'session.id',
+    'gen_ai.session.id',
+    'ai.telemetry.metadata.sessionId',
+    'traceloop.association.properties.session_id',
+  ],
   conversation: ['gen_ai.conversation.id'],
   feature: ['ai_audit.feature'],
-  finishReasons: ['gen_ai.response.finish_reasons', 'ai.response.finishReason', 'llm.response.finish_reason', 'llm.response.stop_reason'],
+  finishReasons: [
+    'gen_ai.response.finish_reasons',
+    'ai.response.finishReason',
+    'llm.response.finish_reason',
+    'llm.response.stop_reason',
+  ],
   stream: ['gen_ai.request.stream', 'gen_ai.request.is_stream', 'llm.is_streaming'],
   /** Seconds. */
   ttft: ['gen_ai.response.time_to_first_chunk', 'gen_ai.server.time_to_first_token'],
@@ -91,7 +107,13 @@ export function isStreaming(attributes: Attributes, spanName: string): boolean {
  * built from SHA-256 keeps the column compact and sortable by nothing in particular.
  */
 export function recordId(tenantId: string, traceId: string, spanId: string): string {
-  const digest = createHash('sha256').update(tenantId).update('\0').update(traceId).update('\0').update(spanId).digest();
+  const digest = createHash('sha256')
+    .update(tenantId)
+    .update('\0')
+    .update(traceId)
+    .update('\0')
+    .update(spanId)
+    .digest();
   digest[6] = (digest[6] & 0x0f) | 0x80;
   digest[8] = (digest[8] & 0x3f) | 0x80;
   const hex = digest.toString('hex', 0, 16);

@@ -38,7 +38,12 @@ export function textPart(content: string): Part {
 
 function toolCallPart(call: Loose): Part {
   const fn = isObject(call.function) ? call.function : call;
-  return { type: 'tool_call', id: call.id ?? call.toolCallId, name: fn.name ?? call.toolName, arguments: parseArguments(fn.arguments ?? call.input ?? call.args) };
+  return {
+    type: 'tool_call',
+    id: call.id ?? call.toolCallId,
+    name: fn.name ?? call.toolName,
+    arguments: parseArguments(fn.arguments ?? call.input ?? call.args),
+  };
 }
 
 /** One content block of any supported shape → a v1.41 part. */
@@ -57,7 +62,11 @@ function toPart(block: unknown): Part {
     case 'tool_result':
     case 'tool-result':
     case 'function_call_output':
-      return { type: 'tool_call_response', id: block.tool_use_id ?? block.toolCallId ?? block.call_id, response: block.content ?? block.result ?? block.output };
+      return {
+        type: 'tool_call_response',
+        id: block.tool_use_id ?? block.toolCallId ?? block.call_id,
+        response: block.content ?? block.result ?? block.output,
+      };
     case 'thinking':
     case 'reasoning':
       return { type: 'reasoning', content: block.thinking ?? block.text ?? block.content };

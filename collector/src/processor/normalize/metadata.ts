@@ -93,7 +93,20 @@ const RESOURCE_KEYS = new Set([
   'process.owner',
 ]);
 
-const RESOURCE_PREFIXES = ['service.', 'deployment.', 'telemetry.', 'host.', 'os.', 'k8s.', 'cloud.', 'container.', 'faas.', 'webengine.', 'device.', 'ai_audit.'];
+const RESOURCE_PREFIXES = [
+  'service.',
+  'deployment.',
+  'telemetry.',
+  'host.',
+  'os.',
+  'k8s.',
+  'cloud.',
+  'container.',
+  'faas.',
+  'webengine.',
+  'device.',
+  'ai_audit.',
+];
 
 export type MetadataScope = 'span' | 'resource';
 
@@ -101,21 +114,36 @@ export type MetadataScope = 'span' | 'resource';
  * Decides, key by key, what may be stored in clear. `keep` is the config's list of extra
  * metadata keys: exact keys, or prefixes written with a trailing '*'.
  */
-export function clearTextRule(scope: MetadataScope, keep: readonly string[]): (key: string, value: AnyValue) => boolean {
+export function clearTextRule(
+  scope: MetadataScope,
+  keep: readonly string[],
+): (key: string, value: AnyValue) => boolean {
   const keys = scope === 'span' ? SPAN_KEYS : RESOURCE_KEYS;
-  const prefixes = [...(scope === 'span' ? SPAN_PREFIXES : RESOURCE_PREFIXES), ...keep.filter((k) => k.endsWith('*')).map((k) => k.slice(0, -1))];
+  const prefixes = [
+    ...(scope === 'span' ? SPAN_PREFIXES : RESOURCE_PREFIXES),
+    ...keep.filter((k) => k.endsWith('*')).map((k) => k.slice(0, -1)),
+  ];
   const exact = new Set(keep.filter((k) => !k.endsWith('*')));
-  const known = (key: string): boolean => keys.has(key) || exact.has(key) || prefixes.some((prefix) => key.startsWith(prefix));
+  const known = (key: string): boolean =>
+    keys.has(key) || exact.has(key) || prefixes.some((prefix) => key.startsWith(prefix));
   return (key, value) => isScalar(value) || (known(key) && isShortText(value));
 }
 
 /** Numbers and booleans (alone or in arrays) say nothing a prompt could. */
 function isScalar(value: AnyValue): boolean {
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return true;
-  return Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'number' || typeof item === 'boolean' || typeof item === 'bigint');
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((item) => typeof item === 'number' || typeof item === 'boolean' || typeof item === 'bigint')
+  );
 }
 
 function isShortText(value: AnyValue): boolean {
   if (typeof value === 'string') return value.length <= MAX_CLEAR_LENGTH;
-  return Array.isArray(value) && value.every((item) => typeof item === 'string' && item.length <= MAX_CLEAR_LENGTH) && value.join(',').length <= MAX_CLEAR_LENGTH;
+  return (
+    Array.isArray(value) &&
+    value.every((item) => typeof item === 'string' && item.length <= MAX_CLEAR_LENGTH) &&
+    value.join(',').length <= MAX_CLEAR_LENGTH
+  );
 }

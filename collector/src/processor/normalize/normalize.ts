@@ -4,7 +4,16 @@ import type { ResourceSpans, Span } from '../../model/traces';
 import type { AuditRecord } from '../../model/record';
 import { extractContent, isContentKey } from './content';
 import { extraDocument, sealedEvents, splitAttributes } from './extra';
-import { IDENTITY_KEYS, isGenAiSpan, isStreaming, KEYS, operationOf, providerOf, recordId, RESOURCE_KEYS } from './identity';
+import {
+  IDENTITY_KEYS,
+  isGenAiSpan,
+  isStreaming,
+  KEYS,
+  operationOf,
+  providerOf,
+  recordId,
+  RESOURCE_KEYS,
+} from './identity';
 import { readTokens, TOKEN_KEYS } from './tokens';
 import { clearTextRule } from './metadata';
 import { asNumber, asString, asStringList, first } from './values';
@@ -27,7 +36,10 @@ const MAX_CLOCK_SKEW_MS = 24 * 3_600_000;
  */
 export function createNormalizer(config: NormalizeProcessorConfig): Normalizer {
   const excluded = compileExclusions(config.exclude_attributes);
-  const rules: ClearTextRules = { span: clearTextRule('span', config.keep_attributes), resource: clearTextRule('resource', config.keep_attributes) };
+  const rules: ClearTextRules = {
+    span: clearTextRule('span', config.keep_attributes),
+    resource: clearTextRule('resource', config.keep_attributes),
+  };
   return (tenantId, traces) => {
     const result: MadeRecords = { records: [], dropped: 0, rejected: 0 };
     for (const resourceSpans of traces.resourceSpans) {
@@ -59,7 +71,10 @@ function validate(span: Span): string | undefined {
   if (span.startTimeUnixNano <= 0n) return 'span without a start time';
   // Records are partitioned and expired by this time: refuse what cannot be a real call
   // (and what DateTime64(9), which ends in 2262, could not even hold).
-  if (span.startTimeUnixNano < EARLIEST_START || span.startTimeUnixNano > BigInt(Date.now() + MAX_CLOCK_SKEW_MS) * 1_000_000n) {
+  if (
+    span.startTimeUnixNano < EARLIEST_START ||
+    span.startTimeUnixNano > BigInt(Date.now() + MAX_CLOCK_SKEW_MS) * 1_000_000n
+  ) {
     return 'span start time out of range';
   }
   return undefined;
@@ -79,7 +94,11 @@ interface ResourceColumns {
   sealed: Record<string, unknown> | undefined;
 }
 
-function resourceColumns({ resource }: ResourceSpans, rules: ClearTextRules, excluded: (key: string) => boolean): ResourceColumns {
+function resourceColumns(
+  { resource }: ResourceSpans,
+  rules: ClearTextRules,
+  excluded: (key: string) => boolean,
+): ResourceColumns {
   const split = splitAttributes(resource, excluded, rules.resource);
   return {
     service_name: asString(first(resource, RESOURCE_KEYS.serviceName)),
@@ -100,10 +119,18 @@ function toRecord(
   excluded: (key: string) => boolean,
 ): AuditRecord {
   const a = span.attributes;
-  const attributes = splitAttributes(a, (key) => IDENTITY_KEYS.has(key) || TOKEN_KEYS.has(key) || isContentKey(key) || excluded(key), rules.span);
+  const attributes = splitAttributes(
+    a,
+    (key) => IDENTITY_KEYS.has(key) || TOKEN_KEYS.has(key) || isContentKey(key) || excluded(key),
+    rules.span,
+  );
   const operation = operationOf(a, span.name);
   const content = extractContent(span, operation);
-  content.extra = extraDocument({ attributes: attributes.sealed, resource: resource.sealed, events: sealedEvents(span.events) });
+  content.extra = extraDocument({
+    attributes: attributes.sealed,
+    resource: resource.sealed,
+    events: sealedEvents(span.events),
+  });
   const provider = providerOf(a);
   const requestModel = asString(first(a, KEYS.requestModel));
   const responseModel = asString(first(a, KEYS.responseModel));

@@ -6,8 +6,18 @@ import { asCount, first } from './values';
  * input tokens include cache reads and writes; output tokens include reasoning.
  */
 
-const INPUT = ['gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'llm.usage.prompt_tokens', 'llm.token_count.prompt'];
-const OUTPUT = ['gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'llm.usage.completion_tokens', 'llm.token_count.completion'];
+const INPUT = [
+  'gen_ai.usage.input_tokens',
+  'gen_ai.usage.prompt_tokens',
+  'llm.usage.prompt_tokens',
+  'llm.token_count.prompt',
+];
+const OUTPUT = [
+  'gen_ai.usage.output_tokens',
+  'gen_ai.usage.completion_tokens',
+  'llm.usage.completion_tokens',
+  'llm.token_count.completion',
+];
 const CACHE_READ = [
   'gen_ai.usage.cache_read.input_tokens',
   'gen_ai.usage.cache_read_input_tokens',
@@ -32,7 +42,13 @@ const REASONING = [
 ];
 
 /** Every key read here, so the attributes column does not repeat them. */
-export const TOKEN_KEYS: ReadonlySet<string> = new Set([...INPUT, ...OUTPUT, ...CACHE_READ, ...CACHE_WRITE, ...REASONING]);
+export const TOKEN_KEYS: ReadonlySet<string> = new Set([
+  ...INPUT,
+  ...OUTPUT,
+  ...CACHE_READ,
+  ...CACHE_WRITE,
+  ...REASONING,
+]);
 
 /**
  * The largest count the token columns (UInt32) hold. A larger one is read as absent
@@ -64,7 +80,12 @@ export interface TokenCounts {
  * own cache counts can only be exclusive and is summed too; likewise for reasoning
  * tokens, which Gemini reports apart from candidate tokens.
  */
-export function readTokens(attributes: Attributes, provider: string, model: string, currentSemconv: boolean): TokenCounts {
+export function readTokens(
+  attributes: Attributes,
+  provider: string,
+  model: string,
+  currentSemconv: boolean,
+): TokenCounts {
   const input = storable(asCount(first(attributes, INPUT)));
   const output = storable(asCount(first(attributes, OUTPUT)));
   const cacheRead = storable(asCount(first(attributes, CACHE_READ)));
@@ -77,7 +98,12 @@ export function readTokens(attributes: Attributes, provider: string, model: stri
     inputTotal = input + cached;
   }
   let outputTotal = output;
-  if (output !== null && reasoning !== null && reasoning > 0 && ((!currentSemconv && provider.startsWith('gcp.')) || output < reasoning)) {
+  if (
+    output !== null &&
+    reasoning !== null &&
+    reasoning > 0 &&
+    ((!currentSemconv && provider.startsWith('gcp.')) || output < reasoning)
+  ) {
     outputTotal = output + reasoning;
   }
   return {
@@ -90,5 +116,8 @@ export function readTokens(attributes: Attributes, provider: string, model: stri
 }
 
 function reportsCacheApart(provider: string, model: string): boolean {
-  return provider === 'anthropic' || ((provider === 'aws.bedrock' || provider === 'gcp.vertex_ai') && model.includes('claude'));
+  return (
+    provider === 'anthropic' ||
+    ((provider === 'aws.bedrock' || provider === 'gcp.vertex_ai') && model.includes('claude'))
+  );
 }

@@ -73,7 +73,8 @@ export function toJson(value: AnyValue): string {
 /** A structured AnyValue as plain JSON-compatible data. */
 export function toPlain(value: AnyValue): unknown {
   if (value === null || typeof value !== 'object') return typeof value === 'bigint' ? Number(value) : value;
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
   if (Array.isArray(value)) return value.map(toPlain);
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) out[key] = toPlain(value[key]);

@@ -56,7 +56,15 @@ export function providerName(raw: string): string {
 }
 
 /** Semconv names that contain a dot themselves. */
-const KNOWN_DOTTED = new Set(['azure.ai.openai', 'azure.ai.inference', 'gcp.gemini', 'gcp.vertex_ai', 'gcp.gen_ai', 'aws.bedrock', 'ibm.watsonx.ai']);
+const KNOWN_DOTTED = new Set([
+  'azure.ai.openai',
+  'azure.ai.inference',
+  'gcp.gemini',
+  'gcp.vertex_ai',
+  'gcp.gen_ai',
+  'aws.bedrock',
+  'ibm.watsonx.ai',
+]);
 
 const FINISH_REASONS: Record<string, string> = {
   stop: 'stop',
@@ -85,6 +93,9 @@ const FINISH_REASONS: Record<string, string> = {
 
 /** A finish reason in OpenAI's words; one nobody maps is kept, lower-cased, with '_' for '-'. */
 export function finishReason(raw: string): string {
-  const key = raw.trim().toLowerCase().replace(/[-\s]+/g, '_');
+  const key = raw
+    .trim()
+    .toLowerCase()
+    .replace(/[-\s]+/g, '_');
   return FINISH_REASONS[key] ?? key;
 }

@@ -25,7 +25,10 @@ export class ProtectProcessor implements Processor {
 
   async process(batch: RecordBatch): Promise<void> {
     if (batch.records.length === 0) return;
-    if (this.fenced.size > 0 && batch.records.some((record) => this.fenced.has(subjectSlot(batch.tenantId, record.user_id)))) {
+    if (
+      this.fenced.size > 0 &&
+      batch.records.some((record) => this.fenced.has(subjectSlot(batch.tenantId, record.user_id)))
+    ) {
       throw new RetryLaterError('an erasure of a user in this export is in progress; retry shortly');
     }
     if (this.config.content !== 'drop') await this.hash(batch.tenantId, batch.records);
@@ -82,7 +85,11 @@ export class ProtectProcessor implements Processor {
           if (document === undefined) continue;
           const column = SEALED_COLUMN[field];
           // Serialized here, once: the text as received unless classify changed the value.
-          record[column] = this.keyring.seal(key, documentText(document), { tenantId, recordId: record.record_id, column });
+          record[column] = this.keyring.seal(key, documentText(document), {
+            tenantId,
+            recordId: record.record_id,
+            column,
+          });
         }
       }
     }

@@ -24,7 +24,10 @@ export class Authenticator {
   private readonly tokens: { tenant: string; hash: Buffer }[];
 
   constructor(private readonly config: AuthConfig | undefined) {
-    this.tokens = (config?.tokens ?? []).map((entry) => ({ tenant: entry.tenant, hash: Buffer.from(entry.sha256, 'hex') }));
+    this.tokens = (config?.tokens ?? []).map((entry) => ({
+      tenant: entry.tenant,
+      hash: Buffer.from(entry.sha256, 'hex'),
+    }));
   }
 
   authenticate(credentials: Credentials): AuthOutcome {
@@ -36,7 +39,8 @@ export class Authenticator {
       const tenant = this.tenantOfToken(match[1]);
       return tenant === undefined ? { refused: 'invalid bearer token' } : { tenantId: tenant };
     }
-    if (this.config.client_certificates && credentials.certificate?.subject?.CN) return tenantOfCertificate(credentials.certificate.subject.CN);
+    if (this.config.client_certificates && credentials.certificate?.subject?.CN)
+      return tenantOfCertificate(credentials.certificate.subject.CN);
     if (this.config.anonymous_tenant) return { tenantId: this.config.anonymous_tenant };
     return { refused: 'credentials required (Authorization: Bearer <token>, or a client certificate)' };
   }
@@ -62,5 +66,7 @@ function tenantOfCertificate(cn: string | string[]): AuthOutcome {
   const names = Array.isArray(cn) ? cn : [cn];
   if (names.length === 1 && isIdentifier(names[0])) return { tenantId: names[0] };
   const shown = JSON.stringify(names.join(',').slice(0, 64));
-  return { refused: `the client certificate's subject CN ${shown} is not a tenant id (one CN of letters, digits and _)` };
+  return {
+    refused: `the client certificate's subject CN ${shown} is not a tenant id (one CN of letters, digits and _)`,
+  };
 }

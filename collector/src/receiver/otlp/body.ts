@@ -22,10 +22,15 @@ export function readBody(request: IncomingMessage, maxBytes: number, admission: 
   let decompressor: Gunzip | Inflate | undefined;
   if (encoding === 'gzip') decompressor = request.pipe(createGunzip());
   else if (encoding === 'deflate') decompressor = request.pipe(createInflate());
-  else if (encoding !== 'identity') return Promise.reject(new BodyError(415, `unsupported Content-Encoding "${encoding.slice(0, 40)}" (use gzip or none)`));
+  else if (encoding !== 'identity')
+    return Promise.reject(
+      new BodyError(415, `unsupported Content-Encoding "${encoding.slice(0, 40)}" (use gzip or none)`),
+    );
   const declared = Number(request.headers['content-length']);
   if (encoding === 'identity' && Number.isFinite(declared) && declared > maxBytes) {
-    return Promise.reject(new BodyError(413, `request body of ${declared} bytes exceeds the limit of ${maxBytes} bytes`));
+    return Promise.reject(
+      new BodyError(413, `request body of ${declared} bytes exceeds the limit of ${maxBytes} bytes`),
+    );
   }
   const source: IncomingMessage | Gunzip | Inflate = decompressor ?? request;
   return new Promise((resolve, reject) => {
@@ -49,7 +54,12 @@ export function readBody(request: IncomingMessage, maxBytes: number, admission: 
     source.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
-        fail(new BodyError(413, `request body exceeds the limit of ${maxBytes} bytes${encoding === 'identity' ? '' : ' once decompressed'}`));
+        fail(
+          new BodyError(
+            413,
+            `request body exceeds the limit of ${maxBytes} bytes${encoding === 'identity' ? '' : ' once decompressed'}`,
+          ),
+        );
         return;
       }
       if (!admission.claim(chunk.length)) {

@@ -29,9 +29,17 @@ export interface Admission {
 /** How long a refused sender should wait before retrying while the store catches up. */
 const RETRY_AFTER_SECONDS = 5;
 
-const BUSY: ExportOutcome = { kind: 'unavailable', message: 'the collector is busy with other large requests; retry shortly', retryAfterSeconds: 1 };
+const BUSY: ExportOutcome = {
+  kind: 'unavailable',
+  message: 'the collector is busy with other large requests; retry shortly',
+  retryAfterSeconds: 1,
+};
 
-const BACKPRESSURE: ExportOutcome = { kind: 'exhausted', message: 'the collector is catching up with its store; retry later', retryAfterSeconds: RETRY_AFTER_SECONDS };
+const BACKPRESSURE: ExportOutcome = {
+  kind: 'exhausted',
+  message: 'the collector is catching up with its store; retry later',
+  retryAfterSeconds: RETRY_AFTER_SECONDS,
+};
 
 export class ExportHandler {
   private readonly limits: DecodeLimits;
@@ -58,9 +66,18 @@ export class ExportHandler {
       maxValueDepth: limits.max_value_depth,
     };
     this.maxInflightBytes = limits.max_inflight_size;
-    this.requests = metrics.counter('ai_audit_receiver_requests_total', 'OTLP export requests by protocol and outcome.');
-    this.spans = metrics.counter('ai_audit_receiver_spans_total', 'Spans received, by what became of them (accepted, dropped: not GenAI, refused: by reason).');
-    this.truncations = metrics.counter('ai_audit_receiver_truncations_total', 'Attributes, events or values cut by the decode limits.');
+    this.requests = metrics.counter(
+      'ai_audit_receiver_requests_total',
+      'OTLP export requests by protocol and outcome.',
+    );
+    this.spans = metrics.counter(
+      'ai_audit_receiver_spans_total',
+      'Spans received, by what became of them (accepted, dropped: not GenAI, refused: by reason).',
+    );
+    this.truncations = metrics.counter(
+      'ai_audit_receiver_truncations_total',
+      'Attributes, events or values cut by the decode limits.',
+    );
   }
 
   /** After this, requests are answered UNAVAILABLE so senders retry elsewhere or later. */
@@ -116,7 +133,10 @@ export class ExportHandler {
     if (!this.consumer.accepting()) return BACKPRESSURE;
     let decoded;
     try {
-      decoded = encoding === 'protobuf' ? decodeTraceExportProtobuf(body, this.limits) : decodeTraceExportJson(Buffer.from(body.buffer, body.byteOffset, body.byteLength), this.limits);
+      decoded =
+        encoding === 'protobuf'
+          ? decodeTraceExportProtobuf(body, this.limits)
+          : decodeTraceExportJson(Buffer.from(body.buffer, body.byteOffset, body.byteLength), this.limits);
     } catch (error) {
       if (!(error instanceof OtlpDecodeError)) throw error;
       this.spans.inc(1, { outcome: 'refused', reason: 'malformed_request' });
@@ -130,14 +150,22 @@ export class ExportHandler {
     const wait = this.rateLimiter?.take(tenantId, total) ?? 0;
     if (wait > 0) {
       this.spans.inc(total, { outcome: 'refused', reason: 'rate_limit' });
-      return { kind: 'exhausted', message: `tenant ${tenantId} is over its span rate limit; retry later`, retryAfterSeconds: wait };
+      return {
+        kind: 'exhausted',
+        message: `tenant ${tenantId} is over its span rate limit; retry later`,
+        retryAfterSeconds: wait,
+      };
     }
     try {
       const result = await this.consumer.consume(tenantId, decoded.export);
       this.spans.inc(result.accepted, { outcome: 'accepted' });
       this.spans.inc(total - result.accepted - result.rejected, { outcome: 'dropped' });
       if (result.rejected) this.spans.inc(result.rejected, { outcome: 'refused', reason: 'invalid_span' });
-      return { kind: 'accepted', rejected: result.rejected, message: result.rejected ? (result.rejectReason ?? 'invalid spans') : '' };
+      return {
+        kind: 'accepted',
+        rejected: result.rejected,
+        message: result.rejected ? (result.rejectReason ?? 'invalid spans') : '',
+      };
     } catch (error) {
       if (error instanceof CapacityError) {
         this.spans.inc(total, { outcome: 'refused', reason: 'backpressure' });
@@ -149,7 +177,11 @@ export class ExportHandler {
       }
       this.spans.inc(total, { outcome: 'refused', reason: 'internal' });
       this.logger.error('export failed', { error: errorMessage(error) });
-      return { kind: 'unavailable', message: 'the collector could not store this export; retry later', retryAfterSeconds: RETRY_AFTER_SECONDS };
+      return {
+        kind: 'unavailable',
+        message: 'the collector could not store this export; retry later',
+        retryAfterSeconds: RETRY_AFTER_SECONDS,
+      };
     }
   }
 }

@@ -82,7 +82,15 @@ export function grpcGate(options: GateOptions): grpc.ServerInterceptor {
           busy();
           return;
         }
-        timer = setTimeout(() => refuse({ code: grpc.status.DEADLINE_EXCEEDED, details: `the request message did not arrive within ${requestTimeoutMs} ms`, metadata: new grpc.Metadata() }), requestTimeoutMs);
+        timer = setTimeout(
+          () =>
+            refuse({
+              code: grpc.status.DEADLINE_EXCEEDED,
+              details: `the request message did not arrive within ${requestTimeoutMs} ms`,
+              metadata: new grpc.Metadata(),
+            }),
+          requestTimeoutMs,
+        );
         timer.unref();
         grants.set(metadata, { tenantId: auth.tenantId, admission: claims });
         next(metadata);
@@ -134,7 +142,10 @@ function stopUpload(stream: ServerHttp2Stream, ticks = STATUS_TICKS): void {
 function credentialsOf(metadata: grpc.Metadata, call: grpc.ServerInterceptingCallInterface): Credentials {
   const authorization = metadata.get('authorization')[0];
   const certificate = call.getAuthContext().sslPeerCertificate;
-  return { authorization: typeof authorization === 'string' ? authorization : undefined, certificate: certificate ?? undefined };
+  return {
+    authorization: typeof authorization === 'string' ? authorization : undefined,
+    certificate: certificate ?? undefined,
+  };
 }
 
 /**
@@ -146,5 +157,7 @@ function credentialsOf(metadata: grpc.Metadata, call: grpc.ServerInterceptingCal
  */
 function streamOf(call: grpc.ServerInterceptingCallInterface): ServerHttp2Stream | undefined {
   const stream = (call as unknown as { stream?: Partial<ServerHttp2Stream> }).stream;
-  return typeof stream?.close === 'function' && typeof stream.on === 'function' ? (stream as ServerHttp2Stream) : undefined;
+  return typeof stream?.close === 'function' && typeof stream.on === 'function'
+    ? (stream as ServerHttp2Stream)
+    : undefined;
 }

@@ -76,9 +76,14 @@ export class GrpcReceiver {
       'grpc.max_connection_idle_ms': limits.idleTimeoutMs,
       'grpc.keepalive_time_ms': limits.keepaliveMs,
       'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
-      interceptors: [grpcGate({ handler, guard: this.guard, maxMessageBytes, requestTimeoutMs: limits.requestTimeoutMs })],
+      interceptors: [
+        grpcGate({ handler, guard: this.guard, maxMessageBytes, requestTimeoutMs: limits.requestTimeoutMs }),
+      ],
     });
-    this.server.addService(TRACE_SERVICE, { Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => this.export(call, callback) });
+    this.server.addService(TRACE_SERVICE, {
+      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
+        this.export(call, callback),
+    });
     const credentials = tls ? new TlsServerCredentials(tls) : grpc.ServerCredentials.createInsecure();
     this.secure = credentials._isSecure();
     const injector = this.server.createConnectionInjector(credentials);
@@ -119,7 +124,8 @@ export class GrpcReceiver {
     }
     this.handler.handle(call.request, 'protobuf', grant.tenantId, 'grpc').then(
       (outcome) => {
-        if (outcome.kind === 'accepted') callback(null, Buffer.from(encodeExportResponseProtobuf(outcome.rejected, outcome.message)));
+        if (outcome.kind === 'accepted')
+          callback(null, Buffer.from(encodeExportResponseProtobuf(outcome.rejected, outcome.message)));
         else callback(statusOf(outcome));
       },
       () => callback({ code: grpc.status.INTERNAL, details: 'internal error' }),

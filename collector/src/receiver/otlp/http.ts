@@ -9,7 +9,12 @@ import type { Credentials } from './auth';
 import { BodyError, readBody } from './body';
 import { ConnectionGuard } from './connections';
 import type { BodyEncoding, ExportHandler, ExportOutcome } from './export-handler';
-import { encodeExportResponseJson, encodeExportResponseProtobuf, encodeStatusJson, encodeStatusProtobuf } from './decode';
+import {
+  encodeExportResponseJson,
+  encodeExportResponseProtobuf,
+  encodeStatusJson,
+  encodeStatusProtobuf,
+} from './decode';
 import type { TransportLimits } from './transport-limits';
 
 const CONTENT_TYPES: Record<string, BodyEncoding> = {
@@ -63,7 +68,10 @@ export class HttpReceiver {
 
   async start(): Promise<void> {
     this.address = await listen(this.server, this.config.endpoint, 'OTLP/HTTP');
-    this.logger.info('OTLP/HTTP receiver listening', { endpoint: this.address, tls: this.server instanceof HttpsServer });
+    this.logger.info('OTLP/HTTP receiver listening', {
+      endpoint: this.address,
+      tls: this.server instanceof HttpsServer,
+    });
   }
 
   /** Stops accepting, lets in-flight requests finish until the deadline, then closes all. */
@@ -129,13 +137,19 @@ export class HttpReceiver {
 function credentialsOf(request: IncomingMessage): Credentials {
   const socket = request.socket as TLSSocket;
   const certificate = socket.encrypted && socket.authorized ? socket.getPeerCertificate() : undefined;
-  return { authorization: request.headers.authorization, certificate: certificate && Object.keys(certificate).length > 0 ? certificate : undefined };
+  return {
+    authorization: request.headers.authorization,
+    certificate: certificate && Object.keys(certificate).length > 0 ? certificate : undefined,
+  };
 }
 
 function respond(response: ServerResponse, encoding: BodyEncoding, outcome: ExportOutcome): void {
   switch (outcome.kind) {
     case 'accepted': {
-      const body = encoding === 'json' ? encodeExportResponseJson(outcome.rejected, outcome.message) : encodeExportResponseProtobuf(outcome.rejected, outcome.message);
+      const body =
+        encoding === 'json'
+          ? encodeExportResponseJson(outcome.rejected, outcome.message)
+          : encodeExportResponseProtobuf(outcome.rejected, outcome.message);
       send(response, encoding, 200, body);
       return;
     }
@@ -157,8 +171,18 @@ function respond(response: ServerResponse, encoding: BodyEncoding, outcome: Expo
   }
 }
 
-function reply(response: ServerResponse, encoding: BodyEncoding, status: number, error: { code: number; message: string }): void {
-  send(response, encoding, status, encoding === 'json' ? encodeStatusJson(error.code, error.message) : encodeStatusProtobuf(error.code, error.message));
+function reply(
+  response: ServerResponse,
+  encoding: BodyEncoding,
+  status: number,
+  error: { code: number; message: string },
+): void {
+  send(
+    response,
+    encoding,
+    status,
+    encoding === 'json' ? encodeStatusJson(error.code, error.message) : encodeStatusProtobuf(error.code, error.message),
+  );
 }
 
 function send(response: ServerResponse, encoding: BodyEncoding, status: number, body: string | Uint8Array): void {

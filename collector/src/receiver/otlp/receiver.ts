@@ -20,17 +20,31 @@ export class OtlpReceiver implements Receiver {
     const { grpc, http } = config.protocols;
     if (grpc) checkTransport(grpc, `receivers.${context.id}.protocols.grpc`, logger);
     if (http) checkTransport(http, `receivers.${context.id}.protocols.http`, logger);
-    const rateLimiter = config.rate_limit ? new RateLimiter(config.rate_limit.spans_per_second, config.rate_limit.burst) : undefined;
-    this.handler = new ExportHandler(consumer, config.limits, new Authenticator(config.auth), rateLimiter, context.metrics, logger);
+    const rateLimiter = config.rate_limit
+      ? new RateLimiter(config.rate_limit.spans_per_second, config.rate_limit.burst)
+      : undefined;
+    this.handler = new ExportHandler(
+      consumer,
+      config.limits,
+      new Authenticator(config.auth),
+      rateLimiter,
+      context.metrics,
+      logger,
+    );
     const tls = (listener: { tls?: TlsConfig }, protocol: string) =>
-      listener.tls ? tlsServerOptions(listener.tls, context.loaded, `receivers.${context.id}.protocols.${protocol}`) : undefined;
+      listener.tls
+        ? tlsServerOptions(listener.tls, context.loaded, `receivers.${context.id}.protocols.${protocol}`)
+        : undefined;
     const limits = transportLimits(config.limits);
     this.grpc = grpc ? new GrpcReceiver(grpc, tls(grpc, 'grpc'), this.handler, limits, logger) : undefined;
     this.http = http ? new HttpReceiver(http, tls(http, 'http'), this.handler, limits, logger) : undefined;
   }
 
   endpoints(): string[] {
-    return [...(this.grpc ? [`OTLP/gRPC ${this.grpc.address}`] : []), ...(this.http ? [`OTLP/HTTP http://${this.http.address}/v1/traces`] : [])];
+    return [
+      ...(this.grpc ? [`OTLP/gRPC ${this.grpc.address}`] : []),
+      ...(this.http ? [`OTLP/HTTP http://${this.http.address}/v1/traces`] : []),
+    ];
   }
 
   async start(): Promise<void> {

@@ -26,12 +26,19 @@ const CIPHERS = [
 ].join(':');
 
 /** Node TLS server options from a receiver's `tls` section (files read once, at start). */
-export function tlsServerOptions(tls: TlsConfig, loaded: Pick<LoadedConfig, 'dir'>, path: string): TlsOptions & SecureContextOptions {
+export function tlsServerOptions(
+  tls: TlsConfig,
+  loaded: Pick<LoadedConfig, 'dir'>,
+  path: string,
+): TlsOptions & SecureContextOptions {
   const read = (file: string, key: string): Buffer => {
     try {
       return readFileSync(resolveConfigPath(loaded, file));
     } catch (error) {
-      throw new ConfigError(`${path}.tls.${key}`, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+      throw new ConfigError(
+        `${path}.tls.${key}`,
+        `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+      );
     }
   };
   const mutual = tls.client_ca_file !== undefined;
@@ -58,7 +65,12 @@ export function checkTransport(listener: ListenerConfig, path: string, logger: L
   const { host } = splitEndpoint(listener.endpoint);
   if (LOOPBACK.test(host)) return;
   if (!listener.insecure) {
-    throw new ConfigError(path, `plain-text listening on ${listener.endpoint} is refused; configure tls (cert_file, key_file) or set insecure: true`);
+    throw new ConfigError(
+      path,
+      `plain-text listening on ${listener.endpoint} is refused; configure tls (cert_file, key_file) or set insecure: true`,
+    );
   }
-  logger.warn(`INSECURE: ${path} listens on ${listener.endpoint} without TLS; spans (prompts, tokens) cross the network in clear`);
+  logger.warn(
+    `INSECURE: ${path} listens on ${listener.endpoint} without TLS; spans (prompts, tokens) cross the network in clear`,
+  );
 }

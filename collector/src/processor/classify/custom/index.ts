@@ -62,7 +62,8 @@ export function createCustomDetector(entry: CustomPattern, index: number): Detec
         'simplify it or split it into several patterns',
     );
   }
-  if (matchesEmpty(translated)) throw refuse(': pattern refused: it can match the empty string, so it would match everywhere');
+  if (matchesEmpty(translated))
+    throw refuse(': pattern refused: it can match the empty string, so it would match everywhere');
   const lookahead = Math.min(MAX_LOOKAHEAD, Math.floor(LOOKAHEAD_BUDGET / re.programSize()));
   return {
     kind: `pii:${entry.name}`,
@@ -86,13 +87,18 @@ function unsupportedConstruct(source: string): { at: number; reason: string } | 
     const c = source[i];
     if (c === '\\') {
       const e = source[++i];
-      if (!inClass && ((e >= '1' && e <= '9') || e === 'k')) return { at: i - 1, reason: 'backreferences are not supported' };
-      if (e === 'p' || e === 'P') return { at: i - 1, reason: '\\p{...} is not supported (custom patterns run without the u flag)' };
-      if (e === 'u' && source[i + 1] === '{') return { at: i - 1, reason: '\\u{...} is not supported (custom patterns run without the u flag)' };
-      if ('AzQEa'.includes(e)) return { at: i - 1, reason: `\\${e} is not supported (write ${e} without the backslash)` };
+      if (!inClass && ((e >= '1' && e <= '9') || e === 'k'))
+        return { at: i - 1, reason: 'backreferences are not supported' };
+      if (e === 'p' || e === 'P')
+        return { at: i - 1, reason: '\\p{...} is not supported (custom patterns run without the u flag)' };
+      if (e === 'u' && source[i + 1] === '{')
+        return { at: i - 1, reason: '\\u{...} is not supported (custom patterns run without the u flag)' };
+      if ('AzQEa'.includes(e))
+        return { at: i - 1, reason: `\\${e} is not supported (write ${e} without the backslash)` };
     } else if (inClass) {
       if (c === ']') inClass = false;
-      if (c === '[' && source[i + 1] === ':') return { at: i, reason: '[: inside a class is not supported (write \\[:)' };
+      if (c === '[' && source[i + 1] === ':')
+        return { at: i, reason: '[: inside a class is not supported (write \\[:)' };
     } else if (c === '[') {
       inClass = true;
     } else if (c === '(' && /^\(\?<?[=!]/.test(source.slice(i, i + 4))) {
@@ -110,7 +116,9 @@ function unsupportedConstruct(source: string): { at: number; reason: string } | 
 function matchesEmpty(translated: string): boolean {
   const sides = ['', '\n', 'a', ' '];
   return sides.some((before) =>
-    sides.some((after) => RE2JS.compile(`${RE2JS.quote(before)}(?:${translated})${RE2JS.quote(after)}`).testExact(before + after)),
+    sides.some((after) =>
+      RE2JS.compile(`${RE2JS.quote(before)}(?:${translated})${RE2JS.quote(after)}`).testExact(before + after),
+    ),
   );
 }
 

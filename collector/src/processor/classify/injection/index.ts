@@ -39,7 +39,8 @@ const letter = (c: number): number => {
 };
 
 /** A word's length and first two letters, case-insensitive. */
-const shape = (length: number, first: number, second: number): number => (length * 27 + letter(first)) * 27 + letter(second);
+const shape = (length: number, first: number, second: number): number =>
+  (length * 27 + letter(first)) * 27 + letter(second);
 
 /** Longest first word; longer words are rejected on their length alone. */
 const MAX_FIRST = Math.max(...[...BY_FIRST_WORD.keys()].map((word) => word.length));
@@ -65,7 +66,11 @@ function cannotStart(words: Words, text: string, k: number): boolean {
   if (!words.clean[k]) return false;
   const start = words.start[k];
   const length = words.end[k] - start;
-  return length < 2 || length > MAX_FIRST || FIRST_SHAPES[shape(length, text.charCodeAt(start), text.charCodeAt(start + 1))] === 0;
+  return (
+    length < 2 ||
+    length > MAX_FIRST ||
+    FIRST_SHAPES[shape(length, text.charCodeAt(start), text.charCodeAt(start + 1))] === 0
+  );
 }
 
 export const promptInjection: Detector = {

@@ -25,15 +25,20 @@ const LOOK_BEHIND = 4;
 export const ipAddress: Detector = {
   kind: 'pii:ip_address',
   scan(text: string, emit: Emit): void {
-    forEachCandidate(text, CANDIDATE, (i) => {
-      const c = text.charCodeAt(i);
-      let end = -1;
-      if ((isHex(c) || c === 58) && boundaryBefore(text, i, isV6Char)) end = ipv6At(text, i);
-      if (end < 0 && isDigit(c) && v4StartOk(text, i)) end = ipv4At(text, i);
-      if (end < 0) return i + 1;
-      emit(i, end);
-      return end;
-    }, LOOK_BEHIND);
+    forEachCandidate(
+      text,
+      CANDIDATE,
+      (i) => {
+        const c = text.charCodeAt(i);
+        let end = -1;
+        if ((isHex(c) || c === 58) && boundaryBefore(text, i, isV6Char)) end = ipv6At(text, i);
+        if (end < 0 && isDigit(c) && v4StartOk(text, i)) end = ipv4At(text, i);
+        if (end < 0) return i + 1;
+        emit(i, end);
+        return end;
+      },
+      LOOK_BEHIND,
+    );
   },
 };
 

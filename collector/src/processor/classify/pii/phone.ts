@@ -34,7 +34,8 @@ export const phone: Detector = {
   scan(text: string, emit: Emit): void {
     forEachCandidate(text, CANDIDATE, (i) => {
       const c = text.charCodeAt(i);
-      const startOk = c === 43 /* + */ || c === 40 /* ( */ ? openerOk(text, i) : isDigit(c) && numberStartOk(text, i, false);
+      const startOk =
+        c === 43 /* + */ || c === 40 /* ( */ ? openerOk(text, i) : isDigit(c) && numberStartOk(text, i, false);
       if (!startOk) return i + 1;
       const end = phoneAt(text, i);
       if (end < 0) return i + 1;
@@ -66,7 +67,8 @@ interface Parsed {
 function phoneAt(text: string, start: number): number {
   const p = parse(text, start);
   if (!p || !numberEndOk(text, p.end)) return -1;
-  const ok = p.plus || p.digits.startsWith('00') ? international(p) : p.digits[0] === '0' ? european(p) : northAmerican(p);
+  const ok =
+    p.plus || p.digits.startsWith('00') ? international(p) : p.digits[0] === '0' ? european(p) : northAmerican(p);
   return ok ? p.end : -1;
 }
 

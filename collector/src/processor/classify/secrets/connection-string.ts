@@ -15,10 +15,45 @@ import type { Detector, Emit } from '../types';
 import { forEachLiteral, isAlnum, runEnd, runStart } from '../scan';
 
 const SCHEMES = new Set([
-  'postgres', 'postgresql', 'mysql', 'mysqlx', 'mariadb', 'mongodb', 'mongodb+srv', 'redis', 'rediss',
-  'amqp', 'amqps', 'mssql', 'sqlserver', 'oracle', 'cockroachdb', 'clickhouse', 'couchdb', 'cassandra',
-  'neo4j', 'neo4j+s', 'bolt', 'nats', 'kafka', 'memcached', 'ldap', 'ldaps', 'ftp', 'ftps', 'sftp',
-  'smtp', 'smtps', 'imap', 'imaps', 'mqtt', 'mqtts', 'snowflake', 'db2', 'sqlite', 'cockroach',
+  'postgres',
+  'postgresql',
+  'mysql',
+  'mysqlx',
+  'mariadb',
+  'mongodb',
+  'mongodb+srv',
+  'redis',
+  'rediss',
+  'amqp',
+  'amqps',
+  'mssql',
+  'sqlserver',
+  'oracle',
+  'cockroachdb',
+  'clickhouse',
+  'couchdb',
+  'cassandra',
+  'neo4j',
+  'neo4j+s',
+  'bolt',
+  'nats',
+  'kafka',
+  'memcached',
+  'ldap',
+  'ldaps',
+  'ftp',
+  'ftps',
+  'sftp',
+  'smtp',
+  'smtps',
+  'imap',
+  'imaps',
+  'mqtt',
+  'mqtts',
+  'snowflake',
+  'db2',
+  'sqlite',
+  'cockroach',
 ]);
 const MAX_SCHEME = 32;
 const MAX_USERINFO = 256;
@@ -26,11 +61,22 @@ const MAX_USERINFO = 256;
 const isSchemeChar = (c: number): boolean => isAlnum(c) || c === 43 /* + */ || c === 45 || c === 46;
 /** Userinfo runs until '/', '?', '#', '@', whitespace, quotes, '<', '>' or a backslash (JSON escape). */
 const isUserinfoChar = (c: number): boolean =>
-  c > 32 && c !== 47 && c !== 63 && c !== 35 && c !== 64 && c !== 34 && c !== 39 && c !== 96 && c !== 60 && c !== 62 && c !== 92;
+  c > 32 &&
+  c !== 47 &&
+  c !== 63 &&
+  c !== 35 &&
+  c !== 64 &&
+  c !== 34 &&
+  c !== 39 &&
+  c !== 96 &&
+  c !== 60 &&
+  c !== 62 &&
+  c !== 92;
 const isHostChar = (c: number): boolean => isAlnum(c) || c === 46 || c === 45 || c === 95;
 
 /** Password values that are templates or masks, not secrets. Anchored, on <= 256 characters. */
-const PLACEHOLDER = /^(?:\$\{.*\}|\$\(.*\)|\{\{.*\}\}|<[^<>]*>|%[A-Za-z_]+%|\$[A-Za-z_][A-Za-z0-9_]*|\*+|x+|X+|\.\.\.)$/;
+const PLACEHOLDER =
+  /^(?:\$\{.*\}|\$\(.*\)|\{\{.*\}\}|<[^<>]*>|%[A-Za-z_]+%|\$[A-Za-z_][A-Za-z0-9_]*|\*+|x+|X+|\.\.\.)$/;
 
 export const connectionString: Detector = {
   kind: 'secret:connection_string',

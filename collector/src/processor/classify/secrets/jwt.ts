@@ -28,7 +28,11 @@ export const jwt: Detector = {
       // A fourth segment means JWE or something else; a '.' ending the sentence is fine.
       const more = text.charCodeAt(sigEnd) === 46 && isTokenChar(text.charCodeAt(sigEnd + 1));
       if (sigEnd - payloadEnd - 1 < 16 || more) return sigEnd;
-      if (headerEnd - start <= MAX_HEADER && headerNamesAlg(text.slice(start, headerEnd)) && payloadEnd - headerEnd > 8) {
+      if (
+        headerEnd - start <= MAX_HEADER &&
+        headerNamesAlg(text.slice(start, headerEnd)) &&
+        payloadEnd - headerEnd > 8
+      ) {
         emit(start, sigEnd);
       }
       return sigEnd;

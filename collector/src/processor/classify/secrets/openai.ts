@@ -25,7 +25,8 @@ export const openaiApiKey: Detector = {
         return;
       }
       const typed = TYPED.find((p) => token.startsWith(p));
-      if (typed && len - typed.length >= 40 && distinctChars(text, start + typed.length, end, 16) >= 16) emit(start, end);
+      if (typed && len - typed.length >= 40 && distinctChars(text, start + typed.length, end, 16) >= 16)
+        emit(start, end);
     });
   },
 };

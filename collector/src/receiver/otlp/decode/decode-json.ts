@@ -18,7 +18,15 @@ import { jsonSyntaxError } from '../../../model/json-scan';
 import { Limiter } from './limiter';
 import { newAttributes, newEvent, newResourceSpans, newScopeSpans, newSpan } from './shapes';
 import type { DecodeLimits, DecodeResult } from './types';
-import type { AnyValue, Attributes, KeyValueList, ResourceSpans, ScopeSpans, Span, SpanEvent } from '../../../model/traces';
+import type {
+  AnyValue,
+  Attributes,
+  KeyValueList,
+  ResourceSpans,
+  ScopeSpans,
+  Span,
+  SpanEvent,
+} from '../../../model/traces';
 import { OtlpDecodeError } from './types';
 
 type JsonObject = { readonly [key: string]: unknown };
@@ -320,5 +328,7 @@ function fail(path: string, what: string): OtlpDecodeError {
 function describeSyntaxError(source: string): string {
   const error = jsonSyntaxError(source);
   // Nothing found when JSON.parse failed for another reason (e.g. memory).
-  return error === undefined ? 'invalid JSON' : `invalid JSON at byte ${Buffer.byteLength(source.slice(0, error.at))}: ${error.reason}`;
+  return error === undefined
+    ? 'invalid JSON'
+    : `invalid JSON at byte ${Buffer.byteLength(source.slice(0, error.at))}: ${error.reason}`;
 }

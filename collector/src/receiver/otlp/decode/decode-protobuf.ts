@@ -14,7 +14,15 @@ import { Limiter } from './limiter';
 import { ProtoReader } from './proto-reader';
 import { newAttributes, newEvent, newResourceSpans, newScopeSpans, newSpan } from './shapes';
 import type { DecodeLimits, DecodeResult } from './types';
-import type { AnyValue, Attributes, KeyValueList, ResourceSpans, ScopeSpans, Span, SpanEvent } from '../../../model/traces';
+import type {
+  AnyValue,
+  Attributes,
+  KeyValueList,
+  ResourceSpans,
+  ScopeSpans,
+  Span,
+  SpanEvent,
+} from '../../../model/traces';
 
 // Tags as they appear on the wire: (field number << 3) | wire type (0 varint, 1 fixed64,
 // 2 length-delimited).
@@ -218,14 +226,7 @@ function readStatus(r: ProtoReader, end: number, into: Span): void {
  * One KeyValue of an attribute list (or of a kvlist value) whose length prefix is at `pos`.
  * Returns the new count of entries held; an entry past the cap is skipped unread.
  */
-function readAttribute(
-  r: ProtoReader,
-  end: number,
-  lim: Limiter,
-  into: KeyValueList,
-  held: number,
-  depth = 0,
-): number {
+function readAttribute(r: ProtoReader, end: number, lim: Limiter, into: KeyValueList, held: number, depth = 0): number {
   const kvEnd = r.lengthEnd(end);
   if (!lim.keepAttribute(held)) {
     r.pos = kvEnd;
@@ -239,8 +240,7 @@ function readAttribute(
       const stop = r.lengthEnd(kvEnd);
       key = keys.get(r.buf, r.pos, stop);
       r.pos = stop;
-    }
-    else if (tag === Tag.Value) value = readAnyValue(r, r.lengthEnd(kvEnd), lim, depth);
+    } else if (tag === Tag.Value) value = readAnyValue(r, r.lengthEnd(kvEnd), lim, depth);
     else r.skip(tag, kvEnd);
   }
   into[key] = value;

@@ -71,7 +71,6 @@ export class ProtoReader {
     const start = this.pos;
     let pos = start;
     let lo = 0;
-    let hi = 0;
     let b: number;
     // Bytes 0-3 carry 28 bits of lo.
     for (let shift = 0; shift < 28; shift += 7) {
@@ -84,7 +83,7 @@ export class ProtoReader {
     if (pos >= end) throw truncated(start);
     b = buf[pos++];
     lo |= (b & 0x0f) << 28;
-    hi = (b & 0x7f) >> 4;
+    let hi = (b & 0x7f) >> 4;
     if (b < 0x80) return this.setVarint(pos, lo, hi);
     // Bytes 5-8 carry 28 more bits of hi.
     for (let shift = 3; shift < 31; shift += 7) {
