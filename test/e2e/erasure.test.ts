@@ -260,7 +260,9 @@ describe('erasure racing with ingest', () => {
       const result = await erase(collector, victim);
       sending = false;
       await sender;
-      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+      // On failure, what the collector logged around the erasure says why.
+      const failure = result.code === 0 ? '' : collector.logs.slice(-40).join('\n');
+      expect({ code: result.code, stderr: result.stderr, failure }).toEqual({ code: 0, stderr: '', failure: '' });
       expect(sent).toBeGreaterThan(0);
       await exportSpans(exporter, makeSpans([span(victim, 'after the erasure')]));
       // Every record of the user in the store was sealed under a key that still exists.

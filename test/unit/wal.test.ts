@@ -45,6 +45,29 @@ describe('write-ahead log', () => {
     await reopened.close();
   });
 
+  it('deletes sealed segments while a confirmation drops the same segments, without tripping over it', async () => {
+    // An erasure seals the log, waits for the writer, then deletes the sealed segments; the
+    // writer's confirmation drops confirmed segments too. Their drops must not overlap: the
+    // second would close and unlink a file the first already removed.
+    for (let round = 0; round < 20; round++) {
+      const roundDir = mkdtempSync(join(tmpdir(), 'wal-'));
+      const { wal } = await openWal(roundDir, { segmentBytes: 1024 });
+      for (let i = 0; i < 40; i++) await wal.append(payload(i), 1);
+      const through = await wal.sealSegments();
+      const confirming = wal.confirm(wal.nextBatch(1000) as WalBatch);
+      // As the writer's flush() sees it: nothing unconfirmed, while confirm() still drops.
+      while (wal.firstUnconfirmed !== undefined) await new Promise((resolve) => setImmediate(resolve));
+      const left = await wal.deleteSealedSegments(through);
+      await confirming;
+      expect(left).toBe(0);
+      expect(readdirSync(roundDir).filter((name) => name.endsWith('.wal'))).toEqual([]);
+      // The log still works: the next append starts a fresh segment.
+      await wal.append(payload(99), 1);
+      expect(readdirSync(roundDir).filter((name) => name.endsWith('.wal'))).toHaveLength(1);
+      await wal.close();
+    }
+  });
+
   it('replays the batch that was in flight at a crash exactly, so its deduplication token is the same', async () => {
     const { wal } = await openWal(dir);
     for (let i = 0; i < 10; i++) await wal.append(payload(i), 1);

@@ -95,6 +95,8 @@ export class WriteAheadLog {
   private closed = false;
   /** The current segment takes no more appends: the next one starts a new file (erasure). */
   private sealCurrent = false;
+  /** The segment drop in progress (see dropConfirmedSegments). */
+  private dropping: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private readonly listeners: (() => void)[] = [];
 
@@ -422,7 +424,18 @@ export class WriteAheadLog {
     return report;
   }
 
-  private async dropConfirmedSegments(): Promise<void> {
+  /**
+   * Drops leading segments whose entries are all confirmed. One drop at a time: a writer's
+   * confirm() and an erasure's deleteSealedSegments() both drop, and two overlapping drops
+   * would close and unlink the same segment twice (ENOENT) and shift one segment too many.
+   */
+  private dropConfirmedSegments(): Promise<void> {
+    const run = this.dropping.then(() => this.dropConfirmedSegmentsNow());
+    this.dropping = run.catch(() => undefined);
+    return run;
+  }
+
+  private async dropConfirmedSegmentsNow(): Promise<void> {
     let dropped = false;
     while (this.segments.length > 0) {
       const segment = this.segments[0];

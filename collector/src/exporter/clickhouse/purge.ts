@@ -2,6 +2,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDirectory } from '../../wal/durable-file';
 import type { WriteAheadLog } from '../../wal/wal';
+import { RetryLaterError } from '../../model/errors';
 import type { BatchWriter } from './writer';
 
 /**
@@ -20,10 +21,11 @@ export async function purgeLog(
   const through = await wal.sealSegments();
   await writer.flush(timeoutMs);
   const left = await wal.deleteSealedSegments(through);
-  if (left > 0)
-    throw new Error(
+  if (left > 0) {
+    throw new RetryLaterError(
       `${left} write-ahead log segments still hold records the store has not confirmed; run the erasure again`,
     );
+  }
   await dropDeadLetters(walDir, subject);
 }
 

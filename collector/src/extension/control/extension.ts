@@ -1,4 +1,5 @@
 import type { ExtensionFactory, Extension, Processor, ServiceHost } from '../../component/component';
+import type { Logger } from '../../telemetry/logger';
 import { controlHandlers, type ControlledExporter, type KeyHolder } from './handlers';
 import { ControlServer } from './server';
 import { controlSocketPath } from './socket-path';
@@ -12,7 +13,10 @@ import { controlSocketPath } from './socket-path';
 export class ControlExtension implements Extension {
   private readonly servers: { server: ControlServer; close: () => Promise<void> }[] = [];
 
-  constructor(private readonly host: ServiceHost) {}
+  constructor(
+    private readonly host: ServiceHost,
+    private readonly logger: Logger,
+  ) {}
 
   async start(): Promise<void> {
     const pipelines = this.host.pipelines();
@@ -24,7 +28,7 @@ export class ControlExtension implements Extension {
         await Promise.all(feeding.map((pipeline) => pipeline.settle()));
       };
       const { handlers, close } = await controlHandlers(exporter, protect, settle);
-      const server = new ControlServer(controlSocketPath(exporter.walDir), handlers);
+      const server = new ControlServer(controlSocketPath(exporter.walDir), handlers, this.logger);
       await server.start();
       this.servers.push({ server, close });
     }
@@ -50,5 +54,5 @@ export const controlExtensionFactory: ExtensionFactory = {
   type: 'control',
   // Built in, never configured: its section is always empty.
   configSchema: { type: 'object', additionalProperties: false },
-  create: (_config, _context, host) => new ControlExtension(host),
+  create: (_config, context, host) => new ControlExtension(host, context.logger),
 };

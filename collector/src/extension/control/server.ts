@@ -4,12 +4,13 @@ import { connect, createServer as createNetServer, type Server as NetServer, typ
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { Actor } from '../../admin/context';
-import { StoreError } from '../../store/client';
+import type { StoreError } from '../../store/client';
 import { describeActor, userName } from './actor';
 import { proveCaller } from './handshake';
 import { sweepProofs } from './proof';
 import { walDirOfSocket, withSocketAddress } from './socket-path';
-import { InvalidInputError } from '../../model/errors';
+import { AuditError, InvalidInputError, isRetryable } from '../../model/errors';
+import { errorMessage, type Logger } from '../../telemetry/logger';
 
 /**
  * An operation other processes may ask a running collector to perform. `caller` is who
@@ -39,6 +40,7 @@ export class ControlServer {
   constructor(
     readonly socketPath: string,
     handlers: Record<string, ControlHandler>,
+    logger: Logger,
   ) {
     this.walDir = walDirOfSocket(socketPath);
     // Whom a 0600 socket admits anyway: this user and root. Checked again on the proven
@@ -78,11 +80,12 @@ export class ControlServer {
           result: await handler(body, { actor: describeActor(user, body.claimedActor), host: hostname() }),
         });
       } catch (error) {
-        const status =
-          error instanceof StoreError || error instanceof ControlRequestError || error instanceof SyntaxError
-            ? 400
-            : 500;
-        const message = status === 500 ? 'internal error' : String((error as Error).message);
+        // Errors raised on purpose carry a one-line message without content: the caller sees
+        // it. Anything else is a bug: the caller sees "internal error", the log the reason.
+        const known = error instanceof AuditError || error instanceof SyntaxError;
+        const status = !known ? 500 : isRetryable(error) ? 503 : 400;
+        const message = known ? String((error as Error).message) : 'internal error';
+        if (!known) logger.error('control operation failed', { operation, error: errorMessage(error) });
         reply(status, { error: { message, code: (error as StoreError).code } });
       }
     });
