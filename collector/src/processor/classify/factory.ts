@@ -1,16 +1,60 @@
 import { ConfigError } from '../../config/errors';
-import type { ProcessorFactory } from '../../component/component';
+import type { Processor, ProcessorFactory, RecordBatch } from '../../component/component';
 import { documentStrings, rewriteStrings } from '../../model/content';
-import { CONTENT_FIELDS } from '../../model/record';
-import { createClassifier, type ClassifyConfig } from '.';
+import { CONTENT_FIELDS, type AuditRecord } from '../../model/record';
+import { createClassifier, type ClassifyConfig, type Classifier } from '.';
 import { PatternError } from './custom';
 import configSchema from './config.schema.json';
 
 /**
  * The classify processor: PII, secrets and prompt-injection phrasing found in a record's
  * content become its `violations` (kinds only, never values); with redaction on, the
- * selected findings are replaced in the content before it is hashed and sealed.
+ * selected findings are replaced in the content before it is hashed and sealed. Detectors
+ * see the strings of the content, never the JSON around them.
  */
+export class ClassifyProcessor implements Processor {
+  private readonly classifier: Classifier;
+
+  constructor(private readonly config: ClassifyConfig) {
+    this.classifier = createClassifier(config);
+  }
+
+  process(batch: RecordBatch): void {
+    for (const record of batch.records) {
+      if (this.config.redact.enabled) this.redact(record);
+      else this.detect(record);
+    }
+  }
+
+  /**
+   * One scan per document: its strings joined by line breaks, so a phrase split across two
+   * parts of a message still counts (docs/architecture.md, "Content as structure").
+   */
+  private detect(record: AuditRecord): void {
+    const texts: string[] = [];
+    for (const field of CONTENT_FIELDS) {
+      const document = record.content[field];
+      if (document !== undefined) texts.push(documentStrings(document).join('\n'));
+    }
+    if (texts.length > 0) record.violations = mergeSorted(record.violations, this.classifier.violations(texts));
+  }
+
+  /** Each string scanned and redacted on its own, so a replacement never spans two of them. */
+  private redact(record: AuditRecord): void {
+    const kinds = new Set(record.violations);
+    for (const field of CONTENT_FIELDS) {
+      const document = record.content[field];
+      if (document === undefined) continue;
+      record.content[field] = rewriteStrings(document, (text) => {
+        const findings = this.classifier.scan(text);
+        for (const finding of findings) kinds.add(finding.kind);
+        return findings.length === 0 ? text : this.classifier.redact(text, findings);
+      });
+    }
+    record.violations = [...kinds].sort();
+  }
+}
+
 export const classifyProcessorFactory: ProcessorFactory = {
   type: 'classify',
   configSchema,
@@ -24,40 +68,7 @@ export const classifyProcessorFactory: ProcessorFactory = {
       throw error;
     }
   },
-  create(config) {
-    const settings = config as ClassifyConfig;
-    const classifier = createClassifier(settings);
-    return {
-      process(batch) {
-        for (const record of batch.records) {
-          const documents = CONTENT_FIELDS.map((field) => record.content[field]).filter(
-            (document) => document !== undefined,
-          );
-          if (documents.length === 0) continue;
-          // Detectors see the strings of the content, never the JSON around them.
-          if (!settings.redact.enabled) {
-            // One scan per document: its strings joined by line breaks, which no detector reads across.
-            record.violations = mergeSorted(
-              record.violations,
-              classifier.violations(documents.map((document) => documentStrings(document).join('\n'))),
-            );
-            continue;
-          }
-          const kinds = new Set(record.violations);
-          for (const field of CONTENT_FIELDS) {
-            const document = record.content[field];
-            if (document === undefined) continue;
-            record.content[field] = rewriteStrings(document, (text) => {
-              const findings = classifier.scan(text);
-              for (const finding of findings) kinds.add(finding.kind);
-              return findings.length === 0 ? text : classifier.redact(text, findings);
-            });
-          }
-          record.violations = [...kinds].sort();
-        }
-      },
-    };
-  },
+  create: (config) => new ClassifyProcessor(config as ClassifyConfig),
 };
 
 function mergeSorted(a: string[], b: string[]): string[] {

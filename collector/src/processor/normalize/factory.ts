@@ -1,16 +1,26 @@
 import type { NormalizeProcessorConfig } from '../../config/types';
-import type { ProcessorFactory } from '../../component/component';
-import { createNormalizer } from './normalize';
+import type { MadeRecords, ProcessorFactory, RecordMaker } from '../../component/component';
+import type { TraceExport } from '../../model/traces';
+import { createNormalizer, type Normalizer } from './normalize';
 import configSchema from './config.schema.json';
 
 /** The normalize processor, every pipeline's entry: GenAI spans of any dialect become records. */
+export class NormalizeProcessor implements RecordMaker {
+  private readonly normalize: Normalizer;
+
+  constructor(config: NormalizeProcessorConfig) {
+    this.normalize = createNormalizer(config);
+  }
+
+  makeRecords(tenantId: string, traces: TraceExport): MadeRecords {
+    return this.normalize(tenantId, traces);
+  }
+}
+
 export const normalizeProcessorFactory: ProcessorFactory = {
   type: 'normalize',
   configSchema,
   // Makes the records every later processor works on.
   position: 'first',
-  create(config) {
-    const makeRecords = createNormalizer(config as NormalizeProcessorConfig);
-    return { makeRecords };
-  },
+  create: (config) => new NormalizeProcessor(config as NormalizeProcessorConfig),
 };
