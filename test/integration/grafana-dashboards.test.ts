@@ -108,7 +108,7 @@ describe('Grafana dashboards: generated from the named queries', () => {
       'exporter/clickhouse/exporter.ts',
       'exporter/clickhouse/writer.ts',
     ]) {
-      for (const m of readFileSync(join(src, file), 'utf8').matchAll(/\.(counter|gauge|histogram)\('([a-z_]+)'/g)) {
+      for (const m of readFileSync(join(src, file), 'utf8').matchAll(/\.(counter|gauge|histogram)\(\s*'([a-z_]+)'/g)) {
         exported.add(m[2]);
         if (m[1] === 'histogram') for (const s of ['_bucket', '_sum', '_count']) exported.add(m[2] + s);
       }
