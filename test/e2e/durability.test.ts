@@ -92,12 +92,18 @@ describe('durability: nothing acknowledged is lost, nothing is stored twice', ()
       await eventually(
         async () => (await metric('ai_audit_receiver_requests_total{outcome="exhausted",protocol="http"}')) > 0,
       );
-      const probe = await fetch(`http://127.0.0.1:${httpPort}/v1/traces`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-protobuf' },
-        body: ProtobufTraceSerializer.serializeRequest(
-          makeSpans(Array.from({ length: 200 }, () => ({ attributes: { 'gen_ai.operation.name': 'chat' } }))),
-        ) as Uint8Array,
+      // The log sits at its limit while the load keeps it there: a probe may still fit in
+      // the last bytes a refused request left, but one that does not fit is told to back off.
+      const probe = await eventually(async () => {
+        const response = await fetch(`http://127.0.0.1:${httpPort}/v1/traces`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-protobuf' },
+          body: ProtobufTraceSerializer.serializeRequest(
+            makeSpans(Array.from({ length: 200 }, () => ({ attributes: { 'gen_ai.operation.name': 'chat' } }))),
+          ) as Uint8Array,
+        });
+        await response.arrayBuffer();
+        return response.status === 429 && response;
       });
       expect(probe.status).toBe(429);
       expect(probe.headers.get('retry-after')).toMatch(/^\d+$/);
