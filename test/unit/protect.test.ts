@@ -54,6 +54,12 @@ describe('content hashes', () => {
   it('hashes the last user message of the prompt, canonicalized', () => {
     expect(promptText(receivedDocument(input))).toBe('What is my balance?');
     expect(promptText(receivedDocument('  raw text  '))).toBe('raw text');
+    // Content attributes normalize appends as a last user message of attribute parts are not the prompt.
+    const withLeftovers = [
+      ...JSON.parse(input),
+      { role: 'user', parts: [{ type: 'attribute', key: 'exception.message', value: 'x' }] },
+    ];
+    expect(promptText(receivedDocument(JSON.stringify(withLeftovers)))).toBe('What is my balance?');
     expect(
       responseText(
         receivedDocument(

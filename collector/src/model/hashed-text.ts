@@ -3,7 +3,7 @@ import { documentText, documentValue, type ContentDocument } from './content';
 /**
  * The text a record's prompt_hash and response_hash cover (keys/content-hash.ts makes the
  * hashes). It is a canonical text, so `ai-audit hash "<text>"` reproduces it from what
- * the auditor has: for the prompt, the text of the last user message; for the response,
+ * the auditor has: for the prompt, the text of the last user message that has text; for the response,
  * the text of every output message. Text parts are joined with "\n", NFC-normalized and
  * trimmed. Content that is not a message list is hashed as it is.
  */
@@ -34,7 +34,8 @@ export function canonical(text: string): string {
 export function promptText(input: ContentDocument): string {
   const list = messages(input);
   if (!list) return canonical(documentText(input));
-  const users = list.filter((m) => m.role === 'user');
+  // A user message with no text (content normalize appends as attribute parts) is not the prompt.
+  const users = list.filter((m) => m.role === 'user' && textOf(m).length > 0);
   const chosen = users.length > 0 ? [users[users.length - 1]] : list;
   return canonical(chosen.flatMap(textOf).join('\n'));
 }

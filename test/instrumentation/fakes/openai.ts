@@ -67,9 +67,10 @@ export const OPENAI_ERRORS: Record<string, { status: number; body: unknown }> = 
 
 const HEADERS = { 'x-request-id': 'req_fake_openai', 'openai-processing-ms': '12' };
 
+/** Calls a tool when given tools, unless told not to or answering a tool result. */
 function wantsToolCall(body: any): boolean {
   const last = body.messages?.[body.messages.length - 1];
-  return Array.isArray(body.tools) && body.tools.length > 0 && last?.role !== 'tool';
+  return Array.isArray(body.tools) && body.tools.length > 0 && body.tool_choice !== 'none' && last?.role !== 'tool';
 }
 
 function chatCompletion(body: any) {

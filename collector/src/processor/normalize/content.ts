@@ -1,15 +1,10 @@
-import type { AnyValue, Attributes, Span, SpanEvent } from '../../model/traces';
+import type { Attributes, Span, SpanEvent } from '../../model/traces';
 import type { RecordContent } from '../../model/record';
-import { textPart, toMessage, toMessages, type Message } from './messages';
-import {
-  documentText,
-  documentValue,
-  receivedDocument,
-  valueDocument,
-  type ContentDocument,
-} from '../../model/content';
-import { asString, toJson, toPlain } from './values';
+import { textPart, toMessage, toMessages, toToolCallParts, toToolDefinition, type Message } from './messages';
+import { documentText, documentValue, valueDocument, type ContentDocument } from '../../model/content';
+import { asString, collectIndexed, toJson, toPlain, verbatim } from './values';
 import { parseJson } from '../../model/json';
+import { openInferenceContent, SPAN_KIND } from './openinference';
 
 /**
  * Content (prompts, responses, system instructions, tool definitions, tool arguments and
@@ -36,6 +31,9 @@ const CONTENT_KEYS = new Set([
   // OpenInference, Vercel AI SDK, Traceloop
   'input.value',
   'output.value',
+  'tool.description',
+  'tool.parameters',
+  'tool.json_schema',
   'ai.prompt',
   'ai.prompt.messages',
   'ai.prompt.tools',
@@ -75,15 +73,16 @@ export function isContentKey(key: string): boolean {
   return false;
 }
 
-/** A content attribute as a document: a string as sent (parsed when it is JSON), a structured value as is. */
-function verbatim(value: AnyValue): ContentDocument {
-  return typeof value === 'string' ? receivedDocument(value) : valueDocument(toPlain(value));
-}
-
 const messageList = (messages: Message[]): ContentDocument | undefined =>
   messages.length ? valueDocument(messages) : undefined;
 
-export function extractContent(span: Span, operation: string): RecordContent {
+export interface ExtractedContent {
+  content: RecordContent;
+  /** Content attributes a dialect repeats in another form beside its documents: sealed with `extra`. */
+  repeated: Record<string, unknown> | undefined;
+}
+
+export function extractContent(span: Span, operation: string): ExtractedContent {
   const a = span.attributes;
   const content: RecordContent = {};
   const consumed = new Set<string>();
@@ -102,6 +101,15 @@ export function extractContent(span: Span, operation: string): RecordContent {
     content.input ??= take('gen_ai.tool.call.arguments');
     content.output ??= take('gen_ai.tool.call.result');
   }
+  let repeated: Record<string, unknown> | undefined;
+  if (a[SPAN_KIND] !== undefined) {
+    const openInference = openInferenceContent(a, operation);
+    content.input ??= openInference.input;
+    content.output ??= openInference.output;
+    content.tools ??= openInference.tools;
+    for (const key of openInference.consumed) consumed.add(key);
+    if (Object.keys(openInference.repeated).length) repeated = openInference.repeated;
+  }
   content.input ??=
     messageList(legacyEventMessages(span.events, 'input')) ??
     flattenedMessages(a, 'gen_ai.prompt.', 'user') ??
@@ -110,17 +118,23 @@ export function extractContent(span: Span, operation: string): RecordContent {
     messageList(legacyEventMessages(span.events, 'output')) ??
     flattenedMessages(a, 'gen_ai.completion.', 'assistant') ??
     vercelOutput(a);
-  content.tools ??= flattenedTools(a) ?? take('ai.prompt.tools');
+  content.tools ??= flattenedTools(a) ?? vercelTools(a);
   for (const key of Object.keys(a))
     if (DIALECT_KEYS.has(key) || DIALECT_PREFIXES.some((p) => key.startsWith(p))) consumed.add(key);
   addLeftovers(a, consumed, content);
   for (const field of Object.keys(content) as (keyof RecordContent)[])
     if (content[field] === undefined) delete content[field];
-  return content;
+  return { content, repeated };
 }
 
 /** Keys the dialect readers below consume whenever they are present. */
-const DIALECT_KEYS = new Set(['ai.prompt', 'ai.prompt.messages', 'ai.response.text', 'ai.response.toolCalls']);
+const DIALECT_KEYS = new Set([
+  'ai.prompt',
+  'ai.prompt.messages',
+  'ai.prompt.tools',
+  'ai.response.text',
+  'ai.response.toolCalls',
+]);
 const DIALECT_PREFIXES = ['gen_ai.prompt.', 'gen_ai.completion.', 'llm.request.functions.'];
 
 // ---- v1.28–v1.36: span events ----------------------------------------------------------
@@ -209,22 +223,6 @@ function flattenedMessages(attributes: Attributes, prefix: string, defaultRole: 
   return messageList(messages);
 }
 
-/** `prefix` + `N.rest` keys grouped by N, values keyed by `rest`. */
-function collectIndexed(attributes: Record<string, unknown>, prefix: string): Map<number, Record<string, string>> {
-  const out = new Map<number, Record<string, string>>();
-  for (const key of Object.keys(attributes)) {
-    if (!key.startsWith(prefix)) continue;
-    const rest = key.slice(prefix.length);
-    const dot = rest.indexOf('.');
-    const index = Number(dot === -1 ? rest : rest.slice(0, dot));
-    if (!Number.isInteger(index) || dot === -1) continue;
-    const fields = out.get(index) ?? Object.create(null);
-    fields[rest.slice(dot + 1)] = asString(attributes[key] as AnyValue);
-    out.set(index, fields);
-  }
-  return out;
-}
-
 function flattenedTools(attributes: Attributes): ContentDocument | undefined {
   const byIndex = collectIndexed(attributes, 'llm.request.functions.');
   if (byIndex.size === 0) return undefined;
@@ -258,11 +256,19 @@ function vercelInput(attributes: Attributes): ContentDocument | undefined {
 
 function vercelOutput(attributes: Attributes): ContentDocument | undefined {
   const text = attributes['ai.response.text'];
-  const calls = toMessages(attributes['ai.response.toolCalls'], 'assistant');
+  const calls = toToolCallParts(attributes['ai.response.toolCalls']);
   if (text == null && !calls) return undefined;
   const parts = text == null ? [] : [textPart(asString(text))];
-  for (const call of calls ?? []) parts.push(...call.parts);
+  if (calls) parts.push(...calls);
   return valueDocument([{ role: 'assistant', parts }]);
+}
+
+/** `ai.prompt.tools`: one JSON text per tool (a string list), or one JSON list. */
+function vercelTools(attributes: Attributes): ContentDocument | undefined {
+  const value = attributes['ai.prompt.tools'];
+  if (value === undefined || value === null) return undefined;
+  const list = typeof value === 'string' ? parseJson(value) : toPlain(value);
+  return Array.isArray(list) ? valueDocument(list.map(toToolDefinition)) : verbatim(value);
 }
 
 // ---- anything else that carries content -----------------------------------------------------

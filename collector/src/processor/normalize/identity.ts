@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Attributes } from '../../model/traces';
 import { asBoolean, asString, first } from './values';
 import { providerName } from './vocabulary';
+import { openInferenceOperation, type Invocation } from './openinference';
 
 /** Who called, what, where: the non-token, non-content columns and the keys they come from. */
 
@@ -27,14 +28,17 @@ const LLM_REQUEST_TYPES: Record<string, string> = {
 
 export const KEYS = {
   operation: ['gen_ai.operation.name'],
-  provider: ['gen_ai.provider.name', 'gen_ai.system'],
-  requestModel: ['gen_ai.request.model'],
-  responseModel: ['gen_ai.response.model'],
+  // OpenInference: llm.provider is who serves (azure, groq...), llm.system the API family.
+  provider: ['gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system'],
+  requestModel: ['gen_ai.request.model', 'llm.request.model_name'],
+  responseModel: ['gen_ai.response.model', 'llm.response.model_name', 'ai.response.model'],
+  /** A model named without saying whether requested or answering: the fallback for both. */
+  model: ['llm.model_name', 'embedding.model_name', 'reranker.model_name', 'ai.model.id'],
   responseId: ['gen_ai.response.id'],
   serverAddress: ['server.address'],
-  agentName: ['gen_ai.agent.name'],
-  toolName: ['gen_ai.tool.name'],
-  toolCallId: ['gen_ai.tool.call.id'],
+  agentName: ['gen_ai.agent.name', 'agent.name'],
+  toolName: ['gen_ai.tool.name', 'tool.name'],
+  toolCallId: ['gen_ai.tool.call.id', 'tool_call.id'],
   user: [
     'user.id',
     'enduser.id',
@@ -54,6 +58,7 @@ export const KEYS = {
     'gen_ai.response.finish_reasons',
     'ai.response.finishReason',
     'llm.response.finish_reason',
+    'llm.finish_reason',
     'llm.response.stop_reason',
   ],
   stream: ['gen_ai.request.stream', 'gen_ai.request.is_stream', 'llm.is_streaming'],
@@ -73,14 +78,22 @@ export const RESOURCE_KEYS = {
 /** Every span attribute key that lands in a dedicated column. */
 export const IDENTITY_KEYS: ReadonlySet<string> = new Set(Object.values(KEYS).flat());
 
-/** A span is a GenAI operation when it names one or names a GenAI provider. */
+/**
+ * A span is a GenAI operation when it names one or names a GenAI provider, or is an
+ * OpenInference span of a GenAI kind.
+ */
 export function isGenAiSpan(attributes: Attributes): boolean {
-  return first(attributes, ['gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.system']) !== undefined;
+  return (
+    first(attributes, ['gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.system']) !== undefined ||
+    openInferenceOperation(attributes) !== undefined
+  );
 }
 
 export function operationOf(attributes: Attributes, spanName: string): string {
   const named = asString(first(attributes, KEYS.operation)).trim().toLowerCase();
   if (named) return named;
+  const openInference = openInferenceOperation(attributes);
+  if (openInference) return openInference;
   const requestType = LLM_REQUEST_TYPES[asString(attributes['llm.request.type']).toLowerCase()];
   if (requestType) return requestType;
   const fromName = spanName.split(' ', 1)[0].toLowerCase();
@@ -92,11 +105,11 @@ export function providerOf(attributes: Attributes): string {
 }
 
 /**
- * Streaming, said outright or by the Vercel AI SDK's span and operation names
- * (`ai.streamText.doStream`).
+ * Streaming, said outright, by the request (OpenInference's invocation parameters) or by
+ * the Vercel AI SDK's span and operation names (`ai.streamText.doStream`).
  */
-export function isStreaming(attributes: Attributes, spanName: string): boolean {
-  const said = asBoolean(first(attributes, KEYS.stream));
+export function isStreaming(attributes: Attributes, spanName: string, invocation?: Invocation): boolean {
+  const said = asBoolean(first(attributes, KEYS.stream)) ?? invocation?.stream ?? null;
   if (said !== null) return said;
   return /(^|\.)doStream$|^ai\.stream/.test(asString(attributes['ai.operationId']) || spanName);
 }

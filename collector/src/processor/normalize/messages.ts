@@ -99,6 +99,32 @@ export function toMessage(raw: unknown, defaultRole: string): Message {
 }
 
 /**
+ * Tool calls listed on their own (the Vercel AI SDK's `ai.response.toolCalls`:
+ * `[{ toolCallId, toolName, input }]`, `args` before v5) → v1.41 tool_call parts, or
+ * undefined when the value is not a list.
+ */
+export function toToolCallParts(value: unknown): Part[] | undefined {
+  const data = typeof value === 'string' ? parseJson(value) : value;
+  if (!Array.isArray(data)) return undefined;
+  return data.map((call) => (isObject(call) ? toolCallPart(call) : { type: 'unknown', value: call }));
+}
+
+/**
+ * A tool definition (JSON text or data) in the v1.41 shape `{ type, name, description,
+ * parameters }`: OpenAI's `{ type, function: {...} }` is flattened and the Vercel AI SDK's
+ * `inputSchema` is the parameters. Other fields are kept.
+ */
+export function toToolDefinition(raw: unknown): unknown {
+  const tool = typeof raw === 'string' ? (parseJson(raw) ?? raw) : raw;
+  if (!isObject(tool)) return tool;
+  const { function: fn, ...rest } = tool;
+  const flat: Loose = isObject(fn) ? { ...rest, ...fn } : tool;
+  if (flat.parameters !== undefined || flat.inputSchema === undefined) return flat;
+  const { inputSchema, ...others } = flat;
+  return { ...others, parameters: inputSchema };
+}
+
+/**
  * A list of messages given as JSON text or data → v1.41 messages, or undefined when the
  * value is not a message list (the caller then seals it verbatim).
  */

@@ -14,6 +14,7 @@ import {
   recordId,
   RESOURCE_KEYS,
 } from './identity';
+import { invocation } from './openinference';
 import { readTokens, TOKEN_KEYS } from './tokens';
 import { clearTextRule } from './metadata';
 import { asNumber, asString, asStringList, first } from './values';
@@ -125,15 +126,17 @@ function toRecord(
     rules.span,
   );
   const operation = operationOf(a, span.name);
-  const content = extractContent(span, operation);
+  const { content, repeated } = extractContent(span, operation);
   content.extra = extraDocument({
-    attributes: attributes.sealed,
+    attributes: repeated ? { ...attributes.sealed, ...repeated } : attributes.sealed,
     resource: resource.sealed,
     events: sealedEvents(span.events),
   });
   const provider = providerOf(a);
-  const requestModel = asString(first(a, KEYS.requestModel));
-  const responseModel = asString(first(a, KEYS.responseModel));
+  const request = invocation(a);
+  const model = asString(first(a, KEYS.model));
+  const requestModel = asString(first(a, KEYS.requestModel)) || request?.model || model;
+  const responseModel = asString(first(a, KEYS.responseModel)) || model;
   const errorType = asString(first(a, KEYS.errorType)) || exceptionType(span);
   const failed = span.statusCode === 2 || errorType !== '';
   const ttftSeconds = asNumber(first(a, KEYS.ttft));
@@ -169,7 +172,7 @@ function toRecord(
     cost_usd: null,
     latency_ms: Number(duration) / 1e6,
     ttft_ms: ttftMs,
-    streaming: isStreaming(a, span.name),
+    streaming: isStreaming(a, span.name, request),
     status: failed ? 'error' : 'ok',
     error_type: failed ? errorType || '_OTHER' : '',
     finish_reasons: asStringList(first(a, KEYS.finishReasons)).map(finishReason),

@@ -11,12 +11,16 @@ const INPUT = [
   'gen_ai.usage.prompt_tokens',
   'llm.usage.prompt_tokens',
   'llm.token_count.prompt',
+  'ai.usage.inputTokens',
+  'ai.usage.promptTokens',
 ];
 const OUTPUT = [
   'gen_ai.usage.output_tokens',
   'gen_ai.usage.completion_tokens',
   'llm.usage.completion_tokens',
   'llm.token_count.completion',
+  'ai.usage.outputTokens',
+  'ai.usage.completionTokens',
 ];
 const CACHE_READ = [
   'gen_ai.usage.cache_read.input_tokens',
@@ -24,6 +28,8 @@ const CACHE_READ = [
   'gen_ai.usage.input_tokens.cached',
   'gen_ai.usage.cache_read_tokens',
   'llm.token_count.prompt_details.cache_read',
+  'ai.usage.inputTokenDetails.cacheReadTokens',
+  'ai.usage.cachedInputTokens',
 ];
 const CACHE_WRITE = [
   'gen_ai.usage.cache_write.input_tokens',
@@ -33,12 +39,27 @@ const CACHE_WRITE = [
   'gen_ai.usage.input_tokens.cache_write',
   'gen_ai.usage.cache_write_tokens',
   'llm.token_count.prompt_details.cache_write',
+  'ai.usage.inputTokenDetails.cacheWriteTokens',
 ];
 const REASONING = [
   'gen_ai.usage.reasoning.output_tokens',
   'gen_ai.usage.reasoning_tokens',
   'gen_ai.usage.output_tokens.reasoning',
   'llm.token_count.completion_details.reasoning',
+  'ai.usage.outputTokenDetails.reasoningTokens',
+  'ai.usage.reasoningTokens',
+];
+
+/**
+ * Producers whose totals include cache and reasoning tokens whatever the provider, like
+ * semconv v1.37+: OpenInference (its prompt count is the provider's total) and the
+ * Vercel AI SDK from v6 (the one that reports `inputTokenDetails`).
+ */
+const INCLUSIVE_MARKERS = [
+  'openinference.span.kind',
+  'ai.usage.inputTokenDetails.noCacheTokens',
+  'ai.usage.inputTokenDetails.cacheReadTokens',
+  'ai.usage.inputTokenDetails.cacheWriteTokens',
 ];
 
 /** Every key read here, so the attributes column does not repeat them. */
@@ -74,8 +95,8 @@ export interface TokenCounts {
 
 /**
  * `currentSemconv`: the span names its provider with `gen_ai.provider.name` (semconv
- * v1.37+), which defines input_tokens as inclusive of cache tokens. Older producers copy
- * the provider's own figure, and Anthropic's (also Claude on Bedrock/Vertex) excludes
+ * v1.37+), which defines input_tokens as inclusive of cache tokens. Older producers
+ * (but those of INCLUSIVE_MARKERS) copy the provider's own figure, and Anthropic's (also Claude on Bedrock/Vertex) excludes
  * the cache, so it is summed here. Whatever the dialect, an input count smaller than its
  * own cache counts can only be exclusive and is summed too; likewise for reasoning
  * tokens, which Gemini reports apart from candidate tokens.
@@ -92,9 +113,10 @@ export function readTokens(
   const cacheWrite = storable(asCount(first(attributes, CACHE_WRITE)));
   const reasoning = storable(asCount(first(attributes, REASONING)));
 
+  const inclusive = currentSemconv || INCLUSIVE_MARKERS.some((key) => attributes[key] !== undefined);
   const cached = (cacheRead ?? 0) + (cacheWrite ?? 0);
   let inputTotal = input;
-  if (input !== null && cached > 0 && ((!currentSemconv && reportsCacheApart(provider, model)) || input < cached)) {
+  if (input !== null && cached > 0 && ((!inclusive && reportsCacheApart(provider, model)) || input < cached)) {
     inputTotal = input + cached;
   }
   let outputTotal = output;
@@ -102,7 +124,7 @@ export function readTokens(
     output !== null &&
     reasoning !== null &&
     reasoning > 0 &&
-    ((!currentSemconv && provider.startsWith('gcp.')) || output < reasoning)
+    ((!inclusive && provider.startsWith('gcp.')) || output < reasoning)
   ) {
     outputTotal = output + reasoning;
   }

@@ -1,5 +1,6 @@
 import { parseJson } from '../../model/json';
 import type { AnyValue, Attributes } from '../../model/traces';
+import { receivedDocument, valueDocument, type ContentDocument } from '../../model/content';
 
 /**
  * Conversions from decoded OTLP values to the plain types of audit columns. Producers
@@ -63,6 +64,36 @@ export function first(attributes: Attributes, keys: readonly string[]): AnyValue
     if (value !== undefined && value !== null) return value;
   }
   return undefined;
+}
+
+/** `prefix` + `N.rest` keys grouped by N, values keyed by `rest`. */
+export function collectIndexed(
+  attributes: Record<string, unknown>,
+  prefix: string,
+): Map<number, Record<string, string>> {
+  const out = new Map<number, Record<string, string>>();
+  for (const key of Object.keys(attributes)) {
+    if (!key.startsWith(prefix)) continue;
+    const rest = key.slice(prefix.length);
+    const dot = rest.indexOf('.');
+    const index = Number(dot === -1 ? rest : rest.slice(0, dot));
+    if (!Number.isInteger(index) || dot === -1) continue;
+    const fields = out.get(index) ?? Object.create(null);
+    fields[rest.slice(dot + 1)] = asString(attributes[key] as AnyValue);
+    out.set(index, fields);
+  }
+  return out;
+}
+
+/** The groups of `collectIndexed`, in index order. */
+export function indexedList(attributes: Record<string, unknown>, prefix: string): Record<string, string>[] {
+  return [...collectIndexed(attributes, prefix).entries()].sort(([x], [y]) => x - y).map(([, fields]) => fields);
+}
+
+/** A content attribute as a document: a string as sent (parsed when it is JSON), a structured value as is. */
+export function verbatim(value: AnyValue | undefined): ContentDocument | undefined {
+  if (value === undefined || value === null) return undefined;
+  return typeof value === 'string' ? receivedDocument(value) : valueDocument(toPlain(value));
 }
 
 /** JSON text for a structured value: kvlists become objects, bytes base64, bigints numbers. */

@@ -18,6 +18,11 @@ const PROVIDER_RENAMES: Record<string, string> = {
   mistral: 'mistral_ai',
   xai: 'x_ai',
   'amazon-bedrock': 'aws.bedrock',
+  // OpenInference's llm.provider and llm.system values.
+  azure: 'azure.ai.openai',
+  google: 'gcp.gemini',
+  aws: 'aws.bedrock',
+  amazon: 'aws.bedrock',
 };
 
 /**
