@@ -22,10 +22,15 @@ function sortedLabels(labels: Labels): Attributes {
 }
 
 export class Counter {
-  constructor(private readonly counter: OtelCounter) {
-    // A counter is exported from the first scrape at 0, not only once it has counted, so
-    // that increase()/rate() see its first increment and promtool sees every series.
-    counter.add(0);
+  constructor(
+    private readonly counter: OtelCounter,
+    labelled: boolean,
+  ) {
+    // An unlabelled counter is exported from the first scrape at 0, not only once it has
+    // counted, so that increase()/rate() see its first increment. A labelled one is not: OTel
+    // never drops a series, and a lone unlabelled 0 beside the real ones would show on every
+    // dashboard that groups by its labels.
+    if (!labelled) counter.add(0);
   }
 
   inc(amount = 1, labels: Labels = {}): void {
@@ -55,12 +60,13 @@ export class MetricsRegistry {
   private readonly meter: Meter = new MeterProvider({ readers: [this.exporter] }).getMeter('ai-audit-collector');
 
   /**
-   * `name` is the exported name and must end in `_total` (the exporter would append it).
+   * `name` is the exported name and must end in `_total` (the exporter would append it);
+   * `labels` names the labels every count carries, if any.
    * Asking again for a name (one receiver each) counts into the same series: the SDK shares
    * instruments of identical name and description.
    */
-  counter(name: string, help: string): Counter {
-    return new Counter(this.meter.createCounter(name, { description: help }));
+  counter(name: string, help: string, labels: readonly string[] = []): Counter {
+    return new Counter(this.meter.createCounter(name, { description: help }), labels.length > 0);
   }
 
   histogram(name: string, help: string, buckets: number[]): Histogram {

@@ -69,14 +69,17 @@ export class ExportHandler {
     this.requests = metrics.counter(
       'ai_audit_receiver_requests_total',
       'OTLP export requests by protocol and outcome.',
+      ['protocol', 'outcome'],
     );
     this.spans = metrics.counter(
       'ai_audit_receiver_spans_total',
       'Spans received, by what became of them (accepted, dropped: not GenAI, refused: by reason).',
+      ['outcome', 'reason'],
     );
     this.truncations = metrics.counter(
       'ai_audit_receiver_truncations_total',
       'Attributes, events or values cut by the decode limits.',
+      ['kind'],
     );
   }
 
