@@ -3,7 +3,7 @@ import { documentText, documentValue } from '../../collector/src/model/content';
 import { span, traceExport } from '../helpers/spans';
 
 /**
- * The OpenInference and Vercel AI SDK dialects, span by span (the e2e test
+ * The OpenInference, Vercel AI SDK and OpenLLMetry dialects, span by span (the e2e test
  * third-party-instrumentations.test.ts runs the real packages).
  */
 
@@ -270,5 +270,25 @@ describe('Vercel AI SDK', () => {
       'ai.usage.outputTokens': 30,
     });
     expect(v5).toMatchObject({ input_tokens: 110, cache_read_tokens: 90, output_tokens: 30 });
+  });
+});
+
+describe('OpenLLMetry', () => {
+  it('turns gen_ai.tool.definitions in the Chat Completions request shape into v1.41 definitions', () => {
+    const record = one({
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.tool.definitions':
+        '[{"type":"function","function":{"name":"get_weather","description":"Weather","parameters":{"type":"object"}}}]',
+    });
+    expect(value(record.content.tools)).toEqual([
+      { type: 'function', name: 'get_weather', description: 'Weather', parameters: { type: 'object' } },
+    ]);
+  });
+
+  it('keeps gen_ai.tool.definitions already in the v1.41 shape byte for byte', () => {
+    const text = '[{"type":"function","name":"get_weather","parameters":{"type":"object"}}]';
+    const record = one({ 'gen_ai.provider.name': 'openai', 'gen_ai.tool.definitions': text });
+    expect(documentText(record.content.tools!)).toBe(text);
   });
 });

@@ -1,6 +1,6 @@
 import type { Attributes, Span, SpanEvent } from '../../model/traces';
 import type { RecordContent } from '../../model/record';
-import { textPart, toMessage, toMessages, toToolCallParts, toToolDefinition, type Message } from './messages';
+import { isObject, textPart, toMessage, toMessages, toToolCallParts, toToolDefinition, type Message } from './messages';
 import { documentText, documentValue, valueDocument, type ContentDocument } from '../../model/content';
 import { asString, collectIndexed, toJson, toPlain, verbatim } from './values';
 import { parseJson } from '../../model/json';
@@ -96,7 +96,7 @@ export function extractContent(span: Span, operation: string): ExtractedContent 
   content.input = take('gen_ai.input.messages');
   content.output = take('gen_ai.output.messages');
   content.system = take('gen_ai.system_instructions');
-  content.tools = take('gen_ai.tool.definitions');
+  content.tools = semconvTools(take('gen_ai.tool.definitions'));
   if (operation === 'execute_tool') {
     content.input ??= take('gen_ai.tool.call.arguments');
     content.output ??= take('gen_ai.tool.call.result');
@@ -125,6 +125,16 @@ export function extractContent(span: Span, operation: string): ExtractedContent 
   for (const field of Object.keys(content) as (keyof RecordContent)[])
     if (content[field] === undefined) delete content[field];
   return { content, repeated };
+}
+
+/**
+ * `gen_ai.tool.definitions` as sent, unless some tool is in the Chat Completions request shape
+ * (`{type, function: {name, ...}}`, OpenLLMetry): then the list becomes v1.41 definitions.
+ */
+function semconvTools(document: ContentDocument | undefined): ContentDocument | undefined {
+  const list = document && documentValue(document);
+  if (!Array.isArray(list) || !list.some((tool) => isObject(tool) && isObject(tool.function))) return document;
+  return valueDocument(list.map(toToolDefinition));
 }
 
 /** Keys the dialect readers below consume whenever they are present. */

@@ -21,7 +21,7 @@ export interface Message {
 
 type Loose = Record<string, unknown>;
 
-function isObject(value: unknown): value is Loose {
+export function isObject(value: unknown): value is Loose {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
