@@ -273,6 +273,62 @@ describe('Vercel AI SDK', () => {
   });
 });
 
+describe('Vercel AI SDK tool executions and embeddings', () => {
+  it('makes an execute_tool record of an ai.toolCall span, with its arguments and result sealed', () => {
+    const record = one(
+      {
+        'ai.operationId': 'ai.toolCall',
+        'ai.toolCall.name': 'get_weather',
+        'ai.toolCall.id': 'call_7',
+        'ai.toolCall.input': '{"city":"Paris"}',
+        'ai.toolCall.output': '"rainy"',
+      },
+      { name: 'ai.toolCall' },
+    );
+    expect(record).toMatchObject({ operation: 'execute_tool', tool_name: 'get_weather', tool_call_id: 'call_7' });
+    expect(documentText(record.content.input!)).toBe('{"city":"Paris"}');
+    expect(documentText(record.content.output!)).toBe('"rainy"');
+    // The operation id is metadata; the arguments and result are not in clear.
+    expect({ ...record.attributes }).toEqual({ 'ai.operationId': 'ai.toolCall' });
+    // Before v5 the SDK wrote args/result.
+    const older = one({
+      'ai.operationId': 'ai.toolCall',
+      'ai.toolCall.name': 'f',
+      'ai.toolCall.args': '{"a":1}',
+      'ai.toolCall.result': '2',
+    });
+    expect([documentText(older.content.input!), documentText(older.content.output!)]).toEqual(['{"a":1}', '2']);
+  });
+
+  it('makes an embeddings record of a doEmbed span: provider, model, tokens, the texts as input', () => {
+    const record = one(
+      {
+        'ai.operationId': 'ai.embedMany.doEmbed',
+        'ai.model.provider': 'openai.embedding',
+        'ai.model.id': 'text-embedding-3-small',
+        'ai.usage.tokens': 12,
+        'ai.values': ['"first text"', '"second text"'],
+      },
+      { name: 'ai.embedMany.doEmbed' },
+    );
+    expect(record).toMatchObject({
+      operation: 'embeddings',
+      provider: 'openai',
+      request_model: 'text-embedding-3-small',
+      input_tokens: 12,
+    });
+    expect(JSON.stringify(record.content)).toContain('second text');
+  });
+
+  it('still drops the spans around them that carry no model call of their own', () => {
+    expect(
+      records(
+        span({ 'ai.operationId': 'ai.embedMany', 'ai.model.id': 'text-embedding-3-small' }, { name: 'ai.embedMany' }),
+      ),
+    ).toEqual([]);
+  });
+});
+
 describe('OpenLLMetry', () => {
   it('turns gen_ai.tool.definitions in the Chat Completions request shape into v1.41 definitions', () => {
     const record = one({

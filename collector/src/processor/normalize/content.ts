@@ -43,6 +43,8 @@ const CONTENT_KEYS = new Set([
   'ai.response.reasoning',
   'ai.toolCall.args',
   'ai.toolCall.result',
+  'ai.toolCall.input',
+  'ai.toolCall.output',
   'ai.value',
   'ai.values',
   'ai.embedding',
@@ -98,8 +100,9 @@ export function extractContent(span: Span, operation: string): ExtractedContent 
   content.system = take('gen_ai.system_instructions');
   content.tools = semconvTools(take('gen_ai.tool.definitions'));
   if (operation === 'execute_tool') {
-    content.input ??= take('gen_ai.tool.call.arguments');
-    content.output ??= take('gen_ai.tool.call.result');
+    // The Vercel AI SDK's ai.toolCall spans: args/result before v5, input/output since.
+    content.input ??= take('gen_ai.tool.call.arguments') ?? take('ai.toolCall.input') ?? take('ai.toolCall.args');
+    content.output ??= take('gen_ai.tool.call.result') ?? take('ai.toolCall.output') ?? take('ai.toolCall.result');
   }
   let repeated: Record<string, unknown> | undefined;
   if (a[SPAN_KIND] !== undefined) {

@@ -29,7 +29,7 @@ const LLM_REQUEST_TYPES: Record<string, string> = {
 export const KEYS = {
   operation: ['gen_ai.operation.name'],
   // OpenInference: llm.provider is who serves (azure, groq...), llm.system the API family.
-  provider: ['gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system'],
+  provider: ['gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system', 'ai.model.provider'],
   requestModel: ['gen_ai.request.model', 'llm.request.model_name'],
   responseModel: ['gen_ai.response.model', 'llm.response.model_name', 'ai.response.model'],
   /** A model named without saying whether requested or answering: the fallback for both. */
@@ -37,8 +37,8 @@ export const KEYS = {
   responseId: ['gen_ai.response.id'],
   serverAddress: ['server.address'],
   agentName: ['gen_ai.agent.name', 'agent.name'],
-  toolName: ['gen_ai.tool.name', 'tool.name'],
-  toolCallId: ['gen_ai.tool.call.id', 'tool_call.id'],
+  toolName: ['gen_ai.tool.name', 'tool.name', 'ai.toolCall.name'],
+  toolCallId: ['gen_ai.tool.call.id', 'tool_call.id', 'ai.toolCall.id'],
   user: [
     'user.id',
     'enduser.id',
@@ -85,8 +85,24 @@ export const IDENTITY_KEYS: ReadonlySet<string> = new Set(Object.values(KEYS).fl
 export function isGenAiSpan(attributes: Attributes): boolean {
   return (
     first(attributes, ['gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.system']) !== undefined ||
-    openInferenceOperation(attributes) !== undefined
+    openInferenceOperation(attributes) !== undefined ||
+    vercelOperation(attributes) !== undefined
   );
+}
+
+/**
+ * The Vercel AI SDK's spans that carry no gen_ai.* key but are GenAI operations: a tool's
+ * execution and an embedding call. (Its outer generateText/streamText spans are not: the
+ * inner doGenerate/doStream span is the record of the model call.)
+ */
+const VERCEL_OPERATIONS: Record<string, string> = {
+  'ai.toolCall': 'execute_tool',
+  'ai.embed.doEmbed': 'embeddings',
+  'ai.embedMany.doEmbed': 'embeddings',
+};
+
+function vercelOperation(attributes: Attributes): string | undefined {
+  return VERCEL_OPERATIONS[asString(attributes['ai.operationId'])];
 }
 
 export function operationOf(attributes: Attributes, spanName: string): string {
@@ -94,6 +110,8 @@ export function operationOf(attributes: Attributes, spanName: string): string {
   if (named) return named;
   const openInference = openInferenceOperation(attributes);
   if (openInference) return openInference;
+  const vercel = vercelOperation(attributes);
+  if (vercel) return vercel;
   const requestType = LLM_REQUEST_TYPES[asString(attributes['llm.request.type']).toLowerCase()];
   if (requestType) return requestType;
   const fromName = spanName.split(' ', 1)[0].toLowerCase();

@@ -13,6 +13,8 @@ const INPUT = [
   'llm.token_count.prompt',
   'ai.usage.inputTokens',
   'ai.usage.promptTokens',
+  // The Vercel AI SDK's embedding calls count only what they embed.
+  'ai.usage.tokens',
 ];
 const OUTPUT = [
   'gen_ai.usage.output_tokens',
