@@ -1,13 +1,8 @@
-import { components } from '../../collector/src/components';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfigText } from '../../collector/src/config';
-import type { ClickHouseExporterConfig } from '../../collector/src/config';
-import { silentLogger } from '../../collector/src/telemetry/logger';
 import { Store } from '../../collector/src/store/client';
-import { prepareSchema } from '../../collector/src/exporter/clickhouse/exporter';
-import { ClickHouseServer } from '../helpers/clickhouse-server';
-import { collectorConfig } from '../helpers/collector';
+import type { ClickHouseServer } from '../helpers/clickhouse-server';
+import { startServerStore } from '../helpers/server-store';
 
 /**
  * deploy/clickhouse/: the users, roles, profiles and row policies for a ClickHouse server.
@@ -40,15 +35,7 @@ describe('deploy/clickhouse: access for a ClickHouse server', () => {
   let store: Store;
 
   beforeAll(async () => {
-    server = await ClickHouseServer.start();
-    const config = parseConfigText(
-      collectorConfig({ storeYaml: `    endpoint: ${server.url}` }),
-      't.yaml',
-      components,
-      {},
-    ).exporters.clickhouse as ClickHouseExporterConfig;
-    store = await Store.open({ kind: 'server', url: new URL(server.url) }, { database: 'ai_audit' });
-    await prepareSchema(store, config, silentLogger);
+    ({ server, store } = await startServerStore());
   });
 
   afterAll(async () => {

@@ -1,13 +1,8 @@
-import { components } from '../../collector/src/components';
-import { parseConfigText } from '../../collector/src/config';
-import type { ClickHouseExporterConfig } from '../../collector/src/config';
 import { createNormalizer } from '../../collector/src/processor/normalize';
-import { silentLogger } from '../../collector/src/telemetry/logger';
 import { Store } from '../../collector/src/store/client';
-import { prepareSchema } from '../../collector/src/exporter/clickhouse/exporter';
 import { recordToRow } from '../../collector/src/store/rows';
-import { ClickHouseServer } from '../helpers/clickhouse-server';
-import { collectorConfig } from '../helpers/collector';
+import type { ClickHouseServer } from '../helpers/clickhouse-server';
+import { startServerStore } from '../helpers/server-store';
 import { span, traceExport } from '../helpers/spans';
 
 /**
@@ -26,15 +21,7 @@ describe('cost_by_day projection', () => {
   let store: Store;
 
   beforeAll(async () => {
-    server = await ClickHouseServer.start();
-    const config = parseConfigText(
-      collectorConfig({ storeYaml: `    endpoint: ${server.url}` }),
-      't.yaml',
-      components,
-      {},
-    ).exporters.clickhouse as ClickHouseExporterConfig;
-    store = await Store.open({ kind: 'server', url: new URL(server.url) }, { database: 'ai_audit' });
-    await prepareSchema(store, config, silentLogger);
+    ({ server, store } = await startServerStore());
     const day = 86_400_000;
     const records = createNormalizer({ exclude_attributes: [], keep_attributes: [] })(
       'acme',

@@ -1,20 +1,15 @@
-import { components } from '../../collector/src/components';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { parseConfigText } from '../../collector/src/config';
-import type { ClickHouseExporterConfig } from '../../collector/src/config';
 import { createNormalizer } from '../../collector/src/processor/normalize';
 import type { AuditRecord } from '../../collector/src/model/record';
 import { loadCatalog } from '../../collector/src/query/catalog';
-import { silentLogger } from '../../collector/src/telemetry/logger';
 import { Store } from '../../collector/src/store/client';
-import { prepareSchema } from '../../collector/src/exporter/clickhouse/exporter';
 import { recordToRow } from '../../collector/src/store/rows';
 import { buildDashboards } from '../../deploy/grafana/build-dashboards';
-import { ClickHouseServer } from '../helpers/clickhouse-server';
-import { collectorConfig } from '../helpers/collector';
+import type { ClickHouseServer } from '../helpers/clickhouse-server';
+import { startServerStore } from '../helpers/server-store';
 import { expandGrafanaSql, type GrafanaRequest, type TemplateVariable } from '../helpers/grafana';
 import { span, traceExport } from '../helpers/spans';
 
@@ -130,15 +125,7 @@ describe('Grafana dashboards: every ClickHouse panel on a real engine', () => {
   const accessLog: Row[] = [];
 
   beforeAll(async () => {
-    server = await ClickHouseServer.start();
-    const config = parseConfigText(
-      collectorConfig({ storeYaml: `    endpoint: ${server.url}` }),
-      't.yaml',
-      components,
-      {},
-    ).exporters.clickhouse as ClickHouseExporterConfig;
-    store = await Store.open({ kind: 'server', url: new URL(server.url) }, { database: 'ai_audit' });
-    await prepareSchema(store, config, silentLogger);
+    ({ server, store } = await startServerStore());
     const template = createNormalizer({ exclude_attributes: [], keep_attributes: [] })(
       'acme',
       traceExport([

@@ -1,20 +1,18 @@
-import { components } from '../../collector/src/components';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfigText } from '../../collector/src/config';
 import type { ClickHouseExporterConfig } from '../../collector/src/config';
 import { createNormalizer } from '../../collector/src/processor/normalize';
 import { silentLogger } from '../../collector/src/telemetry/logger';
 import { MetricsRegistry } from '../../collector/src/telemetry/metrics';
 import { Store } from '../../collector/src/store/client';
-import { prepareSchema } from '../../collector/src/exporter/clickhouse/exporter';
 import { recordToRow } from '../../collector/src/store/rows';
 import { encodeEntry } from '../../collector/src/store/wal-entry';
 import { BatchWriter } from '../../collector/src/exporter/clickhouse/writer';
 import { WriteAheadLog } from '../../collector/src/wal/wal';
-import { ClickHouseServer } from '../helpers/clickhouse-server';
-import { collectorConfig, eventually } from '../helpers/collector';
+import type { ClickHouseServer } from '../helpers/clickhouse-server';
+import { startServerStore } from '../helpers/server-store';
+import { eventually } from '../helpers/collector';
 import { span, traceExport } from '../helpers/spans';
 
 /**
@@ -72,15 +70,7 @@ describe('batch writer against a real engine', () => {
   let config: ClickHouseExporterConfig;
 
   beforeAll(async () => {
-    server = await ClickHouseServer.start();
-    config = parseConfigText(
-      collectorConfig({ storeYaml: `    endpoint: ${server.url}`, maxRows: 10_000 }),
-      't.yaml',
-      components,
-      {},
-    ).exporters.clickhouse as ClickHouseExporterConfig;
-    store = await Store.open({ kind: 'server', url: new URL(server.url) }, { database: 'ai_audit' });
-    await prepareSchema(store, config, silentLogger);
+    ({ server, store, config } = await startServerStore({ maxRows: 10_000 }));
   });
 
   afterAll(async () => {
