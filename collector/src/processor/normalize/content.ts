@@ -2,7 +2,7 @@ import type { Attributes, Span, SpanEvent } from '../../model/traces';
 import type { RecordContent } from '../../model/record';
 import { isObject, textPart, toMessage, toMessages, toToolCallParts, toToolDefinition, type Message } from './messages';
 import { documentText, documentValue, valueDocument, type ContentDocument } from '../../model/content';
-import { asString, collectIndexed, toJson, toPlain, verbatim } from './values';
+import { asString, indexedList, toJson, toPlain, verbatim } from './values';
 import { parseJson } from '../../model/json';
 import { openInferenceContent, SPAN_KIND } from './openinference';
 
@@ -211,43 +211,33 @@ function eventBody(attributes: Attributes): Record<string, unknown> {
 // ---- Traceloop/OpenLLMetry: gen_ai.prompt.0.role, gen_ai.completion.0.tool_calls.1.name --------
 
 function flattenedMessages(attributes: Attributes, prefix: string, defaultRole: string): ContentDocument | undefined {
-  const byIndex = collectIndexed(attributes, prefix);
-  if (byIndex.size === 0) return undefined;
-  const messages = [...byIndex.entries()]
-    .sort(([x], [y]) => x - y)
-    .map(([, fields]) => {
-      const toolCalls = collectIndexed(fields, 'tool_calls.');
-      const message = toMessage(
-        {
-          role: fields.role,
-          content: fields.content,
-          tool_call_id: fields.tool_call_id,
-          finish_reason: fields.finish_reason,
-          tool_calls: [...toolCalls.values()].map((call) => ({
-            id: call.id,
-            name: call.name,
-            arguments: call.arguments,
-          })),
-        },
-        defaultRole,
-      );
-      return message;
-    });
+  const messages = indexedList(attributes, prefix).map((fields) =>
+    toMessage(
+      {
+        role: fields.role,
+        content: fields.content,
+        tool_call_id: fields.tool_call_id,
+        finish_reason: fields.finish_reason,
+        tool_calls: indexedList(fields, 'tool_calls.').map((call) => ({
+          id: call.id,
+          name: call.name,
+          arguments: call.arguments,
+        })),
+      },
+      defaultRole,
+    ),
+  );
   return messageList(messages);
 }
 
 function flattenedTools(attributes: Attributes): ContentDocument | undefined {
-  const byIndex = collectIndexed(attributes, 'llm.request.functions.');
-  if (byIndex.size === 0) return undefined;
-  const tools = [...byIndex.entries()]
-    .sort(([x], [y]) => x - y)
-    .map(([, f]) => ({
-      type: 'function',
-      name: f.name,
-      description: f.description,
-      parameters: f.parameters === undefined ? undefined : (parseJson(f.parameters) ?? f.parameters),
-    }));
-  return valueDocument(tools);
+  const tools = indexedList(attributes, 'llm.request.functions.').map((f) => ({
+    type: 'function',
+    name: f.name,
+    description: f.description,
+    parameters: f.parameters === undefined ? undefined : (parseJson(f.parameters) ?? f.parameters),
+  }));
+  return tools.length ? valueDocument(tools) : undefined;
 }
 
 // ---- Vercel AI SDK: ai.prompt.messages, ai.response.text ------------------------------------

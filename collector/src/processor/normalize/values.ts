@@ -67,10 +67,7 @@ export function first(attributes: Attributes, keys: readonly string[]): AnyValue
 }
 
 /** `prefix` + `N.rest` keys grouped by N, values keyed by `rest`. */
-export function collectIndexed(
-  attributes: Record<string, unknown>,
-  prefix: string,
-): Map<number, Record<string, string>> {
+function collectIndexed(attributes: Record<string, unknown>, prefix: string): Map<number, Record<string, string>> {
   const out = new Map<number, Record<string, string>>();
   for (const key of Object.keys(attributes)) {
     if (!key.startsWith(prefix)) continue;
