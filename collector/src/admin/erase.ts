@@ -163,6 +163,6 @@ export const PSEUDONYM_PREFIX = 'erased:';
 
 /** A stable keyed pseudonym of a user: the same user always maps to the same value. */
 async function pseudonymFor(context: Pick<AdminContext, 'keyring'>, tenantId: string, userId: string): Promise<string> {
-  const { key } = await context.keyring.provider.hashKey(tenantId);
+  const { key } = await context.keyring.hashKey(tenantId);
   return `${PSEUDONYM_PREFIX}${createHmac('sha256', key).update(`subject|${userId}`).digest('hex').slice(0, 24)}`;
 }
