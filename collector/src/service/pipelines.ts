@@ -86,6 +86,11 @@ export interface BuiltPipelines {
   pipelines: Pipeline[];
 }
 
+/** What each component is built with: its id, the config, a logger that names it, the metrics. */
+export function contexts(loaded: LoadedConfig, logger: Logger, metrics: MetricsRegistry): (id: string) => BuildContext {
+  return (id) => ({ id, loaded, logger: logger.child({ component: id }), metrics });
+}
+
 /**
  * Builds every component named in service.pipelines exactly once (a component id used by
  * two pipelines is one instance, as in the OpenTelemetry Collector) and wires them.
@@ -97,7 +102,7 @@ export function buildPipelines(
   metrics: MetricsRegistry,
 ): BuiltPipelines {
   const config: CollectorConfig = loaded.config;
-  const context = (id: string): BuildContext => ({ id, loaded, logger: logger.child({ component: id }), metrics });
+  const context = contexts(loaded, logger, metrics);
   const processors = new Map<string, RecordMaker | Processor>();
   const exporters = new Map<string, Exporter>();
   const make = <T>(

@@ -4,7 +4,7 @@ import { componentType } from '../config/types';
 import type { Logger } from '../telemetry/logger';
 import { MetricsRegistry } from '../telemetry/metrics';
 import { MetricsServer } from './metrics-server';
-import { buildPipelines, type Pipeline } from './pipelines';
+import { buildPipelines, contexts, type Pipeline } from './pipelines';
 
 /**
  * The running collector: the components service.pipelines declares, started in dependency
@@ -31,7 +31,7 @@ export class Service implements ServiceHost {
     this.pipelineList = built.pipelines;
     const { address } = loaded.config.service.telemetry.metrics;
     this.metricsServer = address ? new MetricsServer(address, this.metrics) : undefined;
-    const context = (id: string) => ({ id, loaded, logger: logger.child({ component: id }), metrics: this.metrics });
+    const context = contexts(loaded, logger, this.metrics);
     for (const [id, factory] of Object.entries(components.builtinExtensions))
       this.extensions.set(id, factory.create({}, context(id), this));
     for (const id of loaded.config.service.extensions) {
