@@ -126,19 +126,27 @@ export interface BarChartSpec {
   height?: number;
 }
 
-/** Vertical bars, one per category, stacked by series, with the total above each bar when there is room. */
-export function stackedBarChart(spec: BarChartSpec): string {
+/** A chart's frame: the legend above, the plot of `spec.height` (else `plotHeight`), room for the axes. */
+function chartFrame(
+  spec: BarChartSpec,
+  plotHeight: number,
+): { width: number; key: { svg: string; height: number }; frame: Frame } {
   const width = spec.width ?? 760;
-  const plotHeight = spec.height ?? 220;
   const key = legend(spec.series, 56, width - 70);
   const frame: Frame = {
     width,
-    height: plotHeight + key.height + 30,
+    height: (spec.height ?? plotHeight) + key.height + 30,
     left: 56,
     right: 14,
     top: key.height + 16,
     bottom: 30,
   };
+  return { width, key, frame };
+}
+
+/** Vertical bars, one per category, stacked by series, with the total above each bar when there is room. */
+export function stackedBarChart(spec: BarChartSpec): string {
+  const { width, key, frame } = chartFrame(spec, 220);
   const n = spec.categories.length;
   // Rounded to 12 digits: sums of decimal amounts carry binary noise (0.015 + 0.018).
   const totals = spec.categories.map((_, i) =>
@@ -177,17 +185,7 @@ export function stackedBarChart(spec: BarChartSpec): string {
 
 /** Lines over categories, one per series, with a point per value when they are few enough to see. */
 export function lineChart(spec: BarChartSpec): string {
-  const width = spec.width ?? 760;
-  const plotHeight = spec.height ?? 200;
-  const key = legend(spec.series, 56, width - 70);
-  const frame: Frame = {
-    width,
-    height: plotHeight + key.height + 30,
-    left: 56,
-    right: 14,
-    top: key.height + 16,
-    bottom: 30,
-  };
+  const { width, key, frame } = chartFrame(spec, 200);
   const n = spec.categories.length;
   const scale = niceScale(Math.max(0, ...spec.series.flatMap((s) => s.values)), spec.unit);
   const axis = yAxis(frame, scale, spec.unit);
