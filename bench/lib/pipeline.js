@@ -56,7 +56,7 @@ function buildPipeline(dir) {
 
 /** A RecordBatch for one decoded export, as service/pipelines.ts makes it: empty until `runStage(entry)`. */
 function newBatch(traces, tenantId = 'default') {
-  return { tenantId, traces, records: [], dataKeys: [], afterDurable: [] };
+  return { tenantId, traces, records: [], dataKeys: [], afterDurable: [], afterFailure: [] };
 }
 
 /** One processor on `batch`: the entry (normalize) makes its records from the spans, the others change them. */

@@ -4,6 +4,7 @@ import { controlExtensionFactory } from './extension/control/extension';
 import { healthCheckExtensionFactory } from './extension/health_check/health-check';
 import { classifyProcessorFactory } from './processor/classify/factory';
 import { costProcessorFactory } from './processor/cost';
+import { joinProcessorFactory } from './processor/join';
 import { normalizeProcessorFactory } from './processor/normalize';
 import { protectProcessorFactory } from './processor/protect';
 import { otlpReceiverFactory } from './receiver/otlp/receiver';
@@ -18,6 +19,7 @@ export const components: Components = {
   receivers: { otlp: otlpReceiverFactory },
   processors: {
     normalize: normalizeProcessorFactory,
+    join: joinProcessorFactory,
     cost: costProcessorFactory,
     classify: classifyProcessorFactory,
     protect: protectProcessorFactory,

@@ -180,7 +180,7 @@ describe('collector spine: OTLP in, audit records out, on the embedded store', (
         .status,
     ).toBe(415);
     expect(
-      (await fetch(collector.otlpHttpUrl.replace('/v1/traces', '/v1/logs'), { method: 'POST', body: 'x' })).status,
+      (await fetch(collector.otlpHttpUrl.replace('/v1/traces', '/v1/metrics'), { method: 'POST', body: 'x' })).status,
     ).toBe(404);
 
     const client = new grpc.Client(collector.grpcEndpoint, grpc.credentials.createInsecure());

@@ -4,7 +4,8 @@
  * records: Arize's OpenInference instrumentation of the openai SDK (OTLP/gRPC), the Vercel AI
  * SDK's own telemetry with `@ai-sdk/openai` (OTLP/HTTP), OpenLLMetry (`@traceloop/node-server-sdk`,
  * its own OTLP/HTTP protobuf exporter), the OpenTelemetry contrib instrumentation of the openai
- * SDK (OTLP/HTTP) and OpenLIT (its own OTLP/HTTP exporter), each for a chat with a tool
+ * SDK (spans over OTLP/HTTP, its message events over OTLP logs, joined to the span's record) and
+ * OpenLIT (its own OTLP/HTTP exporter), each for a chat with a tool
  * definition, a stream with usage, and a call answered with a tool call.
  */
 import { CollectorProcess, eventually, filesContaining, runCli } from '../helpers/collector';
@@ -21,13 +22,27 @@ type Case = (typeof CASES)[number];
  * `tokens`: which of input, output, cache-read and reasoning tokens. `stream`: whether the span
  * says it streamed, and the usage of a stream: the server's (`reported`), the library's own
  * count (`estimated`), or none (then the span keeps the requested model, not the answering one).
- * `content`: the messages on the span itself, so the collector can seal, hash and classify them;
  * `outputFinish`: the `finish_reason` the output message itself carries (sealed as sent: OpenLLMetry
  * writes the semconv word `tool_call`, OpenLIT the API's `tool_calls`), if any.
  */
+interface LibraryInfo {
+  app: string;
+  service: string;
+  endpoint: (collector: CollectorProcess) => string;
+  /** Where its OTLP log exporter sends, when it sends GenAI events as logs. */
+  logsEndpoint?: (collector: CollectorProcess) => string;
+  identity: { user: string; session: string } | null;
+  tokens: boolean[];
+  stream: { said: boolean; usage: 'none' | 'reported' | 'estimated' };
+  /** False when the library does not send tool definitions. */
+  tools?: boolean;
+  outputFinish: { chat?: string; tool?: string };
+}
+
+type Library = 'openinference' | 'vercel' | 'openllmetry' | 'otel' | 'openlit';
 const ALL_TOKENS = [true, true, true, true];
-const NO_FINISH = { chat: undefined, tool: undefined };
-const LIBRARIES = {
+const NO_FINISH = {};
+const LIBRARIES: Record<Library, LibraryInfo> = {
   openinference: {
     app: 'openinference-app.cjs',
     service: 'openinference-app',
@@ -35,7 +50,6 @@ const LIBRARIES = {
     identity: { user: 'oi-user-', session: 'oi-session-' },
     tokens: ALL_TOKENS,
     stream: { said: true, usage: 'none' },
-    content: true,
     outputFinish: NO_FINISH,
   },
   vercel: {
@@ -45,7 +59,6 @@ const LIBRARIES = {
     identity: { user: 'ai-user-', session: 'ai-session-' },
     tokens: ALL_TOKENS,
     stream: { said: true, usage: 'reported' },
-    content: true,
     outputFinish: NO_FINISH,
   },
   // OpenLLMetry ignores `include_usage` and counts a stream's tokens with tiktoken itself.
@@ -57,18 +70,20 @@ const LIBRARIES = {
     identity: { user: 'll-user-', session: 'll-session-' },
     tokens: [true, true, false, false],
     stream: { said: false, usage: 'estimated' },
-    content: true,
     outputFinish: { chat: 'stop', tool: 'tool_call' },
   },
+  // Its messages come as log events (OTLP logs), joined to the span's record by the collector;
+  // it sends no tool definitions.
   otel: {
     app: 'otel-openai-app.cjs',
     service: 'otel-openai-app',
     endpoint: (collector: CollectorProcess) => collector.otlpHttpUrl,
+    logsEndpoint: (collector: CollectorProcess) => collector.otlpLogsUrl,
     identity: null,
     tokens: [true, true, false, false],
     stream: { said: false, usage: 'reported' },
-    content: false,
-    outputFinish: NO_FINISH,
+    tools: false,
+    outputFinish: { chat: 'stop', tool: 'tool_calls' },
   },
   openlit: {
     app: 'openlit-app.cjs',
@@ -77,11 +92,9 @@ const LIBRARIES = {
     identity: { user: 'lit-user-', session: 'lit-session-' },
     tokens: [true, true, true, false],
     stream: { said: true, usage: 'reported' },
-    content: true,
     outputFinish: { chat: 'stop', tool: 'tool_calls' },
   },
-} as const;
-type Library = keyof typeof LIBRARIES;
+};
 
 const prompt = (library: Library, name: Case): string =>
   `${library} ${name}: send the Paris forecast to ${library}.${name}@example.com please`;
@@ -124,7 +137,7 @@ async function show(recordId: string): Promise<Record<string, unknown>> {
 }
 
 async function runLibrary(library: Library): Promise<void> {
-  const { app, service, endpoint } = LIBRARIES[library];
+  const { app, service, endpoint, logsEndpoint } = LIBRARIES[library];
   const run = await runApp({
     app,
     hook: 'none',
@@ -132,6 +145,7 @@ async function runLibrary(library: Library): Promise<void> {
     env: {
       FAKE_URL: fake.url,
       OTLP_ENDPOINT: endpoint(collector),
+      ...(logsEndpoint ? { OTLP_LOGS_ENDPOINT: logsEndpoint(collector) } : {}),
       // runApp sets test-app, which OpenLLMetry's NodeSDK would prefer to its appName.
       OTEL_SERVICE_NAME: service,
       PROMPTS: JSON.stringify(Object.fromEntries(CASES.map((name) => [name, prompt(library, name)]))),
@@ -180,7 +194,7 @@ const USAGE = [
 ];
 
 describe.each(Object.keys(LIBRARIES) as Library[])('%s spans become audit records', (library) => {
-  const { identity, tokens: carried, stream, content, outputFinish } = LIBRARIES[library];
+  const { identity, tokens: carried, stream, outputFinish } = LIBRARIES[library];
 
   it('fill operation, provider, models, user, session, streaming, finish reasons, tokens and cost', () => {
     const rows = records[library];
@@ -220,21 +234,14 @@ describe.each(Object.keys(LIBRARIES) as Library[])('%s spans become audit record
       const row = records[library][name];
       const { stdout, code } = await cli(['hash', '--tenant', 'default', prompt(library, name)]);
       expect(code).toBe(0);
-      // Without content on the span there is nothing to hash or classify (see below).
-      expect(row.prompt_hash).toBe(content ? stdout.trim() : '');
-      expect(row.violations.includes('pii:email')).toBe(content);
+      expect(row.prompt_hash).toBe(stdout.trim());
+      expect(row.violations).toContain('pii:email');
     }
   });
 
   it('seal the messages, the tool definition and the tool call, which show --decrypt opens', async () => {
     const chat = await show(records[library].chat.record_id);
     const tool = await show(records[library].tool.record_id);
-    if (!content) {
-      // The OTel contrib instrumentation sends message content as OTel log events, and the
-      // collector has no logs receiver (/v1/logs) yet: the record holds no messages.
-      expect([chat.input, chat.output, chat.tools, tool.output]).toEqual([undefined, undefined, undefined, undefined]);
-      return;
-    }
     expect(chat.input).toEqual([
       { role: 'system', parts: [{ type: 'text', content: 'You are terse.' }] },
       { role: 'user', parts: [{ type: 'text', content: prompt(library, 'chat') }] },
@@ -242,14 +249,16 @@ describe.each(Object.keys(LIBRARIES) as Library[])('%s spans become audit record
     expect(chat.output).toEqual([
       { role: 'assistant', parts: [{ type: 'text', content: OPENAI.reply }], ...finish(outputFinish.chat) },
     ]);
-    expect(chat.tools).toEqual([
-      expect.objectContaining({
-        type: 'function',
-        name: 'get_weather',
-        description: 'Weather for a city',
-        parameters: expect.objectContaining({ required: ['city'] }),
-      }),
-    ]);
+    if (LIBRARIES[library].tools === false) expect(chat.tools).toBeUndefined();
+    else
+      expect(chat.tools).toEqual([
+        expect.objectContaining({
+          type: 'function',
+          name: 'get_weather',
+          description: 'Weather for a city',
+          parameters: expect.objectContaining({ required: ['city'] }),
+        }),
+      ]);
     expect(tool.output).toEqual([
       {
         role: 'assistant',

@@ -19,6 +19,8 @@ export interface CollectorOptions {
   receiverYaml?: string;
   /** YAML replacing `  protect:` under processors (2-space indented), and the processor list. */
   processorsYaml?: string;
+  /** YAML replacing `  join:` under processors (2-space indented). */
+  joinYaml?: string;
   processors?: string[];
   /** Replaces the exporter's `endpoint: chdb://./data/clickhouse` line (4-space indented). */
   storeYaml?: string;
@@ -41,7 +43,7 @@ const LOOPBACK_PROTOCOLS = '      grpc:\n        endpoint: 127.0.0.1:0\n      ht
 
 /** A collector config for tests: loopback receivers, the full pipeline, a fast writer. */
 export function collectorConfig(options: CollectorOptions = {}): string {
-  const processors = options.processors ?? ['normalize', 'cost', 'classify', 'protect'];
+  const processors = options.processors ?? ['normalize', 'join', 'cost', 'classify', 'protect'];
   const lines = [
     'receivers:',
     '  otlp:',
@@ -50,6 +52,7 @@ export function collectorConfig(options: CollectorOptions = {}): string {
     options.receiverYaml ?? '',
     'processors:',
     '  normalize:',
+    options.joinYaml ?? '  join:',
     '  cost:',
     '  classify:',
     options.processorsYaml ?? '  protect:',
@@ -117,6 +120,10 @@ export class CollectorProcess {
 
   get otlpHttpUrl(): string {
     return `http://${this.httpEndpoint}/v1/traces`;
+  }
+
+  get otlpLogsUrl(): string {
+    return `http://${this.httpEndpoint}/v1/logs`;
   }
 
   get configPath(): string {

@@ -23,23 +23,25 @@ describe('cost_by_day projection', () => {
   beforeAll(async () => {
     ({ server, store } = await startServerStore());
     const day = 86_400_000;
-    const records = createNormalizer({ exclude_attributes: [], keep_attributes: [] })(
-      'acme',
-      traceExport(
-        Array.from({ length: 60 }, (_, i) => {
-          const start = BigInt(Date.now() - (i % 3) * day) * 1_000_000n;
-          return span(
-            {
-              'gen_ai.operation.name': 'chat',
-              'gen_ai.provider.name': 'openai',
-              'gen_ai.request.model': i % 2 ? 'gpt-4o' : 'gpt-4o-mini',
-              'user.id': `u-${i % 4}`,
-            },
-            { startTimeUnixNano: start, endTimeUnixNano: start },
-          );
-        }),
-      ),
-    ).records.map((record, i) => ({ ...record, cost_usd: (i + 1) / 1000 }));
+    const records = createNormalizer({ exclude_attributes: [], keep_attributes: [] })
+      .spans(
+        'acme',
+        traceExport(
+          Array.from({ length: 60 }, (_, i) => {
+            const start = BigInt(Date.now() - (i % 3) * day) * 1_000_000n;
+            return span(
+              {
+                'gen_ai.operation.name': 'chat',
+                'gen_ai.provider.name': 'openai',
+                'gen_ai.request.model': i % 2 ? 'gpt-4o' : 'gpt-4o-mini',
+                'user.id': `u-${i % 4}`,
+              },
+              { startTimeUnixNano: start, endTimeUnixNano: start },
+            );
+          }),
+        ),
+      )
+      .records.map((record, i) => ({ ...record, cost_usd: (i + 1) / 1000 }));
     // Two inserts, so the engine holds several parts each with its own projection part.
     await store.insertJsonRows('ai_audit.records', records.slice(0, 30).map(recordToRow).join('\n'));
     await store.insertJsonRows('ai_audit.records', records.slice(30).map(recordToRow).join('\n'));

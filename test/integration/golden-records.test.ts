@@ -66,7 +66,7 @@ async function records(): Promise<Record<string, unknown>[]> {
   for (const seed of SEEDS) {
     const { bytes } = encodedRequest({ seed, count: SPANS_PER_SEED, baseTimeMs: Date.UTC(2026, 0, 1) });
     const { records: made } = pipeline.entry.makeRecords('default', decodeTraceExportProtobuf(bytes, LIMITS).export);
-    const batch: RecordBatch = { tenantId: 'default', records: made, dataKeys: [], afterDurable: [] };
+    const batch: RecordBatch = { tenantId: 'default', records: made, dataKeys: [], afterDurable: [], afterFailure: [] };
     for (const processor of pipeline.processors) await processor.process(batch);
     const keys = new Map<string, Buffer>();
     for (const row of batch.dataKeys as DataKeyRow[]) {

@@ -126,7 +126,7 @@ describe('Grafana dashboards: every ClickHouse panel on a real engine', () => {
 
   beforeAll(async () => {
     ({ server, store } = await startServerStore());
-    const template = createNormalizer({ exclude_attributes: [], keep_attributes: [] })(
+    const template = createNormalizer({ exclude_attributes: [], keep_attributes: [] }).spans(
       'acme',
       traceExport([
         span({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o' }),

@@ -23,17 +23,19 @@ import { span, traceExport } from '../helpers/spans';
 /** Rows of `count` chat spans started now, users `<prefix>-<i>`. */
 function recordRows(prefix: string, count: number): string[] {
   const now = BigInt(Date.now()) * 1_000_000n;
-  return createNormalizer({ exclude_attributes: [], keep_attributes: [] })(
-    'acme',
-    traceExport(
-      Array.from({ length: count }, (_, i) =>
-        span(
-          { 'gen_ai.operation.name': 'chat', 'user.id': `${prefix}-${i}` },
-          { startTimeUnixNano: now, endTimeUnixNano: now },
+  return createNormalizer({ exclude_attributes: [], keep_attributes: [] })
+    .spans(
+      'acme',
+      traceExport(
+        Array.from({ length: count }, (_, i) =>
+          span(
+            { 'gen_ai.operation.name': 'chat', 'user.id': `${prefix}-${i}` },
+            { startTimeUnixNano: now, endTimeUnixNano: now },
+          ),
         ),
       ),
-    ),
-  ).records.map(recordToRow);
+    )
+    .records.map(recordToRow);
 }
 
 /** Appends the rows to a new WAL in entries of `perEntry`, drains it with a writer, closes both. */

@@ -80,7 +80,7 @@ describe('adding a processor, as docs/architecture.md shows it', () => {
     };
     const [pipeline] = buildPipelines(loaded, withRegion, silentLogger, new MetricsRegistry()).pipelines;
     const { records } = pipeline.entry.makeRecords('default', traceExport([span({ 'gen_ai.operation.name': 'chat' })]));
-    const batch = { tenantId: 'default', records, dataKeys: [], afterDurable: [] };
+    const batch = { tenantId: 'default', records, dataKeys: [], afterDurable: [], afterFailure: [] };
     for (const processor of pipeline.processors) await processor.process(batch);
     expect(batch.records[0].attributes['cloud.region']).toBe('ap-south-2');
   });

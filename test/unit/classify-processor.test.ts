@@ -11,8 +11,8 @@ function batchOf(input: string, output: string): RecordBatch {
   const traces = traceExport([
     span({ 'gen_ai.operation.name': 'chat', 'gen_ai.input.messages': input, 'gen_ai.output.messages': output }),
   ]);
-  const records = createNormalizer({ exclude_attributes: [], keep_attributes: [] })('acme', traces).records;
-  return { tenantId: 'acme', records, dataKeys: [], afterDurable: [] };
+  const records = createNormalizer({ exclude_attributes: [], keep_attributes: [] }).spans('acme', traces).records;
+  return { tenantId: 'acme', records, dataKeys: [], afterDurable: [], afterFailure: [] };
 }
 
 const classify = (config: unknown): Processor => classifyProcessorFactory.create(config, context) as Processor;

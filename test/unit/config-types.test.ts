@@ -16,6 +16,7 @@ const PAIRS: { schema: string; file: string; type: string }[] = [
   { schema: 'processor/normalize/config.schema.json', file: 'config/types.ts', type: 'NormalizeProcessorConfig' },
   { schema: 'processor/cost/config.schema.json', file: 'processor/cost/pricing.ts', type: 'ModelPriceOverrides' },
   { schema: 'processor/classify/config.schema.json', file: 'processor/classify/config.ts', type: 'ClassifyConfig' },
+  { schema: 'processor/join/config.schema.json', file: 'config/types.ts', type: 'JoinProcessorConfig' },
   { schema: 'processor/protect/config.schema.json', file: 'config/types.ts', type: 'ProtectProcessorConfig' },
   { schema: 'exporter/clickhouse/config.schema.json', file: 'config/types.ts', type: 'ClickHouseExporterConfig' },
   { schema: 'extension/health_check/config.schema.json', file: 'config/types.ts', type: 'HealthCheckExtensionConfig' },

@@ -42,7 +42,13 @@ describe('config loading', () => {
     // Durations and sizes arrive as numbers: milliseconds and bytes.
     expect(clickhouse.retention).toEqual({ records: 365 * 86_400_000, content: 30 * 86_400_000 });
     expect(clickhouse.wal.directory).toBe('./data/wal');
-    expect(config.service.pipelines.traces.processors).toEqual(['normalize', 'cost', 'classify', 'protect']);
+    expect(config.service.pipelines.traces.processors).toEqual(['normalize', 'join', 'cost', 'classify', 'protect']);
+    expect(config.processors.join).toEqual({
+      wait: 30_000,
+      max_held: 100_000,
+      directory: './data/join',
+      max_size: 256 * 1024 * 1024,
+    });
   });
 
   it('substitutes ${env:NAME} and ${env:NAME:-default}, coercing to the type the schema wants', () => {
@@ -92,17 +98,17 @@ describe('config loading', () => {
       'receivers.otlp.protocols.grpc.endpoint: "localhost" is not a host:port endpoint',
     ],
     [
-      'processors: [normalize, cost, classify, protect]',
+      'processors: [normalize, join, cost, classify, protect]',
       'processors: [normalize, clasify]',
       'service.pipelines.traces.processors[1]: "clasify" is not defined under processors',
     ],
     [
-      'processors: [normalize, cost, classify, protect]',
+      'processors: [normalize, join, cost, classify, protect]',
       'processors: [cost]',
       'service.pipelines.traces.processors: must start with a normalize processor',
     ],
     [
-      'processors: [normalize, cost, classify, protect]',
+      'processors: [normalize, join, cost, classify, protect]',
       'processors: [normalize, protect, classify]',
       'service.pipelines.traces.processors: protect must be the last processor',
     ],

@@ -7,7 +7,7 @@ import { span, traceExport } from '../helpers/spans';
  * third-party-instrumentations.test.ts runs the real packages).
  */
 
-const normalize = createNormalizer({ exclude_attributes: [], keep_attributes: [] });
+const normalize = createNormalizer({ exclude_attributes: [], keep_attributes: [] }).spans;
 
 function records(...spans: ReturnType<typeof span>[]) {
   return normalize('acme', traceExport(spans)).records;

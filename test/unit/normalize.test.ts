@@ -9,7 +9,7 @@ const texts = (content: RecordContent): Record<string, string> =>
     Object.entries(content).flatMap(([field, document]) => (document ? [[field, documentText(document)]] : [])),
   );
 
-const normalize = createNormalizer({ exclude_attributes: ['custom.secret', 'internal.*'], keep_attributes: [] });
+const normalize = createNormalizer({ exclude_attributes: ['custom.secret', 'internal.*'], keep_attributes: [] }).spans;
 
 function one(
   attrs: Parameters<typeof span>[0],
@@ -318,7 +318,10 @@ describe('normalize: older dialects and token rules', () => {
 
 describe('normalize: default-deny for content', () => {
   const CANARY = 'CANARY-7f3e-unknown-key';
-  const strict = createNormalizer({ exclude_attributes: ['dropped.*'], keep_attributes: ['team.name', 'shop.*'] });
+  const strict = createNormalizer({
+    exclude_attributes: ['dropped.*'],
+    keep_attributes: ['team.name', 'shop.*'],
+  }).spans;
 
   it('keeps in clear only metadata keys, numbers and booleans, and seals every other string', () => {
     const [record] = strict(

@@ -1,6 +1,6 @@
 import { ConfigError } from '../config/errors';
 import type { ClickHouseExporterConfig, LoadedConfig, ProtectProcessorConfig } from '../config/types';
-import { componentType } from '../config/types';
+import { pipelineSection } from '../config/pipeline-section';
 
 /**
  * The parts of a collector config that commands work with: the store and the keys of the
@@ -12,10 +12,9 @@ function firstPipelineSection(
   type: string,
   missing: string,
 ): unknown {
-  const [pipelineId, pipeline] = Object.entries(loaded.config.service.pipelines)[0];
-  const id = pipeline[kind].find((candidate) => componentType(candidate) === type);
-  if (!id) throw new ConfigError(`service.pipelines.${pipelineId}.${kind}`, missing);
-  return loaded.config[kind][id];
+  const found = pipelineSection(loaded, kind, type);
+  if (found.config === undefined) throw new ConfigError(`service.pipelines.${found.pipelineId}.${kind}`, missing);
+  return found.config;
 }
 
 /** The clickhouse exporter of the first traces pipeline: the store commands read and administer. */

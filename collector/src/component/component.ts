@@ -2,6 +2,7 @@ import type { LoadedConfig } from '../config/types';
 import type { ComponentSpec } from '../config/validate';
 import type { DataKeyRow } from '../model/data-key';
 import type { AuditRecord } from '../model/record';
+import type { LogsExport } from '../model/logs';
 import type { TraceExport } from '../model/traces';
 import type { Logger } from '../telemetry/logger';
 import type { MetricsRegistry } from '../telemetry/metrics';
@@ -40,27 +41,43 @@ export interface RecordBatch {
   dataKeys: DataKeyRow[];
   /** Called once the batch is durable (its WAL entry fsync'd). */
   afterDurable: (() => void)[];
+  /** Called when a stage refused the batch (the sender will retry it): undo what a processor took on. */
+  afterFailure: (() => void)[];
 }
 
-/** What the pipeline's entry made of an export's spans. */
+/** What the pipeline's entry made of an export's spans or log records. */
 export interface MadeRecords {
   records: AuditRecord[];
-  /** Spans that are not GenAI operations: dropped by design, not an error. */
+  /** Spans or log records that are not GenAI: dropped by design, not an error. */
   dropped: number;
-  /** Spans refused as invalid, reported to the client as partial success, with the first reason. */
+  /** Items refused as invalid, reported to the client as partial success, with the first reason. */
   rejected: number;
   rejectReason?: string;
 }
 
-/** The pipeline's entry (normalize): the one processor that reads spans, and makes the records. */
+/**
+ * The pipeline's entry (normalize): the one processor that reads spans and log records, and
+ * makes the records. A span makes a record; the GenAI events of one span (log records naming
+ * it) make one event record (`AuditRecord.join === 'events'`), which a join processor merges
+ * into the span's record (docs/architecture.md, "Joining events to spans").
+ */
 export interface RecordMaker extends Lifecycle {
   makeRecords(tenantId: string, traces: TraceExport): MadeRecords;
+  makeEventRecords(tenantId: string, logs: LogsExport): MadeRecords;
 }
 
 /** A processor changes the records in place (asynchronously only when it must wait, e.g. for a key). */
 export interface Processor extends Lifecycle {
   process(batch: RecordBatch): void | Promise<void>;
+  /**
+   * For a processor that holds records back (join): how it sends them on later, through the
+   * processors after it and the exporter. Called once by the pipeline before start.
+   */
+  connect?(downstream: Downstream): void;
 }
+
+/** Sends records a processor held back on through the rest of its pipeline; resolves once durable. */
+export type Downstream = (batch: RecordBatch) => Promise<void>;
 
 /** An exporter resolves once the batch is durably accepted (for us: fsync'd to the WAL). */
 export interface Exporter extends Lifecycle {
@@ -75,9 +92,10 @@ export interface Exporter extends Lifecycle {
   destination?(): string;
 }
 
-/** What receivers hand decoded exports to. */
-export interface TracesConsumer {
+/** What receivers hand decoded exports to (traces and logs share the pipelines). */
+export interface ExportConsumer {
   consume(tenantId: string, traces: TraceExport): Promise<ConsumeResult>;
+  consumeLogs(tenantId: string, logs: LogsExport): Promise<ConsumeResult>;
   /** False while exports would be refused anyway (checked before a body is decoded). */
   accepting(): boolean;
 }
@@ -131,7 +149,7 @@ export interface ExtensionFactory extends ComponentSpec {
 /** Receivers also get the consumer their pipelines offer. */
 export interface ReceiverFactory extends ComponentSpec {
   type: string;
-  create(config: unknown, context: BuildContext, consumer: TracesConsumer): Receiver;
+  create(config: unknown, context: BuildContext, consumer: ExportConsumer): Receiver;
 }
 
 /**

@@ -64,6 +64,13 @@ export interface NormalizeProcessorConfig {
   keep_attributes: string[];
 }
 
+export interface JoinProcessorConfig {
+  wait: Duration;
+  max_held: number;
+  directory: string;
+  max_size: Size;
+}
+
 export interface AwsKmsConfig {
   key_id?: string;
   hmac_key_id?: string;

@@ -61,6 +61,12 @@ export interface AuditRecord {
   resource: Record<string, string>;
   /** Plaintext content, in memory only (see the note above), as structure (model/content.ts). */
   content: RecordContent;
+  /**
+   * In memory only, for the join processor (docs/architecture.md, "Joining events to spans"):
+   * `span` is a model call's record from an instrumentation that may send GenAI events (log
+   * records) for it; `events` is the record made of those events.
+   */
+  join?: 'span' | 'events';
 }
 
 /**
@@ -70,6 +76,9 @@ export interface AuditRecord {
  * be metadata (default-deny): `{ attributes, resource, events }`.
  */
 export type RecordContent = Partial<Record<ContentField, ContentDocument>>;
+
+/** The attribute that marks a record made of a span's GenAI events alone, never joined to the span. */
+export const EVENTS_ONLY = 'ai_audit.events_only';
 
 export const CONTENT_FIELDS = ['input', 'output', 'system', 'tools', 'extra'] as const;
 export type ContentField = (typeof CONTENT_FIELDS)[number];

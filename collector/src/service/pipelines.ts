@@ -6,23 +6,25 @@ import type {
   ConsumeResult,
   Exporter,
   Factory,
+  MadeRecords,
   PipelineView,
   Processor,
   RecordBatch,
   RecordMaker,
   Receiver,
-  TracesConsumer,
+  ExportConsumer,
 } from '../component/component';
+import type { LogsExport } from '../model/logs';
 import type { TraceExport } from '../model/traces';
 import type { Logger } from '../telemetry/logger';
 import type { MetricsRegistry } from '../telemetry/metrics';
 
 /**
- * A traces pipeline (docs/architecture.md, "Components"): its entry makes records from the
- * spans, the processors change them in declared order (the last one seals), the exporter
- * stores them. Only the entry sees spans.
+ * A pipeline (docs/architecture.md, "Components"): its entry makes records from the spans
+ * or the GenAI log events, the processors change them in declared order (the last one
+ * seals), the exporter stores them. Only the entry sees spans and log records.
  */
-export class Pipeline implements TracesConsumer, PipelineView {
+export class Pipeline implements ExportConsumer, PipelineView {
   private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(
@@ -30,14 +32,31 @@ export class Pipeline implements TracesConsumer, PipelineView {
     readonly entry: RecordMaker,
     readonly processors: readonly Processor[],
     readonly exporter: Exporter,
-  ) {}
+  ) {
+    // A processor that holds records back sends them on through the stages after it.
+    processors.forEach((processor, i) => processor.connect?.((batch) => this.track(this.from(i + 1, batch))));
+  }
 
   accepting(): boolean {
     return this.exporter.accepting();
   }
 
   consume(tenantId: string, traces: TraceExport): Promise<ConsumeResult> {
-    const run = this.run(tenantId, traces);
+    return this.track(this.run(tenantId, () => this.entry.makeRecords(tenantId, traces)));
+  }
+
+  /** GenAI events become event records; `accepted` counts the log records they came from. */
+  async consumeLogs(tenantId: string, logs: LogsExport): Promise<ConsumeResult> {
+    const result = await this.track(this.run(tenantId, () => this.entry.makeEventRecords(tenantId, logs)));
+    return { ...result, accepted: logs.recordCount - result.dropped - result.rejected };
+  }
+
+  /** Resolves once every batch that entered the pipeline before the call has left it. */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  private track<T>(run: Promise<T>): Promise<T> {
     this.inflight.add(run);
     const forget = (): void => {
       this.inflight.delete(run);
@@ -46,31 +65,45 @@ export class Pipeline implements TracesConsumer, PipelineView {
     return run;
   }
 
-  /** Resolves once every batch that entered the pipeline before the call has left it. */
-  async settle(): Promise<void> {
-    await Promise.allSettled([...this.inflight]);
+  private async run(tenantId: string, make: () => MadeRecords): Promise<ConsumeResult & { dropped: number }> {
+    const made = make();
+    const accepted = made.records.length;
+    const batch: RecordBatch = { tenantId, records: made.records, dataKeys: [], afterDurable: [], afterFailure: [] };
+    await this.from(0, batch);
+    return { accepted, dropped: made.dropped, rejected: made.rejected, rejectReason: made.rejectReason };
   }
 
-  private async run(tenantId: string, traces: TraceExport): Promise<ConsumeResult> {
-    const made = this.entry.makeRecords(tenantId, traces);
-    const batch: RecordBatch = { tenantId, records: made.records, dataKeys: [], afterDurable: [] };
-    for (const processor of this.processors) await processor.process(batch);
-    await this.exporter.consume(batch);
+  /** The batch through the processors from `index` on and the exporter. */
+  private async from(index: number, batch: RecordBatch): Promise<void> {
+    try {
+      for (let i = index; i < this.processors.length; i++) await this.processors[i].process(batch);
+      await this.exporter.consume(batch);
+    } catch (error) {
+      for (const callback of batch.afterFailure) callback();
+      throw error;
+    }
     for (const callback of batch.afterDurable) callback();
-    return { accepted: batch.records.length, rejected: made.rejected, rejectReason: made.rejectReason };
   }
 }
 
 /** A receiver in several pipelines hands each export to all of them (fan-out). */
-class FanOut implements TracesConsumer {
+class FanOut implements ExportConsumer {
   constructor(private readonly pipelines: Pipeline[]) {}
 
   accepting(): boolean {
     return this.pipelines.every((pipeline) => pipeline.accepting());
   }
 
-  async consume(tenantId: string, traces: TraceExport): Promise<ConsumeResult> {
-    const results = await Promise.all(this.pipelines.map((pipeline) => pipeline.consume(tenantId, traces)));
+  consume(tenantId: string, traces: TraceExport): Promise<ConsumeResult> {
+    return this.all((pipeline) => pipeline.consume(tenantId, traces));
+  }
+
+  consumeLogs(tenantId: string, logs: LogsExport): Promise<ConsumeResult> {
+    return this.all((pipeline) => pipeline.consumeLogs(tenantId, logs));
+  }
+
+  private async all(each: (pipeline: Pipeline) => Promise<ConsumeResult>): Promise<ConsumeResult> {
+    const results = await Promise.all(this.pipelines.map(each));
     return results.reduce((a, b) => ({
       accepted: Math.max(a.accepted, b.accepted),
       rejected: Math.max(a.rejected, b.rejected),

@@ -1,4 +1,12 @@
-import type { Components, Exporter, Extension, PipelineView, Receiver, ServiceHost } from '../component/component';
+import type {
+  Components,
+  Exporter,
+  Extension,
+  Lifecycle,
+  PipelineView,
+  Receiver,
+  ServiceHost,
+} from '../component/component';
 import type { LoadedConfig } from '../config/types';
 import { componentType } from '../config/types';
 import type { Logger } from '../telemetry/logger';
@@ -14,6 +22,7 @@ import { buildPipelines, contexts, type Pipeline } from './pipelines';
 export class Service implements ServiceHost {
   readonly metrics = new MetricsRegistry();
   private readonly receivers: Map<string, Receiver>;
+  private readonly processors: Map<string, Lifecycle>;
   private readonly exporters: Map<string, Exporter>;
   private readonly pipelineList: Pipeline[];
   private readonly extensions = new Map<string, Extension>();
@@ -27,6 +36,7 @@ export class Service implements ServiceHost {
   ) {
     const built = buildPipelines(loaded, components, logger, this.metrics);
     this.receivers = built.receivers;
+    this.processors = built.processors;
     this.exporters = built.exporters;
     this.pipelineList = built.pipelines;
     const { address } = loaded.config.service.telemetry.metrics;
@@ -67,6 +77,8 @@ export class Service implements ServiceHost {
 
   async start(): Promise<void> {
     for (const exporter of this.exporters.values()) await exporter.start?.();
+    // After the exporters: a processor may send on records it held before a restart (join).
+    for (const processor of this.processors.values()) await processor.start?.();
     for (const extension of this.extensions.values()) await extension.start?.();
     if (this.metricsServer)
       this.logger.info('metrics listening', { endpoint: await this.metricsServer.start(), path: '/metrics' });
@@ -80,6 +92,7 @@ export class Service implements ServiceHost {
     const deadline = Date.now() + deadlineMs;
     const left = (): number => Math.max(0, deadline - Date.now());
     await Promise.all([...this.receivers.values()].map((receiver) => receiver.shutdown?.(left())));
+    for (const processor of this.processors.values()) await processor.shutdown?.(left());
     for (const exporter of this.exporters.values()) await exporter.shutdown?.(left());
     for (const extension of this.extensions.values()) await extension.shutdown?.(left());
     await this.metricsServer?.shutdown();

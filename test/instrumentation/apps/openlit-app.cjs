@@ -1,6 +1,7 @@
 'use strict';
-// An application traced with OpenLIT (`openlit`), which exports with its own OTLP/HTTP exporter
-// to OTLP_ENDPOINT (a base URL: it appends /v1/traces). FAKE_URL points at the fake OpenAI
+// An application traced with OpenLIT (`openlit`), which exports with its own OTLP/HTTP exporters
+// to OTLP_ENDPOINT (a base URL: it appends /v1/traces, and /v1/logs for its operation-details
+// events). FAKE_URL points at the fake OpenAI
 // server; PROMPTS (JSON) holds each case's user message; CANARY goes into a custom span attribute
 // nobody knows. Prints one JSON line per case.
 const { trace } = require('@opentelemetry/api');
@@ -13,7 +14,6 @@ openlit.init({
   otlpEndpoint: process.env.OTLP_ENDPOINT,
   disableBatch: true,
   disableMetrics: true,
-  disableEvents: true,
   // Its own price list, else it fetches one from GitHub at start.
   pricingJson: {},
   instrumentations: { openai },

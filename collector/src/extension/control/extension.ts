@@ -1,6 +1,6 @@
 import type { ExtensionFactory, Extension, Processor, ServiceHost } from '../../component/component';
 import type { Logger } from '../../telemetry/logger';
-import { controlHandlers, type ControlledExporter, type KeyHolder } from './handlers';
+import { controlHandlers, type ControlledExporter, type KeyHolder, type WaitingRoom } from './handlers';
 import { ControlServer } from './server';
 import { controlSocketPath } from './socket-path';
 
@@ -23,11 +23,13 @@ export class ControlExtension implements Extension {
     for (const exporter of new Set(pipelines.map((pipeline) => pipeline.exporter))) {
       if (!isControlled(exporter)) continue;
       const feeding = pipelines.filter((pipeline) => pipeline.exporter === exporter);
-      const protect = feeding.flatMap((pipeline) => pipeline.processors).find(isKeyHolder);
+      const processors = feeding.flatMap((pipeline) => pipeline.processors);
+      const protect = processors.find(isKeyHolder);
+      const joins = processors.filter(isWaitingRoom);
       const settle = async (): Promise<void> => {
         await Promise.all(feeding.map((pipeline) => pipeline.settle()));
       };
-      const { handlers, close } = await controlHandlers(exporter, protect, settle);
+      const { handlers, close } = await controlHandlers(exporter, protect, joins, settle);
       const server = new ControlServer(controlSocketPath(exporter.walDir), handlers, this.logger);
       await server.start();
       this.servers.push({ server, close });
@@ -48,6 +50,10 @@ function isControlled(exporter: object): exporter is ControlledExporter {
 
 function isKeyHolder(processor: Processor): processor is Processor & KeyHolder {
   return 'keyring' in processor && 'fence' in processor;
+}
+
+function isWaitingRoom(processor: Processor): processor is Processor & WaitingRoom {
+  return 'connect' in processor && 'fence' in processor;
 }
 
 export const controlExtensionFactory: ExtensionFactory = {

@@ -33,6 +33,11 @@ export interface KeyHolder {
   fence(tenantId: string, subject: string): () => void;
 }
 
+/** What it needs of a processor that holds records back (join): to let a subject's go before an erasure. */
+export interface WaitingRoom {
+  fence(tenantId: string, subject: string): Promise<() => void>;
+}
+
 /**
  * The operations a running collector performs for CLI commands: read-only queries on a
  * session of their own, and the administrative operations (show, erase, keys, hash) with
@@ -41,6 +46,7 @@ export interface KeyHolder {
 export async function controlHandlers(
   exporter: ControlledExporter,
   protect: KeyHolder | undefined,
+  waitingRooms: WaitingRoom[],
   /** Resolves once every batch already in the pipelines feeding `exporter` has left them. */
   settle: () => Promise<void>,
 ): Promise<{ handlers: Record<string, ControlHandler>; close: () => Promise<void> }> {
@@ -58,9 +64,19 @@ export async function controlHandlers(
       erasure: protect.config.erasure,
       flush: () => exporter.flush(FLUSH_TIMEOUT_MS),
       fence: async (tenantId, subject) => {
-        const release = protect.fence(tenantId, subject);
+        // First what waits goes on (through protect, so before its fence), then protect refuses the subject.
+        const releases: (() => void)[] = [];
+        try {
+          for (const room of waitingRooms) releases.push(await room.fence(tenantId, subject));
+        } catch (error) {
+          for (const release of releases) release();
+          throw error;
+        }
+        releases.push(protect.fence(tenantId, subject));
         await settle();
-        return release;
+        return () => {
+          for (const release of releases) release();
+        };
       },
       purgeLog: (tenantId, userId) => exporter.purgeLog({ tenantId, userId }, FLUSH_TIMEOUT_MS),
     };

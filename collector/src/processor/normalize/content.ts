@@ -194,6 +194,17 @@ function legacyEventMessages(events: SpanEvent[], side: 'input' | 'output'): Mes
   return messages;
 }
 
+/** The body fields of a message event, sent as its attributes. */
+const BODY_FIELDS = ['role', 'content', 'tool_calls', 'id', 'tool_call_id', 'message', 'finish_reason', 'index'];
+
+/** Keys of a message event read as its message: the rest of the event is sealed as `extra`. */
+export const MESSAGE_EVENT_KEYS: ReadonlySet<string> = new Set([
+  ...BODY_FIELDS,
+  'gen_ai.event.content',
+  'gen_ai.prompt',
+  'gen_ai.completion',
+]);
+
 /** An event's body: JSON in `gen_ai.event.content`, or the body fields as attributes. */
 function eventBody(attributes: Attributes): Record<string, unknown> {
   const packed = attributes['gen_ai.event.content'];
@@ -202,7 +213,7 @@ function eventBody(attributes: Attributes): Record<string, unknown> {
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
   }
   const body: Record<string, unknown> = {};
-  for (const key of ['role', 'content', 'tool_calls', 'id', 'tool_call_id', 'message', 'finish_reason', 'index']) {
+  for (const key of BODY_FIELDS) {
     if (attributes[key] != null) body[key] = toPlain(attributes[key]);
   }
   return body;

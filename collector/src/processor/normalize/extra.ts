@@ -1,6 +1,6 @@
 import { valueDocument, type ContentDocument } from '../../model/content';
 import type { AnyValue, Attributes, SpanEvent } from '../../model/traces';
-import { isMessageEvent } from './content';
+import { isMessageEvent, MESSAGE_EVENT_KEYS } from './content';
 import { asString, toPlain } from './values';
 
 /**
@@ -25,15 +25,23 @@ export function splitAttributes(
   return { clear: inClear, sealed };
 }
 
-/** The span's events that are not read as messages: names, times and attributes, to be sealed. */
+/**
+ * What of the span's events is not read as messages, to be sealed: names, times and
+ * attributes of the other events, and of message events the attributes left over once the
+ * message is read (an unknown key on a message event is content we cannot place).
+ */
 export function sealedEvents(events: readonly SpanEvent[]): unknown[] | undefined {
-  const kept = events.filter((event) => !isMessageEvent(event.name));
-  if (kept.length === 0) return undefined;
-  return kept.map((event) => ({
-    name: event.name,
-    time_unix_nano: event.timeUnixNano.toString(),
-    attributes: toPlain(event.attributes),
-  }));
+  const kept: unknown[] = [];
+  for (const event of events) {
+    let attributes: Attributes = event.attributes;
+    if (isMessageEvent(event.name)) {
+      const leftover = Object.keys(attributes).filter((key) => !MESSAGE_EVENT_KEYS.has(key));
+      if (leftover.length === 0) continue;
+      attributes = Object.fromEntries(leftover.map((key) => [key, event.attributes[key]]));
+    }
+    kept.push({ name: event.name, time_unix_nano: event.timeUnixNano.toString(), attributes: toPlain(attributes) });
+  }
+  return kept.length === 0 ? undefined : kept;
 }
 
 /** The `extra` content document, or undefined when there is nothing to seal. */

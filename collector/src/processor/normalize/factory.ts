@@ -1,10 +1,11 @@
 import type { NormalizeProcessorConfig } from '../../config/types';
 import type { MadeRecords, ProcessorFactory, RecordMaker } from '../../component/component';
+import type { LogsExport } from '../../model/logs';
 import type { TraceExport } from '../../model/traces';
 import { createNormalizer, type Normalizer } from './normalize';
 import configSchema from './config.schema.json';
 
-/** The normalize processor, every pipeline's entry: GenAI spans of any dialect become records. */
+/** The normalize processor, every pipeline's entry: GenAI spans of any dialect, and GenAI events, become records. */
 export class NormalizeProcessor implements RecordMaker {
   private readonly normalize: Normalizer;
 
@@ -13,7 +14,11 @@ export class NormalizeProcessor implements RecordMaker {
   }
 
   makeRecords(tenantId: string, traces: TraceExport): MadeRecords {
-    return this.normalize(tenantId, traces);
+    return this.normalize.spans(tenantId, traces);
+  }
+
+  makeEventRecords(tenantId: string, logs: LogsExport): MadeRecords {
+    return this.normalize.events(tenantId, logs);
   }
 }
 

@@ -1,8 +1,9 @@
 import type { NormalizeProcessorConfig } from '../../config/types';
 import type { MadeRecords, RecordMaker } from '../../component/component';
-import type { ResourceSpans, Span } from '../../model/traces';
-import type { AuditRecord } from '../../model/record';
+import type { Attributes, Span } from '../../model/traces';
+import { EVENTS_ONLY, type AuditRecord } from '../../model/record';
 import { extractContent, isContentKey } from './content';
+import { groupEvents } from './events';
 import { extraDocument, sealedEvents, splitAttributes } from './extra';
 import {
   IDENTITY_KEYS,
@@ -20,7 +21,10 @@ import { clearTextRule } from './metadata';
 import { asNumber, asString, asStringList, first } from './values';
 import { finishReason } from './vocabulary';
 
-export type Normalizer = RecordMaker['makeRecords'];
+export interface Normalizer {
+  spans: RecordMaker['makeRecords'];
+  events: RecordMaker['makeEventRecords'];
+}
 
 const HEX32 = /^[0-9a-f]{32}$/;
 const HEX16 = /^[0-9a-f]{16}$/;
@@ -33,7 +37,9 @@ const MAX_CLOCK_SKEW_MS = 24 * 3_600_000;
 
 /**
  * The normalize processor: GenAI spans of any semantic-convention dialect become audit
- * records (README.md, "The audit record"); other spans are dropped and counted.
+ * records (README.md, "The audit record"); other spans are dropped and counted. The GenAI
+ * events of one span, sent as log records, become one event record (events.ts), which the
+ * join processor merges into the span's.
  */
 export function createNormalizer(config: NormalizeProcessorConfig): Normalizer {
   const excluded = compileExclusions(config.exclude_attributes);
@@ -41,10 +47,10 @@ export function createNormalizer(config: NormalizeProcessorConfig): Normalizer {
     span: clearTextRule('span', config.keep_attributes),
     resource: clearTextRule('resource', config.keep_attributes),
   };
-  return (tenantId, traces) => {
+  const spans: Normalizer['spans'] = (tenantId, traces) => {
     const result: MadeRecords = { records: [], dropped: 0, rejected: 0 };
     for (const resourceSpans of traces.resourceSpans) {
-      const resource = resourceColumns(resourceSpans, rules, excluded);
+      const resource = resourceColumns(resourceSpans.resource, rules, excluded);
       for (const { scope, spans } of resourceSpans.scopeSpans) {
         for (const span of spans) {
           if (!isGenAiSpan(span.attributes)) {
@@ -57,12 +63,58 @@ export function createNormalizer(config: NormalizeProcessorConfig): Normalizer {
             result.rejectReason ??= invalid;
             continue;
           }
-          result.records.push(toRecord(tenantId, span, scope.name, scope.version, resource, rules, excluded));
+          const record = toRecord(tenantId, span, scope.name, scope.version, resource, rules, excluded);
+          if (mayGetEvents(record)) record.join = 'span';
+          result.records.push(record);
         }
       }
     }
     return result;
   };
+  const events: Normalizer['events'] = (tenantId, logs) => {
+    const grouped = groupEvents(logs.resourceLogs);
+    const result: MadeRecords = { records: [], dropped: grouped.dropped, rejected: grouped.rejected };
+    if (grouped.rejected) result.rejectReason = 'GenAI event without the trace_id and span_id of its span';
+    for (const { resource, scope, span } of grouped.spans) {
+      // Events without a time are dated by their arrival.
+      if (span.startTimeUnixNano === 0n)
+        span.startTimeUnixNano = span.endTimeUnixNano = BigInt(Date.now()) * 1_000_000n;
+      const invalid = validate(span);
+      if (invalid) {
+        result.rejected += span.events.length || 1;
+        result.rejectReason ??= invalid.replace('span', 'GenAI event');
+        continue;
+      }
+      const columns = resourceColumns(resource, rules, excluded);
+      const record = toRecord(tenantId, span, scope.name, scope.version, columns, rules, excluded);
+      // Its own id, so stored alone it never takes the place of the span's record.
+      record.record_id = recordId(tenantId, span.traceId, `${span.spanId}/events`);
+      if (record.finish_reasons.length === 0) record.finish_reasons = choiceFinishReasons(span);
+      record.attributes[EVENTS_ONLY] = 'true';
+      record.join = 'events';
+      result.records.push(record);
+    }
+    return result;
+  };
+  return { spans, events };
+}
+
+/** The finish reasons `gen_ai.choice` events carry (their span has them as an attribute). */
+function choiceFinishReasons(span: Span): string[] {
+  return span.events
+    .filter((event) => event.name === 'gen_ai.choice' && typeof event.attributes.finish_reason === 'string')
+    .map((event) => finishReason(event.attributes.finish_reason as string));
+}
+
+/**
+ * Model calls whose messages may come as events (log records), besides or instead of the
+ * span's own: any but our hook's, which puts messages on the span or nowhere. The join
+ * processor decides whether one waits.
+ */
+const EVENT_OPERATIONS = new Set(['chat', 'text_completion', 'generate_content']);
+
+function mayGetEvents(record: AuditRecord): boolean {
+  return EVENT_OPERATIONS.has(record.operation) && !record.scope_name.startsWith('@ai-audit/');
 }
 
 function validate(span: Span): string | undefined {
@@ -96,7 +148,7 @@ interface ResourceColumns {
 }
 
 function resourceColumns(
-  { resource }: ResourceSpans,
+  resource: Attributes,
   rules: ClearTextRules,
   excluded: (key: string) => boolean,
 ): ResourceColumns {

@@ -1,11 +1,20 @@
 import type { OtlpLimitsConfig } from '../../config/types';
-import type { TracesConsumer } from '../../component/component';
+import type { ConsumeResult, ExportConsumer } from '../../component/component';
 import { CapacityError, isRetryable } from '../../model/errors';
 import { errorMessage, type Logger } from '../../telemetry/logger';
-import type { MetricsRegistry } from '../../telemetry/metrics';
+import type { Counter, MetricsRegistry } from '../../telemetry/metrics';
 import type { Authenticator, Credentials } from './auth';
 import type { RateLimiter } from './rate-limit';
-import { decodeTraceExportJson, decodeTraceExportProtobuf, OtlpDecodeError, type DecodeLimits } from './decode';
+import {
+  decodeLogsExportJson,
+  decodeLogsExportProtobuf,
+  decodeTraceExportJson,
+  decodeTraceExportProtobuf,
+  OtlpDecodeError,
+  type DecodeLimits,
+  type DecodeStats,
+  type Signal,
+} from './decode';
 
 /**
  * What one OTLP export request came to, independent of the transport: the gRPC and HTTP
@@ -41,17 +50,57 @@ const BACKPRESSURE: ExportOutcome = {
   retryAfterSeconds: RETRY_AFTER_SECONDS,
 };
 
+/** A decoded body, bound to the consumer call that takes it. */
+interface Decoded {
+  stats: DecodeStats;
+  /** Spans or log records in it. */
+  count: number;
+  consume(consumer: ExportConsumer, tenantId: string): Promise<ConsumeResult>;
+}
+
+/** What differs between a trace and a logs export; everything else about a request is the same. */
+interface SignalHandling {
+  /** Throws OtlpDecodeError. */
+  decode(body: Uint8Array, encoding: BodyEncoding, limits: DecodeLimits): Decoded;
+  /** ai_audit_receiver_spans_total or ai_audit_receiver_log_records_total. */
+  items: Counter;
+  /** The `reason` of items the pipeline refused as invalid. */
+  invalidReason: string;
+  /** What the partial success says when the pipeline gave no reason. */
+  invalidMessage: string;
+  /**
+   * Labels of ai_audit_receiver_requests_total besides protocol and outcome: none for
+   * traces, whose series predate logs and are matched as they are by dashboards and alerts.
+   */
+  requestLabels: Record<string, string>;
+}
+
+/** JSON bodies are text: a Buffer view over the same bytes, no copy. */
+const asBuffer = (body: Uint8Array): Buffer => Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+
+function decodeTraces(body: Uint8Array, encoding: BodyEncoding, limits: DecodeLimits): Decoded {
+  const { export: traces, stats } =
+    encoding === 'protobuf' ? decodeTraceExportProtobuf(body, limits) : decodeTraceExportJson(asBuffer(body), limits);
+  return { stats, count: traces.spanCount, consume: (consumer, tenantId) => consumer.consume(tenantId, traces) };
+}
+
+function decodeLogs(body: Uint8Array, encoding: BodyEncoding, limits: DecodeLimits): Decoded {
+  const { export: logs, stats } =
+    encoding === 'protobuf' ? decodeLogsExportProtobuf(body, limits) : decodeLogsExportJson(asBuffer(body), limits);
+  return { stats, count: logs.recordCount, consume: (consumer, tenantId) => consumer.consumeLogs(tenantId, logs) };
+}
+
 export class ExportHandler {
   private readonly limits: DecodeLimits;
   private readonly requests;
-  private readonly spans;
+  private readonly signals: Record<Signal, SignalHandling>;
   private readonly truncations;
   private closed = false;
   private inflightBytes = 0;
   private readonly maxInflightBytes: number;
 
   constructor(
-    private readonly consumer: TracesConsumer,
+    private readonly consumer: ExportConsumer,
     limits: OtlpLimitsConfig,
     private readonly authenticator: Authenticator,
     private readonly rateLimiter: RateLimiter | undefined,
@@ -68,14 +117,33 @@ export class ExportHandler {
     this.maxInflightBytes = limits.max_inflight_size;
     this.requests = metrics.counter(
       'ai_audit_receiver_requests_total',
-      'OTLP export requests by protocol and outcome.',
-      ['protocol', 'outcome'],
+      'OTLP export requests by protocol and outcome; those of logs exports are labelled signal=logs.',
+      ['protocol', 'outcome', 'signal'],
     );
-    this.spans = metrics.counter(
-      'ai_audit_receiver_spans_total',
-      'Spans received, by what became of them (accepted, dropped: not GenAI, refused: by reason).',
-      ['outcome', 'reason'],
-    );
+    this.signals = {
+      traces: {
+        decode: decodeTraces,
+        items: metrics.counter(
+          'ai_audit_receiver_spans_total',
+          'Spans received, by what became of them (accepted, dropped: not GenAI, refused: by reason).',
+          ['outcome', 'reason'],
+        ),
+        invalidReason: 'invalid_span',
+        invalidMessage: 'invalid spans',
+        requestLabels: {},
+      },
+      logs: {
+        decode: decodeLogs,
+        items: metrics.counter(
+          'ai_audit_receiver_log_records_total',
+          'Log records received, by what became of them (accepted, dropped: not GenAI, refused: by reason).',
+          ['outcome', 'reason'],
+        ),
+        invalidReason: 'invalid_log_record',
+        invalidMessage: 'invalid log records',
+        requestLabels: { signal: 'logs' },
+      },
+    };
     this.truncations = metrics.counter(
       'ai_audit_receiver_truncations_total',
       'Attributes, events or values cut by the decode limits.',
@@ -111,74 +179,88 @@ export class ExportHandler {
   }
 
   /** Counts a request turned away because the in-flight budget was spent. */
-  busy(protocol: string): ExportOutcome {
-    this.requests.inc(1, { protocol, outcome: 'busy' });
+  busy(protocol: string, signal: Signal): ExportOutcome {
+    this.countRequest(protocol, signal, 'busy');
     return BUSY;
   }
 
   /** The tenant of a request, or the refusal to send (before its body is even read). */
-  authenticate(credentials: Credentials, protocol: string): { tenantId: string } | ExportOutcome {
+  authenticate(credentials: Credentials, protocol: string, signal: Signal): { tenantId: string } | ExportOutcome {
     const result = this.authenticator.authenticate(credentials);
     if ('tenantId' in result) return result;
-    this.requests.inc(1, { protocol, outcome: 'unauthenticated' });
+    this.countRequest(protocol, signal, 'unauthenticated');
     return { kind: 'unauthenticated', message: result.refused };
   }
 
-  async handle(body: Uint8Array, encoding: BodyEncoding, tenantId: string, protocol: string): Promise<ExportOutcome> {
-    const outcome = await this.run(body, encoding, tenantId);
-    this.requests.inc(1, { protocol, outcome: outcome.kind });
+  async handle(
+    body: Uint8Array,
+    encoding: BodyEncoding,
+    tenantId: string,
+    protocol: string,
+    signal: Signal,
+  ): Promise<ExportOutcome> {
+    const outcome = await this.run(body, encoding, tenantId, this.signals[signal]);
+    this.countRequest(protocol, signal, outcome.kind);
     return outcome;
   }
 
-  private async run(body: Uint8Array, encoding: BodyEncoding, tenantId: string): Promise<ExportOutcome> {
+  private countRequest(protocol: string, signal: Signal, outcome: string): void {
+    this.requests.inc(1, { protocol, outcome, ...this.signals[signal].requestLabels });
+  }
+
+  private async run(
+    body: Uint8Array,
+    encoding: BodyEncoding,
+    tenantId: string,
+    signal: SignalHandling,
+  ): Promise<ExportOutcome> {
     if (this.closed) return { kind: 'unavailable', message: 'the collector is shutting down', retryAfterSeconds: 1 };
     // Refused before decoding: a collector that is out of room should spend nothing on it.
     if (!this.consumer.accepting()) return BACKPRESSURE;
-    let decoded;
+    const { items } = signal;
+    let decoded: Decoded;
     try {
-      decoded =
-        encoding === 'protobuf'
-          ? decodeTraceExportProtobuf(body, this.limits)
-          : decodeTraceExportJson(Buffer.from(body.buffer, body.byteOffset, body.byteLength), this.limits);
+      decoded = signal.decode(body, encoding, this.limits);
     } catch (error) {
       if (!(error instanceof OtlpDecodeError)) throw error;
-      this.spans.inc(1, { outcome: 'refused', reason: 'malformed_request' });
+      items.inc(1, { outcome: 'refused', reason: 'malformed_request' });
       return { kind: 'invalid', message: error.message };
     }
     const { stats } = decoded;
     if (stats.droppedAttributes) this.truncations.inc(stats.droppedAttributes, { kind: 'attribute_dropped' });
     if (stats.droppedEvents) this.truncations.inc(stats.droppedEvents, { kind: 'event_dropped' });
     if (stats.truncatedValues) this.truncations.inc(stats.truncatedValues, { kind: 'value_truncated' });
-    const total = decoded.export.spanCount;
+    const total = decoded.count;
+    // Spans and log records draw on the one bucket: the rate is what the tenant may send.
     const wait = this.rateLimiter?.take(tenantId, total) ?? 0;
     if (wait > 0) {
-      this.spans.inc(total, { outcome: 'refused', reason: 'rate_limit' });
+      items.inc(total, { outcome: 'refused', reason: 'rate_limit' });
       return {
         kind: 'exhausted',
-        message: `tenant ${tenantId} is over its span rate limit; retry later`,
+        message: `tenant ${tenantId} is over its rate limit (spans and log records); retry later`,
         retryAfterSeconds: wait,
       };
     }
     try {
-      const result = await this.consumer.consume(tenantId, decoded.export);
-      this.spans.inc(result.accepted, { outcome: 'accepted' });
-      this.spans.inc(total - result.accepted - result.rejected, { outcome: 'dropped' });
-      if (result.rejected) this.spans.inc(result.rejected, { outcome: 'refused', reason: 'invalid_span' });
+      const result = await decoded.consume(this.consumer, tenantId);
+      items.inc(result.accepted, { outcome: 'accepted' });
+      items.inc(total - result.accepted - result.rejected, { outcome: 'dropped' });
+      if (result.rejected) items.inc(result.rejected, { outcome: 'refused', reason: signal.invalidReason });
       return {
         kind: 'accepted',
         rejected: result.rejected,
-        message: result.rejected ? (result.rejectReason ?? 'invalid spans') : '',
+        message: result.rejected ? (result.rejectReason ?? signal.invalidMessage) : '',
       };
     } catch (error) {
       if (error instanceof CapacityError) {
-        this.spans.inc(total, { outcome: 'refused', reason: 'backpressure' });
+        items.inc(total, { outcome: 'refused', reason: 'backpressure' });
         return BACKPRESSURE;
       }
       if (isRetryable(error)) {
-        this.spans.inc(total, { outcome: 'refused', reason: 'retry_later' });
+        items.inc(total, { outcome: 'refused', reason: 'retry_later' });
         return { kind: 'unavailable', message: (error as Error).message, retryAfterSeconds: 1 };
       }
-      this.spans.inc(total, { outcome: 'refused', reason: 'internal' });
+      items.inc(total, { outcome: 'refused', reason: 'internal' });
       this.logger.error('export failed', { error: errorMessage(error) });
       return {
         kind: 'unavailable',

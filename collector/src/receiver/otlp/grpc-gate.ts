@@ -3,6 +3,7 @@ import { constants, type ServerHttp2Stream } from 'node:http2';
 import type { Credentials } from './auth';
 import type { ConnectionGuard } from './connections';
 import type { Admission, ExportHandler } from './export-handler';
+import type { Signal } from './decode';
 import { statusOf } from './grpc-status';
 
 /** What the gate let through: the request's tenant and its share of the in-flight budget. */
@@ -17,6 +18,8 @@ export interface GateOptions {
   /** The largest message grpc-js will buffer: reserved whole when the bytes cannot be counted as they arrive. */
   maxMessageBytes: number;
   requestTimeoutMs: number;
+  /** What a call's method exports, for the requests it refuses. */
+  signalOf(path: string): Signal;
 }
 
 /**
@@ -44,8 +47,9 @@ export function grantOf(metadata: grpc.Metadata): Grant | undefined {
  * does not arrive within the request timeout ends the call.
  */
 export function grpcGate(options: GateOptions): grpc.ServerInterceptor {
-  const { handler, guard, maxMessageBytes, requestTimeoutMs } = options;
-  return (_method, call) => {
+  const { handler, guard, maxMessageBytes, requestTimeoutMs, signalOf } = options;
+  return (method, call) => {
+    const signal = signalOf(method.path);
     const stream = streamOf(call);
     let admission: Admission | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -60,10 +64,10 @@ export function grpcGate(options: GateOptions): grpc.ServerInterceptor {
       gated.sendStatus(status);
       if (stream) stopUpload(stream);
     };
-    const busy = (): void => refuse(statusOf(handler.busy('grpc')));
+    const busy = (): void => refuse(statusOf(handler.busy('grpc', signal)));
     const listener = new grpc.ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
-        const auth = handler.authenticate(credentialsOf(metadata, call), 'grpc');
+        const auth = handler.authenticate(credentialsOf(metadata, call), 'grpc', signal);
         if ('kind' in auth) {
           refuse(statusOf(auth));
           return;

@@ -8,10 +8,17 @@ import { ConnectionGuard } from './connections';
 import type { ExportHandler } from './export-handler';
 import { grantOf, grpcGate } from './grpc-gate';
 import { statusOf } from './grpc-status';
-import { encodeExportResponseProtobuf } from './decode';
+import { encodeExportResponseProtobuf, type Signal } from './decode';
 import type { TransportLimits } from './transport-limits';
 
-const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+/** The Export method of each signal's service (opentelemetry-proto collector/{trace,logs}/v1). */
+const EXPORT_PATHS: Record<Signal, string> = {
+  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+};
+
+/** A call's signal by its method; grpc-js answers UNIMPLEMENTED to other paths before any interceptor. */
+const signalOf = (path: string): Signal => (path === EXPORT_PATHS.logs ? 'logs' : 'traces');
 
 /** How long a keepalive PING may go unanswered before the connection is closed (gRPC's default). */
 const KEEPALIVE_TIMEOUT_MS = 20_000;
@@ -35,25 +42,29 @@ class TlsServerCredentials extends grpc.ServerCredentials {
 /** Raw bytes in and out: the hand-written decoder reads the request, no proto loading. */
 const passThrough = (buffer: Buffer): Buffer => buffer;
 
-const TRACE_SERVICE: grpc.ServiceDefinition = {
-  Export: {
-    path: EXPORT_PATH,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: passThrough,
-    requestDeserialize: passThrough,
-    responseSerialize: passThrough,
-    responseDeserialize: passThrough,
-  },
-};
+/** TraceService or LogsService: one unary Export, bytes in and out. */
+function exportService(signal: Signal): grpc.ServiceDefinition {
+  return {
+    Export: {
+      path: EXPORT_PATHS[signal],
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: passThrough,
+      requestDeserialize: passThrough,
+      responseSerialize: passThrough,
+      responseDeserialize: passThrough,
+    },
+  };
+}
 
 /**
- * OTLP/gRPC: `TraceService/Export` on @grpc/grpc-js. grpc-js decompresses gzip requests
- * itself and enforces max_receive_message_length on the message, compressed and
- * decompressed. The TCP listener is ours and hands connections to grpc-js, so the
- * connection cap and the handshake timeout apply before grpc-js sees a byte; grpc-js
- * closes idle connections (GOAWAY) and probes live ones with PINGs; the gate decides on
- * each call from its metadata before its message is read.
+ * OTLP/gRPC: `TraceService/Export` and `LogsService/Export` on one @grpc/grpc-js server,
+ * behind one gate. grpc-js decompresses gzip requests itself and enforces
+ * max_receive_message_length on the message, compressed and decompressed. The TCP
+ * listener is ours and hands connections to grpc-js, so the connection cap and the
+ * handshake timeout apply before grpc-js sees a byte; grpc-js closes idle connections
+ * (GOAWAY) and probes live ones with PINGs; the gate decides on each call from its
+ * metadata before its message is read.
  */
 export class GrpcReceiver {
   private readonly server: grpc.Server;
@@ -77,13 +88,15 @@ export class GrpcReceiver {
       'grpc.keepalive_time_ms': limits.keepaliveMs,
       'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
       interceptors: [
-        grpcGate({ handler, guard: this.guard, maxMessageBytes, requestTimeoutMs: limits.requestTimeoutMs }),
+        grpcGate({ handler, guard: this.guard, maxMessageBytes, requestTimeoutMs: limits.requestTimeoutMs, signalOf }),
       ],
     });
-    this.server.addService(TRACE_SERVICE, {
-      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
-        this.export(call, callback),
-    });
+    for (const signal of Object.keys(EXPORT_PATHS) as Signal[]) {
+      this.server.addService(exportService(signal), {
+        Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
+          this.export(signal, call, callback),
+      });
+    }
     const credentials = tls ? new TlsServerCredentials(tls) : grpc.ServerCredentials.createInsecure();
     this.secure = credentials._isSecure();
     const injector = this.server.createConnectionInjector(credentials);
@@ -115,14 +128,18 @@ export class GrpcReceiver {
     });
   }
 
-  private export(call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>): void {
+  private export(
+    signal: Signal,
+    call: grpc.ServerUnaryCall<Buffer, Buffer>,
+    callback: grpc.sendUnaryData<Buffer>,
+  ): void {
     // The gate authenticated the call and holds its budget; no grant means a bug, never a pass.
     const grant = grantOf(call.metadata);
     if (!grant) {
       callback({ code: grpc.status.INTERNAL, details: 'internal error' });
       return;
     }
-    this.handler.handle(call.request, 'protobuf', grant.tenantId, 'grpc').then(
+    this.handler.handle(call.request, 'protobuf', grant.tenantId, 'grpc', signal).then(
       (outcome) => {
         if (outcome.kind === 'accepted')
           callback(null, Buffer.from(encodeExportResponseProtobuf(outcome.rejected, outcome.message)));

@@ -14,8 +14,15 @@ import {
   encodeExportResponseProtobuf,
   encodeStatusJson,
   encodeStatusProtobuf,
+  type Signal,
 } from './decode';
 import type { TransportLimits } from './transport-limits';
+
+/** The OTLP/HTTP paths (the spec's defaults) and what they export. A Map: paths are client input. */
+const PATHS: ReadonlyMap<string, Signal> = new Map([
+  ['/v1/traces', 'traces'],
+  ['/v1/logs', 'logs'],
+]);
 
 const CONTENT_TYPES: Record<string, BodyEncoding> = {
   'application/x-protobuf': 'protobuf',
@@ -30,8 +37,9 @@ const RPC = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, UNAUT
 const TIMEOUT_CHECK_MS = 1_000;
 
 /**
- * OTLP/HTTP: POST /v1/traces with protobuf or JSON bodies (gzip accepted). Responses use
- * the request's encoding: ExportTraceServiceResponse on success, google.rpc.Status on error.
+ * OTLP/HTTP: POST /v1/traces and /v1/logs with protobuf or JSON bodies (gzip accepted).
+ * Responses use the request's encoding: ExportTraceServiceResponse or
+ * ExportLogsServiceResponse on success, google.rpc.Status on error.
  * The connection cap, handshake, idle and request timeouts are the gRPC receiver's numbers.
  */
 export class HttpReceiver {
@@ -88,8 +96,13 @@ export class HttpReceiver {
 
   private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = (request.url ?? '').split('?', 1)[0];
-    if (path !== '/v1/traces') {
-      plain(response, 404, `no such endpoint ${path.slice(0, 100)}; OTLP traces go to POST /v1/traces`);
+    const signal = PATHS.get(path);
+    if (!signal) {
+      plain(
+        response,
+        404,
+        `no such endpoint ${path.slice(0, 100)}; OTLP traces go to POST /v1/traces, logs to POST /v1/logs`,
+      );
       request.resume();
       return;
     }
@@ -106,7 +119,7 @@ export class HttpReceiver {
       request.resume();
       return;
     }
-    const auth = this.handler.authenticate(credentialsOf(request), 'http');
+    const auth = this.handler.authenticate(credentialsOf(request), 'http', signal);
     if ('kind' in auth) {
       request.resume();
       response.setHeader('WWW-Authenticate', 'Bearer');
@@ -121,12 +134,12 @@ export class HttpReceiver {
         body = await readBody(request, this.maxBodyBytes, admission);
       } catch (error) {
         if (!(error instanceof BodyError)) throw error;
-        if (error.status === 503) respond(response, encoding, this.handler.busy('http'));
+        if (error.status === 503) respond(response, encoding, signal, this.handler.busy('http', signal));
         else reply(response, encoding, error.status, { code: RPC.INVALID_ARGUMENT, message: error.message });
         return;
       }
-      const outcome = await this.handler.handle(body, encoding, auth.tenantId, 'http');
-      respond(response, encoding, outcome);
+      const outcome = await this.handler.handle(body, encoding, auth.tenantId, 'http', signal);
+      respond(response, encoding, signal, outcome);
     } finally {
       admission.release();
     }
@@ -143,12 +156,12 @@ function credentialsOf(request: IncomingMessage): Credentials {
   };
 }
 
-function respond(response: ServerResponse, encoding: BodyEncoding, outcome: ExportOutcome): void {
+function respond(response: ServerResponse, encoding: BodyEncoding, signal: Signal, outcome: ExportOutcome): void {
   switch (outcome.kind) {
     case 'accepted': {
       const body =
         encoding === 'json'
-          ? encodeExportResponseJson(outcome.rejected, outcome.message)
+          ? encodeExportResponseJson(outcome.rejected, outcome.message, signal)
           : encodeExportResponseProtobuf(outcome.rejected, outcome.message);
       send(response, encoding, 200, body);
       return;

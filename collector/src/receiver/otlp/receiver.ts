@@ -1,5 +1,5 @@
 import type { OtlpReceiverConfig, TlsConfig } from '../../config/types';
-import type { BuildContext, Receiver, ReceiverFactory, TracesConsumer } from '../../component/component';
+import type { BuildContext, Receiver, ReceiverFactory, ExportConsumer } from '../../component/component';
 import { Authenticator } from './auth';
 import { ExportHandler } from './export-handler';
 import { GrpcReceiver } from './grpc';
@@ -9,13 +9,13 @@ import { checkTransport, tlsServerOptions } from './tls';
 import { transportLimits } from './transport-limits';
 import configSchema from './config.schema.json';
 
-/** The otlp receiver: OTLP over gRPC and/or HTTP, both feeding one export handler. */
+/** The otlp receiver: OTLP traces and logs over gRPC and/or HTTP, all feeding one export handler. */
 export class OtlpReceiver implements Receiver {
   readonly grpc: GrpcReceiver | undefined;
   readonly http: HttpReceiver | undefined;
   private readonly handler: ExportHandler;
 
-  constructor(config: OtlpReceiverConfig, context: BuildContext, consumer: TracesConsumer) {
+  constructor(config: OtlpReceiverConfig, context: BuildContext, consumer: ExportConsumer) {
     const logger = context.logger.child({ receiver: context.id });
     const { grpc, http } = config.protocols;
     if (grpc) checkTransport(grpc, `receivers.${context.id}.protocols.grpc`, logger);
@@ -43,7 +43,9 @@ export class OtlpReceiver implements Receiver {
   endpoints(): string[] {
     return [
       ...(this.grpc ? [`OTLP/gRPC ${this.grpc.address}`] : []),
-      ...(this.http ? [`OTLP/HTTP http://${this.http.address}/v1/traces`] : []),
+      ...(this.http
+        ? [`OTLP/HTTP http://${this.http.address}/v1/traces`, `OTLP/HTTP http://${this.http.address}/v1/logs`]
+        : []),
     ];
   }
 

@@ -1,9 +1,11 @@
 /**
- * OTLP/JSON `ExportTraceServiceRequest` into the decoded types, per the OTLP spec's
- * "JSON Protobuf Encoding" (opentelemetry-proto docs/specification.md):
+ * OTLP/JSON `ExportTraceServiceRequest` and `ExportLogsServiceRequest` into the decoded
+ * types, per the OTLP spec's "JSON Protobuf Encoding" (opentelemetry-proto
+ * docs/specification.md):
  * - keys are lowerCamelCase; keys we do not know are ignored, and snake_case keys are
  *   "not valid" per the spec, so they are ignored like any unknown key;
- * - traceId/spanId/parentSpanId are case-insensitive hex (not base64);
+ * - traceId/spanId/parentSpanId are case-insensitive hex (not base64), in spans and log
+ *   records alike;
  * - enums are integers (the spec forbids names; we accept names too, being lenient);
  * - 64-bit integers are decimal strings or numbers (numbers past 2^53 have already lost
  *   precision in JSON.parse; senders should use strings, as the spec says);
@@ -16,17 +18,20 @@ import { asDecodeError } from './errors';
 import { checkJsonShape } from './json-shape';
 import { jsonSyntaxError } from '../../../model/json-scan';
 import { Limiter } from './limiter';
-import { newAttributes, newEvent, newResourceSpans, newScopeSpans, newSpan } from './shapes';
+import {
+  LOGS,
+  newAttributes,
+  newEvent,
+  newLogRecord,
+  newSpan,
+  TRACES,
+  type Envelope,
+  type ResourceGroup,
+  type ScopeGroup,
+} from './shapes';
 import type { DecodeLimits, DecodeResult } from './types';
-import type {
-  AnyValue,
-  Attributes,
-  KeyValueList,
-  ResourceSpans,
-  ScopeSpans,
-  Span,
-  SpanEvent,
-} from '../../../model/traces';
+import type { LogRecord, LogsExport } from '../../../model/logs';
+import type { AnyValue, Attributes, KeyValueList, Span, SpanEvent, TraceExport } from '../../../model/traces';
 import { OtlpDecodeError } from './types';
 
 type JsonObject = { readonly [key: string]: unknown };
@@ -56,7 +61,29 @@ const STATUS_CODES: ReadonlyMap<string, number> = new Map([
   ['STATUS_CODE_ERROR', 2],
 ]);
 
-export function decodeTraceExportJson(text: string | Buffer, limits: DecodeLimits): DecodeResult {
+export function decodeTraceExportJson(text: string | Buffer, limits: DecodeLimits): DecodeResult<TraceExport> {
+  const { resources, lim } = readRequest(text, limits, TRACES, readSpan);
+  return { export: { resourceSpans: resources, spanCount: lim.itemCount }, stats: lim.stats };
+}
+
+export function decodeLogsExportJson(text: string | Buffer, limits: DecodeLimits): DecodeResult<LogsExport> {
+  const { resources, lim } = readRequest(text, limits, LOGS, readLogRecord);
+  return { export: { resourceLogs: resources, recordCount: lim.itemCount }, stats: lim.stats };
+}
+
+/**
+ * Reads the span or log record `v`, element `index` of the list at `list` (its path is
+ * `${list}[${index}]`; a body's AnyValue wants the two apart).
+ */
+type ItemReader<Entry> = (v: JsonObject, list: string, index: number, lim: Limiter) => Entry;
+
+/** The resources of an export request, each item read by `readItem`; `lim` counted them. */
+function readRequest<R extends ResourceGroup, S extends ScopeGroup, I>(
+  text: string | Buffer,
+  limits: DecodeLimits,
+  envelope: Envelope<R, S, I>,
+  readItem: ItemReader<I>,
+): { resources: R[]; lim: Limiter } {
   checkJsonShape(typeof text === 'string' ? Buffer.from(text) : text);
   const source = typeof text === 'string' ? text : text.toString('utf8');
   let root: unknown;
@@ -66,58 +93,81 @@ export function decodeTraceExportJson(text: string | Buffer, limits: DecodeLimit
     throw new OtlpDecodeError(describeSyntaxError(source));
   }
   // UTF-16 units of a string body stand in for its bytes: the budget only needs a scale.
-  const lim = new Limiter(limits, text.length);
+  const lim = new Limiter(limits, text.length, envelope.item);
   try {
-    const resourceSpans = readRequest(root, lim);
-    return { export: { resourceSpans, spanCount: lim.spanCount }, stats: lim.stats };
+    return { resources: readResources(root, lim, envelope, readItem), lim };
   } catch (err) {
     throw asDecodeError(err);
   }
 }
 
-function readRequest(root: unknown, lim: Limiter): ResourceSpans[] {
+function readResources<R extends ResourceGroup, S extends ScopeGroup, I>(
+  root: unknown,
+  lim: Limiter,
+  envelope: Envelope<R, S, I>,
+  readItem: ItemReader<I>,
+): R[] {
   if (!isObject(root)) throw new OtlpDecodeError('request body must be a JSON object');
-  const list = listField(root.resourceSpans, '', 'resourceSpans');
-  const out: ResourceSpans[] = [];
+  const key = envelope.json.resources;
+  const list = listField(root[key], '', key);
+  const out: R[] = [];
   for (let i = 0; i < list.length; i++) {
-    const path = `resourceSpans[${i}]`;
-    const rs = readResourceSpans(element(list[i], path), path, lim);
-    // Envelopes without spans are dropped, as in the protobuf decoder.
-    if (rs.scopeSpans.length > 0) out.push(rs);
+    const path = `${key}[${i}]`;
+    const resource = readResourceGroup(element(list[i], path), path, lim, envelope, readItem);
+    // Envelopes without items are dropped, as in the protobuf decoder.
+    if (envelope.scopesOf(resource).length > 0) out.push(resource);
   }
   return out;
 }
 
-function readResourceSpans(v: JsonObject, path: string, lim: Limiter): ResourceSpans {
-  const out = newResourceSpans();
+/** A ResourceSpans or ResourceLogs. */
+function readResourceGroup<R extends ResourceGroup, S extends ScopeGroup, I>(
+  v: JsonObject,
+  path: string,
+  lim: Limiter,
+  envelope: Envelope<R, S, I>,
+  readItem: ItemReader<I>,
+): R {
+  const out = envelope.newResource();
   const resource = optionalObject(v.resource, path, 'resource');
   if (resource !== undefined) out.resource = readAttributes(resource.attributes, `${path}.resource`, lim);
-  const list = listField(v.scopeSpans, path, 'scopeSpans');
+  const key = envelope.json.scopes;
+  const list = listField(v[key], path, key);
   for (let i = 0; i < list.length; i++) {
-    const itemPath = `${path}.scopeSpans[${i}]`;
-    const ss = readScopeSpans(element(list[i], itemPath), itemPath, lim);
-    if (ss.spans.length > 0) out.scopeSpans.push(ss);
+    const itemPath = `${path}.${key}[${i}]`;
+    const scope = readScopeGroup(element(list[i], itemPath), itemPath, lim, envelope, readItem);
+    if (envelope.itemsOf(scope).length > 0) envelope.scopesOf(out).push(scope);
   }
   return out;
 }
 
-function readScopeSpans(v: JsonObject, path: string, lim: Limiter): ScopeSpans {
-  const out = newScopeSpans();
+/** A ScopeSpans or ScopeLogs. */
+function readScopeGroup<R extends ResourceGroup, S extends ScopeGroup, I>(
+  v: JsonObject,
+  path: string,
+  lim: Limiter,
+  envelope: Envelope<R, S, I>,
+  readItem: ItemReader<I>,
+): S {
+  const out = envelope.newScope();
   const scope = optionalObject(v.scope, path, 'scope');
   if (scope !== undefined) {
     out.scope.name = stringField(scope.name, `${path}.scope`, 'name');
     out.scope.version = stringField(scope.version, `${path}.scope`, 'version');
   }
-  const list = listField(v.spans, path, 'spans');
+  const key = envelope.json.items;
+  const list = listField(v[key], path, key);
+  const listPath = `${path}.${key}`;
+  const items = envelope.itemsOf(out);
   for (let i = 0; i < list.length; i++) {
-    lim.addSpan();
-    const itemPath = `${path}.spans[${i}]`;
-    out.spans.push(readSpan(element(list[i], itemPath), itemPath, lim));
+    lim.addItem();
+    items.push(readItem(element(list[i], `${listPath}[${i}]`), listPath, i, lim));
   }
   return out;
 }
 
-function readSpan(v: JsonObject, path: string, lim: Limiter): Span {
+function readSpan(v: JsonObject, list: string, index: number, lim: Limiter): Span {
+  const path = `${list}[${index}]`;
   const span = newSpan();
   span.traceId = hexField(v.traceId, path, 'traceId');
   span.spanId = hexField(v.spanId, path, 'spanId');
@@ -147,6 +197,21 @@ function readEvent(v: JsonObject, path: string, lim: Limiter): SpanEvent {
   event.name = stringField(v.name, path, 'name');
   event.attributes = readAttributes(v.attributes, path, lim);
   return event;
+}
+
+function readLogRecord(v: JsonObject, list: string, index: number, lim: Limiter): LogRecord {
+  const path = `${list}[${index}]`;
+  const record = newLogRecord();
+  record.timeUnixNano = uint64Field(v.timeUnixNano, path, 'timeUnixNano');
+  record.observedTimeUnixNano = uint64Field(v.observedTimeUnixNano, path, 'observedTimeUnixNano');
+  record.eventName = stringField(v.eventName, path, 'eventName');
+  // The body is an AnyValue like an attribute's, under the same caps (depth 0: its own
+  // array or kvlist is depth 1).
+  record.body = readAnyValue(v.body, lim, 0, list, index, '.body');
+  record.attributes = readAttributes(v.attributes, path, lim);
+  record.traceId = hexField(v.traceId, path, 'traceId');
+  record.spanId = hexField(v.spanId, path, 'spanId');
+  return record;
 }
 
 /** The `attributes` list of the object at `path`. */

@@ -1,42 +1,55 @@
 /**
- * Binary protobuf `opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest`
- * straight into the decoded types, one pass, no intermediate message objects.
+ * Binary protobuf `opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest` and
+ * `opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest` straight into the decoded
+ * types, one pass, no intermediate message objects.
  *
  * Field numbers are those of opentelemetry-proto (collector/trace/v1/trace_service.proto,
- * trace/v1/trace.proto, common/v1/common.proto, resource/v1/resource.proto). Each message is
- * a loop over its tags; a tag is matched together with its wire type, so a known field sent
- * with an unexpected wire type is skipped like an unknown one (as protobuf-go does).
- * Links, trace state, flags, schema URLs, scope attributes and dropped counts are skipped.
+ * trace/v1/trace.proto, collector/logs/v1/logs_service.proto, logs/v1/logs.proto,
+ * common/v1/common.proto, resource/v1/resource.proto). Each message is a loop over its tags;
+ * a tag is matched together with its wire type, so a known field sent with an unexpected
+ * wire type is skipped like an unknown one (as protobuf-go does). Links, trace state,
+ * severity, flags, schema URLs, scope attributes and dropped counts are skipped.
  */
 import { asDecodeError } from './errors';
 import { KeyCache } from './key-cache';
 import { Limiter } from './limiter';
 import { ProtoReader } from './proto-reader';
-import { newAttributes, newEvent, newResourceSpans, newScopeSpans, newSpan } from './shapes';
+import {
+  LOGS,
+  newAttributes,
+  newEvent,
+  newLogRecord,
+  newSpan,
+  TRACES,
+  type Envelope,
+  type ResourceGroup,
+  type ScopeGroup,
+} from './shapes';
 import type { DecodeLimits, DecodeResult } from './types';
+import type { LogRecord, LogsExport } from '../../../model/logs';
 import type {
   AnyValue,
   Attributes,
+  InstrumentationScope,
   KeyValueList,
-  ResourceSpans,
-  ScopeSpans,
   Span,
   SpanEvent,
+  TraceExport,
 } from '../../../model/traces';
 
 // Tags as they appear on the wire: (field number << 3) | wire type (0 varint, 1 fixed64,
 // 2 length-delimited).
 const enum Tag {
-  // ExportTraceServiceRequest
-  ResourceSpans = (1 << 3) | 2,
-  // ResourceSpans
+  // ExportTraceServiceRequest and ExportLogsServiceRequest: resource_spans, resource_logs
+  Resources = (1 << 3) | 2,
+  // ResourceSpans and ResourceLogs: resource, then scope_spans or scope_logs
   Resource = (1 << 3) | 2,
-  ScopeSpans = (2 << 3) | 2,
+  Scopes = (2 << 3) | 2,
   // Resource
   ResourceAttributes = (1 << 3) | 2,
-  // ScopeSpans
+  // ScopeSpans and ScopeLogs: scope, then spans or log_records
   Scope = (1 << 3) | 2,
-  Spans = (2 << 3) | 2,
+  Items = (2 << 3) | 2,
   // InstrumentationScope
   ScopeName = (1 << 3) | 2,
   ScopeVersion = (2 << 3) | 2,
@@ -58,6 +71,14 @@ const enum Tag {
   // Status
   StatusMessage = (2 << 3) | 2,
   StatusCode = (3 << 3) | 0,
+  // LogRecord
+  LogTime = (1 << 3) | 1,
+  LogBody = (5 << 3) | 2,
+  LogAttributes = (6 << 3) | 2,
+  LogTraceId = (9 << 3) | 2,
+  LogSpanId = (10 << 3) | 2,
+  LogObservedTime = (11 << 3) | 1,
+  LogEventName = (12 << 3) | 2,
   // KeyValue
   Key = (1 << 3) | 2,
   Value = (2 << 3) | 2,
@@ -76,19 +97,38 @@ const enum Tag {
 /** Shared by all requests: attribute keys are the same from one request to the next. */
 const keys = new KeyCache();
 
-export function decodeTraceExportProtobuf(bytes: Uint8Array, limits: DecodeLimits): DecodeResult {
+export function decodeTraceExportProtobuf(bytes: Uint8Array, limits: DecodeLimits): DecodeResult<TraceExport> {
+  const { resources, lim } = readRequest(bytes, limits, TRACES, readSpan);
+  return { export: { resourceSpans: resources, spanCount: lim.itemCount }, stats: lim.stats };
+}
+
+export function decodeLogsExportProtobuf(bytes: Uint8Array, limits: DecodeLimits): DecodeResult<LogsExport> {
+  const { resources, lim } = readRequest(bytes, limits, LOGS, readLogRecord);
+  return { export: { resourceLogs: resources, recordCount: lim.itemCount }, stats: lim.stats };
+}
+
+/** Reads one span or log record whose payload ends at `end`. */
+type ItemReader<Entry> = (r: ProtoReader, end: number, lim: Limiter) => Entry;
+
+/** The resources of an export request, each item read by `readItem`; `lim` counted them. */
+function readRequest<R extends ResourceGroup, S extends ScopeGroup, I>(
+  bytes: Uint8Array,
+  limits: DecodeLimits,
+  envelope: Envelope<R, S, I>,
+  readItem: ItemReader<I>,
+): { resources: R[]; lim: Limiter } {
   const r = new ProtoReader(bytes);
-  const lim = new Limiter(limits, bytes.byteLength);
-  const resourceSpans: ResourceSpans[] = [];
+  const lim = new Limiter(limits, bytes.byteLength, envelope.item);
+  const resources: R[] = [];
   try {
     const end = r.buf.length;
     while (r.pos < end) {
       const tag = r.tag(end);
-      if (tag === Tag.ResourceSpans) {
-        const rs = readResourceSpans(r, r.lengthEnd(end), lim);
-        // Envelopes without spans are dropped (the spec lets receivers ignore them):
+      if (tag === Tag.Resources) {
+        const resource = readResourceGroup(r, r.lengthEnd(end), lim, envelope, readItem);
+        // Envelopes without items are dropped (the spec lets receivers ignore them):
         // nothing downstream wants them, and millions of empty ones then leave nothing behind.
-        if (rs.scopeSpans.length > 0) resourceSpans.push(rs);
+        if (envelope.scopesOf(resource).length > 0) resources.push(resource);
       } else {
         r.skip(tag, end);
       }
@@ -96,19 +136,26 @@ export function decodeTraceExportProtobuf(bytes: Uint8Array, limits: DecodeLimit
   } catch (err) {
     throw asDecodeError(err);
   }
-  return { export: { resourceSpans, spanCount: lim.spanCount }, stats: lim.stats };
+  return { resources, lim };
 }
 
-function readResourceSpans(r: ProtoReader, end: number, lim: Limiter): ResourceSpans {
-  const out = newResourceSpans();
+/** A ResourceSpans or ResourceLogs. */
+function readResourceGroup<R extends ResourceGroup, S extends ScopeGroup, I>(
+  r: ProtoReader,
+  end: number,
+  lim: Limiter,
+  envelope: Envelope<R, S, I>,
+  readItem: ItemReader<I>,
+): R {
+  const out = envelope.newResource();
   while (r.pos < end) {
     const tag = r.tag(end);
     if (tag === Tag.Resource) {
       // A second `resource` replaces the first (protobuf would merge; no encoder sends two).
       out.resource = readResource(r, r.lengthEnd(end), lim);
-    } else if (tag === Tag.ScopeSpans) {
-      const ss = readScopeSpans(r, r.lengthEnd(end), lim);
-      if (ss.spans.length > 0) out.scopeSpans.push(ss);
+    } else if (tag === Tag.Scopes) {
+      const scope = readScopeGroup(r, r.lengthEnd(end), lim, envelope, readItem);
+      if (envelope.itemsOf(scope).length > 0) envelope.scopesOf(out).push(scope);
     } else {
       r.skip(tag, end);
     }
@@ -127,16 +174,24 @@ function readResource(r: ProtoReader, end: number, lim: Limiter): Attributes {
   return attributes;
 }
 
-function readScopeSpans(r: ProtoReader, end: number, lim: Limiter): ScopeSpans {
-  const out = newScopeSpans();
+/** A ScopeSpans or ScopeLogs. */
+function readScopeGroup<R extends ResourceGroup, S extends ScopeGroup, I>(
+  r: ProtoReader,
+  end: number,
+  lim: Limiter,
+  envelope: Envelope<R, S, I>,
+  readItem: ItemReader<I>,
+): S {
+  const out = envelope.newScope();
+  const items = envelope.itemsOf(out);
   while (r.pos < end) {
     const tag = r.tag(end);
-    if (tag === Tag.Spans) {
-      const spanEnd = r.lengthEnd(end);
-      lim.addSpan();
-      out.spans.push(readSpan(r, spanEnd, lim));
+    if (tag === Tag.Items) {
+      const itemEnd = r.lengthEnd(end);
+      lim.addItem();
+      items.push(readItem(r, itemEnd, lim));
     } else if (tag === Tag.Scope) {
-      readScope(r, r.lengthEnd(end), out);
+      readScope(r, r.lengthEnd(end), out.scope);
     } else {
       r.skip(tag, end);
     }
@@ -144,11 +199,11 @@ function readScopeSpans(r: ProtoReader, end: number, lim: Limiter): ScopeSpans {
   return out;
 }
 
-function readScope(r: ProtoReader, end: number, into: ScopeSpans): void {
+function readScope(r: ProtoReader, end: number, into: InstrumentationScope): void {
   while (r.pos < end) {
     const tag = r.tag(end);
-    if (tag === Tag.ScopeName) into.scope.name = r.string(end);
-    else if (tag === Tag.ScopeVersion) into.scope.version = r.string(end);
+    if (tag === Tag.ScopeName) into.name = r.string(end);
+    else if (tag === Tag.ScopeVersion) into.version = r.string(end);
     else r.skip(tag, end);
   }
 }
@@ -220,6 +275,42 @@ function readStatus(r: ProtoReader, end: number, into: Span): void {
     else if (tag === Tag.StatusMessage) into.statusMessage = r.string(end);
     else r.skip(tag, end);
   }
+}
+
+function readLogRecord(r: ProtoReader, end: number, lim: Limiter): LogRecord {
+  const record = newLogRecord();
+  let held = 0;
+  while (r.pos < end) {
+    const tag = r.tag(end);
+    switch (tag) {
+      case Tag.LogTime:
+        record.timeUnixNano = r.fixed64BigInt(end);
+        break;
+      case Tag.LogObservedTime:
+        record.observedTimeUnixNano = r.fixed64BigInt(end);
+        break;
+      case Tag.LogEventName:
+        record.eventName = r.string(end);
+        break;
+      case Tag.LogBody:
+        // The body is an AnyValue like an attribute's, under the same caps (depth 0: its own
+        // array or kvlist is depth 1).
+        record.body = readAnyValue(r, r.lengthEnd(end), lim, 0);
+        break;
+      case Tag.LogAttributes:
+        held = readAttribute(r, end, lim, record.attributes, held);
+        break;
+      case Tag.LogTraceId:
+        record.traceId = r.hexString(end);
+        break;
+      case Tag.LogSpanId:
+        record.spanId = r.hexString(end);
+        break;
+      default:
+        r.skip(tag, end);
+    }
+  }
+  return record;
 }
 
 /**

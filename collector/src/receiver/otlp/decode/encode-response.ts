@@ -1,12 +1,16 @@
 /**
- * Response bodies of OTLP trace exports, per the OTLP spec (opentelemetry-proto
- * docs/specification.md, collector/trace/v1/trace_service.proto):
+ * Response bodies of OTLP trace and logs exports, per the OTLP spec (opentelemetry-proto
+ * docs/specification.md, collector/trace/v1/trace_service.proto,
+ * collector/logs/v1/logs_service.proto):
  *
  *   ExportTraceServiceResponse { ExportTracePartialSuccess partial_success = 1; }
  *   ExportTracePartialSuccess  { int64 rejected_spans = 1; string error_message = 2; }
+ *   ExportLogsServiceResponse  { ExportLogsPartialSuccess partial_success = 1; }
+ *   ExportLogsPartialSuccess   { int64 rejected_log_records = 1; string error_message = 2; }
  *
- * `partial_success` MUST stay unset on full success; it is set when spans were rejected,
- * or (as the spec allows) to carry a warning with rejected_spans = 0.
+ * The two are the same on the wire; only the JSON key of the count differs.
+ * `partial_success` MUST stay unset on full success; it is set when items were rejected,
+ * or (as the spec allows) to carry a warning with a rejected count of 0.
  *
  *   google.rpc.Status { int32 code = 1; string message = 2; }
  *
@@ -17,18 +21,24 @@
  * follows the proto3 mapping: lowerCamelCase keys, int64 as a decimal string.
  */
 
-export function encodeExportResponseProtobuf(rejectedSpans: number, errorMessage = ''): Uint8Array {
-  checkCount(rejectedSpans, 'rejectedSpans');
-  if (rejectedSpans === 0 && errorMessage === '') return new Uint8Array(0);
-  const partial = Buffer.concat([uintField(1, rejectedSpans), stringField(2, errorMessage)]);
+import type { Signal } from './types';
+
+/** The JSON key of ExportTracePartialSuccess.rejected_spans and ExportLogsPartialSuccess.rejected_log_records. */
+const REJECTED_KEY: Record<Signal, string> = { traces: 'rejectedSpans', logs: 'rejectedLogRecords' };
+
+/** The response to a trace or logs export (the same bytes for both): `rejected` spans or log records. */
+export function encodeExportResponseProtobuf(rejected: number, errorMessage = ''): Uint8Array {
+  checkCount(rejected, 'rejected');
+  if (rejected === 0 && errorMessage === '') return new Uint8Array(0);
+  const partial = Buffer.concat([uintField(1, rejected), stringField(2, errorMessage)]);
   return bytesField(1, partial);
 }
 
-export function encodeExportResponseJson(rejectedSpans: number, errorMessage = ''): string {
-  checkCount(rejectedSpans, 'rejectedSpans');
-  if (rejectedSpans === 0 && errorMessage === '') return '{}';
-  const partialSuccess: { rejectedSpans?: string; errorMessage?: string } = {};
-  if (rejectedSpans !== 0) partialSuccess.rejectedSpans = String(rejectedSpans);
+export function encodeExportResponseJson(rejected: number, errorMessage = '', signal: Signal = 'traces'): string {
+  checkCount(rejected, 'rejected');
+  if (rejected === 0 && errorMessage === '') return '{}';
+  const partialSuccess: Record<string, string> = {};
+  if (rejected !== 0) partialSuccess[REJECTED_KEY[signal]] = String(rejected);
   if (errorMessage !== '') partialSuccess.errorMessage = errorMessage;
   return JSON.stringify({ partialSuccess });
 }

@@ -1,6 +1,6 @@
-/** OTLP trace decoding (protobuf, JSON) into model/traces.ts, and export response encoding. */
-export { decodeTraceExportProtobuf } from './decode-protobuf';
-export { decodeTraceExportJson } from './decode-json';
+/** OTLP trace and logs decoding (protobuf, JSON) into model/traces.ts and model/logs.ts, and export response encoding. */
+export { decodeLogsExportProtobuf, decodeTraceExportProtobuf } from './decode-protobuf';
+export { decodeLogsExportJson, decodeTraceExportJson } from './decode-json';
 export {
   encodeExportResponseJson,
   encodeExportResponseProtobuf,
@@ -8,4 +8,4 @@ export {
   encodeStatusProtobuf,
 } from './encode-response';
 export { OtlpDecodeError } from './types';
-export type { DecodeLimits, DecodeResult, DecodeStats } from './types';
+export type { DecodeLimits, DecodeResult, DecodeStats, Signal } from './types';

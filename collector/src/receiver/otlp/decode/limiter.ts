@@ -7,10 +7,10 @@
  * EXPANSION times the body's size (or MIN_BUDGET for small bodies). Honest OTLP decodes to
  * about 1.5x its body (measured on typical GenAI spans), but degenerate bodies do not: an
  * empty event is 2 bytes on the wire and ~240 bytes of heap, so 16 MiB of them would be
- * ~2 GB even within maxSpans x maxEventsPerSpan. Spans, events, arrays and kvlists (the
- * objects that cost far more than their wire bytes) are charged their approximate V8 heap
- * size; strings, scalars and attribute entries cost at most a few times their bytes and
- * are not charged.
+ * ~2 GB even within maxSpans x maxEventsPerSpan. Spans, log records, events, arrays and
+ * kvlists (the objects that cost far more than their wire bytes) are charged their
+ * approximate V8 heap size; strings, scalars and attribute entries cost at most a few times
+ * their bytes and are not charged.
  */
 import type { DecodeLimits, DecodeStats } from './types';
 import { OtlpDecodeError } from './types';
@@ -18,27 +18,39 @@ import { OtlpDecodeError } from './types';
 const EXPANSION = 16;
 const MIN_BUDGET = 4 * 1024 * 1024;
 // Approximate heap bytes, measured on Node 20: a span with its attributes dictionary and
-// events array, an event with its attributes dictionary, a null-prototype dictionary, an
-// empty array.
+// events array, a log record or an event with its attributes dictionary, a null-prototype
+// dictionary, an empty array.
 const SPAN_COST = 320;
+const LOG_RECORD_COST = 240;
 const EVENT_COST = 240;
 const KVLIST_COST = 200;
 const ARRAY_COST = 40;
 
+/** The items of a request that maxSpans counts: spans in a trace export, log records in a logs export. */
+export type Item = 'span' | 'log record';
+
+const ITEM_COST: Record<Item, number> = { span: SPAN_COST, 'log record': LOG_RECORD_COST };
+
 export class Limiter {
   readonly stats: DecodeStats = { droppedAttributes: 0, droppedEvents: 0, truncatedValues: 0 };
-  /** Spans seen so far in this request. */
-  spanCount = 0;
+  /** Items seen so far in this request. */
+  itemCount = 0;
   readonly maxValueLength: number;
   readonly maxValueDepth: number;
-  private readonly maxSpans: number;
+  private readonly maxItems: number;
+  private readonly itemCost: number;
   private readonly maxAttributes: number;
   private readonly maxEvents: number;
   /** Heap bytes the charged objects may still take. */
   private budget: number;
 
-  constructor(limits: DecodeLimits, bodyBytes: number) {
-    this.maxSpans = limits.maxSpans;
+  constructor(
+    limits: DecodeLimits,
+    bodyBytes: number,
+    private readonly item: Item,
+  ) {
+    this.maxItems = limits.maxSpans;
+    this.itemCost = ITEM_COST[item];
     this.maxAttributes = limits.maxAttributesPerSpan;
     this.maxEvents = limits.maxEventsPerSpan;
     this.maxValueLength = limits.maxAttributeValueLength;
@@ -46,12 +58,12 @@ export class Limiter {
     this.budget = Math.max(MIN_BUDGET, EXPANSION * bodyBytes);
   }
 
-  /** Counts one more span; refuses the request once there are more than maxSpans. */
-  addSpan(): void {
-    if (++this.spanCount > this.maxSpans) {
-      throw new OtlpDecodeError(`too many spans in one request (limit ${this.maxSpans})`);
+  /** Counts one more item; refuses the request once there are more than maxSpans. */
+  addItem(): void {
+    if (++this.itemCount > this.maxItems) {
+      throw new OtlpDecodeError(`too many ${this.item}s in one request (limit ${this.maxItems})`);
     }
-    this.charge(SPAN_COST);
+    this.charge(this.itemCost);
   }
 
   /**
@@ -117,7 +129,7 @@ export class Limiter {
   private charge(cost: number): void {
     if ((this.budget -= cost) < 0) {
       throw new OtlpDecodeError(
-        `request decodes to more than ${EXPANSION} times its size (too many spans, events or nested values for its bytes)`,
+        `request decodes to more than ${EXPANSION} times its size (too many ${this.item}s or nested values for its bytes)`,
       );
     }
   }

@@ -3,11 +3,24 @@
  * of the same shape (same properties, same order, same defaults for absent fields) and the
  * code reading them downstream stays monomorphic.
  */
-import type { Attributes, ResourceSpans, ScopeSpans, Span, SpanEvent } from '../../../model/traces';
+import type { LogRecord, ResourceLogs, ScopeLogs } from '../../../model/logs';
+import type {
+  Attributes,
+  InstrumentationScope,
+  ResourceSpans,
+  ScopeSpans,
+  Span,
+  SpanEvent,
+} from '../../../model/traces';
+import type { Item } from './limiter';
 
 /** Null prototype: attribute keys such as `__proto__` or `constructor` are plain data. */
 export function newAttributes(): Attributes {
   return Object.create(null) as Attributes;
+}
+
+function newScope(): InstrumentationScope {
+  return { name: '', version: '' };
 }
 
 export function newResourceSpans(): ResourceSpans {
@@ -15,7 +28,7 @@ export function newResourceSpans(): ResourceSpans {
 }
 
 export function newScopeSpans(): ScopeSpans {
-  return { scope: { name: '', version: '' }, spans: [] };
+  return { scope: newScope(), spans: [] };
 }
 
 export function newSpan(): Span {
@@ -37,3 +50,67 @@ export function newSpan(): Span {
 export function newEvent(): SpanEvent {
   return { name: '', timeUnixNano: 0n, attributes: newAttributes() };
 }
+
+export function newResourceLogs(): ResourceLogs {
+  return { resource: newAttributes(), scopeLogs: [] };
+}
+
+export function newScopeLogs(): ScopeLogs {
+  return { scope: newScope(), logRecords: [] };
+}
+
+export function newLogRecord(): LogRecord {
+  return {
+    timeUnixNano: 0n,
+    observedTimeUnixNano: 0n,
+    eventName: '',
+    body: null,
+    attributes: newAttributes(),
+    traceId: '',
+    spanId: '',
+  };
+}
+
+/** What ResourceSpans and ResourceLogs have in common. */
+export interface ResourceGroup {
+  resource: Attributes;
+}
+
+/** What ScopeSpans and ScopeLogs have in common. */
+export interface ScopeGroup {
+  scope: InstrumentationScope;
+}
+
+/**
+ * How an export nests, the same for traces and logs (and with the same protobuf field
+ * numbers): resources holding scopes holding items, spans or log records. Both decoders read
+ * this envelope through one descriptor per signal, so only the items need code of their own.
+ */
+export interface Envelope<Resource extends ResourceGroup, Scope extends ScopeGroup, Entry> {
+  /** What the items are, for maxSpans and its refusal. */
+  item: Item;
+  /** The OTLP/JSON keys of the three lists, which the JSON decoder's error paths name too. */
+  json: { resources: string; scopes: string; items: string };
+  newResource(): Resource;
+  scopesOf(resource: Resource): Scope[];
+  newScope(): Scope;
+  itemsOf(scope: Scope): Entry[];
+}
+
+export const TRACES: Envelope<ResourceSpans, ScopeSpans, Span> = {
+  item: 'span',
+  json: { resources: 'resourceSpans', scopes: 'scopeSpans', items: 'spans' },
+  newResource: newResourceSpans,
+  scopesOf: (resource) => resource.scopeSpans,
+  newScope: newScopeSpans,
+  itemsOf: (scope) => scope.spans,
+};
+
+export const LOGS: Envelope<ResourceLogs, ScopeLogs, LogRecord> = {
+  item: 'log record',
+  json: { resources: 'resourceLogs', scopes: 'scopeLogs', items: 'logRecords' },
+  newResource: newResourceLogs,
+  scopesOf: (resource) => resource.scopeLogs,
+  newScope: newScopeLogs,
+  itemsOf: (scope) => scope.logRecords,
+};

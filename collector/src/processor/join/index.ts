@@ -1,0 +1,1 @@
+export { JoinProcessor, joinProcessorFactory } from './processor';
