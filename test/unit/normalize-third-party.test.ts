@@ -348,3 +348,55 @@ describe('OpenLLMetry', () => {
     expect(documentText(record.content.tools!)).toBe(text);
   });
 });
+
+describe('OpenLLMetry’s LangChain and LangGraph spans', () => {
+  // Attributes as @traceloop/instrumentation-langchain 0.27 sets them (its callback handler).
+  it('makes an invoke_workflow record of a chain or graph run, with its inputs and outputs sealed', () => {
+    const record = one(
+      {
+        'gen_ai.operation.name': 'workflow',
+        'gen_ai.provider.name': 'langchain',
+        'traceloop.span.kind': 'workflow',
+        'traceloop.workflow.name': 'RunnableSequence',
+        'traceloop.entity.input': JSON.stringify({ question: 'Is jane@example.com a customer?' }),
+        'traceloop.entity.output': JSON.stringify({ answer: 'Yes.' }),
+      },
+      { name: 'workflow RunnableSequence' },
+    );
+    expect(record).toMatchObject({ operation: 'invoke_workflow', provider: 'langchain' });
+    expect(value(record.content.input)).toEqual({ question: 'Is jane@example.com a customer?' });
+    expect(value(record.content.output)).toEqual({ answer: 'Yes.' });
+    expect(record.attributes['traceloop.workflow.name']).toBe('RunnableSequence');
+  });
+
+  it('names the agent of an agent run and the tool of a tool call', () => {
+    const agent = one({
+      'gen_ai.operation.name': 'invoke_agent',
+      'gen_ai.provider.name': 'langchain',
+      'gen_ai.agent.name': 'support-agent',
+      'traceloop.span.kind': 'workflow',
+    });
+    expect(agent).toMatchObject({ operation: 'invoke_agent', agent_name: 'support-agent' });
+    const tool = one({
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.provider.name': 'langchain',
+      'traceloop.span.kind': 'task',
+      'traceloop.entity.name': 'get_weather',
+      'traceloop.entity.input': JSON.stringify({ args: ['Paris'] }),
+      'traceloop.entity.output': JSON.stringify('sunny'),
+    });
+    expect(tool).toMatchObject({ operation: 'execute_tool', tool_name: 'get_weather', agent_name: '' });
+    expect(value(tool.content.input)).toEqual({ args: ['Paris'] });
+  });
+
+  it('makes records of its decorator spans without gen_ai keys, not of its task spans', () => {
+    const kinds = (kind: string) =>
+      records(span({ 'traceloop.span.kind': kind, 'traceloop.entity.name': 'step' })).map((r) => r.operation);
+    expect(kinds('agent')).toEqual(['invoke_agent']);
+    expect(kinds('tool')).toEqual(['execute_tool']);
+    expect(kinds('workflow')).toEqual(['invoke_workflow']);
+    expect(kinds('task')).toEqual([]);
+    const named = records(span({ 'traceloop.span.kind': 'agent', 'traceloop.entity.name': 'planner' }))[0];
+    expect(named.agent_name).toBe('planner');
+  });
+});

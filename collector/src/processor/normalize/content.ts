@@ -122,6 +122,9 @@ export function extractContent(span: Span, operation: string): ExtractedContent 
     flattenedMessages(a, 'gen_ai.completion.', 'assistant') ??
     vercelOutput(a);
   content.tools ??= flattenedTools(a) ?? vercelTools(a);
+  // OpenLLMetry's framework spans (agent, tool, workflow): what went in and came out, as JSON.
+  content.input ??= take('traceloop.entity.input');
+  content.output ??= take('traceloop.entity.output');
   for (const key of Object.keys(a))
     if (DIALECT_KEYS.has(key) || DIALECT_PREFIXES.some((p) => key.startsWith(p))) consumed.add(key);
   addLeftovers(a, consumed, content);

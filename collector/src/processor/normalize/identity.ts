@@ -18,6 +18,9 @@ export const OPERATIONS = new Set([
   'retrieval',
 ]);
 
+/** Operation names senders use for a semconv one: OpenLLMetry's LangChain chain and graph runs. */
+const OPERATION_ALIASES: Record<string, string> = { workflow: 'invoke_workflow' };
+
 /** Traceloop's `llm.request.type` values → semconv operation names. */
 const LLM_REQUEST_TYPES: Record<string, string> = {
   chat: 'chat',
@@ -38,6 +41,8 @@ export const KEYS = {
   serverAddress: ['server.address'],
   agentName: ['gen_ai.agent.name', 'agent.name'],
   toolName: ['gen_ai.tool.name', 'tool.name', 'ai.toolCall.name'],
+  /** OpenLLMetry: the agent's, tool's or workflow's name, by `traceloop.span.kind`. */
+  entityName: ['traceloop.entity.name'],
   toolCallId: ['gen_ai.tool.call.id', 'tool_call.id', 'ai.toolCall.id'],
   user: [
     'user.id',
@@ -86,8 +91,24 @@ export function isGenAiSpan(attributes: Attributes): boolean {
   return (
     first(attributes, ['gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.system']) !== undefined ||
     openInferenceOperation(attributes) !== undefined ||
-    vercelOperation(attributes) !== undefined
+    vercelOperation(attributes) !== undefined ||
+    traceloopOperation(attributes) !== undefined
   );
+}
+
+/**
+ * OpenLLMetry's framework spans (LangChain, LangGraph, its own decorators), which carry no
+ * gen_ai.* key: an agent run, a tool call, a workflow (a chain or graph run). Its `task`
+ * spans are plumbing between them, like OpenInference's CHAIN spans, and are not records.
+ */
+const TRACELOOP_KINDS: Record<string, string> = {
+  agent: 'invoke_agent',
+  tool: 'execute_tool',
+  workflow: 'invoke_workflow',
+};
+
+export function traceloopOperation(attributes: Attributes): string | undefined {
+  return TRACELOOP_KINDS[asString(attributes['traceloop.span.kind']).toLowerCase()];
 }
 
 /**
@@ -107,11 +128,13 @@ function vercelOperation(attributes: Attributes): string | undefined {
 
 export function operationOf(attributes: Attributes, spanName: string): string {
   const named = asString(first(attributes, KEYS.operation)).trim().toLowerCase();
-  if (named) return named;
+  if (named) return OPERATION_ALIASES[named] ?? named;
   const openInference = openInferenceOperation(attributes);
   if (openInference) return openInference;
   const vercel = vercelOperation(attributes);
   if (vercel) return vercel;
+  const traceloop = traceloopOperation(attributes);
+  if (traceloop) return traceloop;
   const requestType = LLM_REQUEST_TYPES[asString(attributes['llm.request.type']).toLowerCase()];
   if (requestType) return requestType;
   const fromName = spanName.split(' ', 1)[0].toLowerCase();

@@ -217,8 +217,8 @@ function toRecord(
     response_model: responseModel,
     response_id: asString(first(a, KEYS.responseId)),
     server_address: asString(first(a, KEYS.serverAddress)),
-    agent_name: asString(first(a, KEYS.agentName)),
-    tool_name: asString(first(a, KEYS.toolName)),
+    agent_name: asString(first(a, KEYS.agentName)) || entityNamed(a, operation, 'invoke_agent'),
+    tool_name: asString(first(a, KEYS.toolName)) || entityNamed(a, operation, 'execute_tool'),
     tool_call_id: asString(first(a, KEYS.toolCallId)),
     ...readTokens(a, provider, (responseModel || requestModel).toLowerCase(), a['gen_ai.provider.name'] !== undefined),
     cost_usd: null,
@@ -241,6 +241,11 @@ function toRecord(
     resource: resource.resource,
     content,
   };
+}
+
+/** OpenLLMetry's entity name, when the span is an `operation` (agent run, tool call). */
+function entityNamed(a: Attributes, operation: string, wanted: string): string {
+  return operation === wanted ? asString(first(a, KEYS.entityName)) : '';
 }
 
 /** The `exception.type` of the span's first exception event (the message is content). */
