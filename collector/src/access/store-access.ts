@@ -56,6 +56,7 @@ export async function runningCollector(
 export function openStore(loaded: LoadedConfig, config: ClickHouseExporterConfig, readOnly: boolean): Promise<Store> {
   return Store.open(storeTarget(loaded, config), {
     database: config.database,
+    cluster: config.cluster,
     timeoutMs: config.timeout,
     readOnly: readOnly ? analystSettings(queryBudget(config)) : undefined,
   });

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { SEALED_COLUMN } from '../model/record';
 import type { Store } from '../store/client';
+import { clusterWideEngine } from '../store/cluster';
 import { removeOutdatedParts } from '../store/parts';
 import { AdminError, type Actor, type AdminContext } from './context';
 import { exclusively } from './exclusive';
@@ -75,16 +76,19 @@ async function eraseFromStore(context: AdminContext, request: EraseRequest): Pro
   );
   const pseudonym = await pseudonymFor(context, request.tenantId, request.userId);
   const metadata = context.erasure.metadata;
+  // On a cluster the mutations run on every replica of the tables that hold the rows.
+  const alter = (table: string): string =>
+    `ALTER TABLE ${store.layout.local(database, table)}${store.layout.onCluster}`;
   await withSubject(store, database, who, async (subject) => {
-    await store.command(`ALTER TABLE ${database}.data_keys DELETE WHERE (tenant_id, subject) IN (${subject})`, SYNC);
+    await store.command(`${alter('data_keys')} DELETE WHERE (tenant_id, subject) IN (${subject})`, SYNC);
     await store.command(
-      `ALTER TABLE ${database}.dead_letters DELETE WHERE (JSONExtractString(row, 'tenant_id'), JSONExtractString(row, 'user_id')) IN (${subject}) OR (JSONExtractString(row, 'tenant_id'), JSONExtractString(row, 'subject')) IN (${subject})`,
+      `${alter('dead_letters')} DELETE WHERE (JSONExtractString(row, 'tenant_id'), JSONExtractString(row, 'user_id')) IN (${subject}) OR (JSONExtractString(row, 'tenant_id'), JSONExtractString(row, 'subject')) IN (${subject})`,
       SYNC,
     );
     if (n === 0) return;
     if (metadata === 'keep') {
       await store.command(
-        `ALTER TABLE ${database}.records UPDATE ${SHREDDED.join(', ')} WHERE (tenant_id, user_id) IN (${subject})`,
+        `${alter('records')} UPDATE ${SHREDDED.join(', ')} WHERE (tenant_id, user_id) IN (${subject})`,
         SYNC,
       );
       return;
@@ -99,7 +103,7 @@ async function eraseFromStore(context: AdminContext, request: EraseRequest): Pro
         { ...who, p: pseudonym },
       );
     }
-    await store.command(`ALTER TABLE ${database}.records DELETE WHERE (tenant_id, user_id) IN (${subject})`, SYNC);
+    await store.command(`${alter('records')} DELETE WHERE (tenant_id, user_id) IN (${subject})`, SYNC);
   });
   await removeOutdatedParts(store, database, REWRITTEN, PARTS_TIMEOUT_MS);
   keyring.dataKeys.forget(
@@ -148,13 +152,20 @@ async function withSubject(
   work: (subject: string) => Promise<void>,
 ): Promise<void> {
   const table = `${database}.erasure_subject`;
-  await store.command(`CREATE TABLE IF NOT EXISTS ${table} (tenant_id String, subject String) ENGINE = Memory`);
-  await store.command(`TRUNCATE TABLE ${table}`);
+  const { cluster, onCluster } = store.layout;
+  // On a cluster each replica's mutation reads the subject from its own node: the table is
+  // on every node, and the erasure waits until every node has the row.
+  const engine = cluster ? `${clusterWideEngine(cluster, database, 'erasure_subject')} ORDER BY tuple()` : 'Memory';
+  await store.command(
+    `CREATE TABLE IF NOT EXISTS ${table}${onCluster} (tenant_id String, subject String) ENGINE = ${engine}`,
+  );
+  await store.command(`TRUNCATE TABLE ${table}${onCluster}`);
   await store.command(`INSERT INTO ${table} SELECT {tenant:String}, {user:String}`, undefined, who);
+  if (cluster) await store.command(`SYSTEM SYNC REPLICA${onCluster} ${table}`);
   try {
     await work(`SELECT tenant_id, subject FROM ${table}`);
   } finally {
-    await store.command(`TRUNCATE TABLE ${table}`);
+    await store.command(`TRUNCATE TABLE ${table}${onCluster}`);
   }
 }
 

@@ -12,6 +12,7 @@ import { showCommand } from './commands/show';
 import { sqlCommand } from './commands/sql';
 import { startCommand } from './commands/start';
 import { tokenCommand } from './commands/token';
+import { validateCommand } from './commands/validate';
 
 const COMMANDS: Command[] = [
   startCommand,
@@ -23,6 +24,7 @@ const COMMANDS: Command[] = [
   eraseCommand,
   keysCommand,
   tokenCommand,
+  validateCommand,
 ];
 
 function overview(): string {

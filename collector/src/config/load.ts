@@ -117,6 +117,15 @@ function checkReferences(config: CollectorConfig, catalog: ConfigCatalog): void 
         );
       }
     });
+    const types = new Set(pipeline.processors.map(componentType));
+    for (const id of pipeline.processors) {
+      const missing = catalog.processors[componentType(id)].requires?.find((type) => !types.has(type));
+      if (missing)
+        throw new ConfigError(
+          `service.pipelines.${pipelineId}.processors`,
+          `${id} needs a ${missing} processor in the same pipeline`,
+        );
+    }
   }
   config.service.extensions.forEach((id, index) => {
     if (!(id in config.extensions))

@@ -109,6 +109,8 @@ export interface ClickHouseExporterConfig {
   username?: string;
   password?: string;
   database: string;
+  /** A ClickHouse cluster name: cluster mode (docs/architecture.md, "Cluster mode"). */
+  cluster?: string;
   retention: { records: Duration; content: Duration };
   batch: { max_rows: number; flush_interval: Duration };
   timeout: Duration;

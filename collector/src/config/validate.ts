@@ -23,6 +23,8 @@ export interface ComponentSpec {
   configSchema: object;
   /** Where a processor must sit in a pipeline: first (it makes records from spans) or last (it seals them). */
   position?: 'first' | 'last';
+  /** Processor types that must be in the same pipeline (join: protect, whose keys seal its journal). */
+  requires?: readonly string[];
   /** Checks beyond the schema, on the validated section; throws ConfigError naming `path`. */
   validate?(config: unknown, path: string): void;
 }

@@ -8,6 +8,7 @@ import {
   type DataFormat,
 } from '@clickhouse/client';
 import type { ChdbConnection } from 'chdb/connection';
+import { storeLayout, type StoreLayout } from './cluster';
 import { describeTarget, type StoreTarget } from './endpoint';
 import { AuditError, type ErrorKind } from '../model/errors';
 
@@ -29,6 +30,8 @@ export class StoreBusyError extends StoreError {
 
 export interface StoreOptions {
   database: string;
+  /** A ClickHouse cluster the schema lives on (cluster mode, store/cluster.ts). */
+  cluster?: string;
   /** Per-request timeout against a server (the embedded engine has none). */
   timeoutMs?: number;
   /**
@@ -45,13 +48,19 @@ export interface StoreOptions {
  * server or over chdb's in-process connection for the embedded engine.
  */
 export class Store {
+  /** Single node or cluster: where tables' rows are and how DDL runs (store/cluster.ts). */
+  readonly layout: StoreLayout;
+
   private constructor(
     readonly target: StoreTarget,
     readonly database: string,
     private readonly client: ClickHouseClient,
     /** The embedded engine's own connection, for its zero-copy insert path. */
     private readonly embedded?: ChdbConnection,
-  ) {}
+    cluster?: string,
+  ) {
+    this.layout = storeLayout(cluster);
+  }
 
   static async open(target: StoreTarget, options: StoreOptions): Promise<Store> {
     const frozen = options.readOnly === true ? {} : options.readOnly || undefined;
@@ -65,7 +74,13 @@ export class Store {
         connection,
       );
     } else {
-      store = new Store(target, options.database, serverClient(target.url, options.timeoutMs, frozen));
+      store = new Store(
+        target,
+        options.database,
+        serverClient(target.url, options.timeoutMs, frozen),
+        undefined,
+        options.cluster,
+      );
     }
     // The embedded engine keeps settings per session: a read-only store gets a session of
     // its own (same data path, separate settings), its budget set first, then frozen by

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { schemasDir } from '../paths';
 import type { Store } from './client';
+import { clusterStatements, clusterWideEngine, storeLayout } from './cluster';
 
 /**
  * Versioned schema migrations: `collector/schemas/migrations/NNNN_name.sql`, applied in order once
@@ -57,16 +58,35 @@ export interface MigrationReport {
   modified: Migration[];
 }
 
+/** The statements a migration runs: as written on one node, in cluster form on a cluster. */
+export function migrationStatements(
+  migration: Pick<Migration, 'sql'>,
+  values: Record<string, string> & { database: string },
+  cluster: string | undefined,
+): string[] {
+  const statements = splitStatements(renderTemplate(migration.sql, values));
+  return cluster ? statements.flatMap((statement) => clusterStatements(statement, cluster)) : statements;
+}
+
+/**
+ * Where applied migrations are recorded. On a cluster every node holds the whole table
+ * (recorded once per cluster); two collectors starting at once may both apply a migration,
+ * which is safe because every statement is idempotent (IF NOT EXISTS), and both record it.
+ */
+export function migrationsTable(database: string, cluster: string | undefined): string {
+  const engine = cluster ? clusterWideEngine(cluster, database, 'schema_migrations') : 'MergeTree';
+  return `CREATE TABLE IF NOT EXISTS ${database}.schema_migrations${storeLayout(cluster).onCluster} (version UInt32, name String, checksum String, applied_at DateTime64(3) DEFAULT now64(3)) ENGINE = ${engine} ORDER BY version`;
+}
+
 export async function migrate(
   store: Store,
   database: string,
   values: Record<string, string>,
   migrations = loadMigrations(),
 ): Promise<MigrationReport> {
-  await store.command(`CREATE DATABASE IF NOT EXISTS ${database}`);
-  await store.command(
-    `CREATE TABLE IF NOT EXISTS ${database}.schema_migrations (version UInt32, name String, checksum String, applied_at DateTime64(3) DEFAULT now64(3)) ENGINE = MergeTree ORDER BY version`,
-  );
+  const { cluster, onCluster } = store.layout;
+  await store.command(`CREATE DATABASE IF NOT EXISTS ${database}${onCluster}`);
+  await store.command(migrationsTable(database, cluster));
   const rows = await store.queryRows<{ version: number; checksum: string }>(
     `SELECT version, any(checksum) AS checksum FROM ${database}.schema_migrations GROUP BY version`,
   );
@@ -78,7 +98,7 @@ export async function migrate(
       if (recorded !== migration.checksum) report.modified.push(migration);
       continue;
     }
-    for (const statement of splitStatements(renderTemplate(migration.sql, { ...values, database }))) {
+    for (const statement of migrationStatements(migration, { ...values, database }, cluster)) {
       await store.command(statement);
     }
     await store.insertJsonRows(

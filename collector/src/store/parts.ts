@@ -14,12 +14,16 @@ const POLL_MS = 200;
 export async function removeOutdatedParts(
   store: Store,
   database: string,
-  tables: readonly string[],
+  names: readonly string[],
   timeoutMs: number,
 ): Promise<void> {
+  // On a cluster: the *_local tables, on every replica.
+  const { cluster, onCluster } = store.layout;
+  const tables = names.map((name) => store.layout.local(database, name).slice(database.length + 1));
+  const parts = cluster ? `clusterAllReplicas('${cluster}', system.parts)` : 'system.parts';
   const outdated = (): Promise<{ table: string; name: string }[]> =>
     store.queryRows<{ table: string; name: string }>(
-      'SELECT table, name FROM system.parts WHERE database = {database:String} AND table IN {tables:Array(String)} AND NOT active',
+      `SELECT table, name FROM ${parts} WHERE database = {database:String} AND table IN {tables:Array(String)} AND NOT active`,
       { database, tables },
     );
   const waitingFor = new Set((await outdated()).map((part) => `${part.table}/${part.name}`));
@@ -28,12 +32,12 @@ export async function removeOutdatedParts(
     `SELECT name, extract(create_table_query, 'old_parts_lifetime = (\\\\d+)') AS lifetime FROM system.tables WHERE database = {database:String} AND name IN {tables:Array(String)}`,
     { database, tables },
   );
+  const alter = (table: string): string => `ALTER TABLE ${database}.${table}${onCluster}`;
   try {
-    for (const table of tables)
-      await store.command(`ALTER TABLE ${database}.${table} MODIFY SETTING old_parts_lifetime = 0`);
+    for (const table of tables) await store.command(`${alter(table)} MODIFY SETTING old_parts_lifetime = 0`);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      for (const table of tables) await store.command(`SYSTEM START CLEANUP ${database}.${table}`);
+      for (const table of tables) await store.command(`SYSTEM START CLEANUP${onCluster} ${database}.${table}`);
       const left = (await outdated()).filter((part) => waitingFor.has(`${part.table}/${part.name}`));
       if (left.length === 0) return;
       if (Date.now() > deadline)
@@ -46,8 +50,8 @@ export async function removeOutdatedParts(
     for (const { name, lifetime } of lifetimes) {
       await store.command(
         lifetime
-          ? `ALTER TABLE ${database}.${name} MODIFY SETTING old_parts_lifetime = ${Number(lifetime)}`
-          : `ALTER TABLE ${database}.${name} RESET SETTING old_parts_lifetime`,
+          ? `${alter(name)} MODIFY SETTING old_parts_lifetime = ${Number(lifetime)}`
+          : `${alter(name)} RESET SETTING old_parts_lifetime`,
       );
     }
   }

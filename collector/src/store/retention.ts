@@ -36,19 +36,22 @@ export async function applyRetention(
   database: string,
   retention: { recordsMs: number; contentMs: number },
 ): Promise<RetentionChange[]> {
+  // On a cluster the TTLs are on the tables that store the rows, and change everywhere.
+  const table = store.layout.local(database, 'records');
+  const alter = `ALTER TABLE ${table}${store.layout.onCluster}`;
   // SHOW CREATE prints one clause or column per line, which makes the TTLs easy to find.
-  const [row] = await store.queryRows<{ statement: string }>(`SHOW CREATE TABLE ${database}.records`);
+  const [row] = await store.queryRows<{ statement: string }>(`SHOW CREATE TABLE ${table}`);
   const lines = row.statement.split('\n').map((line) => line.trim());
   const changes: RetentionChange[] = [];
   const recordsTtl = ttlExpression(retention.recordsMs);
   if (!lines.includes(`TTL ${recordsTtl}`)) {
-    await store.command(`ALTER TABLE ${database}.records MODIFY TTL ${recordsTtl}`);
+    await store.command(`${alter} MODIFY TTL ${recordsTtl}`);
     changes.push({ target: 'records', ttl: recordsTtl });
   }
   const contentTtl = ttlExpression(retention.contentMs);
   for (const column of Object.values(SEALED_COLUMN)) {
     if (columnTtl(lines, column) === contentTtl) continue;
-    await store.command(`ALTER TABLE ${database}.records MODIFY COLUMN ${column} TTL ${contentTtl}`);
+    await store.command(`${alter} MODIFY COLUMN ${column} TTL ${contentTtl}`);
     changes.push({ target: column, ttl: contentTtl });
   }
   return changes;

@@ -61,6 +61,7 @@ export class ClickHouseExporter implements Exporter {
     const { logger, metrics } = this.context;
     this.storeHandle = await Store.open(this.target, {
       database: this.config.database,
+      cluster: this.config.cluster,
       timeoutMs: this.config.timeout,
     });
     const prepare = (): Promise<void> => prepareSchema(this.store, this.config, logger);
@@ -209,12 +210,17 @@ function storeState(writer: BatchWriter | undefined, preparedAtStart: boolean): 
 export const clickHouseExporterFactory: Factory<ClickHouseExporter> = {
   type: 'clickhouse',
   configSchema,
-  validate: (config, path) => checkRetention(config as ClickHouseExporterConfig, path),
+  validate: (config, path) => checkConfig(config as ClickHouseExporterConfig, path),
   create: (config, context) => new ClickHouseExporter(config as ClickHouseExporterConfig, context),
 };
 
-/** Content cannot outlive the record that holds it. */
-function checkRetention(config: ClickHouseExporterConfig, path: string): void {
+/** Content cannot outlive the record that holds it; a cluster is made of servers. */
+function checkConfig(config: ClickHouseExporterConfig, path: string): void {
+  if (config.cluster !== undefined && config.endpoint.startsWith('chdb://'))
+    throw new ConfigError(
+      `${path}.cluster`,
+      'needs a server endpoint (http[s]://...): the embedded engine is one node',
+    );
   const { records, content } = config.retention;
   if (content > records) {
     throw new ConfigError(

@@ -339,7 +339,11 @@ export class BatchWriter {
   }
 
   private insertSettings(range: string): Record<string, string | number> {
-    return { insert_deduplication_token: `${this.wal.id}:${range}`, insert_deduplicate: 1, async_insert: 0 };
+    const settings = { insert_deduplication_token: `${this.wal.id}:${range}`, insert_deduplicate: 1, async_insert: 0 };
+    // On a cluster the insert returns once every shard has its rows (and deduplicated them
+    // by the same token), not once they are queued on this node: only then is the WAL
+    // entry confirmed.
+    return this.store.layout.cluster ? { ...settings, distributed_foreground_insert: 1 } : settings;
   }
 
   private sleep(ms: number): Promise<void> {

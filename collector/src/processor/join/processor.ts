@@ -1,5 +1,4 @@
 import type { BuildContext, Downstream, Processor, ProcessorFactory, RecordBatch } from '../../component/component';
-import { ConfigError } from '../../config/errors';
 import { resolveConfigPath } from '../../config/load';
 import { pipelineSection } from '../../config/pipeline-section';
 import type { JoinProcessorConfig, ProtectProcessorConfig } from '../../config/types';
@@ -64,13 +63,10 @@ export class JoinProcessor implements Processor {
     private readonly context: BuildContext,
   ) {
     this.logger = context.logger;
-    const protect = pipelineSection(context.loaded, 'processors', 'protect', context.id);
-    if (protect.config === undefined)
-      throw new ConfigError(
-        `service.pipelines.${protect.pipelineId}.processors`,
-        `has ${context.id} but no protect processor, whose keys seal what the join holds`,
-      );
-    this.provider = createKeyProvider((protect.config as ProtectProcessorConfig).keys, context.loaded, this.logger);
+    // The loader made sure the pipeline has one (`requires`).
+    const protect = pipelineSection(context.loaded, 'processors', 'protect', context.id)
+      .config as ProtectProcessorConfig;
+    this.provider = createKeyProvider(protect.keys, context.loaded, this.logger);
     this.outcomes = context.metrics.counter(
       'ai_audit_join_records_total',
       'Records that waited in the join: joined, or gone on alone after the wait (span or events).',
@@ -307,5 +303,7 @@ function slot(tenantId: string, subject: string): string {
 export const joinProcessorFactory: ProcessorFactory = {
   type: 'join',
   configSchema,
+  // Its journal is sealed with the protect processor's keys.
+  requires: ['protect'],
   create: (config, context) => new JoinProcessor(config as JoinProcessorConfig, context),
 };
