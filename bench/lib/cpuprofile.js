@@ -18,7 +18,7 @@ const STAGES = [
   ['cost', /\/processor\/cost\//],
   ['classify (detectors)', /\/processor\/classify\//],
   ['protect (hash, seal)', /\/processor\/protect\/|\/keys\//],
-  ['rows (JSONEachRow)', /\/store\/rows\.js|\/store\/wal-entry\.js/],
+  ['rows (RowBinary)', /\/store\/row-binary\.js|\/store\/wal-entry\.js/],
   ['WAL (frame, write, fsync)', /\/wal\//],
 ];
 

@@ -13,7 +13,7 @@ const DIST = path.resolve(process.env.BENCH_COLLECTOR_DIST ?? path.join(__dirnam
 const dist = (module) => require(path.join(DIST, module));
 
 /**
- * The pipeline's processors (normalize, cost, classify, protect) and the receiver's decode
+ * The pipeline's processors (normalize, join, cost, classify, protect) and the receiver's decode
  * limits, for a configuration living in `dir` (the local keyring is created there).
  */
 function buildPipeline(dir) {
@@ -73,12 +73,25 @@ async function processAll(pipeline, batch) {
   return batch;
 }
 
-/** The JSONEachRow text the exporter writes for a batch's records (exporter/clickhouse/exporter.ts). */
-function rowsText(records) {
-  const { recordToRow } = dist('store/rows');
-  let text = '';
-  for (const record of records) text += `${recordToRow(record)}\n`;
-  return text;
+/** The records section the exporter writes to the WAL for a batch's records (RowBinary rows). */
+function recordsSection(records) {
+  return dist('store/wal-entry').recordsSection(records);
+}
+
+/**
+ * What the batch writer inserts for `records`: the RowBinary rows back to back, and, for
+ * comparison with the JSONEachRow rows written before, the same rows as JSON lines.
+ */
+function insertBodies(records) {
+  const { rowsOf } = dist('store/wal-entry');
+  const { recordRowJson } = dist('store/row-binary');
+  const section = recordsSection(records);
+  const rows = rowsOf([{ ...section, format: 'rowbinary' }]);
+  return {
+    rows: rows.length,
+    binary: Buffer.concat(rows),
+    json: rows.map((row) => `${JSON.stringify(recordRowJson(row))}\n`).join(''),
+  };
 }
 
 /** The embedded store under `dir`, with the schema the collector creates for `pipeline`'s config. */
@@ -94,4 +107,4 @@ async function openStore(dir, pipeline) {
   return store;
 }
 
-module.exports = { dist, buildPipeline, newBatch, runStage, processAll, rowsText, openStore };
+module.exports = { dist, buildPipeline, newBatch, runStage, processAll, recordsSection, insertBodies, openStore };

@@ -192,7 +192,7 @@ function stagesSection(run, r) {
       'seal',
       run.scenarios.limits ? `raw AES-256-GCM of 1 KB: ${fmt(run.scenarios.limits.crypto.aesGcm.median)} µs` : '',
     ),
-    row('rows (JSONEachRow serialization)', 'rows'),
+    row('rows (RowBinary serialization)', 'rows'),
     row(
       'WAL append (entry, frame, write, fsync; wall time)',
       'walAppend',
@@ -220,10 +220,13 @@ function limitsSection(run, r) {
     : undefined;
   return `## 3. Limits in the same run
 
-Command: ${cmd(run.mode, 'limits')}. The store: the pipeline's final rows (${fmt(r.store.bytesPerRow)} bytes
-of JSONEachRow each: sealed, hashed, classified) inserted straight into \`ai_audit.records\`
-through the collector's Store client, ${fmt(r.store.rowsPerBatch)} rows per INSERT with a
-deduplication token, as the batch writer does, but with no receiver, pipeline or WAL. Crypto:
+Command: ${cmd(run.mode, 'limits')}. The store: the pipeline's final rows (sealed, hashed,
+classified; ${fmt(r.store.bytesPerRow)} bytes each in RowBinary) inserted straight into
+\`ai_audit.records\` through the collector's Store client, ${fmt(r.store.rowsPerBatch)} rows per
+INSERT with a deduplication token, as the batch writer does, but with no receiver, pipeline or
+WAL: RowBinary read by the engine from a spooled file (the writer's path), and, interleaved
+batch by batch, the same rows as inline JSONEachRow (the path before;
+${r.storeJson ? fmt(r.storeJson.bytesPerRow) : '?'} bytes a row). CPU is the process's, all threads. Crypto:
 node:crypto on 1 KB values (nonces drawn in bulk, fixed key), next to our \`seal()\` and keyed
 hash of the same 1 KB.
 
@@ -231,10 +234,21 @@ ${table(
   ['figure', 'median (min–max, runs)', 'reference'],
   [
     [
-      'raw store insert, rows/s',
+      'raw store insert, RowBinary, rows/s',
       fig(r.store.rowsPerSecond),
       ratio === undefined ? '' : `end-to-end ingest is ${pct(ratio)} of it`,
     ],
+    ...(r.storeJson
+      ? [
+          ['… CPU µs per row, RowBinary', fig(r.store.cpuMicrosPerRow), ''],
+          [
+            'raw store insert, JSONEachRow (before), rows/s',
+            fig(r.storeJson.rowsPerSecond),
+            `RowBinary takes ${pct(r.store.cpuMicrosPerRow.median / r.storeJson.cpuMicrosPerRow.median)} of its CPU per row`,
+          ],
+          ['… CPU µs per row, JSONEachRow', fig(r.storeJson.cpuMicrosPerRow), ''],
+        ]
+      : []),
     [
       'raw AES-256-GCM, 1 KB, µs per value',
       fig(c.aesGcm),

@@ -3,18 +3,20 @@
  * Scenario 3, limits in the same run, so ingest and sealing can be read as fractions of what
  * the parts underneath allow:
  *
- *  - the embedded store's raw insert rate: the final JSONEachRow rows of the pipeline (the
- *    ingest scenario's spans, sealed and hashed, exactly what the write-ahead log holds)
- *    inserted straight into `ai_audit.records` through the collector's own Store client, in
- *    batches of 10,000 rows (the writer's max_rows) with a deduplication token each, as the
- *    batch writer does; no receiver, no pipeline, no WAL. Rows per second, per batch.
+ *  - the embedded store's raw insert rate: the final rows of the pipeline (the ingest
+ *    scenario's spans, sealed and hashed, exactly what the write-ahead log holds) inserted
+ *    straight into `ai_audit.records` through the collector's own Store client, in batches of
+ *    10,000 rows (the writer's max_rows) with a deduplication token each, as the batch writer
+ *    does; no receiver, no pipeline, no WAL. Rows per second and process CPU per row, per
+ *    batch, for RowBinary read from a spooled file (what the writer does) and, interleaved
+ *    batch by batch, for the same rows as inline JSONEachRow (what it did before).
  *  - raw AES-256-GCM and HMAC-SHA256 on 1 KB values with node:crypto (nonces drawn in bulk
  *    beforehand, keys fixed), next to our seal() and keyed hash of the same 1 KB, which add
  *    the envelope, a fresh nonce, the associated data and base64.
  */
 const crypto = require('node:crypto');
 const path = require('node:path');
-const { buildPipeline, dist, newBatch, openStore, processAll, rowsText } = require('../lib/pipeline');
+const { buildPipeline, dist, insertBodies, newBatch, openStore, processAll } = require('../lib/pipeline');
 const { loadRequests, replayable } = require('../lib/requests');
 const { summarize } = require('../lib/stats');
 
@@ -24,46 +26,66 @@ const SETTINGS = {
 };
 const BATCH_ROWS = 10_000;
 
-/** ~BATCH_ROWS final rows: the ingest requests, stamped apart, through the whole pipeline. */
-async function finalRows(pipeline) {
+/** ~BATCH_ROWS final records: the ingest requests, stamped apart, through the whole pipeline. */
+async function finalRecords(pipeline) {
   const { decodeTraceExportProtobuf } = dist('receiver/otlp/decode');
   const requests = loadRequests(4);
-  let text = '';
-  let rows = 0;
-  for (let i = 0; rows < BATCH_ROWS; i++) {
+  const records = [];
+  for (let i = 0; records.length < BATCH_ROWS; i++) {
     const request = replayable(requests[i % requests.length]);
     request.restamp(0x7f000000 + i, Date.now());
     const batch = await processAll(
       pipeline,
       newBatch(decodeTraceExportProtobuf(request.bytes, pipeline.limits).export),
     );
-    text += rowsText(batch.records.slice(0, BATCH_ROWS - rows));
-    rows += Math.min(batch.records.length, BATCH_ROWS - rows);
+    records.push(...batch.records.slice(0, BATCH_ROWS - records.length));
   }
-  return { text, rows };
+  return records;
 }
 
 async function storeLimit(ctx, settings) {
   const dir = path.join(ctx.workDir, 'limits');
   require('node:fs').rmSync(dir, { recursive: true, force: true });
   const pipeline = buildPipeline(dir);
-  const { text, rows } = await finalRows(pipeline);
+  const { rows, binary, json } = insertBodies(await finalRecords(pipeline));
   const store = await openStore(dir, pipeline);
+  const { RECORD_COLUMN_NAMES } = dist('store/row-binary');
+  const spool = path.join(dir, 'insert.rowbinary');
+  const formats = {
+    rowbinary: (settingsOf) =>
+      store.insertRowBinary('ai_audit.records', RECORD_COLUMN_NAMES, binary, settingsOf, spool),
+    json: (settingsOf) => store.insertJsonRows('ai_audit.records', json, settingsOf),
+  };
   try {
     const settingsFor = (i) => ({
       insert_deduplication_token: `bench-limits:${i}`,
       insert_deduplicate: 1,
       async_insert: 0,
     });
-    await store.insertJsonRows('ai_audit.records', text, settingsFor('warmup'));
-    const rates = [];
+    for (const insert of Object.values(formats)) await insert(settingsFor(`warmup-${Math.random()}`));
+    const samples = { rowbinary: { rates: [], cpu: [] }, json: { rates: [], cpu: [] } };
     for (let i = 0; i < settings.batches; i++) {
-      const t0 = performance.now();
-      await store.insertJsonRows('ai_audit.records', text, settingsFor(i));
-      rates.push(rows / ((performance.now() - t0) / 1000));
+      for (const [name, insert] of Object.entries(formats)) {
+        const t0 = performance.now();
+        const cpu0 = process.cpuUsage();
+        await insert(settingsFor(`${name}-${i}`));
+        const cpu = process.cpuUsage(cpu0);
+        samples[name].rates.push(rows / ((performance.now() - t0) / 1000));
+        samples[name].cpu.push((cpu.user + cpu.system) / rows);
+      }
     }
-    ctx.log(`limits: raw insert ${Math.round(summarize(rates).median)} rows/s`);
-    return { rowsPerBatch: rows, bytesPerRow: Buffer.byteLength(text) / rows, rowsPerSecond: summarize(rates) };
+    const result = (name, bytes) => ({
+      rowsPerBatch: rows,
+      bytesPerRow: bytes / rows,
+      rowsPerSecond: summarize(samples[name].rates),
+      cpuMicrosPerRow: summarize(samples[name].cpu),
+    });
+    const rowBinary = result('rowbinary', binary.length);
+    const jsonRows = result('json', Buffer.byteLength(json));
+    ctx.log(
+      `limits: raw insert ${Math.round(rowBinary.rowsPerSecond.median)} rows/s RowBinary, ${Math.round(jsonRows.rowsPerSecond.median)} JSONEachRow`,
+    );
+    return { store: rowBinary, storeJson: jsonRows };
   } finally {
     await store.close();
     require('node:fs').rmSync(dir, { recursive: true, force: true });
@@ -134,9 +156,9 @@ function cryptoLimits(settings) {
 
 async function run(ctx) {
   const settings = ctx.full ? SETTINGS.full : SETTINGS.quick;
-  const store = await storeLimit(ctx, settings);
+  const { store, storeJson } = await storeLimit(ctx, settings);
   const cryptoResult = cryptoLimits(settings);
-  return { settings, store, crypto: cryptoResult };
+  return { settings, store, storeJson, crypto: cryptoResult };
 }
 
 module.exports = { id: 'limits', title: 'Limits: store insert rate, crypto', run };

@@ -5,7 +5,7 @@
  *
  * One run pushes every request through the whole pipeline in order, timing each stage:
  *   decode -> normalize -> cost -> classify (detection) -> protect (hash + seal) -> rows
- *   (JSONEachRow, as the exporter serializes) -> WAL append (entry encoding, frame, write, fsync)
+ *   (RowBinary, as the exporter serializes) -> WAL append (entry encoding, frame, write, fsync)
  * with process.cpuUsage() around the pass (CPU µs per span decode-to-WAL, all threads of this
  * process). A second pass, outside that window, times the references and the parts of protect
  * on their own: protobufjs decoding the same bytes, the keyed hashes alone, the AES-256-GCM
@@ -13,7 +13,7 @@
  */
 const crypto = require('node:crypto');
 const path = require('node:path');
-const { buildPipeline, dist, newBatch, rowsText, runStage } = require('../lib/pipeline');
+const { buildPipeline, dist, newBatch, recordsSection, runStage } = require('../lib/pipeline');
 const { exportTraceServiceRequest } = require('../lib/otlp-proto');
 const { loadRequests } = require('../lib/requests');
 const { summarize } = require('../lib/stats');
@@ -72,11 +72,12 @@ async function run(ctx) {
           contents.push(batch.records.map((r) => ({ recordId: r.record_id, content: { ...r.content } })));
         await timed(times, stage, () => runStage(pipeline, stage, batch));
       }
-      const text = await timed(times, 'rows', () => rowsText(batch.records));
-      const sections = [{ table: 'records', rows: batch.records.length, text }];
+      const section = await timed(times, 'rows', () => recordsSection(batch.records));
+      const sections = [section];
       if (batch.dataKeys.length > 0)
         sections.unshift({
           table: 'data_keys',
+          format: 'json',
           rows: batch.dataKeys.length,
           text: batch.dataKeys.map((row) => `${JSON.stringify(row)}\n`).join(''),
         });

@@ -4,6 +4,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { LocalKeyProvider } from '../../collector/src/keys/local';
 import { open } from '../../collector/src/keys/envelope';
 import { createLogger } from '../../collector/src/telemetry/logger';
+import { recordRowJson } from '../../collector/src/store/row-binary';
 import { decodeEntry, rowsOf } from '../../collector/src/store/wal-entry';
 import { decodeFrame } from '../../collector/src/wal/frame';
 import { CollectorProcess, eventually, filesContaining, runCli } from '../helpers/collector';
@@ -59,8 +60,10 @@ async function openFromLog(
       if (!('frame' in outcome)) break;
       offset += outcome.bytes;
       for (const section of decodeEntry(Buffer.from(outcome.frame.payload))) {
-        for (const line of rowsOf([section.body])) {
-          const row = JSON.parse(line.toString('utf8')) as Record<string, string>;
+        for (const line of rowsOf([section])) {
+          const row = (
+            section.format === 'rowbinary' ? recordRowJson(line) : JSON.parse(line.toString('utf8'))
+          ) as Record<string, string>;
           if (section.table === 'data_keys' && row.subject === user) {
             const context = { tenant: row.tenant_id, subject: row.subject, key_id: row.key_id };
             keys.set(

@@ -1,6 +1,6 @@
 import { createNormalizer } from '../../collector/src/processor/normalize';
 import { Store } from '../../collector/src/store/client';
-import { recordToRow } from '../../collector/src/store/rows';
+import { insertRecords } from '../helpers/records';
 import type { ClickHouseServer } from '../helpers/clickhouse-server';
 import { startServerStore } from '../helpers/server-store';
 import { span, traceExport } from '../helpers/spans';
@@ -43,8 +43,8 @@ describe('cost_by_day projection', () => {
       )
       .records.map((record, i) => ({ ...record, cost_usd: (i + 1) / 1000 }));
     // Two inserts, so the engine holds several parts each with its own projection part.
-    await store.insertJsonRows('ai_audit.records', records.slice(0, 30).map(recordToRow).join('\n'));
-    await store.insertJsonRows('ai_audit.records', records.slice(30).map(recordToRow).join('\n'));
+    await insertRecords(store, records.slice(0, 30));
+    await insertRecords(store, records.slice(30));
   });
 
   afterAll(async () => {

@@ -6,9 +6,9 @@ import { decodeTraceExportProtobuf } from '../../collector/src/receiver/otlp/dec
 import { loadConfig } from '../../collector/src/config/load';
 import { buildPipelines } from '../../collector/src/service/pipelines';
 import { components } from '../../collector/src/components';
+import { jsonRow } from '../helpers/records';
 import { silentLogger } from '../../collector/src/telemetry/logger';
 import { MetricsRegistry } from '../../collector/src/telemetry/metrics';
-import { recordToRow } from '../../collector/src/store/rows';
 import { createKeyProvider } from '../../collector/src/keys';
 import { context as keyContext } from '../../collector/src/keys/data-keys';
 import { type DataKeyRow } from '../../collector/src/model/data-key';
@@ -79,7 +79,8 @@ async function records(): Promise<Record<string, unknown>[]> {
       );
     }
     for (const record of batch.records) {
-      const row = JSON.parse(recordToRow(record)) as Record<string, unknown>;
+      // The row as stored (RowBinary), read back: the golden file holds the rows as JSON.
+      const row = JSON.parse(jsonRow(record)) as Record<string, unknown>;
       for (const field of CONTENT_FIELDS) {
         const column = SEALED_COLUMN[field];
         const sealed = row[column] as string;

@@ -6,7 +6,7 @@ import { createNormalizer } from '../../collector/src/processor/normalize';
 import type { AuditRecord } from '../../collector/src/model/record';
 import { loadCatalog } from '../../collector/src/query/catalog';
 import { Store } from '../../collector/src/store/client';
-import { recordToRow } from '../../collector/src/store/rows';
+import { insertRecords } from '../helpers/records';
 import { buildDashboards } from '../../deploy/grafana/build-dashboards';
 import type { ClickHouseServer } from '../helpers/clickhouse-server';
 import { startServerStore } from '../helpers/server-store';
@@ -195,7 +195,7 @@ describe('Grafana dashboards: every ClickHouse panel on a real engine', () => {
       cost_usd: 100,
       violations: ['secret:aws_access_key'],
     });
-    await store.insertJsonRows('ai_audit.records', records.map((r) => recordToRow(r as AuditRecord)).join('\n'));
+    await insertRecords(store, records as AuditRecord[]);
     for (const [i, action] of ['decrypt', 'decrypt', 'show'].entries())
       accessLog.push({
         actor: 'alice',

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
   ClickHouseLogLevel,
@@ -9,6 +10,7 @@ import {
 } from '@clickhouse/client';
 import type { ChdbConnection } from 'chdb/connection';
 import { storeLayout, type StoreLayout } from './cluster';
+import { sqlString } from './sql-literal';
 import { describeTarget, type StoreTarget } from './endpoint';
 import { AuditError, type ErrorKind } from '../model/errors';
 
@@ -177,6 +179,43 @@ export class Store {
     });
   }
 
+  /**
+   * One INSERT of RowBinary rows (docs/architecture.md, "Rows in RowBinary") into `columns`
+   * of `table`. A server takes the bytes as the request body. The embedded engine's raw
+   * insert takes only text formats, and inline insert data ends at the first blank line, so
+   * the rows are written to `spool` (a file next to the write-ahead log, removed after the
+   * insert) and read from there by the engine, which decodes them without parsing text.
+   */
+  async insertRowBinary(
+    table: string,
+    columns: readonly string[],
+    body: Buffer,
+    settings: ClickHouseSettings,
+    spool: string,
+  ): Promise<void> {
+    const clickhouse_settings = { insert_deduplication_token: '', ...settings };
+    const into = `INSERT INTO ${table} (${columns.join(', ')})`;
+    if (this.embedded) {
+      await writeFile(spool, body, { mode: 0o600 });
+      try {
+        await this.command(
+          `${into} SETTINGS ${inlineSettings(clickhouse_settings)} SELECT * FROM file(${sqlString(spool)}, 'RowBinary')`,
+        );
+      } finally {
+        await rm(spool, { force: true });
+      }
+      return;
+    }
+    await this.call(async () => {
+      const result = await this.client.exec({
+        query: `${into} FORMAT RowBinary`,
+        values: Readable.from([body], { objectMode: false }),
+        clickhouse_settings,
+      });
+      result.stream.resume();
+    });
+  }
+
   async ping(): Promise<boolean> {
     try {
       const result = await this.client.ping();
@@ -253,4 +292,11 @@ export function toStoreError(error: unknown): StoreError {
     .split('\n', 1)[0]
     .trim();
   return new StoreError(message, code, e.type);
+}
+
+/** Settings as a query's SETTINGS clause (the values are ours: tokens, numbers). */
+function inlineSettings(settings: ClickHouseSettings): string {
+  return Object.entries(settings)
+    .map(([name, value]) => `${name} = ${typeof value === 'string' ? sqlString(value) : String(value)}`)
+    .join(', ');
 }

@@ -1,3 +1,5 @@
+import { sqlString } from './sql-literal';
+
 /**
  * Cluster mode (docs/architecture.md, "Cluster mode"): the same schema on a replicated, sharded ClickHouse
  * cluster. Every table the migrations create becomes `<table>_local` (a Replicated engine,
@@ -29,13 +31,9 @@ export interface StoreLayout {
 export function storeLayout(cluster: string | undefined): StoreLayout {
   return {
     cluster,
-    onCluster: cluster ? ` ON CLUSTER ${quote(cluster)}` : '',
+    onCluster: cluster ? ` ON CLUSTER ${sqlString(cluster)}` : '',
     local: (database, table) => `${database}.${table}${cluster ? '_local' : ''}`,
   };
-}
-
-function quote(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 /**
@@ -64,7 +62,7 @@ export function clusterStatements(statement: string, cluster: string): string[] 
     const replicated = [`'/clickhouse/tables/{shard}/${database}/${local}'`, `'{replica}'`, ...(args ? [args] : [])];
     return [
       `CREATE TABLE IF NOT EXISTS ${database}.${local}${on} (${columns}) ENGINE = Replicated${engine}(${replicated.join(', ')})${rest}`,
-      `CREATE TABLE IF NOT EXISTS ${database}.${table}${on} (${distributedColumns(columns)}) ENGINE = Distributed(${quote(cluster)}, ${database}, ${local}, ${SHARDING_KEYS[table] ?? 'rand()'})`,
+      `CREATE TABLE IF NOT EXISTS ${database}.${table}${on} (${distributedColumns(columns)}) ENGINE = Distributed(${sqlString(cluster)}, ${database}, ${local}, ${SHARDING_KEYS[table] ?? 'rand()'})`,
     ];
   }
   m = ALTER_TABLE.exec(statement);

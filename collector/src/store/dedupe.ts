@@ -1,4 +1,6 @@
 import type { Store } from './client';
+import { recordRowKey } from './row-binary';
+import type { RowFormat } from './wal-entry';
 
 /**
  * Exactly once, even when a sender re-sends what was already stored: an OTLP exporter that
@@ -7,8 +9,8 @@ import type { Store } from './client';
  * a function of tenant, trace and span id, so before inserting, rows whose record_id is
  * already in the table (or earlier in the batch) are left out.
  *
- * Rows come from rows.ts, which writes `timestamp` and `record_id` first, so both are read
- * from the first bytes of each row without parsing the JSON.
+ * Every row begins with `timestamp` and `record_id` (tenant_id between them in RowBinary),
+ * so both are read from its first bytes without decoding the rest.
  */
 
 const RECORD_ID = /"record_id":"([0-9a-f-]{36})"/;
@@ -27,19 +29,21 @@ export interface Deduplicated {
 /** Long enough for the `timestamp` and `record_id` that start every row. */
 const PREFIX_BYTES = 128;
 
-/** `rows` (JSONEachRow, one row each) without those already stored or repeated in the batch. */
-export async function withoutStored(store: Store, database: string, rows: readonly Buffer[]): Promise<Deduplicated> {
+/** `rows` (of `format`, one row each) without those already stored or repeated in the batch. */
+export async function withoutStored(
+  store: Store,
+  database: string,
+  rows: readonly Buffer[],
+  format: RowFormat,
+): Promise<Deduplicated> {
   const ids: string[] = [];
   let from = Infinity;
   let to = -Infinity;
   for (const row of rows) {
-    const prefix = row.toString('latin1', 0, Math.min(row.length, PREFIX_BYTES));
-    const id = RECORD_ID.exec(prefix)?.[1];
-    const timestamp = Number(TIMESTAMP.exec(prefix)?.[1]);
-    if (id === undefined || !Number.isFinite(timestamp)) throw new Error('a record row is not in the expected form');
+    const { id, seconds } = format === 'rowbinary' ? binaryKey(row) : jsonKey(row);
     ids.push(id);
-    from = Math.min(from, timestamp);
-    to = Math.max(to, timestamp);
+    from = Math.min(from, seconds);
+    to = Math.max(to, seconds);
   }
   if (ids.length === 0) return { rows: [], duplicates: 0 };
   const seen = await storedIds(store, database, [...new Set(ids)], clamp(Math.floor(from)), clamp(Math.ceil(to) + 1));
@@ -49,6 +53,19 @@ export async function withoutStored(store: Store, database: string, rows: readon
     return true;
   });
   return { rows: kept, duplicates: rows.length - kept.length };
+}
+
+function jsonKey(row: Buffer): { id: string; seconds: number } {
+  const prefix = row.toString('latin1', 0, Math.min(row.length, PREFIX_BYTES));
+  const id = RECORD_ID.exec(prefix)?.[1];
+  const seconds = Number(TIMESTAMP.exec(prefix)?.[1]);
+  if (id === undefined || !Number.isFinite(seconds)) throw new Error('a record row is not in the expected form');
+  return { id, seconds };
+}
+
+function binaryKey(row: Buffer): { id: string; seconds: number } {
+  const { timestampNanos, recordId } = recordRowKey(row);
+  return { id: recordId, seconds: Number(timestampNanos) / 1e9 };
 }
 
 /**

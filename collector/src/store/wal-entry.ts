@@ -1,25 +1,53 @@
 /**
  * What one write-ahead log entry holds: the rows of one export for each table they go to
- * (records, and the wrapped data keys those records are sealed with), as JSONEachRow text.
- * Keeping both in one entry makes them durable together: a record is never acknowledged
- * while the key that opens it could still be lost.
+ * (records, and the wrapped data keys those records are sealed with). Keeping both in one
+ * entry makes them durable together: a record is never acknowledged while the key that
+ * opens it could still be lost.
  *
- *   repeated: u8 table | u32 row count | u32 byte length | JSONEachRow text
+ *   repeated: u8 table | u32 row count | u32 byte length | rows
+ *
+ * The table byte's high bit says how the rows are written: clear, JSONEachRow text (one
+ * object per line: data keys, and records in logs written before RowBinary); set, RowBinary
+ * (docs/architecture.md, "Rows in RowBinary"), each row preceded by its u32 length so rows
+ * can be told apart without decoding them.
  */
+
+import type { AuditRecord } from '../model/record';
+import { RowWriter, writeRecordRow } from './row-binary';
 
 export const TABLES = ['records', 'data_keys'] as const;
 export type Table = (typeof TABLES)[number];
 
-/** Rows for one table as the exporter writes them. */
-export interface TableRows {
-  table: Table;
-  rows: number;
-  text: string;
+export type RowFormat = 'json' | 'rowbinary';
+
+const BINARY_FLAG = 0x80;
+
+/**
+ * Rows for one table as the exporter writes them: JSON text, or RowBinary rows already in
+ * the section's form (recordsSection).
+ */
+export type TableRows =
+  | { table: Table; format: 'json'; rows: number; text: string }
+  | { table: Table; format: 'rowbinary'; rows: number; body: Buffer };
+
+const rowWriter = new RowWriter();
+
+/** The records section of an entry: each record's RowBinary row after its u32 length. */
+export function recordsSection(records: readonly AuditRecord[]): TableRows {
+  rowWriter.reset();
+  for (const record of records) {
+    const at = rowWriter.offset;
+    rowWriter.u32(0);
+    writeRecordRow(rowWriter, record);
+    rowWriter.patchU32(at, rowWriter.offset - at - 4);
+  }
+  return { table: 'records', format: 'rowbinary', rows: records.length, body: rowWriter.take(0) };
 }
 
 /** A section as the writer reads it back: `body` is a view of the entry's bytes, not a copy. */
 export interface EntrySection {
   table: Table;
+  format: RowFormat;
   rows: number;
   body: Buffer;
 }
@@ -27,16 +55,22 @@ export interface EntrySection {
 const SECTION_HEADER = 9;
 const NEWLINE = 0x0a;
 
-/** The entry's bytes, each section's text encoded straight into one buffer. */
+function sectionLength(section: TableRows): number {
+  return section.format === 'json' ? Buffer.byteLength(section.text, 'utf8') : section.body.length;
+}
+
+/** The entry's bytes, each section written straight into one buffer. */
 export function encodeEntry(sections: readonly TableRows[]): Buffer {
-  const lengths = sections.map((section) => Buffer.byteLength(section.text, 'utf8'));
+  const lengths = sections.map(sectionLength);
   const out = Buffer.allocUnsafe(lengths.reduce((sum, length) => sum + SECTION_HEADER + length, 0));
   let offset = 0;
   sections.forEach((section, i) => {
-    out.writeUInt8(TABLES.indexOf(section.table), offset);
+    const flag = section.format === 'rowbinary' ? BINARY_FLAG : 0;
+    out.writeUInt8(TABLES.indexOf(section.table) | flag, offset);
     out.writeUInt32LE(section.rows, offset + 1);
     out.writeUInt32LE(lengths[i], offset + 5);
-    out.write(section.text, offset + SECTION_HEADER, lengths[i], 'utf8');
+    if (section.format === 'json') out.write(section.text, offset + SECTION_HEADER, lengths[i], 'utf8');
+    else section.body.copy(out, offset + SECTION_HEADER);
     offset += SECTION_HEADER + lengths[i];
   });
   return out;
@@ -45,12 +79,14 @@ export function encodeEntry(sections: readonly TableRows[]): Buffer {
 export function decodeEntry(payload: Buffer): EntrySection[] {
   const sections: EntrySection[] = [];
   for (let offset = 0; offset < payload.length;) {
-    const table = TABLES[payload.readUInt8(offset)];
+    const code = payload.readUInt8(offset);
+    const table = TABLES[code & ~BINARY_FLAG];
     const length = payload.readUInt32LE(offset + 5);
     if (table === undefined || offset + SECTION_HEADER + length > payload.length)
       throw new Error('damaged write-ahead log entry');
     sections.push({
       table,
+      format: code & BINARY_FLAG ? 'rowbinary' : 'json',
       rows: payload.readUInt32LE(offset + 1),
       body: payload.subarray(offset + SECTION_HEADER, offset + SECTION_HEADER + length),
     });
@@ -60,12 +96,22 @@ export function decodeEntry(payload: Buffer): EntrySection[] {
 }
 
 /**
- * The JSONEachRow rows of some section bodies, one view per row without its line break (a
- * line break inside a JSON row is always escaped, so each 0x0a ends a row).
+ * The rows of some sections of one format, one view per row: a JSON row without its line
+ * break (a line break inside a JSON row is always escaped, so each 0x0a ends a row), a
+ * RowBinary row without its length.
  */
-export function rowsOf(bodies: readonly Buffer[]): Buffer[] {
+export function rowsOf(sections: readonly EntrySection[]): Buffer[] {
   const rows: Buffer[] = [];
-  for (const body of bodies) {
+  for (const { format, body } of sections) {
+    if (format === 'rowbinary') {
+      for (let at = 0; at < body.length;) {
+        const length = body.readUInt32LE(at);
+        if (at + 4 + length > body.length) throw new Error('damaged write-ahead log entry');
+        rows.push(body.subarray(at + 4, at + 4 + length));
+        at += 4 + length;
+      }
+      continue;
+    }
     for (let start = 0; start < body.length;) {
       let end = body.indexOf(NEWLINE, start);
       if (end === -1) end = body.length;
@@ -77,23 +123,25 @@ export function rowsOf(bodies: readonly Buffer[]): Buffer[] {
 }
 
 /**
- * Joins rows back into one JSONEachRow body, in a buffer kept from one insert to the next: a
- * fresh buffer of tens of MB per batch costs more in page faults than the copy itself
- * (10,000 rows of 8.5 KB: ~300 ms into new memory, ~5 ms into reused memory, on the
- * benchmark machine). A body is valid until the next join; its size is bounded by a batch's.
+ * Joins rows back into one insert body (JSON rows one per line, RowBinary rows back to back),
+ * in a buffer kept from one insert to the next: a fresh buffer of tens of MB per batch costs
+ * more in page faults than the copy itself (10,000 rows of 8.5 KB: ~300 ms into new memory,
+ * ~5 ms into reused memory, on the benchmark machine). A body is valid until the next join;
+ * its size is bounded by a batch's.
  */
 export class RowJoiner {
   private buffer = Buffer.alloc(0);
 
-  join(rows: readonly Buffer[]): Buffer {
+  join(rows: readonly Buffer[], format: RowFormat): Buffer {
+    const separator = format === 'json' ? 1 : 0;
     let length = 0;
-    for (const row of rows) length += row.length + 1;
+    for (const row of rows) length += row.length + separator;
     if (length > this.buffer.length)
       this.buffer = Buffer.allocUnsafe(Math.max(length, Math.floor(this.buffer.length * 1.5)));
     let offset = 0;
     for (const row of rows) {
       offset += row.copy(this.buffer, offset);
-      this.buffer[offset++] = NEWLINE;
+      if (separator) this.buffer[offset++] = NEWLINE;
     }
     return this.buffer.subarray(0, offset);
   }

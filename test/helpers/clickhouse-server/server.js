@@ -32,6 +32,8 @@ const { isUtf8 } = require('node:buffer');
 const { randomUUID } = require('node:crypto');
 const { parseArgs, promisify } = require('node:util');
 const { Session, drainPending } = require('chdb');
+const { rmSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
 
 const { values: args } = parseArgs({
   options: {
@@ -314,7 +316,9 @@ async function handle(req, res) {
 /**
  * `INSERT INTO t [(a, b)] FORMAT F`, data in the body, F a text format the engine's raw
  * insert takes (format names are case-sensitive): run as a raw insert, which passes the
- * body as bytes and reports the rows written. Other INSERTs run as statements.
+ * body as bytes and reports the rows written. RowBinary, which the raw insert does not
+ * take, is written to a file the engine reads (`file()`), as a server reads the body. Other
+ * INSERTs run as statements.
  */
 const INSERT_WITH_DATA =
   /^\s*INSERT\s+INTO\s+(?:TABLE\s+)?([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)?)\s*(?:\(\s*([A-Za-z0-9_]+(?:\s*,\s*[A-Za-z0-9_]+)*)\s*\))?\s*FORMAT\s+([A-Za-z]+)\s*$/i;
@@ -337,7 +341,7 @@ async function runQuery(req, params, body) {
   // The statement: the `query` parameter, a line feed, then the body (HTTPHandler.cpp).
   const urlQuery = params.get('query') ?? '';
   const match = INSERT_WITH_DATA.exec(urlQuery);
-  const insert = match && RAW_INSERT_FORMATS.has(match[3]) ? match : undefined;
+  const insert = match && (RAW_INSERT_FORMATS.has(match[3]) || match[3] === 'RowBinary') ? match : undefined;
   // Other statements reach the engine as text: binary data (RowBinary, Native, Parquet...)
   // would not survive that, so it is refused rather than corrupted.
   if (!insert && !isUtf8(body))
@@ -398,7 +402,19 @@ async function runQuery(req, params, body) {
     };
     const started = process.hrtime.bigint();
     let summary;
-    if (insert) {
+    if (insert && insert[3] === 'RowBinary') {
+      const [, table, columns] = insert;
+      const spool = join(DATA_DIR, `..`, `rowbinary-${queryId}.bin`);
+      writeFileSync(spool, body);
+      try {
+        await session.queryAsync(
+          `INSERT INTO ${table}${columns ? ` (${columns})` : ''} SELECT * FROM file(${stringLiteral(spool)}, 'RowBinary')`,
+        );
+      } finally {
+        rmSync(spool, { force: true });
+      }
+      summary = { written_rows: 0, written_bytes: body.length };
+    } else if (insert) {
       const [, table, columns, format] = insert;
       const written = await session.insert({
         table,

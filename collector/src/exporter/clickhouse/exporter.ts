@@ -10,8 +10,7 @@ import { describeTarget, parseStoreEndpoint, type StoreTarget } from '../../stor
 import { migrate } from '../../store/migrations';
 import { purgeLog } from './purge';
 import { applyRetention, ttlExpression } from '../../store/retention';
-import { recordToRow } from '../../store/rows';
-import { encodeEntry, type TableRows } from '../../store/wal-entry';
+import { encodeEntry, recordsSection, type TableRows } from '../../store/wal-entry';
 import { BatchWriter } from './writer';
 import configSchema from './config.schema.json';
 
@@ -19,7 +18,7 @@ import configSchema from './config.schema.json';
 const WAL_CACHE_BYTES = 64 * 1024 * 1024;
 
 /**
- * The clickhouse exporter: records become JSONEachRow rows appended to the write-ahead
+ * The clickhouse exporter: records become RowBinary rows appended to the write-ahead
  * log (the export is acknowledged once they are fsync'd), and a batch writer drains the
  * log into `<database>.records`. On start it creates or migrates the schema and applies
  * the configured retention as TTL.
@@ -118,14 +117,11 @@ export class ClickHouseExporter implements Exporter {
     if (dataKeys.length > 0)
       sections.push({
         table: 'data_keys',
+        format: 'json',
         rows: dataKeys.length,
         text: dataKeys.map((row) => `${JSON.stringify(row)}\n`).join(''),
       });
-    if (records.length > 0) {
-      let text = '';
-      for (const record of records) text += `${recordToRow(record)}\n`;
-      sections.push({ table: 'records', rows: records.length, text });
-    }
+    if (records.length > 0) sections.push(recordsSection(records));
     await this.wal.append(encodeEntry(sections), records.length + dataKeys.length);
   }
 

@@ -1,4 +1,4 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDirectory } from '../../wal/durable-file';
 import type { WriteAheadLog } from '../../wal/wal';
@@ -9,7 +9,8 @@ import type { BatchWriter } from './writer';
  * What an erasure does to the files next to the store (docs/architecture.md, "Erasure"):
  * the write-ahead log keeps every acknowledged record, user id and wrapped data key in
  * its segments until they are deleted, so everything written so far is stored, then the
- * segments that held it are deleted, and the subject's rows leave the dead-letter file.
+ * segments that held it are deleted, and the subject's rows leave the dead-letter file
+ * (and a spooled insert a crash may have left).
  */
 export async function purgeLog(
   wal: WriteAheadLog,
@@ -27,10 +28,15 @@ export async function purgeLog(
     );
   }
   await dropDeadLetters(walDir, subject);
+  // Left only by a crash during an insert, and then holding rows now in the store.
+  await rm(join(walDir, INSERT_SPOOL_FILE), { force: true });
 }
 
 /** The file the writer keeps dead letters in when the dead_letters table cannot take them. */
 export const DEAD_LETTER_FILE = 'dead-letters.jsonl';
+
+/** The file a RowBinary insert into the embedded engine is read from; removed after each insert. */
+export const INSERT_SPOOL_FILE = 'insert.rowbinary';
 
 /** Rewrites the dead-letter file without the subject's rows (records by user, keys by subject). */
 async function dropDeadLetters(

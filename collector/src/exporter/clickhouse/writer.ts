@@ -7,17 +7,30 @@ import type { WalBatch, WriteAheadLog } from '../../wal/wal';
 import { backoffDelay } from '../../store/backoff';
 import { StoreError, type Store } from '../../store/client';
 import { withoutStored } from '../../store/dedupe';
-import { DEAD_LETTER_FILE } from './purge';
+import { DEAD_LETTER_FILE, INSERT_SPOOL_FILE } from './purge';
 import { isDataError, isStoreCondition } from '../../store/errors';
-import { decodeEntry, RowJoiner, rowsOf, type Table } from '../../store/wal-entry';
+import { RECORD_COLUMN_NAMES, recordRowJson } from '../../store/row-binary';
+import { decodeEntry, RowJoiner, rowsOf, type RowFormat, type Table } from '../../store/wal-entry';
 
-const INSERT_ORDER: readonly Table[] = ['data_keys', 'records'];
+/** Rows of one table in one format: one insert (data keys are JSON; records RowBinary, or JSON in older logs). */
+interface RowGroup {
+  table: Table;
+  format: RowFormat;
+}
+
+const INSERT_ORDER: readonly (readonly [Table, RowFormat])[] = [
+  ['data_keys', 'json'],
+  ['records', 'json'],
+  ['records', 'rowbinary'],
+];
 
 /** Attempts with one unexplained server error code before its rows are suspected. */
 const SUSPECT_AFTER = 3;
 
-/** Records keep the bare range as their token; other tables' tokens are distinct from it. */
-const TOKEN_SUFFIX: Record<Table, string> = { records: '', data_keys: ':data_keys' };
+/** Records keep the bare range as their token; other tables' and formats' tokens are distinct from it. */
+function tokenSuffix({ table, format }: RowGroup): string {
+  return (table === 'records' ? '' : `:${table}`) + (table === 'records' && format === 'json' ? ':json' : '');
+}
 
 export interface WriterOptions {
   database: string;
@@ -62,6 +75,8 @@ export class BatchWriter {
   /** The same server error code on consecutive attempts of a batch. */
   private repeated: { code: number; times: number } | undefined;
   private readonly joiner = new RowJoiner();
+  /** Where the embedded engine reads a RowBinary insert from (next to the log, removed after). */
+  private readonly spool: string;
   private prepare: (() => Promise<void>) | undefined;
 
   /** The options an exporter config implies (shared by the collector and CLI commands that drain a log). */
@@ -109,6 +124,7 @@ export class BatchWriter {
     private readonly options: WriterOptions,
   ) {
     this.prepare = options.prepare;
+    this.spool = join(options.walDir, INSERT_SPOOL_FILE);
     wal.onAppend(() => this.nudge());
   }
 
@@ -222,15 +238,16 @@ export class BatchWriter {
       // Rows stay views of the bytes read from the log until the one copy that is inserted.
       const sections = (await this.wal.readPayloads(batch)).flatMap(decodeEntry);
       // Keys first: once records are in the store, the keys that open them must be too.
-      for (const table of INSERT_ORDER) {
-        let rows = rowsOf(sections.filter((section) => section.table === table).map((section) => section.body));
+      for (const [table, format] of INSERT_ORDER) {
+        const group: RowGroup = { table, format };
+        let rows = rowsOf(sections.filter((section) => section.table === table && section.format === format));
         if (table === 'records' && rows.length > 0) {
-          const deduplicated = await withoutStored(this.store, this.options.database, rows);
+          const deduplicated = await withoutStored(this.store, this.options.database, rows, format);
           if (deduplicated.duplicates > 0) this.options.metrics.duplicates.inc(deduplicated.duplicates);
           rows = deduplicated.rows;
         }
         if (rows.length > 0)
-          await this.insertIsolating(table, rows, `${batch.first}-${batch.last}${TOKEN_SUFFIX[table]}`, batch);
+          await this.insertIsolating(group, rows, `${batch.first}-${batch.last}${tokenSuffix(group)}`, batch);
       }
       this.options.metrics.insertSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       this.options.metrics.insertedRows.inc(batch.rows);
@@ -266,25 +283,29 @@ export class BatchWriter {
    * thrown, and the whole batch is retried later.
    */
   private async insertIsolating(
-    table: Table,
-    lines: Buffer[],
+    group: RowGroup,
+    rows: Buffer[],
     token: string,
     batch: WalBatch,
     from = 0,
   ): Promise<void> {
-    const part = from === 0 && lines.length > 0 ? token : `${token}:${from}+${lines.length}`;
+    const part = from === 0 && rows.length > 0 ? token : `${token}:${from}+${rows.length}`;
     try {
       // One insert at a time, awaited: the joiner's buffer is free again before the next.
-      await this.store.insertJsonRows(this.tableName(table), this.joiner.join(lines), this.insertSettings(part));
+      const body = this.joiner.join(rows, group.format);
+      const table = this.tableName(group.table);
+      if (group.format === 'rowbinary')
+        await this.store.insertRowBinary(table, RECORD_COLUMN_NAMES, body, this.insertSettings(part), this.spool);
+      else await this.store.insertJsonRows(table, body, this.insertSettings(part));
     } catch (error) {
       if (!this.isRowProblem(error)) throw error;
-      if (lines.length === 1) {
-        await this.deadLetter(table, batch.first, from, lines[0].toString('utf8'), error as StoreError);
+      if (rows.length === 1) {
+        await this.deadLetter(group, batch.first, from, rows[0], error as StoreError);
         return;
       }
-      const half = lines.length >> 1;
-      await this.insertIsolating(table, lines.slice(0, half), token, batch, from);
-      await this.insertIsolating(table, lines.slice(half), token, batch, from + half);
+      const half = rows.length >> 1;
+      await this.insertIsolating(group, rows.slice(0, half), token, batch, from);
+      await this.insertIsolating(group, rows.slice(half), token, batch, from + half);
     }
   }
 
@@ -306,16 +327,23 @@ export class BatchWriter {
   }
 
   /** `seq` and `rowIndex` locate the row: the first sequence number of its batch and its line there. */
-  private async deadLetter(table: Table, seq: number, rowIndex: number, row: string, error: StoreError): Promise<void> {
+  private async deadLetter(
+    group: RowGroup,
+    seq: number,
+    rowIndex: number,
+    row: Buffer,
+    error: StoreError,
+  ): Promise<void> {
     this.options.metrics.deadLetters.inc();
     const letter = {
-      target: table,
+      target: group.table,
       wal_id: this.wal.id,
       seq,
       row_index: rowIndex,
       error_code: error.code ?? 0,
       error: error.message,
-      row,
+      // As JSON either way: the erasure finds a user's dead letters with JSONExtract.
+      row: group.format === 'rowbinary' ? JSON.stringify(recordRowJson(row)) : row.toString('utf8'),
     };
     this.options.logger.error('row refused by the store; moved to dead letters', {
       seq,
@@ -326,7 +354,7 @@ export class BatchWriter {
       await this.store.insertJsonRows(
         `${this.options.database}.dead_letters`,
         JSON.stringify(letter),
-        this.insertSettings(`dead:${seq}:${rowIndex}${TOKEN_SUFFIX[table]}`),
+        this.insertSettings(`dead:${seq}:${rowIndex}${tokenSuffix(group)}`),
       );
     } catch {
       // The table is unavailable too: keep the row next to the log rather than lose it.

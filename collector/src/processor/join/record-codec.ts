@@ -4,7 +4,7 @@ import type { AuditRecord } from '../../model/record';
 /**
  * A held record, content included, as JSON for the join journal (sealed before it is
  * written, journal.ts) and back. Only the journal uses it: rows for the store come from
- * store/rows.ts, which never writes content.
+ * store/row-binary.ts, which never writes content.
  */
 export function encodeHeld(record: AuditRecord): string {
   return JSON.stringify(record, (key, value: unknown) =>

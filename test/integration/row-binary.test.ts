@@ -1,0 +1,98 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { components } from '../../collector/src/components';
+import { parseConfigText, type ClickHouseExporterConfig } from '../../collector/src/config';
+import { prepareSchema } from '../../collector/src/exporter/clickhouse/exporter';
+import type { AuditRecord } from '../../collector/src/model/record';
+import { createNormalizer } from '../../collector/src/processor/normalize';
+import { Store } from '../../collector/src/store/client';
+import { RECORD_COLUMNS, recordRowJson, recordRowKey } from '../../collector/src/store/row-binary';
+import { silentLogger } from '../../collector/src/telemetry/logger';
+import { collectorConfig } from '../helpers/collector';
+import { binaryRows, insertRecords } from '../helpers/records';
+import { span, traceExport } from '../helpers/spans';
+
+/**
+ * Records as RowBinary (store/row-binary.ts) against the real engine: the columns and types
+ * are the table's, every value comes back as written, whatever bytes it holds (blank lines,
+ * NUL, four-byte UTF-8, strings past each varint length boundary), and the rows read back as
+ * the JSON rows they replace.
+ */
+
+let store: Store;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ai-audit-rowbinary-'));
+  store = await Store.open({ kind: 'embedded', path: join(dir, 'clickhouse') }, { database: 'ai_audit' });
+  const config = parseConfigText(collectorConfig(), 't.yaml', components, {}).exporters
+    .clickhouse as ClickHouseExporterConfig;
+  await prepareSchema(store, config, silentLogger);
+});
+
+afterAll(async () => {
+  await store?.close();
+});
+
+function record(attrs: Record<string, string | number>, overrides: Partial<AuditRecord> = {}): AuditRecord {
+  const [made] = createNormalizer({ exclude_attributes: [], keep_attributes: [] }).spans(
+    'acme',
+    traceExport([span({ 'gen_ai.operation.name': 'chat', ...attrs })]),
+  ).records;
+  return { ...made, ...overrides };
+}
+
+describe('RowBinary records', () => {
+  it('write the columns of ai_audit.records, in its order, with its types', async () => {
+    const columns = await store.queryRows<{ name: string; type: string }>(
+      "SELECT name, type FROM system.columns WHERE database = 'ai_audit' AND table = 'records' AND default_kind = '' ORDER BY position",
+    );
+    expect(RECORD_COLUMNS.map(([name, type]) => ({ name, type }))).toEqual(columns);
+  });
+
+  it('come back from the engine exactly as written, whatever bytes a value holds', async () => {
+    const sizes = [0, 1, 127, 128, 16_383, 16_384, 2_097_151 / 3, 300_000];
+    const odd = 'a\n\nb\r\n\n\u0000c \u{1F600} \u00e9\t"\\\u2028';
+    const records = sizes.map((size, i) =>
+      record(
+        { 'user.id': `bytes-${i}` },
+        {
+          input_sealed: 'x'.repeat(Math.floor(size)),
+          output_sealed: odd.repeat(i + 1),
+          attributes: Object.assign(Object.create(null), { __proto__: odd, 'k\n\nk': '' }),
+          finish_reasons: ['stop', odd],
+          cost_usd: i === 0 ? null : 0.000123456 * i,
+          input_tokens: i === 1 ? null : 2 ** 32 - 1,
+          ttft_ms: i === 2 ? null : 1234.5678,
+          status: i % 2 ? 'error' : 'ok',
+        },
+      ),
+    );
+    await insertRecords(store, records, dir);
+    const stored = await store.queryRows<Record<string, unknown>>(
+      "SELECT * EXCEPT ingested_at FROM ai_audit.records WHERE startsWith(user_id, 'bytes-') ORDER BY user_id",
+    );
+    // The engine's own JSON of the rows is what the rows say they hold.
+    const expected = binaryRows(records).map(recordRowJson);
+    expect(stored).toHaveLength(records.length);
+    for (const [i, row] of stored.entries()) {
+      expect(row.input_sealed).toBe(expected[i].input_sealed);
+      expect(row.output_sealed).toBe(odd.repeat(i + 1));
+      expect(row.attributes).toEqual({ __proto__: odd, 'k\n\nk': '' });
+      expect(row.finish_reasons).toEqual(['stop', odd]);
+      expect(row.cost_usd).toBe(i === 0 ? null : Number((0.000123456 * i).toFixed(9)));
+      expect(row.input_tokens).toBe(i === 1 ? null : 2 ** 32 - 1);
+      expect(row.status).toBe(i % 2 ? 'error' : 'ok');
+      expect(row.record_id).toBe(expected[i].record_id);
+    }
+    // The insert's spooled file is gone.
+    expect(readdirSync(dir).filter((name) => name.includes('rowbinary'))).toEqual([]);
+  });
+
+  it('start with the timestamp and record id the exactly-once check reads', () => {
+    const one = record({ 'user.id': 'key' });
+    const [row] = binaryRows([one]);
+    expect(recordRowKey(row)).toEqual({ timestampNanos: one.timestamp, recordId: one.record_id });
+  });
+});
