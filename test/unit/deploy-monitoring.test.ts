@@ -8,6 +8,7 @@ import { parse, parseAllDocuments } from 'yaml';
  * and `promtool` checks run when the tools are installed and say why they skip otherwise.
  */
 const DEPLOY = join(__dirname, '../../deploy');
+const OVERLAYS = join(DEPLOY, 'kubernetes/overlays');
 const has = (tool: string, args: string[]): boolean => {
   try {
     execFileSync(tool, args, { stdio: 'ignore' });
@@ -55,12 +56,17 @@ describe('deploy/: monitoring', () => {
       execFileSync('promtool', ['check', 'config', join(DEPLOY, 'prometheus', file)], { stdio: 'pipe' });
   });
 
-  (KUBECTL ? it : it.skip)(
-    'kubectl kustomize deploy/ renders Grafana and Prometheus, and Services select only their own pods',
-    () => {
-      const docs = parseAllDocuments(execFileSync('kubectl', ['kustomize', DEPLOY], { encoding: 'utf8' })).map((d) =>
-        d.toJS(),
+  // The overlays read deploy/'s shared files from outside their directory: hence the flag
+  // (kubernetes/README.md).
+  (KUBECTL ? it.each : it.skip.each)(['single', 'cluster'])(
+    'kubectl kustomize deploy/kubernetes/overlays/%s renders Grafana and Prometheus, and Services select only their own pods',
+    (overlay) => {
+      const rendered = execFileSync(
+        'kubectl',
+        ['kustomize', '--load-restrictor', 'LoadRestrictionsNone', join(OVERLAYS, overlay)],
+        { encoding: 'utf8', maxBuffer: 64 << 20 },
       );
+      const docs = parseAllDocuments(rendered).map((d) => d.toJS());
       const kinds = docs.map((d) => `${d.kind}/${d.metadata.name}`);
       expect(kinds).toEqual(
         expect.arrayContaining([
@@ -103,8 +109,17 @@ describe('deploy/: monitoring', () => {
       );
       for (const name of Object.values(volumes))
         expect(docs.some((d) => d.kind === 'ConfigMap' && d.metadata.name === name)).toBe(true);
-      const pdb = docs.find((d) => d.kind === 'PodDisruptionBudget');
+      const pdb = docs.find((d) => d.kind === 'PodDisruptionBudget' && d.metadata.name === 'ai-audit-collector');
       expect(pdb.spec.selector.matchLabels['app.kubernetes.io/name']).toBe('ai-audit-collector');
+      // Grafana's ClickHouse address comes from the overlay's ai-audit-clickhouse ConfigMap.
+      const refs = grafana.containers[0].envFrom.flatMap((source: { configMapRef?: { name: string } }) =>
+        source.configMapRef ? [source.configMapRef.name] : [],
+      );
+      const addresses = docs.filter((d) => d.kind === 'ConfigMap' && refs.includes(d.metadata.name));
+      expect(addresses.map((d) => d.metadata.name)).toEqual([expect.stringMatching(/^ai-audit-clickhouse-[a-z0-9]+$/)]);
+      expect(Object.keys(addresses[0].data)).toEqual(
+        expect.arrayContaining(['AI_AUDIT_CLICKHOUSE_HOST', 'AI_AUDIT_CLICKHOUSE_PORT', 'AI_AUDIT_CLICKHOUSE_SECURE']),
+      );
     },
   );
 });

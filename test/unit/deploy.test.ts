@@ -1,7 +1,7 @@
 import { components } from '../../collector/src/components';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments, parse } from 'yaml';
+import { parse } from 'yaml';
 import { parseConfigText } from '../../collector/src/config';
 import type { OtlpReceiverConfig } from '../../collector/src/config';
 
@@ -36,37 +36,9 @@ describe('deploy/: the production configuration', () => {
   });
 });
 
-describe('deploy/: manifests', () => {
-  const kustomization = parse(readFileSync(join(DEPLOY, 'kustomization.yaml'), 'utf8'));
-  const docs = (kustomization.resources as string[]).flatMap((file) => {
-    expect(existsSync(join(DEPLOY, file))).toBe(true);
-    return parseAllDocuments(readFileSync(join(DEPLOY, file), 'utf8')).map((d) => d.toJS());
-  });
-  const statefulSet = docs.find((d) => d.kind === 'StatefulSet');
-  const container = statefulSet.spec.template.spec.containers[0];
-  const production = parseConfigText(PRODUCTION, 'p.yaml', components, SECRETS);
-
-  it('mounts the production config from the generated ConfigMap', () => {
-    expect(kustomization.configMapGenerator[0].files).toEqual(['otel-config.yaml=otel-config.production.yaml']);
-    const mount = container.volumeMounts.find((m: { name: string }) => m.name === 'config');
-    expect(mount).toEqual({ name: 'config', mountPath: '/etc/ai-audit/otel-config.yaml', subPath: 'otel-config.yaml' });
-    expect(container.args).toEqual(['start', '--config', '/etc/ai-audit/otel-config.yaml']);
-  });
-
-  it('sets retention from the manifest and probes the health_check extension', () => {
-    const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
-    expect(env).toMatchObject({
-      AI_AUDIT_RETENTION_RECORDS: expect.stringMatching(/^\d+d$/),
-      AI_AUDIT_RETENTION_CONTENT: expect.stringMatching(/^\d+d$/),
-    });
-    const health = production.extensions.health_check as { endpoint: string; path: string };
-    const port = container.ports.find((p: { name: string }) => p.name === 'health').containerPort;
-    expect(health.endpoint).toBe(`0.0.0.0:${port}`);
-    expect(container.readinessProbe.httpGet.path).toBe(health.path);
-    expect(container.livenessProbe.httpGet.path).toBe(`${health.path}/live`);
-    expect(statefulSet.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(30);
-  });
-
+// The Kubernetes manifests (deploy/kubernetes/) are rendered and checked by
+// test/integration/kubernetes-overlays.test.ts.
+describe('deploy/: compose', () => {
   it('compose provides every variable the production config requires', () => {
     const compose = parse(readFileSync(join(DEPLOY, 'compose/docker-compose.yaml'), 'utf8'));
     const provided = Object.keys(compose.services.collector.environment);
