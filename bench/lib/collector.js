@@ -47,22 +47,19 @@ class Collector {
   /**
    * Starts a collector in `dir` (created fresh) with the repository's otel-config.yaml as it
    * ships (whole pipeline, local keyring, embedded store, batches of 10,000 rows or 1 s; data
-   * under `dir`), and resolves once it is ready. `nodeArgs` go before the CLI (e.g. --cpu-prof).
+   * under `dir`), and resolves once it is ready. `nodeArgs` go before the CLI (e.g. --cpu-prof);
+   * `node` is the Node binary to run it on (this process's by default).
    */
-  static async start(dir, { nodeArgs = [] } = {}) {
+  static async start(dir, { nodeArgs = [], node = process.execPath } = {}) {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     fs.copyFileSync(path.join(REPO, 'otel-config.yaml'), path.join(dir, 'otel-config.yaml'));
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AI_AUDIT_')));
-    const child = spawnTracked(
-      process.execPath,
-      [...nodeArgs, CLI, 'start', '--config', path.join(dir, 'otel-config.yaml')],
-      {
-        cwd: dir,
-        env: { ...env, ...PORTS_FROM_KERNEL },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
+    const child = spawnTracked(node, [...nodeArgs, CLI, 'start', '--config', path.join(dir, 'otel-config.yaml')], {
+      cwd: dir,
+      env: { ...env, ...PORTS_FROM_KERNEL },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const collector = new Collector(dir, child);
     await collector.waitUntilReady();
     return collector;

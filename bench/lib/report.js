@@ -49,11 +49,10 @@ function summary(run) {
   const rows = [];
   const status = (ok) => (ok ? 'met' : 'not met');
   if (ingest) {
-    const [http, grpc] = ingest.protocols;
-    const best = Math.max(http.storedPerSecond.median, grpc.storedPerSecond.median);
+    const best = Math.max(...ingest.protocols.map((p) => p.storedPerSecond.median));
     rows.push([
       'End-to-end ingest ≥ 10,000 spans/s, embedded store on the same box',
-      `${fmt(http.storedPerSecond.median)} (HTTP), ${fmt(grpc.storedPerSecond.median)} (gRPC) spans/s`,
+      `${ingest.protocols.map((p) => `${fmt(p.storedPerSecond.median)} (${protocolName(p)})`).join(', ')} spans/s`,
       limits ? `store alone: ${fmt(limits.store.rowsPerSecond.median)} rows/s` : '',
       status(best >= 10_000),
     ]);
@@ -88,6 +87,17 @@ function summary(run) {
       `official: ${fmt(v.otel.addedWallUs)} µs wall, ${fmt(v.otel.addedCpuUs)} µs CPU`,
       status(v['ai-audit'].addedWallUs <= v.otel.addedWallUs && v['ai-audit'].addedCpuUs <= v.otel.addedCpuUs),
     ]);
+    for (const major of overhead.variants.filter((x) => x.id.startsWith('none@')).map((x) => x.id.slice(5))) {
+      const ours = v[`ai-audit@${major}`];
+      const official = v[`otel@${major}`];
+      if (!ours || !official) continue;
+      rows.push([
+        `… on Node ${major}`,
+        `content off: ${fmt(ours.addedWallUs)} µs wall, ${fmt(ours.addedCpuUs)} µs CPU`,
+        `official: ${fmt(official.addedWallUs)} µs wall, ${fmt(official.addedCpuUs)} µs CPU`,
+        status(ours.addedWallUs <= official.addedWallUs && ours.addedCpuUs <= official.addedCpuUs),
+      ]);
+    }
   }
   if (queries) {
     for (const q of queries.queries)
@@ -106,10 +116,15 @@ medians; where two figures are given, both must meet it.
 ${table(['target', 'measured (median)', 'reference', ''], rows, 'llll')}`;
 }
 
+/** `HTTP, Node 20` (older results, from before the Node line was recorded: `HTTP`). */
+function protocolName(p) {
+  const name = p.protocol === 'grpc' ? 'gRPC' : 'HTTP';
+  return p.node ? `${name}, Node ${p.node.replace(/^v/, '').split('.')[0]}` : name;
+}
+
 function ingestSection(run, r) {
-  const [http, grpc] = r.protocols;
   const { limits, stages } = run.scenarios;
-  const both = (f) => [f(http), f(grpc)];
+  const both = (f) => r.protocols.map(f);
   const rows = [
     [
       'spans/s stored (sent, then until the WAL is empty)',
@@ -157,12 +172,13 @@ ClickHouse. The sender re-stamps each request before sending it (new trace ids, 
 to now), so every span is a new, current record. The collector runs the shipped \`otel-config.yaml\` (ports
 chosen by the kernel, data in its own directory). Each run sends for ${r.settings.seconds} s and then waits until the write-ahead log is
 empty (every acknowledged record is in the store); ${r.settings.runs} runs per protocol after a
-${r.settings.warmupSeconds} s warm-up, one fresh collector per protocol. CPU is the collector
+${r.settings.warmupSeconds} s warm-up, one fresh collector per protocol and Node line (the
+machine's Node, and Node 24, the current LTS, from the \`node24\` devDependency). CPU is the collector
 process's (all threads, from /proc) over the whole run, backlog included; bytes per record come
 from \`system.parts\` (active parts) via \`ai-audit sql\` after the collector stopped, and every
 acknowledged span was checked to be in the store.
 
-${table(['figure', 'OTLP/HTTP', 'OTLP/gRPC', 'reference'], rows, 'lrrl')}`;
+${table(['figure', ...r.protocols.map((p) => `OTLP/${protocolName(p)}`), 'reference'], rows, `l${'r'.repeat(r.protocols.length)}l`)}`;
 }
 
 function stagesSection(run, r) {
@@ -270,9 +286,9 @@ function overheadSection(run, r) {
   const rows = r.variants.map((v) => [
     v.label,
     `${fmt(v.wallUs.median)} (IQR ${fmt(v.wallUs.p25)}–${fmt(v.wallUs.p75)})`,
-    v.id === 'none' ? '—' : `**${fmt(v.addedWallUs)}** (${range(v.addedWallPerRound)})`,
+    v.id === (v.base ?? 'none') ? '—' : `**${fmt(v.addedWallUs)}** (${range(v.addedWallPerRound)})`,
     fmt(v.cpuUs.median),
-    v.id === 'none' ? '—' : `**${fmt(v.addedCpuUs)}** (${range(v.addedCpuPerRound)})`,
+    v.id === (v.base ?? 'none') ? '—' : `**${fmt(v.addedCpuUs)}** (${range(v.addedCpuPerRound)})`,
     `${fmt(v.exported.spans)} / ${fmt(v.exported.calls)}${v.exported.spansWithContent ? `, ${fmt(v.exported.spansWithContent)} with content` : ''}`,
   ]);
   const s = r.settings;
@@ -288,8 +304,9 @@ process (rotated order): ${s.warmup} warm-up calls, then ${s.batches} batches of
 ${s.callsPerBatch} sequential calls. Wall: median latency of all measured calls (IQR of the
 calls); CPU: the application process's CPU time per call (the calls and what runs between them,
 span export included), median over the batches. "Added" is the difference to no hook (spread:
-the same difference per round, min–max); differences of a few tens of µs are within what the
-machine's other work moves these figures. Our hook's calls run inside \`withAuditContext\`, as
+the same difference per round, min–max), on the same Node line: the machine's, and Node 22 and
+24 (devDependencies \`node22\`, \`node24\`) for no hook, ours and the official one; differences of
+a few tens of µs are within what the machine's other work moves these figures. Our hook's calls run inside \`withAuditContext\`, as
 the README shows, so its spans carry the caller. µs per call.
 
 ${table(['variant', 'per call, wall', 'added, wall', 'per call, CPU', 'added, CPU', 'spans exported / calls'], rows, 'lrrrrr')}`;

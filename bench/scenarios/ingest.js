@@ -96,12 +96,27 @@ async function storage(configPath) {
   };
 }
 
-async function runProtocol(protocol, settings, ctx) {
-  const collector = await Collector.start(path.join(ctx.workDir, `ingest-${protocol}`));
+/**
+ * The Node lines the collector runs on: this process's (the machine's, Node 20 here) and the
+ * current LTS from the `node24` devDependency, so both can be read side by side.
+ */
+function nodeLines() {
+  const lines = [{ node: process.execPath, version: process.version }];
+  const node24 = path.resolve(__dirname, '../../node_modules/node24/bin/node');
+  if (fs.existsSync(node24) && !process.version.startsWith('v24.')) {
+    const version = require('node:child_process').execFileSync(node24, ['--version']).toString().trim();
+    lines.push({ node: node24, version });
+  }
+  return lines;
+}
+
+async function runProtocol(protocol, line, settings, ctx) {
+  const label = `${protocol} on Node ${line.version}`;
+  const collector = await Collector.start(path.join(ctx.workDir, `ingest-${protocol}`), { node: line.node });
   let sender;
   try {
     sender = await startSender(protocol, protocol === 'grpc' ? collector.grpcEndpoint : collector.httpEndpoint);
-    ctx.log(`ingest ${protocol}: warm-up ${settings.warmupSeconds} s`);
+    ctx.log(`ingest ${label}: warm-up ${settings.warmupSeconds} s`);
     let sentSpans = (await sender.run(settings.warmupSeconds)).spans;
     await collector.drained();
     const runs = [];
@@ -109,7 +124,7 @@ async function runProtocol(protocol, settings, ctx) {
       const run = await measuredRun(collector, sender, settings.seconds);
       sentSpans += run.spans;
       ctx.log(
-        `ingest ${protocol} run ${i + 1}/${settings.runs}: ${Math.round(run.storedPerSecond)} spans/s stored, ${run.cpuMicrosPerSpan.toFixed(1)} µs CPU/span`,
+        `ingest ${label} run ${i + 1}/${settings.runs}: ${Math.round(run.storedPerSecond)} spans/s stored, ${run.cpuMicrosPerSpan.toFixed(1)} µs CPU/span`,
       );
       runs.push(run);
     }
@@ -119,11 +134,12 @@ async function runProtocol(protocol, settings, ctx) {
     await collector.stop();
     const stored = await storage(collector.configPath);
     if (stored.count !== sentSpans)
-      throw new Error(`ingest ${protocol}: ${sentSpans} spans acknowledged but ${stored.count} records stored`);
+      throw new Error(`ingest ${label}: ${sentSpans} spans acknowledged but ${stored.count} records stored`);
     fs.rmSync(collector.dir, { recursive: true, force: true });
     const metric = (key) => summarize(runs.map((run) => run[key]));
     return {
       protocol,
+      node: line.version,
       runs,
       storedPerSecond: metric('storedPerSecond'),
       ackedPerSecond: metric('ackedPerSecond'),
@@ -149,7 +165,8 @@ async function runProtocol(protocol, settings, ctx) {
 async function run(ctx) {
   const settings = ctx.full ? SETTINGS.full : SETTINGS.quick;
   const protocols = [];
-  for (const protocol of ['http', 'grpc']) protocols.push(await runProtocol(protocol, settings, ctx));
+  for (const line of nodeLines())
+    for (const protocol of ['http', 'grpc']) protocols.push(await runProtocol(protocol, line, settings, ctx));
   return { settings, concurrency: CONCURRENCY, spansPerRequest: 512, protocols };
 }
 

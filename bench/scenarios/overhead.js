@@ -55,6 +55,38 @@ const VARIANTS = [
   },
 ];
 
+/**
+ * Other Node lines services run on (devDependencies `node22`, `node24`): no hook, our hook
+ * and the official instrumentation again on each, so the hooks' cost can be read side by side
+ * per line. Each variant's "added" is against the no-hook run of its own line.
+ */
+const OTHER_LINES = ['node22', 'node24'];
+const PER_LINE = ['none', 'ai-audit', 'otel'];
+
+function allVariants() {
+  const machine = VARIANTS.map((variant) => ({ ...variant, base: 'none' }));
+  const repo = path.resolve(__dirname, '../..');
+  const others = [];
+  for (const line of OTHER_LINES) {
+    const node = path.join(repo, 'node_modules', line, 'bin', 'node');
+    if (!require('node:fs').existsSync(node)) continue;
+    const version = require('node:child_process').execFileSync(node, ['--version']).toString().trim();
+    if (version.split('.')[0] === process.version.split('.')[0]) continue;
+    const major = version.split('.')[0].slice(1);
+    for (const id of PER_LINE) {
+      const variant = VARIANTS.find((v) => v.id === id);
+      others.push({
+        ...variant,
+        id: `${id}@${major}`,
+        label: `${variant.label}, Node ${version}`,
+        node,
+        base: `none@${major}`,
+      });
+    }
+  }
+  return [...machine, ...others];
+}
+
 /** The environment of an app: ours, without any OTEL_* setting inherited from the shell. */
 function appEnv(variant, otlpEndpoint) {
   const env = Object.fromEntries(
@@ -104,6 +136,7 @@ async function runApp(variant, services, settings) {
       cwd: repo,
       env: appEnv(variant, services.otlpEndpoint),
       execArgv: ['--require', path.join(__dirname, 'overhead-setup', variant.setup)],
+      ...(variant.node ? { execPath: variant.node } : {}),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     },
   );
@@ -120,12 +153,13 @@ const withoutValues = ({ values, ...summary }) => summary;
 
 async function run(ctx) {
   const settings = ctx.full ? SETTINGS.full : SETTINGS.quick;
+  const variants = allVariants();
   const services = await startServices();
-  const measured = Object.fromEntries(VARIANTS.map((v) => [v.id, { wall: [], cpu: [], rounds: [] }]));
-  const exported = Object.fromEntries(VARIANTS.map((v) => [v.id, { calls: 0, spans: 0, spansWithContent: 0 }]));
+  const measured = Object.fromEntries(variants.map((v) => [v.id, { wall: [], cpu: [], rounds: [] }]));
+  const exported = Object.fromEntries(variants.map((v) => [v.id, { calls: 0, spans: 0, spansWithContent: 0 }]));
   try {
     for (let round = 0; round < settings.rounds; round++) {
-      const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
+      const order = variants.map((_, i) => variants[(i + round) % variants.length]);
       for (const variant of order) {
         services.reset();
         const { latencyUs, cpuUsPerCall, calls } = await runApp(variant, services, settings);
@@ -143,12 +177,13 @@ async function run(ctx) {
   } finally {
     await services.exit();
   }
-  const base = measured.none;
-  const variants = VARIANTS.map((variant) => {
+  const results = variants.map((variant) => {
     const b = measured[variant.id];
+    const base = measured[variant.base];
     const perRound = (key) => b.rounds.map((r, i) => r[key] - base.rounds[i][key]);
     return {
       id: variant.id,
+      base: variant.base,
       label: variant.label,
       wallUs: withoutValues(summarize(b.wall)),
       cpuUs: summarize(b.cpu),
@@ -159,7 +194,7 @@ async function run(ctx) {
       exported: exported[variant.id],
     };
   });
-  return { settings, variants };
+  return { settings, variants: results };
 }
 
 module.exports = { id: 'overhead', title: 'Instrumentation overhead', run, VARIANTS };

@@ -103,7 +103,8 @@ export interface StreamAccumulator<T> {
 /** What a provider instrumentation hands to every call it starts. */
 export interface Telemetry {
   tracer: Tracer;
-  metrics: GenAiMetrics;
+  /** Undefined when metrics are off. */
+  metrics: GenAiMetrics | undefined;
   capture: ContentCapture;
 }
 
@@ -324,10 +325,12 @@ export class GenAiCall {
     }
     this.span.setAttributes(attributes);
 
+    const { metrics } = this.telemetry;
+    if (!metrics) return;
     const metricAttributes: Attributes = { ...this.metricAttributes };
     put(metricAttributes, GEN_AI_RESPONSE_MODEL, result.responseModel);
     const seconds = (performance.now() - this.started) / 1000;
-    this.telemetry.metrics.record(seconds, metricAttributes, errorType, result.usage?.input, result.usage?.output);
+    metrics.record(seconds, metricAttributes, errorType, result.usage?.input, result.usage?.output);
   }
 
   private errorType(err: unknown): string {

@@ -107,7 +107,7 @@ export function install(mode: HookMode): Promise<void> | undefined {
     setRunning(started);
     // The loader goes first: each instrumentation sends its module to it when constructed.
     const acknowledged = mode === 'import' ? registerEsmLoader(INSTRUMENTED_MODULES) : undefined;
-    started.sdk = startSdk(config, createInstrumentations(config.contentCapture));
+    started.sdk = startSdk(config, createInstrumentations(config.contentCapture, config.metricsEndpoint !== undefined));
     flushOnExit(started.sdk);
     if (config.userHeader) mapUserHeader(config.userHeader);
     announce(config, mode === 'import');

@@ -22,6 +22,9 @@ interface KeyringFile {
  * with mode 0600. For development: the keys sit on the same disk as the data they
  * protect, so anyone who copies both can read everything. Production uses a KMS or Vault.
  */
+/** Keyring files this process has already warned about. */
+const warned = new Set<string>();
+
 export class LocalKeyProvider implements KeyProvider {
   readonly kind = 'local';
   private keyring!: KeyringFile;
@@ -130,7 +133,10 @@ export class LocalKeyProvider implements KeyProvider {
     this.warn();
   }
 
+  /** Once per keyring file and process: several components may hold a provider for it (protect, join). */
   private warn(): void {
+    if (warned.has(this.path)) return;
+    warned.add(this.path);
     this.logger.warn(
       'DEVELOPMENT KEYS: content is sealed with keys from a local keyring file on the same machine as the data. Anyone with both can read every prompt. Configure processors.protect.keys.provider: aws-kms or vault-transit for production.',
       { keyring: this.path },

@@ -7,6 +7,11 @@ import { VERSION } from '../version';
 
 export interface AuditInstrumentationConfig extends InstrumentationConfig {
   capture: ContentCapture;
+  /**
+   * Record the GenAI metrics (default true). The hook turns it off when no metrics endpoint is
+   * configured: recording into the no-op meter still costs a few µs a call.
+   */
+  metrics?: boolean;
 }
 
 /** What every provider instrumentation shares: the telemetry its calls record into. */
@@ -25,8 +30,10 @@ export abstract class AuditInstrumentation extends InstrumentationBase<AuditInst
   }
 
   private telemetry(): Telemetry {
+    const config = this.getConfig();
+    if (config.metrics === false) return { tracer: this.tracer, metrics: undefined, capture: config.capture };
     this.metrics ??= new GenAiMetrics(this.meter);
-    return { tracer: this.tracer, metrics: this.metrics, capture: this.getConfig().capture };
+    return { tracer: this.tracer, metrics: this.metrics, capture: config.capture };
   }
 
   /**

@@ -17,6 +17,6 @@ export const INSTRUMENTED_MODULES: readonly string[] = INSTRUMENTATIONS.map(
   (Instrumentation) => Instrumentation.module,
 );
 
-export function createInstrumentations(capture: ContentCapture): AuditInstrumentation[] {
-  return INSTRUMENTATIONS.map((Instrumentation) => new Instrumentation({ capture }));
+export function createInstrumentations(capture: ContentCapture, metrics: boolean): AuditInstrumentation[] {
+  return INSTRUMENTATIONS.map((Instrumentation) => new Instrumentation({ capture, metrics }));
 }
