@@ -92,10 +92,10 @@ class Keep implements SpanProcessor {
   shutdown = (): Promise<void> => Promise.resolve();
 }
 
-/** A chat span of the official instrumentation (no messages on it), and its context. */
-function chatSpan(user: string): ReadableSpan {
+/** A chat span with no messages on it, of the official instrumentation unless `scope` says otherwise. */
+function chatSpan(user: string, scope = OFFICIAL): ReadableSpan {
   const keep = new Keep();
-  const tracer = new BasicTracerProvider({ resource: RESOURCE, spanProcessors: [keep] }).getTracer(OFFICIAL, '0.21.0');
+  const tracer = new BasicTracerProvider({ resource: RESOURCE, spanProcessors: [keep] }).getTracer(scope, '0.21.0');
   const span = tracer.startSpan(
     'chat gpt-4o-mini',
     {
@@ -177,16 +177,17 @@ describe.each<[LogKind, string]>([
   ['http-json', 'events first'],
   ['http-proto', 'span first'],
   ['grpc', 'events first'],
+  ['http-json', 'span first, from a tracer of its own'],
 ])('GenAI events over %s, %s', (kind, order) => {
-  const name = `${kind}-${order.replace(' ', '-')}`;
+  const name = `${kind}-${order.replace(/\W+/g, '-')}`;
   let row: Row;
 
   beforeAll(async () => {
-    const span = chatSpan(`user-${name}`);
+    const span = chatSpan(`user-${name}`, order.includes('its own') ? 'shop-backend' : OFFICIAL);
     const sendEvents = (): Promise<void> =>
       exportLogs(logExporter(kind, collector), chatEvents(span.spanContext(), name));
     const sendSpan = (): Promise<void> => exportSpans(createExporter('http-json', collector), [span]);
-    if (order === 'events first') await sendEvents().then(sendSpan);
+    if (order.startsWith('events first')) await sendEvents().then(sendSpan);
     else await sendSpan().then(sendEvents);
     [row] = await recordsOf(collector, span.spanContext().spanId);
   }, 60_000);

@@ -37,6 +37,14 @@ function records(prefix: string, count: number): AuditRecord[] {
   ).records;
 }
 
+const SESSION_MARK = 'session-of-the-damaged-row';
+
+/** The row with its session_id's length varint replaced by one of ~4 GB. */
+function claimHugeSession(row: Buffer): Buffer {
+  const at = row.indexOf(SESSION_MARK) - 1;
+  return Buffer.concat([row.subarray(0, at), Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]), row.subarray(at + 1)]);
+}
+
 /** A records section of RowBinary rows, each after its u32 length (store/wal-entry.ts). */
 function binarySection(rows: Buffer[]): TableRows {
   const body = Buffer.concat(rows.flatMap((row) => [Buffer.from(Uint32Array.of(row.length).buffer), row]));
@@ -98,9 +106,10 @@ describe('batch writer against a real engine', () => {
 
   it('dead-letters the bad row of a batch and stores the rest, once', async () => {
     const rows = records('writer', 40);
-    // A row the engine cannot read to its end (the log damaged inside an entry, or a value
-    // the table cannot hold): the store refuses the batch, and the writer must find the row.
-    await drain(rows, 10, config, store, 'rowbinary', (row, i) => (i === 17 ? row.subarray(0, row.length - 3) : row));
+    rows[17].session_id = SESSION_MARK;
+    // A row the engine cannot read to its end (its session_id claims 4 GB): the store refuses
+    // the batch whatever follows the row, and the writer must find the row.
+    await drain(rows, 10, config, store, 'rowbinary', (row, i) => (i === 17 ? claimHugeSession(row) : row));
 
     const stored = await server.query<{ n: number }>(
       "SELECT count() AS n FROM ai_audit.records WHERE user_id LIKE 'writer-%'",

@@ -45,6 +45,7 @@ describe('config loading', () => {
     expect(config.service.pipelines.traces.processors).toEqual(['normalize', 'join', 'cost', 'classify', 'protect']);
     expect(config.processors.join).toEqual({
       wait: 30_000,
+      span_wait: 5_000,
       max_held: 100_000,
       directory: './data/join',
       max_size: 256 * 1024 * 1024,

@@ -56,6 +56,7 @@ processors:
   normalize:
   join:
     wait: ${wait}
+    span_wait: ${wait}
     directory: ${join(dir, 'join')}
   classify:
   protect:
@@ -226,11 +227,26 @@ describe('the join processor', () => {
     await running.stop();
   });
 
-  it('lets a span without messages of an instrumentation that sends no events go on at once', async () => {
+  it('lets a span with messages of an instrumentation that sends no events go on at once', async () => {
     const running = await startPipeline(dir);
-    await running.pipeline.consume('acme', chatSpan(nextSpanId(), 'some-other-library'));
+    const withMessages = chatSpan(nextSpanId(), 'some-other-library');
+    withMessages.resourceSpans[0].scopeSpans[0].spans[0].attributes['gen_ai.input.messages'] = JSON.stringify([
+      { role: 'user', parts: [{ type: 'text', content: 'hi' }] },
+    ]);
+    await running.pipeline.consume('acme', withMessages);
     expect(exporter.records).toHaveLength(1);
-    expect(exporter.records[0].input_sealed).toBe('');
+    expect(exporter.records[0].input_sealed).not.toBe('');
+    await running.stop();
+  });
+
+  it('lets a span without messages of any instrumentation wait for events that come after it', async () => {
+    const running = await startPipeline(dir);
+    const id = nextSpanId();
+    await running.pipeline.consume('acme', chatSpan(id, 'some-other-library'));
+    expect(exporter.records).toEqual([]);
+    await running.pipeline.consumeLogs('acme', logsExport(messageEvents(id)));
+    expect(exporter.records).toHaveLength(1);
+    expect(exporter.records[0].input_sealed).not.toBe('');
     await running.stop();
   });
 

@@ -66,6 +66,7 @@ export interface NormalizeProcessorConfig {
 
 export interface JoinProcessorConfig {
   wait: Duration;
+  span_wait: Duration;
   max_held: number;
   directory: string;
   max_size: Size;

@@ -31,8 +31,9 @@ const RETRY_MS = 1000;
 /**
  * The join processor (docs/architecture.md, "Joining events to spans"): a model call's
  * span record, and the record normalize made of that span's GenAI events,
- * become one record, whichever arrives first. Events wait for their span; a span waits for
- * events only when its instrumentation sends them (known, or seen since start). What waits is in the sealed journal before its
+ * become one record, whichever arrives first. Events wait for their span (`wait`); a span
+ * waits for events (`span_wait`) when it carries no messages or its instrumentation sends
+ * events (known, or seen since start). What waits is in the sealed journal before its
  * export is acknowledged, so a restart loses nothing; what waits longer than `wait` goes on
  * alone (a span without events, events whose span never came), never dropped. Other
  * records pass through untouched.
@@ -116,7 +117,7 @@ export class JoinProcessor implements Processor {
       else if (record.join === 'events') toHold.push(record);
       else if (this.spans.has(keyOf(record)))
         continue; // resent by its sender: the waiting copy is durable
-      else if (this.eventScopes.has(record.scope_name)) toHold.push(record);
+      else if (this.spanWaits(record)) toHold.push(record);
       else out.push({ ...record, join: undefined });
     }
     let held: Held[] = [];
@@ -180,6 +181,16 @@ export class JoinProcessor implements Processor {
     await this.journal?.close();
   }
 
+  /**
+   * A span waits (`span_wait`) when events may still come for it: it carries no messages of
+   * its own, or its instrumentation sends events (known, or seen since start).
+   */
+  private spanWaits(record: AuditRecord): boolean {
+    if (this.config.span_wait === 0) return false;
+    const { input, output } = record.content;
+    return (input === undefined && output === undefined) || this.eventScopes.has(record.scope_name);
+  }
+
   /** The record joined with its waiting other half, taken out of the join; undefined if none waits. */
   private take(record: AuditRecord, consumed: Held[]): AuditRecord | undefined {
     const key = keyOf(record);
@@ -240,10 +251,11 @@ export class JoinProcessor implements Processor {
   /** Sends on alone what has waited `wait`, and the oldest beyond `max_held`. */
   private releaseDue(): void {
     if (this.releasing || Date.now() < this.retryAt) return;
-    const due = Date.now() - this.config.wait;
+    const now = Date.now();
     const all = this.everything().sort((a, b) => a.heldAt - b.heldAt);
     const over = Math.max(0, all.length - this.config.max_held);
-    const chosen = all.filter((h, i) => i < over || h.heldAt <= due);
+    const waits = (h: Held): number => (h.record.join === 'span' ? this.config.span_wait : this.config.wait);
+    const chosen = all.filter((h, i) => i < over || h.heldAt + waits(h) <= now);
     if (chosen.length === 0) return;
     this.releasing = this.release(chosen).finally(() => {
       this.releasing = undefined;
