@@ -46,7 +46,7 @@ function metricsEndpoint(env: Env): string | undefined {
   const explicit = read(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT');
   if (explicit) return explicit;
   // OTEL_EXPORTER_OTLP_ENDPOINT alone does not turn metrics on: the ai-audit collector accepts
-  // traces only, and exporting metrics to it would fail every minute.
+  // traces and logs, not metrics, and exporting metrics to it would fail every minute.
   const exporters = read(env, 'OTEL_METRICS_EXPORTER')
     ?.split(',')
     .map((s) => s.trim());

@@ -35,6 +35,9 @@ describe('ai-audit validate', () => {
     const config = JSON.parse(stdout);
     expect(config.exporters.clickhouse.retention).toEqual({ records: 365 * 86_400_000, content: 30 * 86_400_000 });
     expect(config.exporters.clickhouse.password).toBe('<set>');
+    // Nor is the password inside the endpoint URL.
+    expect(stdout).not.toContain('s3cret');
+    expect(config.exporters.clickhouse.endpoint).toBe('http://reader:<set>@clickhouse:8123');
     expect(config.processors.join.wait).toBe(30_000);
   });
 

@@ -97,6 +97,14 @@ describe('cluster-mode migrations', () => {
 
   it('refuses a statement it has no cluster form for', () => {
     expect(() => clusterStatements('DROP TABLE ai_audit.records', 'c')).toThrow(/no cluster form/);
+    // A column change the Distributed table would need too.
+    expect(() => clusterStatements('ALTER TABLE ai_audit.records DROP COLUMN feature', 'c')).toThrow(/no cluster form/);
+  });
+
+  it('gives replicated tables the replicated deduplication window', () => {
+    const records = cluster.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS ai_audit.records_local'));
+    expect(records).toContain('replicated_deduplication_window = 10000');
+    expect(records).not.toContain('non_replicated_deduplication_window');
   });
 });
 

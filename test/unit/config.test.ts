@@ -52,6 +52,19 @@ describe('config loading', () => {
     });
   });
 
+  it('refuses one join processor in two pipelines, and a join without protect', () => {
+    const twoPipelines = DEFAULT_CONFIG.replace(
+      '  pipelines:\n',
+      '  pipelines:\n    traces/copy:\n      receivers: [otlp]\n      processors: [normalize, join, protect]\n      exporters: [clickhouse]\n',
+    );
+    expect(errorOf(twoPipelines)).toMatch(
+      /service\.pipelines\.\S+\.processors: join is also in pipeline \S+: it serves one pipeline/,
+    );
+    expect(
+      errorOf(DEFAULT_CONFIG.replace('[normalize, join, cost, classify, protect]', '[normalize, join, cost]')),
+    ).toBe('service.pipelines.traces.processors: join needs a protect processor in the same pipeline');
+  });
+
   it('substitutes ${env:NAME} and ${env:NAME:-default}, coercing to the type the schema wants', () => {
     const config = parseConfigText(
       DEFAULT_CONFIG.replace('max_rows: 10000', 'max_rows: ${env:ROWS}'),

@@ -337,4 +337,66 @@ describe('the join processor', () => {
     expect(exporter.records).toHaveLength(2);
     await second.stop();
   });
+
+  it('keeps one copy of a span sent twice at once, and the journal still empties', async () => {
+    const first = await startPipeline(dir, '100ms');
+    const id = nextSpanId();
+    await Promise.all([first.pipeline.consume('acme', chatSpan(id)), first.pipeline.consume('acme', chatSpan(id))]);
+    const [record] = await eventually(() => (exporter.records.length ? exporter.records : undefined));
+    expect(record.span_id).toBe(id);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(exporter.records).toHaveLength(1);
+    await first.stop();
+    // Nothing of it comes back: every entry was confirmed.
+    const second = await startPipeline(dir, '50ms');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(exporter.records).toHaveLength(1);
+    await second.stop();
+  });
+
+  it('brings back after a restart only what still waited, not what was joined behind it', async () => {
+    const first = await startPipeline(dir);
+    const waiting = nextSpanId();
+    const joined = nextSpanId();
+    // An entry that keeps waiting, then one that is joined (done, but behind the first).
+    await first.pipeline.consume('acme', chatSpan(waiting));
+    await first.pipeline.consumeLogs('acme', logsExport(messageEvents(joined)));
+    await first.pipeline.consume('acme', chatSpan(joined));
+    expect(exporter.records.map((r) => r.span_id)).toEqual([joined]);
+    await first.stop();
+    const second = await startPipeline(dir, '100ms');
+    const records = await eventually(() => (exporter.records.length === 2 ? exporter.records : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(records.map((r) => r.span_id)).toEqual([joined, waiting]);
+    expect(exporter.records).toHaveLength(2);
+    await second.stop();
+  });
+
+  it('holds nothing of a subject being erased, events included', async () => {
+    const running = await startPipeline(dir);
+    const joinProcessor = running.pipeline.processors.find((p) => 'connect' in p) as JoinProcessor;
+    const release = await joinProcessor.fence('acme', 'user-9');
+    const id = nextSpanId();
+    const events = logsExport(messageEvents(id));
+    for (const log of events.resourceLogs[0].scopeLogs[0].logRecords) log.attributes['user.id'] = 'user-9';
+    // Protect is fenced too in a real erasure (and refuses them); here they simply go on.
+    await running.pipeline.consumeLogs('acme', events);
+    expect(exporter.records.map((r) => r.user_id)).toEqual(['user-9']);
+    release();
+    await running.stop();
+  });
+
+  it('keeps content keys named like its own fields (an attribute called "parsed")', async () => {
+    const first = await startPipeline(dir);
+    const id = nextSpanId();
+    await first.pipeline.consumeLogs(
+      'acme',
+      logsExport([log(id, 'gen_ai.user.message', kv({ content: 'hi' }), { parsed: 'kept' })]),
+    );
+    await first.stop();
+    const second = await startPipeline(dir);
+    await second.pipeline.consume('acme', chatSpan(id));
+    expect(JSON.stringify(await opened(second, exporter.records[0], 'extra_sealed'))).toContain('"parsed":"kept"');
+    await second.stop();
+  });
 });

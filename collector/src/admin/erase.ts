@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { SEALED_COLUMN } from '../model/record';
 import type { Store } from '../store/client';
+import type { ClickHouseSettings } from '@clickhouse/client';
 import { clusterWideEngine } from '../store/cluster';
 import { removeOutdatedParts } from '../store/parts';
 import { AdminError, type Actor, type AdminContext } from './context';
@@ -20,7 +21,7 @@ export interface EraseResult {
 }
 
 /** Waits for mutations to finish: the rows must be rewritten when the next step runs. */
-const SYNC = { mutations_sync: '2' } as const;
+const SYNC_ONE_NODE = { mutations_sync: '2' } as const;
 
 /** How long the store may take to drop the parts the erasure's mutations replaced. */
 const PARTS_TIMEOUT_MS = 60_000;
@@ -76,9 +77,13 @@ async function eraseFromStore(context: AdminContext, request: EraseRequest): Pro
   );
   const pseudonym = await pseudonymFor(context, request.tenantId, request.userId);
   const metadata = context.erasure.metadata;
-  // On a cluster the mutations run on every replica of the tables that hold the rows.
+  // On a cluster the mutations run on every replica of the tables that hold the rows. Their
+  // subquery reads the subject table each replica holds whole (synced before): the same rows
+  // everywhere, which ClickHouse cannot know, so it is told (allow_nondeterministic_mutations).
+  const { cluster } = store.layout;
   const alter = (table: string): string =>
     `ALTER TABLE ${store.layout.local(database, table)}${store.layout.onCluster}`;
+  const SYNC: ClickHouseSettings = cluster ? { ...SYNC_ONE_NODE, allow_nondeterministic_mutations: 1 } : SYNC_ONE_NODE;
   await withSubject(store, database, who, async (subject) => {
     await store.command(`${alter('data_keys')} DELETE WHERE (tenant_id, subject) IN (${subject})`, SYNC);
     await store.command(
@@ -99,13 +104,19 @@ async function eraseFromStore(context: AdminContext, request: EraseRequest): Pro
       // at the same level, WHERE would see the REPLACE aliases instead of the columns.
       await store.command(
         `INSERT INTO ${database}.records SELECT * REPLACE (${PSEUDONYMIZED.join(', ')}) FROM (SELECT * FROM ${database}.records WHERE tenant_id = {tenant:String} AND user_id = {user:String})`,
-        { insert_deduplication_token: `erase:${request.tenantId}:${pseudonym}:${Date.now()}` },
+        {
+          insert_deduplication_token: `erase:${request.tenantId}:${pseudonym}:${Date.now()}`,
+          // On a cluster the copies must be on their shard before the originals are deleted.
+          ...(cluster ? { distributed_foreground_insert: 1 } : {}),
+        },
         { ...who, p: pseudonym },
       );
     }
     await store.command(`${alter('records')} DELETE WHERE (tenant_id, user_id) IN (${subject})`, SYNC);
   });
-  await removeOutdatedParts(store, database, REWRITTEN, PARTS_TIMEOUT_MS);
+  // On a cluster the subject table stores parts too (replicated to every node): they go as well.
+  const rewritten = REWRITTEN.map((table) => store.layout.local(database, table).slice(database.length + 1));
+  await removeOutdatedParts(store, database, cluster ? [...rewritten, 'erasure_subject'] : rewritten, PARTS_TIMEOUT_MS);
   keyring.dataKeys.forget(
     request.tenantId,
     request.userId,
@@ -142,8 +153,10 @@ const PSEUDONYMIZED = [
 
 /**
  * Runs `work` with a subquery that yields the (tenant, user) pair being erased, from a
- * Memory table: the engine writes each mutation's text to disk, and a subquery keeps the
- * user id out of it. The table is emptied afterwards; it never reaches the disk.
+ * table of its own: the engine writes each mutation's text to disk, and a subquery keeps the
+ * user id out of it. On one node it is a Memory table, emptied afterwards, which never
+ * reaches the disk; on a cluster every node must read the same row, so it is a replicated
+ * table whose parts are removed with the erasure's other replaced parts.
  */
 async function withSubject(
   store: Store,
@@ -155,7 +168,9 @@ async function withSubject(
   const { cluster, onCluster } = store.layout;
   // On a cluster each replica's mutation reads the subject from its own node: the table is
   // on every node, and the erasure waits until every node has the row.
-  const engine = cluster ? `${clusterWideEngine(cluster, database, 'erasure_subject')} ORDER BY tuple()` : 'Memory';
+  const engine = cluster
+    ? `${clusterWideEngine(cluster, database, 'erasure_subject')} ORDER BY tuple() SETTINGS old_parts_lifetime = 0`
+    : 'Memory';
   await store.command(
     `CREATE TABLE IF NOT EXISTS ${table}${onCluster} (tenant_id String, subject String) ENGINE = ${engine}`,
   );

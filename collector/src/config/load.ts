@@ -117,6 +117,16 @@ function checkReferences(config: CollectorConfig, catalog: ConfigCatalog): void 
         );
       }
     });
+    for (const id of pipeline.processors) {
+      const elsewhere = Object.entries(config.service.pipelines).find(
+        ([other, p]) => other !== pipelineId && p.processors.includes(id),
+      );
+      if (elsewhere && catalog.processors[componentType(id)].singlePipeline)
+        throw new ConfigError(
+          `service.pipelines.${pipelineId}.processors`,
+          `${id} is also in pipeline ${elsewhere[0]}: it serves one pipeline (declare another, e.g. ${componentType(id)}/${elsewhere[0]})`,
+        );
+    }
     const types = new Set(pipeline.processors.map(componentType));
     for (const id of pipeline.processors) {
       const missing = catalog.processors[componentType(id)].requires?.find((type) => !types.has(type));

@@ -25,6 +25,8 @@ export interface ComponentSpec {
   position?: 'first' | 'last';
   /** Processor types that must be in the same pipeline (join: protect, whose keys seal its journal). */
   requires?: readonly string[];
+  /** One instance serves one pipeline only (join: what it holds goes on through that pipeline). */
+  singlePipeline?: boolean;
   /** Checks beyond the schema, on the validated section; throws ConfigError naming `path`. */
   validate?(config: unknown, path: string): void;
 }

@@ -38,10 +38,11 @@ export function storeLayout(cluster: string | undefined): StoreLayout {
 
 /**
  * A table every replica of every shard holds whole (the migrations record, the erasure
- * subject): one Keeper path for the whole cluster, `{replica}` unique per node.
+ * subject): one Keeper path for the whole cluster, a replica name unique per node (shard and
+ * replica, since some layouts number replicas per shard).
  */
 export function clusterWideEngine(cluster: string, database: string, table: string): string {
-  return `ReplicatedMergeTree('/clickhouse/${cluster}/${database}/${table}', '{replica}')`;
+  return `ReplicatedMergeTree('/clickhouse/${cluster}/${database}/${table}', '{shard}-{replica}')`;
 }
 
 const CREATE_DATABASE = /^CREATE DATABASE IF NOT EXISTS (\S+)$/;
@@ -60,8 +61,10 @@ export function clusterStatements(statement: string, cluster: string): string[] 
     const [, database, table, columns, engine, args, rest] = m;
     const local = `${table}_local`;
     const replicated = [`'/clickhouse/tables/{shard}/${database}/${local}'`, `'{replica}'`, ...(args ? [args] : [])];
+    // Replicated tables deduplicate inserts by their own window setting.
+    const settings = rest.replace(/\bnon_replicated_deduplication_window\b/, 'replicated_deduplication_window');
     return [
-      `CREATE TABLE IF NOT EXISTS ${database}.${local}${on} (${columns}) ENGINE = Replicated${engine}(${replicated.join(', ')})${rest}`,
+      `CREATE TABLE IF NOT EXISTS ${database}.${local}${on} (${columns}) ENGINE = Replicated${engine}(${replicated.join(', ')})${settings}`,
       `CREATE TABLE IF NOT EXISTS ${database}.${table}${on} (${distributedColumns(columns)}) ENGINE = Distributed(${sqlString(cluster)}, ${database}, ${local}, ${SHARDING_KEYS[table] ?? 'rand()'})`,
     ];
   }
@@ -72,7 +75,9 @@ export function clusterStatements(statement: string, cluster: string): string[] 
     // The Distributed table needs the column too, without what only stored data has.
     if (/^ADD COLUMN /.test(change))
       return [onLocal, `ALTER TABLE ${database}.${table}${on} ${withoutStorageClauses(change)}`];
-    return [onLocal];
+    // What concerns only the stored rows; any other change (a column dropped, renamed or
+    // retyped) would need the Distributed table changed alike, and must be taught here first.
+    if (/^(ADD PROJECTION|MATERIALIZE PROJECTION|MODIFY TTL|MODIFY SETTING) /.test(change)) return [onLocal];
   }
   m = CREATE_VIEW.exec(statement);
   if (m) return [`CREATE VIEW IF NOT EXISTS ${m[1]}.${m[2]}${on}${m[3]}`];

@@ -1,4 +1,5 @@
 import type { Store } from './client';
+import { sqlString } from './sql-literal';
 
 /** How often the engine is asked to clean up while an erasure waits for its old parts to go. */
 const POLL_MS = 200;
@@ -14,13 +15,12 @@ const POLL_MS = 200;
 export async function removeOutdatedParts(
   store: Store,
   database: string,
-  names: readonly string[],
+  /** The tables that hold the parts (on a cluster, the *_local ones); on a cluster, on every replica. */
+  tables: readonly string[],
   timeoutMs: number,
 ): Promise<void> {
-  // On a cluster: the *_local tables, on every replica.
   const { cluster, onCluster } = store.layout;
-  const tables = names.map((name) => store.layout.local(database, name).slice(database.length + 1));
-  const parts = cluster ? `clusterAllReplicas('${cluster}', system.parts)` : 'system.parts';
+  const parts = cluster ? `clusterAllReplicas(${sqlString(cluster)}, system.parts)` : 'system.parts';
   const outdated = (): Promise<{ table: string; name: string }[]> =>
     store.queryRows<{ table: string; name: string }>(
       `SELECT table, name FROM ${parts} WHERE database = {database:String} AND table IN {tables:Array(String)} AND NOT active`,

@@ -6,8 +6,8 @@ import type { AuditRecord } from '../model/record';
  * nothing to escape. The engine reads it without parsing text, and a value may hold any
  * byte (a blank line inside content, which ends inline insert data, is just bytes here).
  *
- * Like rows.ts before it, the row is built from an explicit column list: the record's
- * in-memory `content` has no column and so can never be written.
+ * The row is built from an explicit column list: the record's in-memory `content` has no
+ * column and so can never be written.
  */
 
 type Kind =
@@ -80,8 +80,8 @@ export const RECORD_COLUMNS: readonly (readonly [keyof AuditRecord, Kind])[] = [
 export const RECORD_COLUMN_NAMES: readonly string[] = RECORD_COLUMNS.map(([name]) => name);
 
 const STATUS = { ok: 1, error: 2 } as const;
-/** The largest magnitude a Decimal(18, 9) holds, about 9.2e9. */
-const MAX_DECIMAL = 9_223_372_036;
+/** Decimal(18, 9) holds 9 digits before the point: below 1e9. */
+const MAX_DECIMAL = 1e9;
 
 function isUInt32(value: number): boolean {
   return Number.isInteger(value) && value >= 0 && value <= 0xffff_ffff;
@@ -200,7 +200,7 @@ export function writeRecordRow(out: RowWriter, record: AuditRecord): void {
         }
         break;
       case 'Nullable(Decimal(18, 9))':
-        // Beyond Decimal(18, 9) (~9.2 billion) is no cost the table could hold: none.
+        // A billion dollars or more is no cost Decimal(18, 9) could hold: none.
         if (value === null || !(Math.abs(value as number) < MAX_DECIMAL)) out.u8(1);
         else {
           out.u8(0);

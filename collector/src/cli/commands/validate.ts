@@ -36,7 +36,11 @@ export const validateCommand: Command = {
 const SECRET = /password|token|secret|sha256/i;
 
 function redact(key: string, value: unknown): unknown {
-  return SECRET.test(key) && typeof value === 'string' ? '<set>' : value;
+  if (typeof value !== 'string') return value;
+  if (SECRET.test(key)) return '<set>';
+  // A URL may carry a password (http://user:password@host): it is not shown either.
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]*@/i.test(value)) return value.replace(/:[^/@:\s]*@/, ':<set>@');
+  return value;
 }
 
 function effective(loaded: LoadedConfig): object {

@@ -27,7 +27,7 @@ const INSERT_ORDER: readonly (readonly [Table, RowFormat])[] = [
 /** Attempts with one unexplained server error code before its rows are suspected. */
 const SUSPECT_AFTER = 3;
 
-/** Records keep the bare range as their token; other tables' and formats' tokens are distinct from it. */
+/** RowBinary records keep the bare range as their token; other tables' and JSON records' tokens are distinct from it. */
 function tokenSuffix({ table, format }: RowGroup): string {
   return (table === 'records' ? '' : `:${table}`) + (table === 'records' && format === 'json' ? ':json' : '');
 }

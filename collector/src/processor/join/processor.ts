@@ -8,13 +8,17 @@ import type { AuditRecord } from '../../model/record';
 import { errorMessage, type Logger } from '../../telemetry/logger';
 import { JoinJournal, type JournalEntry } from './journal';
 import { joinEvents, mergeEvents } from './merge';
+import { encodeHeld } from './record-codec';
 import configSchema from './config.schema.json';
 
-/** A record waiting for its other half, and the journal entry that keeps it. */
+/** A record waiting for its other half, and where the journal keeps it (entry, index). */
 interface Held {
   record: AuditRecord;
   heldAt: number;
   entry: JournalEntry;
+  index: number;
+  /** Events records only: what they hold, to know a resent copy. */
+  fingerprint?: string;
 }
 
 /**
@@ -22,6 +26,10 @@ interface Held {
  * instrumentation (its messages go only there) and OpenLIT (operation details).
  */
 const EVENT_SCOPES = ['@opentelemetry/instrumentation-openai', 'openlit'];
+
+/** Event scopes remembered at most, and the longest name remembered. */
+const MAX_SCOPES = 1000;
+const MAX_SCOPE_LENGTH = 256;
 
 /** How often waiting records are checked against `wait`. */
 const TICK_MS = 250;
@@ -70,7 +78,7 @@ export class JoinProcessor implements Processor {
     this.provider = createKeyProvider(protect.keys, context.loaded, this.logger);
     this.outcomes = context.metrics.counter(
       'ai_audit_join_records_total',
-      'Records that waited in the join: joined, or gone on alone after the wait (span or events).',
+      'Records that waited in the join: joined, gone on alone after the wait (span or events), or a duplicate of one waiting.',
       ['outcome'],
     );
     context.metrics.gauge('ai_audit_join_held_records', 'Records waiting in the join for their other half.', () => {
@@ -90,14 +98,42 @@ export class JoinProcessor implements Processor {
       { maxBytes: this.config.max_size, provider: this.provider, logger: this.logger },
     );
     this.journal = journal;
-    let count = 0;
-    for (const { records, heldAt, entry } of recovered) {
-      for (const record of records) this.hold({ record, heldAt, entry });
-      count += records.length;
+    // What waited comes back; halves that were both waiting (their joined record may not have
+    // been stored before the stop) join again, and the store leaves out a record it already has.
+    const joins: { record: AuditRecord; parts: Held[] }[] = [];
+    for (const h of recovered) {
+      const parts: Held[] = [];
+      const joined = this.take(h.record, parts);
+      if (joined) joins.push({ record: joined, parts: [...parts, h] });
+      else this.hold(h);
     }
-    if (count > 0) this.logger.info('join: records waiting before the restart are waiting again', { records: count });
+    if (recovered.length > 0)
+      this.logger.info('join: records waiting before the restart are waiting again', { records: recovered.length });
+    await this.sendJoined(joins);
     this.timer = setInterval(() => this.releaseDue(), TICK_MS);
     this.timer.unref();
+  }
+
+  /** Joined records made at start, sent on; if the store cannot take them yet, their halves wait again. */
+  private async sendJoined(joins: { record: AuditRecord; parts: Held[] }[]): Promise<void> {
+    for (const { record, parts } of joins) {
+      const batch: RecordBatch = {
+        tenantId: record.tenant_id,
+        records: [record],
+        dataKeys: [],
+        afterDurable: [],
+        afterFailure: [],
+      };
+      try {
+        await this.downstream?.(batch);
+        for (const h of parts) this.done(h, 'joined');
+      } catch (error) {
+        for (const h of parts) this.hold(h);
+        this.logger.warn('join: a record joined at start could not be stored yet; its halves wait again', {
+          error: errorMessage(error),
+        });
+      }
+    }
   }
 
   async process(batch: RecordBatch): Promise<void> {
@@ -107,11 +143,12 @@ export class JoinProcessor implements Processor {
     const toHold: AuditRecord[] = [];
     const consumed: Held[] = [];
     for (const record of batch.records) {
-      if (!record.join || (record.join === 'span' && this.fenced.has(slot(batch.tenantId, record.user_id)))) {
+      // Nothing of a subject being erased waits: protect refuses it, and the sender retries.
+      if (!record.join || this.fenced.has(slot(batch.tenantId, record.user_id))) {
         out.push(record);
         continue;
       }
-      if (record.join === 'events') this.eventScopes.add(record.scope_name);
+      if (record.join === 'events') this.learnScope(record.scope_name);
       const joined = this.take(record, consumed);
       if (joined) out.push(joined);
       else if (record.join === 'events') toHold.push(record);
@@ -130,7 +167,7 @@ export class JoinProcessor implements Processor {
         throw error;
       }
       const now = Date.now();
-      held = toHold.map((record) => ({ record, heldAt: now, entry }));
+      held = toHold.map((record, index) => ({ record, heldAt: now, entry, index }));
       for (const h of held) {
         // Its other half may have come while the journal was written.
         const joined = this.take(h.record, consumed);
@@ -147,11 +184,14 @@ export class JoinProcessor implements Processor {
       for (const h of consumed) this.done(h, 'joined');
     });
     batch.afterFailure.push(() => {
-      // The sender retries the export: what it brought leaves the join, what it took comes back.
-      for (const h of held) if (consumed.includes(h) || this.unhold(h)) journal.done(h.entry);
-      for (const h of consumed) if (!held.includes(h)) this.hold(h);
+      // Nothing was stored: every half this batch took waits again. What it brought stays
+      // (durable in the journal); the sender's retry finds it and is not held twice.
+      for (const h of consumed) this.hold(h);
     });
-    if (this.heldCount > this.config.max_held) this.releaseDue();
+    const crowded = held.some(
+      (h) => (this.events.get(keyOf(h.record))?.length ?? 0) >= JoinProcessor.MAX_EVENT_EXPORTS,
+    );
+    if (this.heldCount > this.config.max_held || crowded) this.releaseDue();
   }
 
   /**
@@ -167,7 +207,10 @@ export class JoinProcessor implements Processor {
     };
     if (!this.journal) return release;
     try {
-      await this.journal.purge(() => this.release(this.everything()));
+      await this.journal.purge(async () => {
+        await this.releasing;
+        await this.release(this.everything());
+      });
     } catch (error) {
       release();
       throw error;
@@ -210,17 +253,29 @@ export class JoinProcessor implements Processor {
     return joinEvents(span.record, record);
   }
 
+  /**
+   * Puts `h` in the join. A copy already waiting (a sender's retry, a fan-out, a record
+   * recovered twice) makes `h` done at once: one copy is enough, and a second would keep its
+   * journal entry open for good.
+   */
   private hold(h: Held): void {
     const key = keyOf(h.record);
     if (h.record.join === 'span') {
+      if (this.spans.has(key) && this.spans.get(key) !== h) return this.done(h, 'duplicate');
       this.spans.set(key, h);
     } else {
-      const list = this.events.get(key);
-      if (list) list.push(h);
-      else this.events.set(key, [h]);
+      h.fingerprint ??= encodeHeld(h.record);
+      const list = this.events.get(key) ?? [];
+      if (list.includes(h)) return;
+      if (list.some((other) => other.fingerprint === h.fingerprint)) return this.done(h, 'duplicate');
+      list.push(h);
+      this.events.set(key, list);
     }
     this.heldCount++;
   }
+
+  /** A span's events past this many exports go on without waiting longer (a bound on merging them). */
+  private static readonly MAX_EVENT_EXPORTS = 64;
 
   /** Takes `h` out of the join if it still waits; false when something took it already. */
   private unhold(h: Held): boolean {
@@ -241,7 +296,14 @@ export class JoinProcessor implements Processor {
 
   private done(h: Held, outcome: string): void {
     this.outcomes.inc(1, { outcome });
-    this.journal?.done(h.entry);
+    this.journal?.done(h.entry, h.index);
+  }
+
+  /** Scopes that sent events, remembered up to a bound (scope names are client input). */
+  private learnScope(scope: string): void {
+    if (this.eventScopes.has(scope) || scope.length > MAX_SCOPE_LENGTH) return;
+    if (this.eventScopes.size >= MAX_SCOPES) return;
+    this.eventScopes.add(scope);
   }
 
   private everything(): Held[] {
@@ -255,7 +317,9 @@ export class JoinProcessor implements Processor {
     const all = this.everything().sort((a, b) => a.heldAt - b.heldAt);
     const over = Math.max(0, all.length - this.config.max_held);
     const waits = (h: Held): number => (h.record.join === 'span' ? this.config.span_wait : this.config.wait);
-    const chosen = all.filter((h, i) => i < over || h.heldAt + waits(h) <= now);
+    const crowded = (h: Held): boolean =>
+      h.record.join === 'events' && (this.events.get(keyOf(h.record))?.length ?? 0) >= JoinProcessor.MAX_EVENT_EXPORTS;
+    const chosen = all.filter((h, i) => i < over || h.heldAt + waits(h) <= now || crowded(h));
     if (chosen.length === 0) return;
     this.releasing = this.release(chosen).finally(() => {
       this.releasing = undefined;
@@ -317,5 +381,7 @@ export const joinProcessorFactory: ProcessorFactory = {
   configSchema,
   // Its journal is sealed with the protect processor's keys.
   requires: ['protect'],
+  // What it holds goes on through its pipeline's later stages: one pipeline per instance.
+  singlePipeline: true,
   create: (config, context) => new JoinProcessor(config as JoinProcessorConfig, context),
 };

@@ -1,26 +1,22 @@
 import type { ContentDocument } from '../../model/content';
-import type { AuditRecord } from '../../model/record';
+import type { AuditRecord, RecordContent } from '../../model/record';
 
 /**
  * A held record, content included, as JSON for the join journal (sealed before it is
  * written, journal.ts) and back. Only the journal uses it: rows for the store come from
- * store/row-binary.ts, which never writes content.
+ * store/row-binary.ts, which never writes content. Content documents are written as what
+ * they are (received text, or a value); a document's parse cache is not part of it.
  */
 export function encodeHeld(record: AuditRecord): string {
-  return JSON.stringify(record, (key, value: unknown) =>
-    key === 'timestamp' && typeof value === 'bigint' ? value.toString() : key === 'parsed' ? undefined : value,
-  );
+  const content: Record<string, unknown> = {};
+  for (const [field, document] of Object.entries(record.content) as [string, ContentDocument | undefined][]) {
+    if (document === undefined) continue;
+    content[field] = document.kind === 'received' ? { kind: 'received', text: document.text } : document;
+  }
+  return JSON.stringify({ ...record, timestamp: record.timestamp.toString(), content });
 }
 
 export function decodeHeld(text: string): AuditRecord {
-  const record = JSON.parse(text) as AuditRecord & { timestamp: string };
-  const content = record.content as Record<string, ContentDocument>;
-  for (const field of Object.keys(content)) {
-    const document = content[field];
-    content[field] =
-      document.kind === 'received'
-        ? { kind: 'received', text: document.text }
-        : { kind: 'value', value: document.value };
-  }
-  return { ...record, timestamp: BigInt(record.timestamp) };
+  const record = JSON.parse(text) as Omit<AuditRecord, 'timestamp'> & { timestamp: string };
+  return { ...record, timestamp: BigInt(record.timestamp), content: record.content as RecordContent };
 }

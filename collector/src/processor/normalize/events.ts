@@ -24,15 +24,11 @@ export interface EventSpan {
 }
 
 export interface GroupedEvents {
+  /** One per span named (ids as sent: the normalizer refuses groups that name no valid span). */
   spans: EventSpan[];
   /** Log records that are not GenAI events. */
   dropped: number;
-  /** GenAI events that name no span: they cannot be joined or dated, and are refused. */
-  rejected: number;
 }
-
-const HEX32 = /^[0-9a-f]{32}$/;
-const HEX16 = /^[0-9a-f]{16}$/;
 
 /** The event's name: the record's `event_name`, or the `event.name` attribute older senders set. */
 export function eventNameOf(log: LogRecord): string {
@@ -40,7 +36,7 @@ export function eventNameOf(log: LogRecord): string {
 }
 
 export function groupEvents(resourceLogs: readonly ResourceLogs[]): GroupedEvents {
-  const out: GroupedEvents = { spans: [], dropped: 0, rejected: 0 };
+  const out: GroupedEvents = { spans: [], dropped: 0 };
   for (const { resource, scopeLogs } of resourceLogs) {
     const bySpan = new Map<string, EventSpan>();
     for (const { scope, logRecords } of scopeLogs) {
@@ -48,10 +44,6 @@ export function groupEvents(resourceLogs: readonly ResourceLogs[]): GroupedEvent
         const name = eventNameOf(log);
         if (!name.startsWith('gen_ai.')) {
           out.dropped++;
-          continue;
-        }
-        if (!HEX32.test(log.traceId) || !HEX16.test(log.spanId) || /^0+$/.test(log.spanId)) {
-          out.rejected++;
           continue;
         }
         const key = `${log.traceId}/${log.spanId}`;

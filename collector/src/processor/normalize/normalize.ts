@@ -73,8 +73,7 @@ export function createNormalizer(config: NormalizeProcessorConfig): Normalizer {
   };
   const events: Normalizer['events'] = (tenantId, logs) => {
     const grouped = groupEvents(logs.resourceLogs);
-    const result: MadeRecords = { records: [], dropped: grouped.dropped, rejected: grouped.rejected };
-    if (grouped.rejected) result.rejectReason = 'GenAI event without the trace_id and span_id of its span';
+    const result: MadeRecords = { records: [], dropped: grouped.dropped, rejected: 0 };
     for (const { resource, scope, span } of grouped.spans) {
       // Events without a time are dated by their arrival.
       if (span.startTimeUnixNano === 0n)
@@ -87,8 +86,9 @@ export function createNormalizer(config: NormalizeProcessorConfig): Normalizer {
       }
       const columns = resourceColumns(resource, rules, excluded);
       const record = toRecord(tenantId, span, scope.name, scope.version, columns, rules, excluded);
-      // Its own id, so stored alone it never takes the place of the span's record.
-      record.record_id = recordId(tenantId, span.traceId, `${span.spanId}/events`);
+      // Its own id, so stored alone it never takes the place of the span's record, nor of
+      // the span's other events sent in another export (they start at another time).
+      record.record_id = recordId(tenantId, span.traceId, `${span.spanId}/events/${span.startTimeUnixNano}`);
       if (record.finish_reasons.length === 0) record.finish_reasons = choiceFinishReasons(span);
       record.attributes[EVENTS_ONLY] = 'true';
       record.join = 'events';
