@@ -35,10 +35,14 @@ afterAll(async () => {
   await store?.close();
 });
 
+/** A record of a chat span started now (the table's TTL would drop an older one at any merge). */
 function record(attrs: Record<string, string | number>, overrides: Partial<AuditRecord> = {}): AuditRecord {
+  const now = BigInt(Date.now()) * 1_000_000n;
   const [made] = createNormalizer({ exclude_attributes: [], keep_attributes: [] }).spans(
     'acme',
-    traceExport([span({ 'gen_ai.operation.name': 'chat', ...attrs })]),
+    traceExport([
+      span({ 'gen_ai.operation.name': 'chat', ...attrs }, { startTimeUnixNano: now, endTimeUnixNano: now }),
+    ]),
   ).records;
   return { ...made, ...overrides };
 }
