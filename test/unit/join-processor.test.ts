@@ -46,7 +46,7 @@ const keeping: Factory<Exporter> = {
 };
 const COMPONENTS: Components = { ...components, exporters: { ...components.exporters, keep: keeping } };
 
-function configText(dir: string, wait: string): string {
+function configText(dir: string, wait: string, maxHeld = 100_000): string {
   return `
 receivers:
   otlp:
@@ -57,6 +57,7 @@ processors:
   join:
     wait: ${wait}
     span_wait: ${wait}
+    max_held: ${maxHeld}
     directory: ${join(dir, 'join')}
   classify:
   protect:
@@ -79,11 +80,11 @@ interface Running {
   stop: () => Promise<void>;
 }
 
-async function startPipeline(dir: string, wait = '30s'): Promise<Running> {
+async function startPipeline(dir: string, wait = '30s', maxHeld?: number): Promise<Running> {
   const loaded = {
     file: join(dir, 'c.yaml'),
     dir,
-    config: parseConfigText(configText(dir, wait), 'c.yaml', COMPONENTS, {}),
+    config: parseConfigText(configText(dir, wait, maxHeld), 'c.yaml', COMPONENTS, {}),
   };
   const built = buildPipelines(loaded, COMPONENTS, silentLogger, new MetricsRegistry());
   for (const processor of built.processors.values()) await processor.start?.();
@@ -398,5 +399,20 @@ describe('the join processor', () => {
     await second.pipeline.consume('acme', chatSpan(id));
     expect(JSON.stringify(await opened(second, exporter.records[0], 'extra_sealed'))).toContain('"parsed":"kept"');
     await second.stop();
+  });
+
+  it('beyond max_held, lets the records of the tenant holding the most go first', async () => {
+    const running = await startPipeline(dir, '30s', 3);
+    const flooded = [nextSpanId(), nextSpanId(), nextSpanId()];
+    const quiet = nextSpanId();
+    await running.pipeline.consumeLogs('acme', logsExport(messageEvents(quiet)));
+    for (const id of flooded) await running.pipeline.consumeLogs('flood', logsExport(messageEvents(id)));
+    // Four wait where three may: one of the flooding tenant's goes on alone, not acme's.
+    const [gone] = await eventually(() => (exporter.records.length ? exporter.records : undefined));
+    expect(gone.tenant_id).toBe('flood');
+    await running.pipeline.consume('acme', chatSpan(quiet));
+    expect(exporter.records.filter((r) => r.tenant_id === 'acme').map((r) => r.span_id)).toEqual([quiet]);
+    expect(exporter.records.find((r) => r.span_id === quiet)?.input_sealed).not.toBe('');
+    await running.stop();
   });
 });

@@ -54,6 +54,8 @@ export class JoinProcessor implements Processor {
   private readonly spans = new Map<string, Held>();
   private readonly events = new Map<string, Held[]>();
   private heldCount = 0;
+  /** Records waiting, per tenant: beyond `max_held`, the tenant holding the most gives way first. */
+  private readonly heldByTenant = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private releasing: Promise<void> | undefined;
   /** After a release the store refused, the next try waits this long (no busy retrying). */
@@ -241,14 +243,14 @@ export class JoinProcessor implements Processor {
       const waiting = this.events.get(key);
       if (!waiting) return undefined;
       this.events.delete(key);
-      this.heldCount -= waiting.length;
+      this.count(record.tenant_id, -waiting.length);
       consumed.push(...waiting);
       return joinEvents(record, mergedEvents(waiting.map((h) => h.record)));
     }
     const span = this.spans.get(key);
     if (!span) return undefined;
     this.spans.delete(key);
-    this.heldCount--;
+    this.count(record.tenant_id, -1);
     consumed.push(span);
     return joinEvents(span.record, record);
   }
@@ -271,7 +273,14 @@ export class JoinProcessor implements Processor {
       list.push(h);
       this.events.set(key, list);
     }
-    this.heldCount++;
+    this.count(h.record.tenant_id, 1);
+  }
+
+  private count(tenantId: string, delta: number): void {
+    this.heldCount += delta;
+    const next = (this.heldByTenant.get(tenantId) ?? 0) + delta;
+    if (next > 0) this.heldByTenant.set(tenantId, next);
+    else this.heldByTenant.delete(tenantId);
   }
 
   /** A span's events past this many exports go on without waiting longer (a bound on merging them). */
@@ -290,7 +299,7 @@ export class JoinProcessor implements Processor {
       list.splice(at, 1);
       if (list.length === 0) this.events.delete(key);
     }
-    this.heldCount--;
+    this.count(h.record.tenant_id, -1);
     return true;
   }
 
@@ -314,7 +323,10 @@ export class JoinProcessor implements Processor {
   private releaseDue(): void {
     if (this.releasing || Date.now() < this.retryAt) return;
     const now = Date.now();
-    const all = this.everything().sort((a, b) => a.heldAt - b.heldAt);
+    // Beyond max_held, the oldest records of the tenants holding the most go first: one
+    // tenant's flood does not push out another's records.
+    const load = (h: Held): number => this.heldByTenant.get(h.record.tenant_id) ?? 0;
+    const all = this.everything().sort((a, b) => load(b) - load(a) || a.heldAt - b.heldAt);
     const over = Math.max(0, all.length - this.config.max_held);
     const waits = (h: Held): number => (h.record.join === 'span' ? this.config.span_wait : this.config.wait);
     const crowded = (h: Held): boolean =>
