@@ -1,9 +1,10 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
+import { KUBECTL, OVERLAYS, renderOverlay } from '../helpers/kubernetes';
 
 /**
  * deploy/kubernetes/overlays/{single,cluster}: rendered with `kubectl kustomize` (skipped, with
@@ -15,19 +16,9 @@ import { parse, parseAllDocuments } from 'yaml';
  */
 const ROOT = join(__dirname, '../..');
 const DEPLOY = join(ROOT, 'deploy');
-const OVERLAYS = join(DEPLOY, 'kubernetes/overlays');
 const FIXTURES = join(ROOT, 'test/fixtures/kubernetes');
 const CLI = join(ROOT, 'collector/bin/ai-audit.js');
 
-const has = (tool: string, args: string[]): boolean => {
-  try {
-    execFileSync(tool, args, { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
-const KUBECTL = has('kubectl', ['version', '--client']);
 if (!KUBECTL) console.warn('kubernetes-overlays.test.ts: overlays not rendered, `kubectl` is not installed');
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are untyped YAML */
@@ -63,14 +54,7 @@ const days = (text: string): number => {
   return Number(match[1]) * DAY;
 };
 
-function render(overlay: string): K8sObject[] {
-  const text = execFileSync(
-    'kubectl',
-    ['kustomize', '--load-restrictor', 'LoadRestrictionsNone', join(OVERLAYS, overlay)],
-    { encoding: 'utf8', maxBuffer: 64 << 20 },
-  );
-  return parseAllDocuments(text).map((doc) => doc.toJS() as K8sObject);
-}
+const render = (overlay: string): K8sObject[] => renderOverlay<K8sObject>(overlay);
 
 /** The overlay's own kustomization.yaml: what a user edits. */
 function kustomization(overlay: string): any {

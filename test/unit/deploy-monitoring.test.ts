@@ -1,24 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
+import { hasTool, KUBECTL, renderOverlay } from '../helpers/kubernetes';
 
 /**
  * deploy/: Grafana and Prometheus beside the collector, in compose and Kubernetes. `kubectl`
  * and `promtool` checks run when the tools are installed and say why they skip otherwise.
  */
 const DEPLOY = join(__dirname, '../../deploy');
-const OVERLAYS = join(DEPLOY, 'kubernetes/overlays');
-const has = (tool: string, args: string[]): boolean => {
-  try {
-    execFileSync(tool, args, { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
-const KUBECTL = has('kubectl', ['version', '--client']);
-const PROMTOOL = has('promtool', ['--version']);
+const PROMTOOL = hasTool('promtool', ['--version']);
 if (!KUBECTL) console.warn('deploy-monitoring.test.ts: kustomize rendering skipped, `kubectl` is not installed');
 if (!PROMTOOL)
   console.warn(
@@ -56,17 +47,11 @@ describe('deploy/: monitoring', () => {
       execFileSync('promtool', ['check', 'config', join(DEPLOY, 'prometheus', file)], { stdio: 'pipe' });
   });
 
-  // The overlays read deploy/'s shared files from outside their directory: hence the flag
-  // (kubernetes/README.md).
   (KUBECTL ? it.each : it.skip.each)(['single', 'cluster'])(
     'kubectl kustomize deploy/kubernetes/overlays/%s renders Grafana and Prometheus, and Services select only their own pods',
     (overlay) => {
-      const rendered = execFileSync(
-        'kubectl',
-        ['kustomize', '--load-restrictor', 'LoadRestrictionsNone', join(OVERLAYS, overlay)],
-        { encoding: 'utf8', maxBuffer: 64 << 20 },
-      );
-      const docs = parseAllDocuments(rendered).map((d) => d.toJS());
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered manifests are untyped YAML
+      const docs = renderOverlay<any>(overlay);
       const kinds = docs.map((d) => `${d.kind}/${d.metadata.name}`);
       expect(kinds).toEqual(
         expect.arrayContaining([
