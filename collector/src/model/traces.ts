@@ -75,3 +75,25 @@ export interface TraceExport {
   /** Total spans across all resources and scopes. */
   spanCount: number;
 }
+
+/** Null prototype: attribute keys such as `__proto__` or `constructor` are plain data. */
+export function newAttributes(): Attributes {
+  return Object.create(null) as Attributes;
+}
+
+/** A span with nothing set: what decoding fills in, and what normalize reads a span's events into. */
+export function newSpan(): Span {
+  return {
+    traceId: '',
+    spanId: '',
+    parentSpanId: '',
+    name: '',
+    kind: 0,
+    startTimeUnixNano: 0n,
+    endTimeUnixNano: 0n,
+    attributes: newAttributes(),
+    events: [],
+    statusCode: 0,
+    statusMessage: '',
+  };
+}

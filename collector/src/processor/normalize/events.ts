@@ -1,5 +1,12 @@
 import type { LogRecord, ResourceLogs } from '../../model/logs';
-import type { Attributes, InstrumentationScope, Span, SpanEvent } from '../../model/traces';
+import {
+  newAttributes,
+  newSpan,
+  type Attributes,
+  type InstrumentationScope,
+  type Span,
+  type SpanEvent,
+} from '../../model/traces';
 import { isMessageEvent } from './content';
 import { asString } from './values';
 
@@ -49,7 +56,7 @@ export function groupEvents(resourceLogs: readonly ResourceLogs[]): GroupedEvent
         const key = `${log.traceId}/${log.spanId}`;
         let group = bySpan.get(key);
         if (!group) {
-          group = { resource, scope, span: emptySpan(log.traceId, log.spanId) };
+          group = { resource, scope, span: { ...newSpan(), traceId: log.traceId, spanId: log.spanId } };
           bySpan.set(key, group);
           out.spans.push(group);
         }
@@ -58,22 +65,6 @@ export function groupEvents(resourceLogs: readonly ResourceLogs[]): GroupedEvent
     }
   }
   return out;
-}
-
-function emptySpan(traceId: string, spanId: string): Span {
-  return {
-    traceId,
-    spanId,
-    parentSpanId: '',
-    name: '',
-    kind: 0,
-    startTimeUnixNano: 0n,
-    endTimeUnixNano: 0n,
-    attributes: Object.create(null) as Attributes,
-    events: [],
-    statusCode: 0,
-    statusMessage: '',
-  };
 }
 
 function addEvent(span: Span, name: string, log: LogRecord): void {
@@ -91,7 +82,7 @@ function addEvent(span: Span, name: string, log: LogRecord): void {
 }
 
 function event(name: string, timeUnixNano: bigint, attributes: Attributes): SpanEvent {
-  const own = Object.create(null) as Attributes;
+  const own = newAttributes();
   for (const key of Object.keys(attributes)) own[key] = attributes[key];
   return { name, timeUnixNano, attributes: own };
 }

@@ -4,6 +4,7 @@
  * code reading them downstream stays monomorphic.
  */
 import type { LogRecord, ResourceLogs, ScopeLogs } from '../../../model/logs';
+import { newAttributes } from '../../../model/traces';
 import type {
   Attributes,
   InstrumentationScope,
@@ -14,10 +15,8 @@ import type {
 } from '../../../model/traces';
 import type { Item } from './limiter';
 
-/** Null prototype: attribute keys such as `__proto__` or `constructor` are plain data. */
-export function newAttributes(): Attributes {
-  return Object.create(null) as Attributes;
-}
+// Spans and attribute lists are made where every span is (model/traces.ts): events read as spans too.
+export { newAttributes, newSpan } from '../../../model/traces';
 
 function newScope(): InstrumentationScope {
   return { name: '', version: '' };
@@ -29,22 +28,6 @@ export function newResourceSpans(): ResourceSpans {
 
 export function newScopeSpans(): ScopeSpans {
   return { scope: newScope(), spans: [] };
-}
-
-export function newSpan(): Span {
-  return {
-    traceId: '',
-    spanId: '',
-    parentSpanId: '',
-    name: '',
-    kind: 0,
-    startTimeUnixNano: 0n,
-    endTimeUnixNano: 0n,
-    attributes: newAttributes(),
-    events: [],
-    statusCode: 0,
-    statusMessage: '',
-  };
 }
 
 export function newEvent(): SpanEvent {
