@@ -112,7 +112,7 @@ describe('cluster-mode statements of retention, erasure and part cleanup', () =>
   const { onCluster, local } = storeLayout('ai-audit');
 
   it('parse, aimed at the tables that hold the rows, on every node', () => {
-    const table = local('ai_audit', 'records');
+    const table = `ai_audit.${local('records')}`;
     const statements = [
       `ALTER TABLE ${table}${onCluster} MODIFY TTL ${ttlExpression(86_400_000)}`,
       `ALTER TABLE ${table}${onCluster} MODIFY COLUMN input_sealed TTL ${ttlExpression(3_600_000)}`,
@@ -130,6 +130,6 @@ describe('cluster-mode statements of retention, erasure and part cleanup', () =>
 
   it('are the single-node ones without a cluster', () => {
     const single = storeLayout(undefined);
-    expect([single.onCluster, single.local('ai_audit', 'records')]).toEqual(['', 'ai_audit.records']);
+    expect([single.onCluster, single.local('records')]).toEqual(['', 'records']);
   });
 });

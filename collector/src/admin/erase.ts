@@ -82,7 +82,7 @@ async function eraseFromStore(context: AdminContext, request: EraseRequest): Pro
   // everywhere, which ClickHouse cannot know, so it is told (allow_nondeterministic_mutations).
   const { cluster } = store.layout;
   const alter = (table: string): string =>
-    `ALTER TABLE ${store.layout.local(database, table)}${store.layout.onCluster}`;
+    `ALTER TABLE ${database}.${store.layout.local(table)}${store.layout.onCluster}`;
   const SYNC: ClickHouseSettings = cluster ? { ...SYNC_ONE_NODE, allow_nondeterministic_mutations: 1 } : SYNC_ONE_NODE;
   await withSubject(store, database, who, async (subject) => {
     await store.command(`${alter('data_keys')} DELETE WHERE (tenant_id, subject) IN (${subject})`, SYNC);
@@ -115,7 +115,7 @@ async function eraseFromStore(context: AdminContext, request: EraseRequest): Pro
     await store.command(`${alter('records')} DELETE WHERE (tenant_id, user_id) IN (${subject})`, SYNC);
   });
   // On a cluster the subject table stores parts too (replicated to every node): they go as well.
-  const rewritten = REWRITTEN.map((table) => store.layout.local(database, table).slice(database.length + 1));
+  const rewritten = REWRITTEN.map((table) => store.layout.local(table));
   await removeOutdatedParts(store, database, cluster ? [...rewritten, 'erasure_subject'] : rewritten, PARTS_TIMEOUT_MS);
   keyring.dataKeys.forget(
     request.tenantId,

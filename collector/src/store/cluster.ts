@@ -24,15 +24,15 @@ export interface StoreLayout {
   cluster: string | undefined;
   /** ` ON CLUSTER 'name'`, or '' on a single node. */
   onCluster: string;
-  /** Where a table's rows are (mutations, TTL, parts): `<table>_local` on a cluster. */
-  local(database: string, table: string): string;
+  /** The table a table's rows are in (mutations, TTL, parts): `<table>_local` on a cluster. */
+  local(table: string): string;
 }
 
 export function storeLayout(cluster: string | undefined): StoreLayout {
   return {
     cluster,
     onCluster: cluster ? ` ON CLUSTER ${sqlString(cluster)}` : '',
-    local: (database, table) => `${database}.${table}${cluster ? '_local' : ''}`,
+    local: (table) => `${table}${cluster ? '_local' : ''}`,
   };
 }
 

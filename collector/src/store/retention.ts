@@ -37,7 +37,7 @@ export async function applyRetention(
   retention: { recordsMs: number; contentMs: number },
 ): Promise<RetentionChange[]> {
   // On a cluster the TTLs are on the tables that store the rows, and change everywhere.
-  const table = store.layout.local(database, 'records');
+  const table = `${database}.${store.layout.local('records')}`;
   const alter = `ALTER TABLE ${table}${store.layout.onCluster}`;
   // SHOW CREATE prints one clause or column per line, which makes the TTLs easy to find.
   const [row] = await store.queryRows<{ statement: string }>(`SHOW CREATE TABLE ${table}`);
