@@ -111,31 +111,9 @@ export class JoinProcessor implements Processor {
     }
     if (recovered.length > 0)
       this.logger.info('join: records waiting before the restart are waiting again', { records: recovered.length });
-    await this.sendJoined(joins);
+    for (const { record, parts } of joins) await this.sendOn(record.tenant_id, [{ record, parts, outcome: 'joined' }]);
     this.timer = setInterval(() => this.releaseDue(), TICK_MS);
     this.timer.unref();
-  }
-
-  /** Joined records made at start, sent on; if the store cannot take them yet, their halves wait again. */
-  private async sendJoined(joins: { record: AuditRecord; parts: Held[] }[]): Promise<void> {
-    for (const { record, parts } of joins) {
-      const batch: RecordBatch = {
-        tenantId: record.tenant_id,
-        records: [record],
-        dataKeys: [],
-        afterDurable: [],
-        afterFailure: [],
-      };
-      try {
-        await this.downstream?.(batch);
-        for (const h of parts) this.done(h, 'joined');
-      } catch (error) {
-        for (const h of parts) this.hold(h);
-        this.logger.warn('join: a record joined at start could not be stored yet; its halves wait again', {
-          error: errorMessage(error),
-        });
-      }
-    }
   }
 
   async process(batch: RecordBatch): Promise<void> {
@@ -338,13 +316,8 @@ export class JoinProcessor implements Processor {
     });
   }
 
-  /**
-   * Sends `list` on alone through the rest of the pipeline, one batch per tenant. What the
-   * store cannot take now (backpressure, an erasure fence) waits again and is retried.
-   */
+  /** Sends `list` on alone through the rest of the pipeline, one batch per tenant. */
   private async release(list: Held[]): Promise<void> {
-    const downstream = this.downstream;
-    if (!downstream) return;
     const byTenant = new Map<string, Map<string, Held[]>>();
     for (const h of list) {
       if (!this.unhold(h)) continue;
@@ -354,23 +327,37 @@ export class JoinProcessor implements Processor {
       tenant.set(key, [...(tenant.get(key) ?? []), h]);
     }
     for (const [tenantId, groups] of byTenant) {
-      const records = [...groups.values()].map((group) => ({
-        ...mergedEvents(group.map((h) => h.record)),
-        join: undefined,
+      const items = [...groups.values()].map((parts) => ({
+        record: { ...mergedEvents(parts.map((h) => h.record)), join: undefined },
+        parts,
+        outcome: parts[0].record.join === 'span' ? 'span_alone' : 'events_alone',
       }));
-      const batch: RecordBatch = { tenantId, records, dataKeys: [], afterDurable: [], afterFailure: [] };
-      try {
-        await downstream(batch);
-        for (const group of groups.values())
-          for (const h of group) this.done(h, h.record.join === 'span' ? 'span_alone' : 'events_alone');
-      } catch (error) {
-        for (const group of groups.values()) for (const h of group) this.hold(h);
-        this.retryAt = Date.now() + RETRY_MS;
-        this.logger.warn('join: records that waited could not be stored yet; retrying', {
-          records: records.length,
-          error: errorMessage(error),
-        });
-      }
+      await this.sendOn(tenantId, items);
+    }
+  }
+
+  /**
+   * Sends records the join made (joined at start, or gone on alone) through the rest of the
+   * pipeline as one batch; once durable their parts are done. What the store cannot take now
+   * (backpressure, an erasure fence) waits again and is retried a moment later.
+   */
+  private async sendOn(
+    tenantId: string,
+    items: { record: AuditRecord; parts: Held[]; outcome: string }[],
+  ): Promise<void> {
+    const downstream = this.downstream;
+    if (!downstream) return;
+    const records = items.map((item) => item.record);
+    try {
+      await downstream({ tenantId, records, dataKeys: [], afterDurable: [], afterFailure: [] });
+      for (const { parts, outcome } of items) for (const h of parts) this.done(h, outcome);
+    } catch (error) {
+      for (const { parts } of items) for (const h of parts) this.hold(h);
+      this.retryAt = Date.now() + RETRY_MS;
+      this.logger.warn('join: records that waited could not be stored yet; they wait again', {
+        records: records.length,
+        error: errorMessage(error),
+      });
     }
   }
 }
