@@ -282,6 +282,18 @@ class RowReader {
     this.at += 8;
     return value;
   }
+
+  u32(): number {
+    const value = this.row.readUInt32LE(this.at);
+    this.at += 4;
+    return value;
+  }
+
+  f64(): number {
+    const value = this.row.readDoubleLE(this.at);
+    this.at += 8;
+    return value;
+  }
 }
 
 /** The `timestamp` (nanoseconds) and `record_id` that begin every row, without reading the rest. */
@@ -325,11 +337,7 @@ function readRow(row: Buffer, out: Record<string, unknown>): void {
         out[column] = reader.string();
         break;
       case 'Nullable(UInt32)':
-        out[column] = nullable(() => {
-          const value = row.readUInt32LE(reader.at);
-          reader.at += 4;
-          return value;
-        });
+        out[column] = nullable(() => reader.u32());
         break;
       case 'Nullable(Decimal(18, 9))':
         out[column] = nullable(() => {
@@ -338,15 +346,10 @@ function readRow(row: Buffer, out: Record<string, unknown>): void {
         });
         break;
       case 'Float64':
-        out[column] = row.readDoubleLE(reader.at);
-        reader.at += 8;
+        out[column] = reader.f64();
         break;
       case 'Nullable(Float64)':
-        out[column] = nullable(() => {
-          const value = row.readDoubleLE(reader.at);
-          reader.at += 8;
-          return value;
-        });
+        out[column] = nullable(() => reader.f64());
         break;
       case 'Bool':
         out[column] = row[reader.at++] === 1;
