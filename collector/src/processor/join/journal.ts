@@ -8,7 +8,7 @@ import type { AuditRecord } from '../../model/record';
 import { errorMessage, type Logger } from '../../telemetry/logger';
 import { writeFileDurably } from '../../wal/durable-file';
 import { WriteAheadLog, type WalBatch } from '../../wal/wal';
-import { decodeHeld, encodeHeld } from './record-codec';
+import { decodeHeld } from './record-codec';
 
 /**
  * The join journal (docs/architecture.md, "Joining events to spans"): records held while
@@ -34,6 +34,8 @@ export interface JournalEntry {
 
 export interface Recovered {
   record: AuditRecord;
+  /** The record as the journal holds it (encodeHeld). */
+  text: string;
   heldAt: number;
   entry: JournalEntry;
   index: number;
@@ -92,18 +94,18 @@ export class JoinJournal {
       records.forEach((text, index) => {
         if (tombstones.has(`${walEntry.seq}/${index}`)) return;
         entry.done[index] = false;
-        recovered.push({ record: decodeHeld(text), heldAt: walEntry.appendedAt, entry, index });
+        recovered.push({ record: decodeHeld(text), text, heldAt: walEntry.appendedAt, entry, index });
       });
     }
     return { journal, recovered };
   }
 
-  /** Makes `records` durable as one entry; resolves once fsync'd. */
-  async append(records: AuditRecord[]): Promise<JournalEntry> {
-    const entry = { seq: -1, rows: records.length, done: records.map(() => false) };
+  /** Makes records, encoded by encodeHeld, durable as one entry; resolves once fsync'd. */
+  async append(texts: string[]): Promise<JournalEntry> {
+    const entry = { seq: -1, rows: texts.length, done: texts.map(() => false) };
     this.entries.push(entry);
     try {
-      entry.seq = await this.write({ records: records.map(encodeHeld) }, records.length);
+      entry.seq = await this.write({ records: texts }, texts.length);
     } catch (error) {
       this.entries.splice(this.entries.indexOf(entry), 1);
       throw error;

@@ -17,8 +17,8 @@ interface Held {
   heldAt: number;
   entry: JournalEntry;
   index: number;
-  /** Events records only: what they hold, to know a resent copy. */
-  fingerprint?: string;
+  /** The record as the journal holds it (encodeHeld): an identical events record is a resent copy. */
+  text: string;
 }
 
 /**
@@ -139,15 +139,16 @@ export class JoinProcessor implements Processor {
     }
     let held: Held[] = [];
     if (toHold.length > 0) {
+      const texts = toHold.map(encodeHeld);
       let entry: JournalEntry;
       try {
-        entry = await journal.append(toHold);
+        entry = await journal.append(texts);
       } catch (error) {
         for (const h of consumed) this.hold(h);
         throw error;
       }
       const now = Date.now();
-      held = toHold.map((record, index) => ({ record, heldAt: now, entry, index }));
+      held = toHold.map((record, index) => ({ record, text: texts[index], heldAt: now, entry, index }));
       for (const h of held) {
         // Its other half may have come while the journal was written.
         const joined = this.take(h.record, consumed);
@@ -244,10 +245,9 @@ export class JoinProcessor implements Processor {
       if (this.spans.has(key) && this.spans.get(key) !== h) return this.done(h, 'duplicate');
       this.spans.set(key, h);
     } else {
-      h.fingerprint ??= encodeHeld(h.record);
       const list = this.events.get(key) ?? [];
       if (list.includes(h)) return;
-      if (list.some((other) => other.fingerprint === h.fingerprint)) return this.done(h, 'duplicate');
+      if (list.some((other) => other.text === h.text)) return this.done(h, 'duplicate');
       list.push(h);
       this.events.set(key, list);
     }
