@@ -87,6 +87,12 @@ function isUInt32(value: number): boolean {
   return Number.isInteger(value) && value >= 0 && value <= 0xffff_ffff;
 }
 
+function varintBytes(value: number): number {
+  let bytes = 1;
+  for (let v = value; v >= 0x80; v = Math.floor(v / 128)) bytes++;
+  return bytes;
+}
+
 /** A growing buffer rows are written into, reused from row to row. */
 export class RowWriter {
   private buffer = Buffer.allocUnsafe(64 * 1024);
@@ -95,6 +101,11 @@ export class RowWriter {
   /** The bytes written since `from`, copied out. */
   take(from: number): Buffer {
     return Buffer.from(this.buffer.subarray(from, this.at));
+  }
+
+  /** The bytes written from `start` to `end`, not copied: valid until the next write. */
+  view(start: number, end: number): Buffer {
+    return this.buffer.subarray(start, end);
   }
 
   get offset(): number {
@@ -148,20 +159,19 @@ export class RowWriter {
   }
 
   string(value: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: room first, then the length in front.
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: room for the most, the text written after
+    // the longest length it could need, then moved back when its length takes fewer bytes.
+    // Lengths are minimal varints, as the engine writes them: a row's bytes are the same
+    // whether this writer or `formatRow('RowBinary', ...)` made them (the ledger's digests).
     const most = value.length * 3;
     this.room(most + 10);
-    const length = most < 128 ? 1 : most < 16384 ? 2 : most < 2097152 ? 3 : 5;
-    const start = this.at + length;
+    const reserved = varintBytes(most);
+    const start = this.at + reserved;
     const written = this.buffer.write(value, start, 'utf8');
-    // The length's varint takes `length` bytes whatever its value (padded with 0x80 groups).
-    let v = written;
-    for (let i = 0; i < length - 1; i++) {
-      this.buffer[this.at++] = (v & 0x7f) | 0x80;
-      v = Math.floor(v / 128);
-    }
-    this.buffer[this.at++] = v;
-    this.at = start + written;
+    const needed = varintBytes(written);
+    if (needed < reserved) this.buffer.copyWithin(this.at + needed, start, start + written);
+    this.varint(written);
+    this.at += written;
   }
 
   uuid(value: string): void {
@@ -176,10 +186,23 @@ export class RowWriter {
   }
 }
 
-/** Appends one record's row to `out`. */
-export function writeRecordRow(out: RowWriter, record: AuditRecord): void {
+/**
+ * The sealed columns, which RECORD_COLUMNS holds next to each other: the ledger commits
+ * their bytes apart from the rest of the row (docs/architecture.md, "Ledger").
+ */
+export const SEALED_COLUMNS = RECORD_COLUMNS.filter(([column]) => column.endsWith('_sealed')).map(([c]) => c);
+/** The other columns, in row order. */
+export const METADATA_COLUMNS = RECORD_COLUMNS.filter(([column]) => !column.endsWith('_sealed')).map(([c]) => c);
+
+/** Where in a row its sealed columns are: [start, end) offsets into the writer's buffer. */
+export type SealedRange = [start: number, end: number];
+
+/** Appends one record's row to `out`; returns where its sealed columns are. */
+export function writeRecordRow(out: RowWriter, record: AuditRecord): SealedRange {
+  const range: SealedRange = [0, 0];
   for (const [column, kind] of RECORD_COLUMNS) {
     const value = record[column];
+    if (column === SEALED_COLUMNS[0]) range[0] = out.offset;
     switch (kind) {
       case 'DateTime64(9)':
         out.i64(value as bigint);
@@ -239,7 +262,9 @@ export function writeRecordRow(out: RowWriter, record: AuditRecord): void {
         break;
       }
     }
+    if (column === SEALED_COLUMNS[SEALED_COLUMNS.length - 1]) range[1] = out.offset;
   }
+  return range;
 }
 
 /** Reads RowBinary values back, for dead letters and the exactly-once check. */
