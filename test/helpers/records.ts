@@ -8,7 +8,7 @@ import { recordsSection, rowsOf } from '../../collector/src/store/wal-entry';
 
 /** Records as the exporter writes them: RowBinary rows, one buffer each. */
 export function binaryRows(records: readonly AuditRecord[]): Buffer[] {
-  const section = recordsSection(records);
+  const { section } = recordsSection(records);
   if (section.format !== 'rowbinary') throw new Error('records are written as RowBinary');
   return rowsOf([{ table: 'records', format: 'rowbinary', rows: section.rows, body: section.body }]);
 }

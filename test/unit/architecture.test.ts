@@ -18,6 +18,7 @@ const FLOORS: Record<string, number> = {
   store: 4,
   keys: 5,
   query: 6,
+  ledger: 6,
   admin: 6,
   // The components: each one job, knowing the floors below and the component interfaces only.
   receiver: 7,

@@ -10,6 +10,9 @@ import { prepareSchema } from '../exporter/clickhouse/exporter';
 import { purgeLog } from '../exporter/clickhouse/purge';
 import { BatchWriter } from '../exporter/clickhouse/writer';
 import { WriteAheadLog } from '../wal/wal';
+import { createSigner } from '../keys/signing';
+import { Ledger } from '../ledger/ledger';
+import type { LedgerEntry } from '../model/ledger';
 import { protectConfig, storeExporterConfig } from './config';
 import { openStore, runningCollector, walDirectory } from './store-access';
 
@@ -47,8 +50,14 @@ export async function runAdmin<T>(
   try {
     await prepareSchema(store, exporter, logger);
     const walDir = walDirectory(loaded, exporter);
-    /** Opens the log a stopped collector left, runs `work` with its writer, then drains the rest into the store. */
-    const withLog = async (work: (wal: WriteAheadLog, writer: BatchWriter) => Promise<void>): Promise<void> => {
+    const signer = createSigner(protect.keys.signing, protect.keys, loaded);
+    /**
+     * Opens the log a stopped collector left, with its ledger chain, runs `work`, signs the
+     * chain's head, then drains the rest into the store.
+     */
+    const withLog = async (
+      work: (wal: WriteAheadLog, writer: BatchWriter, ledger: Ledger) => Promise<void>,
+    ): Promise<void> => {
       const { wal } = await WriteAheadLog.open({
         dir: walDir,
         maxBytes: exporter.wal.max_size,
@@ -56,17 +65,24 @@ export async function runAdmin<T>(
         cacheBytes: 0,
         logger,
       });
-      const writer = new BatchWriter(
-        wal,
-        store,
-        BatchWriter.optionsFrom(exporter, walDir, logger, new MetricsRegistry()),
-      );
-      writer.start();
       let left: number;
       try {
-        await work(wal, writer);
+        const ledger = await Ledger.open(wal, walDir, signer, {
+          signIntervalMs: exporter.ledger.sign_interval,
+          logger,
+        });
+        const writer = new BatchWriter(wal, store, {
+          ...BatchWriter.optionsFrom(exporter, walDir, logger, new MetricsRegistry()),
+          beforeConfirm: (sections) => ledger.beforeConfirm(sections),
+        });
+        writer.start();
+        try {
+          await work(wal, writer, ledger);
+          await ledger.stop();
+        } finally {
+          left = await writer.stop(DRAIN_TIMEOUT_MS);
+        }
       } finally {
-        left = await writer.stop(DRAIN_TIMEOUT_MS);
         await wal.close();
       }
       if (left > 0)
@@ -79,6 +95,18 @@ export async function runAdmin<T>(
       database: exporter.database,
       keyring: new Keyring(protect, loaded, logger),
       erasure: protect.erasure,
+      storeConfig: exporter,
+      signer,
+      // The stopped collector's chain: the entry goes through its log, signed, then stored.
+      ledger: {
+        commit: async (kind, tenantId, leaves, detail) => {
+          let entry: LedgerEntry | undefined;
+          await withLog(async (_wal, _writer, ledger) => {
+            entry = await ledger.commit(kind, tenantId, leaves, detail);
+          });
+          return entry as LedgerEntry;
+        },
+      },
       flush: () => withLog(async () => undefined),
       // No collector runs, so nothing is being ingested: there is nothing to hold back.
       fence: async () => () => undefined,

@@ -1,5 +1,7 @@
-import type { ProtectProcessorConfig } from '../config/types';
+import type { ClickHouseExporterConfig, ProtectProcessorConfig } from '../config/types';
 import type { Keyring } from '../keys/keyring';
+import type { Signer } from '../keys/signing';
+import type { LedgerWriter } from '../ledger/ledger';
 import type { Store } from '../store/client';
 import { AuditError } from '../model/errors';
 
@@ -15,6 +17,12 @@ export interface AdminContext {
   keyring: Keyring;
   /** What an erasure does to the user's rows (processors.protect.erasure). */
   erasure: ProtectProcessorConfig['erasure'];
+  /** The store's retention and ledger settings: verify explains changes by them. */
+  storeConfig: Pick<ClickHouseExporterConfig, 'retention' | 'ledger'>;
+  /** The ledger chain openings, erasures and exports are committed to. */
+  ledger: LedgerWriter;
+  /** The ledger's signing keys. */
+  signer: Signer;
   /** Wait until everything acknowledged so far is in the store (a running collector drains its WAL). */
   flush: () => Promise<void>;
   /**

@@ -1,4 +1,6 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
+import { EMPTY_CONTENT, RECORD_META_SQL } from '../ledger/leaf';
+import type { Leaf } from '../model/ledger';
 import { SEALED_COLUMN } from '../model/record';
 import type { Store } from '../store/client';
 import type { ClickHouseSettings } from '@clickhouse/client';
@@ -77,6 +79,17 @@ async function eraseFromStore(context: AdminContext, request: EraseRequest): Pro
   );
   const pseudonym = await pseudonymFor(context, request.tenantId, request.userId);
   const metadata = context.erasure.metadata;
+  // The ledger learns what the erasure will do before it is done: the rows' ids and the
+  // digests they will have. Interrupted, the rows are still as committed before; finished,
+  // they are as this entry says (docs/architecture.md, "Ledger").
+  await context.ledger.commit('erasure', request.tenantId, await erasedLeaves(context, who, pseudonym, metadata), {
+    request: randomUUID(),
+    actor: request.actor,
+    reason: request.reason,
+    metadata,
+    subject_pseudonym: pseudonym,
+    keys_destroyed: keys.length,
+  });
   // On a cluster the mutations run on every replica of the tables that hold the rows. Their
   // subquery reads the subject table each replica holds whole (synced before): the same rows
   // everywhere, which ClickHouse cannot know, so it is told (allow_nondeterministic_mutations).
@@ -138,7 +151,38 @@ async function eraseFromStore(context: AdminContext, request: EraseRequest): Pro
 }
 
 /** Sealed content and the id of the key it was sealed under: unreadable after erasure, so gone. */
-const SHREDDED = ["content_key_id = ''", ...Object.values(SEALED_COLUMN).map((column) => `${column} = ''`)];
+const SHREDDED_COLUMNS = ['content_key_id', ...Object.values(SEALED_COLUMN)];
+const SHREDDED = SHREDDED_COLUMNS.map((column) => `${column} = ''`);
+
+/**
+ * What the erasure leaves of each of the user's rows, as ledger leaves: the digests the rows
+ * will have, computed by the engine from the same expressions the mutations apply, or no
+ * digest for rows that will be gone (deleted records, dead letters).
+ */
+async function erasedLeaves(
+  context: AdminContext,
+  who: { tenant: string; user: string },
+  pseudonym: string,
+  metadata: EraseResult['metadata'],
+): Promise<Leaf[]> {
+  const { store, database } = context;
+  const replaced =
+    metadata === 'pseudonymize'
+      ? PSEUDONYMIZED
+      : metadata === 'keep'
+        ? SHREDDED_COLUMNS.map((column) => `'' AS ${column}`)
+        : undefined;
+  const rows = await store.queryRows<{ id: string; nanos: string; meta: string }>(
+    `SELECT toString(record_id) AS id, toString(toUnixTimestamp64Nano(timestamp)) AS nanos, ${replaced ? RECORD_META_SQL : "''"} AS meta
+     FROM (SELECT * ${replaced ? `REPLACE (${replaced.join(', ')})` : ''} FROM (SELECT * FROM ${database}.records WHERE tenant_id = {tenant:String} AND user_id = {user:String}))
+     UNION ALL
+     SELECT JSONExtractString(row, 'record_id'), toString(toUnixTimestamp64Nano(parseDateTime64BestEffortOrZero(JSONExtractString(row, 'timestamp'), 9))), ''
+     FROM ${database}.dead_letters
+     WHERE target = 'records' AND JSONExtractString(row, 'tenant_id') = {tenant:String} AND JSONExtractString(row, 'user_id') = {user:String}`,
+    { ...who, p: pseudonym },
+  );
+  return rows.map((row) => ({ id: row.id, timeNanos: BigInt(row.nanos), meta: row.meta, content: EMPTY_CONTENT }));
+}
 
 /** A user's row under their pseudonym: identifiers replaced, attribute values that name them dropped. */
 const PSEUDONYMIZED = [

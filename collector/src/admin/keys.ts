@@ -1,5 +1,6 @@
 import type { DataKeyRow } from '../model/data-key';
 import type { KekVersion } from '../keys';
+import type { PublicKeysFile, PublicSigningKey } from '../keys/signing';
 import type { AdminContext } from './context';
 import { exclusively } from './exclusive';
 
@@ -45,6 +46,8 @@ async function rotate(context: AdminContext): Promise<RotateResult> {
 export interface KeysStatus {
   provider: string;
   kekVersions: KekVersion[];
+  /** The ledger's signing keys (no private material). */
+  signing: { provider: string; keys: PublicSigningKey[] };
   dataKeys: { kek_version: string; keys: number; active: number; retired: number; seals: number }[];
 }
 
@@ -56,5 +59,20 @@ export async function keysStatus(context: AdminContext): Promise<KeysStatus> {
     { provider: keyring.provider.kind },
     { output_format_json_quote_64bit_integers: 0 },
   );
-  return { provider: keyring.provider.kind, kekVersions: await keyring.provider.versions(), dataKeys };
+  return {
+    provider: keyring.provider.kind,
+    kekVersions: await keyring.provider.versions(),
+    signing: { provider: context.signer.kind, keys: await context.signer.publicKeys() },
+    dataKeys,
+  };
+}
+
+/** The public signing keys, old ones included, as auditors keep them (`ai-audit keys public`). */
+export async function publicKeys(context: AdminContext): Promise<PublicKeysFile> {
+  return { format: 'ai-audit-public-keys/1', keys: await context.signer.publicKeys() };
+}
+
+/** A new current signing key; older ones stay listed, so their signatures still verify. */
+export function rotateSigningKey(context: AdminContext): Promise<PublicSigningKey> {
+  return exclusively(() => context.signer.rotate());
 }

@@ -1,6 +1,7 @@
 import { DataKeyUnavailableError } from '../keys/data-keys';
 import { EnvelopeError } from '../keys/envelope';
 import { CONTENT_FIELDS, SEALED_COLUMN, type ContentField } from '../model/record';
+import { accessRow } from '../ledger/access';
 import { AdminError, type Actor, type AdminContext } from './context';
 import { PSEUDONYM_PREFIX } from './erase';
 
@@ -48,17 +49,17 @@ export async function showRecord(context: AdminContext, request: ShowRequest): P
     throw new AdminError('opening sealed content needs a --reason (it is written to the access log)');
 
   const tenantId = String(record.tenant_id);
-  await store.insertJsonRows(
-    `${database}.access_log`,
-    JSON.stringify({
-      actor: request.actor,
-      host: request.host,
-      action: 'decrypt',
-      tenant_id: tenantId,
-      record_id: request.recordId,
-      reason: request.reason,
-    }),
-  );
+  const access = accessRow({
+    actor: request.actor,
+    host: request.host,
+    action: 'decrypt',
+    tenant_id: tenantId,
+    record_id: request.recordId,
+    reason: request.reason,
+  });
+  // Committed first, then written: a row in access_log is never left without its commitment.
+  await context.ledger.commit('access', tenantId, [access.leaf], { action: 'decrypt', actor: request.actor });
+  await store.insertJsonRows(`${database}.access_log`, JSON.stringify(access.row));
   const sealed = CONTENT_FIELDS.some((field) => String(record[SEALED_COLUMN[field]] ?? '') !== '');
   if (!sealed && String(record.user_id).startsWith(PSEUDONYM_PREFIX)) {
     throw new AdminError(`the content of record ${request.recordId} was erased with its user's data keys`);

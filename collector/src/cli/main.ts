@@ -13,6 +13,9 @@ import { sqlCommand } from './commands/sql';
 import { startCommand } from './commands/start';
 import { tokenCommand } from './commands/token';
 import { validateCommand } from './commands/validate';
+import { verifyCommand } from './commands/verify';
+import { exportCommand } from './commands/export';
+import { verifyExportCommand } from './commands/verify-export';
 
 const COMMANDS: Command[] = [
   startCommand,
@@ -25,6 +28,9 @@ const COMMANDS: Command[] = [
   keysCommand,
   tokenCommand,
   validateCommand,
+  verifyCommand,
+  exportCommand,
+  verifyExportCommand,
 ];
 
 function overview(): string {

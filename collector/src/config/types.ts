@@ -89,9 +89,20 @@ export interface VaultTransitConfig {
   timeout: Duration;
 }
 
+/** Where the ledger's signing keys live (docs/architecture.md, "Ledger"); apart from content keys. */
+export interface SigningConfig {
+  provider: 'local' | 'aws-kms' | 'vault-transit';
+  local: { key_file: string };
+  /** An asymmetric ECC_NIST_P256 SIGN_VERIFY key; region and endpoint come from keys.aws_kms. */
+  aws_kms?: { key_id?: string };
+  /** A transit key of type ed25519; address and token come from keys.vault_transit. */
+  vault_transit?: { key?: string };
+}
+
 export interface KeysConfig {
   provider: 'local' | 'env' | 'aws-kms' | 'vault-transit';
   local: { keyring_file: string };
+  signing: SigningConfig;
   env: { variable: string; hash_key_variable: string };
   aws_kms?: AwsKmsConfig;
   vault_transit?: VaultTransitConfig;
@@ -117,6 +128,7 @@ export interface ClickHouseExporterConfig {
   timeout: Duration;
   retry: { initial_interval: Duration; max_interval: Duration };
   wal: { directory: string; max_size: Size; segment_size: Size };
+  ledger: { sign_interval: Duration; digest_directory?: string };
   /** The budget of one `ai-audit sql` query (see collector/src/query/budget.ts). */
   query: { max_memory: Size; max_time: Duration };
 }

@@ -7,7 +7,7 @@ import { cachedPerTenant, remoteError } from './remote';
 const VERSIONED = /^vault:v(\d+):(.*)$/s;
 const HASH_KEY_BYTES = 32;
 
-type VaultData = Record<string, unknown>;
+export type VaultData = Record<string, unknown>;
 
 /**
  * The `vault-transit` provider: DEKs are wrapped by a transit key (an AEAD type such as
@@ -17,33 +17,13 @@ type VaultData = Record<string, unknown>;
  */
 export class VaultTransitKeyProvider implements KeyProvider {
   readonly kind = 'vault-transit';
-  private readonly address: string;
-  private readonly base: string;
-  private readonly headers: Record<string, string>;
-  private readonly timeoutMs: number;
+  private readonly client: TransitClient;
   private readonly key: string;
   private readonly hmacKey: string;
   private readonly hashKeys = cachedPerTenant((tenantId) => this.generateHashKey(tenantId));
 
   constructor(config: VaultTransitConfig, env: NodeJS.ProcessEnv) {
-    this.address = (config.address || env.VAULT_ADDR || '').replace(/\/+$/, '');
-    if (!this.address)
-      throw new KeyProviderError('vault-transit needs an address: set keys.vault_transit.address or VAULT_ADDR');
-    if (!URL.canParse(this.address) || !['http:', 'https:'].includes(new URL(this.address).protocol)) {
-      throw new KeyProviderError(`vault-transit: address ${this.address} is not an http(s) URL`);
-    }
-    const token = config.token || env.VAULT_TOKEN;
-    if (!token) throw new KeyProviderError('vault-transit needs a token: set keys.vault_transit.token or VAULT_TOKEN');
-    this.timeoutMs = config.timeout;
-    const namespace = config.namespace || env.VAULT_NAMESPACE;
-    this.headers = {
-      'Content-Type': 'application/json',
-      'X-Vault-Token': token,
-      // What Vault's own clients send; Vault Agent and Proxy can be set to require it.
-      'X-Vault-Request': 'true',
-      ...(namespace ? { 'X-Vault-Namespace': namespace } : {}),
-    };
-    this.base = `${this.address}/v1/${config.mount.split('/').filter(Boolean).map(encodeURIComponent).join('/')}`;
+    this.client = new TransitClient(this.kind, config, env);
     this.key = encodeURIComponent(config.key);
     this.hmacKey = encodeURIComponent(config.hmac_key ?? config.key);
   }
@@ -119,8 +99,48 @@ export class VaultTransitKeyProvider implements KeyProvider {
     return this.call(operation, 'GET', `keys/${this.key}`);
   }
 
+  private call(operation: string, method: 'GET' | 'POST', path: string, body?: object): Promise<VaultData> {
+    return this.client.call(operation, method, path, body);
+  }
+}
+
+/**
+ * Transit's HTTP API through fetch, for the key provider and the ledger's signer
+ * (keys/signing-vault.ts): the address, token and namespace, and one error shape.
+ */
+export class TransitClient {
+  private readonly address: string;
+  private readonly base: string;
+  private readonly headers: Record<string, string>;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly kind: string,
+    config: VaultTransitConfig,
+    env: NodeJS.ProcessEnv,
+  ) {
+    this.address = (config.address || env.VAULT_ADDR || '').replace(/\/+$/, '');
+    if (!this.address)
+      throw new KeyProviderError('vault-transit needs an address: set keys.vault_transit.address or VAULT_ADDR');
+    if (!URL.canParse(this.address) || !['http:', 'https:'].includes(new URL(this.address).protocol)) {
+      throw new KeyProviderError(`vault-transit: address ${this.address} is not an http(s) URL`);
+    }
+    const token = config.token || env.VAULT_TOKEN;
+    if (!token) throw new KeyProviderError('vault-transit needs a token: set keys.vault_transit.token or VAULT_TOKEN');
+    this.timeoutMs = config.timeout;
+    const namespace = config.namespace || env.VAULT_NAMESPACE;
+    this.headers = {
+      'Content-Type': 'application/json',
+      'X-Vault-Token': token,
+      // What Vault's own clients send; Vault Agent and Proxy can be set to require it.
+      'X-Vault-Request': 'true',
+      ...(namespace ? { 'X-Vault-Namespace': namespace } : {}),
+    };
+    this.base = `${this.address}/v1/${config.mount.split('/').filter(Boolean).map(encodeURIComponent).join('/')}`;
+  }
+
   /** One transit call; resolves to the response's `data`. */
-  private async call(operation: string, method: 'GET' | 'POST', path: string, body?: object): Promise<VaultData> {
+  async call(operation: string, method: 'GET' | 'POST', path: string, body?: object): Promise<VaultData> {
     let status: number;
     let raw: string;
     try {
@@ -183,19 +203,19 @@ function stripMultiError(error: string): string {
   return error.replace(/^\d+ errors? occurred:\s*/, '').replace(/^\s*\*\s*/gm, '');
 }
 
-function versioned(value: string, operation: string): { version: string; body: string } {
+export function versioned(value: string, operation: string): { version: string; body: string } {
   const match = VERSIONED.exec(value);
   if (!match) throw remoteError('vault-transit', operation, 'the response is not a vault:v<N>: value');
   return { version: String(Number(match[1])), body: match[2] };
 }
 
-function stringField(value: unknown, operation: string, field: string): string {
+export function stringField(value: unknown, operation: string, field: string): string {
   if (typeof value !== 'string' || value === '')
     throw remoteError('vault-transit', operation, `the response has no ${field}`);
   return value;
 }
 
-function latestOf(data: VaultData, operation: string): number {
+export function latestOf(data: VaultData, operation: string): number {
   if (typeof data.latest_version !== 'number')
     throw remoteError('vault-transit', operation, 'the response has no latest_version');
   return data.latest_version;

@@ -120,13 +120,23 @@ export class Store {
     params?: Record<string, unknown>,
     settings?: ClickHouseSettings,
   ): Promise<string> {
+    return (await this.queryBytes(query, format, params, settings)).toString('utf8');
+  }
+
+  /** The raw response bytes in any ClickHouse output format, binary ones (Parquet) included. */
+  async queryBytes(
+    query: string,
+    format: string,
+    params?: Record<string, unknown>,
+    settings?: ClickHouseSettings,
+  ): Promise<Buffer> {
     return this.call(async () => {
       const result = await this.client.exec({
         query: `${query}\nFORMAT ${format}`,
         query_params: params,
         clickhouse_settings: settings,
       });
-      return streamText(result.stream);
+      return streamBytes(result.stream);
     });
   }
 
@@ -238,10 +248,14 @@ export class Store {
   }
 }
 
-async function streamText(stream: AsyncIterable<Uint8Array | string>): Promise<string> {
+async function streamBytes(stream: AsyncIterable<Uint8Array | string>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+async function streamText(stream: AsyncIterable<Uint8Array | string>): Promise<string> {
+  return (await streamBytes(stream)).toString('utf8');
 }
 
 function embeddedConnection(path: string): ChdbConnection {

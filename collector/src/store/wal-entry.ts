@@ -12,10 +12,13 @@
  * can be told apart without decoding them.
  */
 
+import { createHash } from 'node:crypto';
+import type { Leaf } from '../model/ledger';
 import type { AuditRecord } from '../model/record';
 import { RowWriter, writeRecordRow } from './row-binary';
 
-export const TABLES = ['records', 'data_keys'] as const;
+/** The tables an entry can hold rows of; a section names one by its index here. */
+export const TABLES = ['records', 'data_keys', 'ledger', 'ledger_signatures'] as const;
 export type Table = (typeof TABLES)[number];
 
 export type RowFormat = 'json' | 'rowbinary';
@@ -32,16 +35,36 @@ export type TableRows =
 
 const rowWriter = new RowWriter();
 
-/** The records section of an entry: each record's RowBinary row after its u32 length. */
-export function recordsSection(records: readonly AuditRecord[]): TableRows {
+/**
+ * The records section of an entry (each record's RowBinary row after its u32 length) and
+ * what the ledger commits of each row, digested from the very bytes that are stored.
+ */
+export function recordsSection(records: readonly AuditRecord[]): { section: TableRows; leaves: Leaf[] } {
   rowWriter.reset();
+  const leaves: Leaf[] = [];
   for (const record of records) {
     const at = rowWriter.offset;
     rowWriter.u32(0);
-    writeRecordRow(rowWriter, record);
-    rowWriter.patchU32(at, rowWriter.offset - at - 4);
+    const [sealedStart, sealedEnd] = writeRecordRow(rowWriter, record);
+    const end = rowWriter.offset;
+    rowWriter.patchU32(at, end - at - 4);
+    leaves.push({
+      id: record.record_id,
+      timeNanos: record.timestamp,
+      meta: createHash('sha256')
+        .update(rowWriter.view(at + 4, sealedStart))
+        .update(rowWriter.view(sealedEnd, end))
+        .digest('hex'),
+      content: createHash('sha256').update(rowWriter.view(sealedStart, sealedEnd)).digest('hex'),
+    });
   }
-  return { table: 'records', format: 'rowbinary', rows: records.length, body: rowWriter.take(0) };
+  const section: TableRows = { table: 'records', format: 'rowbinary', rows: records.length, body: rowWriter.take(0) };
+  return { section, leaves };
+}
+
+/** A section of JSON rows, one object per line (data keys, ledger entries, signatures). */
+export function jsonSection(table: Table, rows: readonly object[]): TableRows {
+  return { table, format: 'json', rows: rows.length, text: rows.map((row) => `${JSON.stringify(row)}\n`).join('') };
 }
 
 /** A section as the writer reads it back: `body` is a view of the entry's bytes, not a copy. */

@@ -155,6 +155,24 @@ export class WriteAheadLog {
     );
   }
 
+  /**
+   * Why an append of `bytes` would be refused now, or undefined when it would be queued:
+   * callers that must know before they append (the ledger advances its chain only for an
+   * entry the log takes) ask first; nothing can change the answer before their append.
+   */
+  refusal(bytes: number): Error | undefined {
+    if (this.closed) return new WalClosedError('the write-ahead log is closed');
+    if (this.failure) return this.failure;
+    if (!this.hasRoomFor(bytes))
+      return new WalFullError(`the write-ahead log is full (${this.unconfirmedBytes} bytes not yet stored)`);
+    return undefined;
+  }
+
+  /** Every entry the store has not confirmed, oldest first (the ledger finds its head in them). */
+  readUnconfirmed(): Promise<Buffer[]> {
+    return this.readPayloads({ first: 0, last: 0, rows: 0, entries: [...this.entries] });
+  }
+
   /** Called after each durable append (the writer waits on it). */
   onAppend(listener: () => void): void {
     this.listeners.push(listener);
@@ -162,13 +180,8 @@ export class WriteAheadLog {
 
   /** Appends and fsyncs `payload`; resolves with its sequence number once it is durable. */
   append(payload: Buffer, rows: number): Promise<number> {
-    if (this.closed) return Promise.reject(new WalClosedError('the write-ahead log is closed'));
-    if (this.failure) return Promise.reject(this.failure);
-    if (!this.hasRoomFor(payload.length)) {
-      return Promise.reject(
-        new WalFullError(`the write-ahead log is full (${this.unconfirmedBytes} bytes not yet stored)`),
-      );
-    }
+    const refusal = this.refusal(payload.length);
+    if (refusal) return Promise.reject(refusal);
     return new Promise((resolve, reject) => {
       this.queue.push({ payload, rows, resolve, reject });
       this.queuedBytes += HEADER_BYTES + payload.length;

@@ -1,18 +1,26 @@
-import { keysStatus, rotateKeys, type KeysStatus, type RotateResult } from '../../admin/keys';
+import {
+  keysStatus,
+  publicKeys,
+  rotateKeys,
+  rotateSigningKey,
+  type KeysStatus,
+  type RotateResult,
+} from '../../admin/keys';
+import type { PublicKeysFile, PublicSigningKey } from '../../keys/signing';
 import { UsageError, type Command } from '../command';
 import { runAdmin } from '../../access/admin-access';
 import { loadCommandConfig } from '../config';
 
 export const keysCommand: Command = {
   name: 'keys',
-  summary: 'Key management: `keys rotate` (new KEK version, data keys re-wrapped) or `keys status`.',
+  summary: 'Key management: `keys rotate`, `keys status`, `keys public` (ledger public keys), `keys rotate-signing`.',
   description:
-    'rotate: starts a new key-encryption key version (local keyring, Vault; with env or KMS keys, rotate them there first) and re-wraps every data key under it. Records are not touched and keep opening. status: KEK versions, and data keys per KEK version with their use counts.',
+    "rotate: starts a new key-encryption key version (local keyring, Vault; with env or KMS keys, rotate them there first) and re-wraps every data key under it. Records are not touched and keep opening. status: KEK versions, data keys per KEK version with their use counts, and the ledger signing keys. public: the ledger's public signing keys, old ones included, as JSON for auditors (`ai-audit verify --public-keys`, `ai-audit verify-export`). rotate-signing: a new current signing key (local, Vault); older keys stay listed.",
   options: {
     json: { type: 'boolean', description: 'print JSON' },
   },
-  positionals: [{ name: 'action', description: 'rotate | status', required: true }],
-  examples: ['ai-audit keys status', 'ai-audit keys rotate'],
+  positionals: [{ name: 'action', description: 'rotate | status | public | rotate-signing', required: true }],
+  examples: ['ai-audit keys status', 'ai-audit keys rotate', 'ai-audit keys public > ai-audit-public-keys.json'],
   async run(args, context) {
     const action = args.positionals[0];
     const loaded = loadCommandConfig(args, context);
@@ -30,7 +38,17 @@ export const keysCommand: Command = {
       context.stdout.write(args.options.json ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(status));
       return 0;
     }
-    throw new UsageError(`unknown action "${String(action).slice(0, 40)}" (rotate or status)`);
+    if (action === 'public') {
+      const keys = await runAdmin<PublicKeysFile>(loaded, context, 'keys.public', {}, publicKeys);
+      context.stdout.write(`${JSON.stringify(keys, null, 2)}\n`);
+      return 0;
+    }
+    if (action === 'rotate-signing') {
+      const key = await runAdmin<PublicSigningKey>(loaded, context, 'keys.rotate-signing', {}, rotateSigningKey);
+      context.stdout.write(args.options.json ? `${JSON.stringify(key, null, 2)}\n` : `new signing key ${key.key_id}\n`);
+      return 0;
+    }
+    throw new UsageError(`unknown action "${String(action).slice(0, 40)}" (rotate, status, public or rotate-signing)`);
   },
 };
 
@@ -38,6 +56,9 @@ function renderStatus(status: KeysStatus): string {
   const lines = [`provider: ${status.provider}`, 'KEK versions:'];
   for (const v of status.kekVersions)
     lines.push(`  ${v.version}${v.current ? ' (current)' : ''}${v.created ? `  created ${v.created}` : ''}`);
+  lines.push(`ledger signing keys (${status.signing.provider}):`);
+  for (const k of status.signing.keys)
+    lines.push(`  ${k.key_id}${k.current ? ' (current)' : ''}${k.created ? `  created ${k.created}` : ''}`);
   lines.push('data keys by KEK version:');
   if (status.dataKeys.length === 0) lines.push('  none yet');
   for (const d of status.dataKeys)

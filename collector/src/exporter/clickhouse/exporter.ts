@@ -10,7 +10,10 @@ import { describeTarget, parseStoreEndpoint, type StoreTarget } from '../../stor
 import { migrate } from '../../store/migrations';
 import { purgeLog } from './purge';
 import { applyRetention, ttlExpression } from '../../store/retention';
-import { encodeEntry, recordsSection, type TableRows } from '../../store/wal-entry';
+import { encodeEntry, jsonSection, recordsSection, type TableRows } from '../../store/wal-entry';
+import { Ledger } from '../../ledger/ledger';
+import { createSigner, type Signer } from '../../keys/signing';
+import { signingConfigOf } from '../../keys/signing-config';
 import { BatchWriter } from './writer';
 import configSchema from './config.schema.json';
 
@@ -27,6 +30,8 @@ export class ClickHouseExporter implements Exporter {
   private wal: WriteAheadLog | undefined;
   private writer: BatchWriter | undefined;
   private storeHandle: Store | undefined;
+  private ledgerHandle: Ledger | undefined;
+  private signerHandle: Signer | undefined;
   /** The schema was set up at start: the store has answered a round trip. */
   private preparedAtStart = false;
 
@@ -38,6 +43,17 @@ export class ClickHouseExporter implements Exporter {
   get store(): Store {
     if (!this.storeHandle) throw new Error('the clickhouse exporter is not started');
     return this.storeHandle;
+  }
+
+  /** The ledger chain of this exporter's log (administrative operations commit to it too). */
+  get ledger(): Ledger {
+    if (!this.ledgerHandle) throw new Error('the clickhouse exporter is not started');
+    return this.ledgerHandle;
+  }
+
+  get signer(): Signer {
+    if (!this.signerHandle) throw new Error('the clickhouse exporter is not started');
+    return this.signerHandle;
   }
 
   get target(): StoreTarget {
@@ -102,11 +118,17 @@ export class ClickHouseExporter implements Exporter {
       const oldest = wal.stats.oldestAppendedAt;
       return oldest === undefined ? 0 : (Date.now() - oldest) / 1000;
     });
+    const { keys, signing } = signingConfigOf(this.context.loaded, this.context.id);
+    this.signerHandle = createSigner(signing, keys, this.context.loaded);
+    const ledger = await openLedger(wal, this.walDir, this.signerHandle, this.config, this.context);
+    this.ledgerHandle = ledger;
     this.writer = new BatchWriter(wal, this.store, {
       ...BatchWriter.optionsFrom(this.config, this.walDir, logger, metrics),
       prepare: prepared ? undefined : prepare,
+      beforeConfirm: (sections) => ledger.beforeConfirm(sections),
     });
     this.writer.start();
+    ledger.start();
   }
 
   async consume(batch: RecordBatch): Promise<void> {
@@ -114,15 +136,16 @@ export class ClickHouseExporter implements Exporter {
     const { records, dataKeys } = batch;
     if (records.length === 0 && dataKeys.length === 0) return;
     const sections: TableRows[] = [];
-    if (dataKeys.length > 0)
-      sections.push({
-        table: 'data_keys',
-        format: 'json',
-        rows: dataKeys.length,
-        text: dataKeys.map((row) => `${JSON.stringify(row)}\n`).join(''),
-      });
-    if (records.length > 0) sections.push(recordsSection(records));
-    await this.wal.append(encodeEntry(sections), records.length + dataKeys.length);
+    if (dataKeys.length > 0) sections.push(jsonSection('data_keys', dataKeys));
+    if (records.length === 0) {
+      await this.wal.append(encodeEntry(sections), dataKeys.length);
+      return;
+    }
+    // The records and the ledger entry that commits them are durable together.
+    const { section, leaves } = recordsSection(records);
+    sections.push(section);
+    const payload = this.ledger.entryWith(sections, 'records', batch.tenantId, leaves, {});
+    await this.wal.append(payload, records.length + dataKeys.length);
   }
 
   /** Waits until every batch accepted so far is in the store. */
@@ -167,6 +190,8 @@ export class ClickHouseExporter implements Exporter {
   }
 
   async shutdown(deadlineMs: number): Promise<void> {
+    // The last signature goes into the log before the writer drains it.
+    await this.ledgerHandle?.stop();
     const left = (await this.writer?.stop(deadlineMs)) ?? 0;
     if (left > 0)
       this.context.logger.warn('shutdown deadline reached; records stay in the write-ahead log for the next start', {
@@ -175,6 +200,21 @@ export class ClickHouseExporter implements Exporter {
     await this.wal?.close();
     await this.storeHandle?.close();
   }
+}
+
+async function openLedger(
+  wal: WriteAheadLog,
+  walDir: string,
+  signer: Signer,
+  config: ClickHouseExporterConfig,
+  context: BuildContext,
+): Promise<Ledger> {
+  const { digest_directory } = config.ledger;
+  return Ledger.open(wal, walDir, signer, {
+    signIntervalMs: config.ledger.sign_interval,
+    digestDirectory: digest_directory === undefined ? undefined : resolveConfigPath(context.loaded, digest_directory),
+    logger: context.logger,
+  });
 }
 
 /** Schema migrations, then the configured retention as TTL (a change is applied here). */

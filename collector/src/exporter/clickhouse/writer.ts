@@ -10,7 +10,7 @@ import { withoutStored } from '../../store/dedupe';
 import { DEAD_LETTER_FILE, INSERT_SPOOL_FILE } from './purge';
 import { isDataError, isStoreCondition } from '../../store/errors';
 import { RECORD_COLUMN_NAMES, recordRowJson } from '../../store/row-binary';
-import { decodeEntry, RowJoiner, rowsOf, type RowFormat, type Table } from '../../store/wal-entry';
+import { decodeEntry, RowJoiner, rowsOf, type EntrySection, type RowFormat, type Table } from '../../store/wal-entry';
 
 /** Rows of one table in one format: one insert (data keys are JSON; records RowBinary, or JSON in older logs). */
 interface RowGroup {
@@ -22,6 +22,8 @@ const INSERT_ORDER: readonly (readonly [Table, RowFormat])[] = [
   ['data_keys', 'json'],
   ['records', 'json'],
   ['records', 'rowbinary'],
+  ['ledger', 'json'],
+  ['ledger_signatures', 'json'],
 ];
 
 /** Attempts with one unexplained server error code before its rows are suspected. */
@@ -43,6 +45,8 @@ export interface WriterOptions {
   metrics: WriterMetrics;
   /** Runs (and is retried) before the first insert: schema setup when the store was down at start. */
   prepare?: () => Promise<void>;
+  /** Runs once a batch is in the store, before the log forgets it (the ledger saves its head). */
+  beforeConfirm?: (sections: readonly EntrySection[]) => Promise<void>;
 }
 
 export interface WriterMetrics {
@@ -252,6 +256,7 @@ export class BatchWriter {
       this.options.metrics.insertSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       this.options.metrics.insertedRows.inc(batch.rows);
       this.options.metrics.insertBatches.inc();
+      await this.options.beforeConfirm?.(sections);
       await this.wal.confirm(batch);
       this.repeated = undefined;
       this.answered = true;

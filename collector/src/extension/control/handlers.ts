@@ -1,9 +1,13 @@
 import { eraseUser } from '../../admin/erase';
-import { keysStatus, rotateKeys } from '../../admin/keys';
+import { keysStatus, publicKeys, rotateKeys, rotateSigningKey } from '../../admin/keys';
 import { showRecord } from '../../admin/show';
+import { exportRecords, type ExportFormat } from '../../admin/export';
+import { verifyStore, type VerifyRequest } from '../../admin/verify';
 import { AdminError, type AdminContext } from '../../admin/context';
 import type { ClickHouseExporterConfig, ProtectProcessorConfig } from '../../config/types';
 import type { Keyring } from '../../keys/keyring';
+import type { Signer } from '../../keys/signing';
+import type { LedgerWriter } from '../../ledger/ledger';
 import { analystSettings, queryBudget } from '../../query/budget';
 import { QueryReader } from '../../query/reader';
 import type { Store } from '../../store/client';
@@ -22,6 +26,9 @@ export interface ControlledExporter {
   readonly store: Store;
   readonly target: StoreTarget;
   readonly walDir: string;
+  /** The ledger chain of its log, which administrative operations commit to. */
+  readonly ledger: LedgerWriter;
+  readonly signer: Signer;
   flush(timeoutMs: number): Promise<void>;
   purgeLog(subject: { tenantId: string; userId: string }, timeoutMs: number): Promise<void>;
 }
@@ -62,6 +69,9 @@ export async function controlHandlers(
       database: exporter.store.database,
       keyring: protect.keyring,
       erasure: protect.config.erasure,
+      storeConfig: exporter.config,
+      ledger: exporter.ledger,
+      signer: exporter.signer,
       flush: () => exporter.flush(FLUSH_TIMEOUT_MS),
       fence: async (tenantId, subject) => {
         // First what waits goes on (through protect, so before its fence), then protect refuses the subject.
@@ -85,6 +95,8 @@ export async function controlHandlers(
     if (typeof value !== 'string') throw new ControlRequestError(`"${name}" must be a string`);
     return value;
   };
+  const optional = (value: unknown, name: string): string | undefined =>
+    value === undefined ? undefined : text(value, name);
   // A named query's `{name:Type}` values (ai-audit query), bound by the engine, never spliced.
   const params = (value: unknown): Record<string, string | number> | undefined => {
     if (value === undefined) return undefined;
@@ -128,10 +140,62 @@ export async function controlHandlers(
           ...caller,
         }),
       ),
+      verify: refusals(async (r) => verifyStore(admin(), verifyRequest(r))),
+      export: refusals(async (r, caller) =>
+        exportRecords(admin(), {
+          tenant: optional(r.tenant, 'tenant'),
+          user: optional(r.user, 'user'),
+          from: optional(r.from, 'from'),
+          to: optional(r.to, 'to'),
+          where: optional(r.where, 'where'),
+          format: text(r.format, 'format') as ExportFormat,
+          decrypt: r.decrypt === true,
+          reason: text(r.reason, 'reason'),
+          ...caller,
+        }),
+      ),
       'keys.rotate': refusals(async () => rotateKeys(admin())),
       'keys.status': refusals(async () => keysStatus(admin())),
+      'keys.public': refusals(async () => publicKeys(admin())),
+      'keys.rotate-signing': refusals(async () => rotateSigningKey(admin())),
       hash: refusals(async (r) => admin().keyring.hashText(text(r.tenantId, 'tenantId'), text(r.text, 'text'))),
     },
     close: () => reader.close(),
+  };
+}
+
+/** A verify request from a client, its fields checked: strings, a number, arrays of objects. */
+function verifyRequest(r: Record<string, unknown>): VerifyRequest {
+  const optionalText = (name: string): string | undefined => {
+    const value = r[name];
+    if (value !== undefined && typeof value !== 'string') throw new ControlRequestError(`"${name}" must be a string`);
+    return value;
+  };
+  const list = <T>(name: string, fields: string[]): T[] | undefined => {
+    const value = r[name];
+    if (value === undefined) return undefined;
+    const valid =
+      Array.isArray(value) &&
+      value.every(
+        (item) =>
+          typeof item === 'object' &&
+          item !== null &&
+          fields.every((f) => typeof (item as Record<string, unknown>)[f] === 'string'),
+      );
+    if (!valid) throw new ControlRequestError(`"${name}" must be a list of objects with ${fields.join(', ')}`);
+    return value as T[];
+  };
+  if (
+    r.sample !== undefined &&
+    !(typeof r.sample === 'number' && Number.isInteger(r.sample) && r.sample >= 0 && r.sample <= 100_000)
+  )
+    throw new ControlRequestError('"sample" must be a whole number from 0 to 100000');
+  return {
+    tenant: optionalText('tenant'),
+    from: optionalText('from'),
+    to: optionalText('to'),
+    sample: r.sample as number | undefined,
+    publicKeys: list('publicKeys', ['key_id', 'algorithm', 'public_key']),
+    digests: list('digests', ['name', 'text']),
   };
 }
