@@ -6,7 +6,7 @@
  * root from the results (kept in .bench/results-<mode>.json).
  *
  *   --full            the full mode: longer and more runs, 10 million records for the queries
- *   --only a,b        only these scenarios (stages, limits, ingest, profile, overhead, queries);
+ *   --only a,b        only these scenarios (stages, limits, ingest, profile, overhead, queries, ledger);
  *                     the report then goes to .bench/BENCHMARKS.partial.md, not BENCHMARKS.md
  *   --report-only     re-render BENCHMARKS.md from the last results of this mode, running nothing
  *
@@ -49,7 +49,7 @@ if (fs.realpathSync(process.execPath) !== fs.realpathSync(node)) {
   process.exit(status ?? 1);
 }
 const WORK = path.join(REPO, '.bench', 'work');
-const SCENARIOS = ['stages', 'limits', 'ingest', 'profile', 'overhead', 'queries'];
+const SCENARIOS = ['stages', 'limits', 'ingest', 'profile', 'overhead', 'queries', 'ledger'];
 
 /** A wrong command line: exit code 2, as the ai-audit CLI does. */
 const usageError = (message) => Object.assign(new Error(message), { exitCode: 2 });

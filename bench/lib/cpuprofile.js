@@ -18,7 +18,8 @@ const STAGES = [
   ['cost', /\/processor\/cost\//],
   ['classify (detectors)', /\/processor\/classify\//],
   ['protect (hash, seal)', /\/processor\/protect\/|\/keys\//],
-  ['rows (RowBinary)', /\/store\/row-binary\.js|\/store\/wal-entry\.js/],
+  ['rows (RowBinary, ledger digests)', /\/store\/row-binary\.js|\/store\/wal-entry\.js/],
+  ['ledger (entries, signing)', /\/ledger\//],
   ['WAL (frame, write, fsync)', /\/wal\//],
 ];
 

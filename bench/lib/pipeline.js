@@ -73,7 +73,10 @@ async function processAll(pipeline, batch) {
   return batch;
 }
 
-/** The records section the exporter writes to the WAL for a batch's records (RowBinary rows). */
+/**
+ * What the exporter writes to the WAL for a batch's records: the records section (RowBinary
+ * rows) and the ledger leaves digested from those rows.
+ */
 function recordsSection(records) {
   return dist('store/wal-entry').recordsSection(records);
 }
@@ -85,7 +88,7 @@ function recordsSection(records) {
 function insertBodies(records) {
   const { rowsOf } = dist('store/wal-entry');
   const { recordRowJson } = dist('store/row-binary');
-  const section = recordsSection(records);
+  const { section } = recordsSection(records);
   const rows = rowsOf([{ ...section, format: 'rowbinary' }]);
   return {
     rows: rows.length,

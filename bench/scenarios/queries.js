@@ -157,4 +157,4 @@ async function run(ctx) {
   }
 }
 
-module.exports = { id: 'queries', title: 'Queries', run };
+module.exports = { id: 'queries', title: 'Queries', run, generateSql };

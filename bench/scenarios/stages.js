@@ -5,7 +5,8 @@
  *
  * One run pushes every request through the whole pipeline in order, timing each stage:
  *   decode -> normalize -> cost -> classify (detection) -> protect (hash + seal) -> rows
- *   (RowBinary, as the exporter serializes) -> WAL append (entry encoding, frame, write, fsync)
+ *   (RowBinary, as the exporter serializes, with each row's two ledger digests) -> ledger (the
+ *   entry: Merkle root, chain hash, its JSON row) -> WAL append (entry encoding, frame, write, fsync)
  * with process.cpuUsage() around the pass (CPU µs per span decode-to-WAL, all threads of this
  * process). A second pass, outside that window, times the references and the parts of protect
  * on their own: protobufjs decoding the same bytes, the keyed hashes alone, the AES-256-GCM
@@ -21,7 +22,7 @@ const { summarize } = require('../lib/stats');
 const SETTINGS = { quick: { warmup: 2, runs: 7, requests: 4 }, full: { warmup: 3, runs: 25, requests: 4 } };
 
 /** The pipeline stages in order; WAL append is wall time (it waits for fsync), the rest is CPU-bound. */
-const STAGES = ['decode', 'normalize', 'cost', 'classify', 'protect', 'rows', 'walAppend'];
+const STAGES = ['decode', 'normalize', 'cost', 'classify', 'protect', 'rows', 'ledger', 'walAppend'];
 const REFERENCES = ['protobufjs', 'hash', 'seal'];
 
 async function run(ctx) {
@@ -29,7 +30,8 @@ async function run(ctx) {
   const dir = path.join(ctx.workDir, 'stages');
   const pipeline = buildPipeline(dir);
   const { decodeTraceExportProtobuf } = dist('receiver/otlp/decode');
-  const { encodeEntry } = dist('store/wal-entry');
+  const { encodeEntry, jsonSection } = dist('store/wal-entry');
+  const { makeEntry } = dist('ledger/entry');
   const { WriteAheadLog } = dist('wal/wal');
   const { silentLogger } = dist('telemetry/logger');
   const protect = {
@@ -60,6 +62,7 @@ async function run(ctx) {
     return result;
   };
 
+  let head = { seq: 0, hash: '' };
   const oneRun = async () => {
     const times = Object.fromEntries([...STAGES, ...REFERENCES].map((s) => [s, 0]));
     const contents = [];
@@ -72,15 +75,14 @@ async function run(ctx) {
           contents.push(batch.records.map((r) => ({ recordId: r.record_id, content: { ...r.content } })));
         await timed(times, stage, () => runStage(pipeline, stage, batch));
       }
-      const section = await timed(times, 'rows', () => recordsSection(batch.records));
+      const { section, leaves } = await timed(times, 'rows', () => recordsSection(batch.records));
       const sections = [section];
-      if (batch.dataKeys.length > 0)
-        sections.unshift({
-          table: 'data_keys',
-          format: 'json',
-          rows: batch.dataKeys.length,
-          text: batch.dataKeys.map((row) => `${JSON.stringify(row)}\n`).join(''),
-        });
+      if (batch.dataKeys.length > 0) sections.unshift(jsonSection('data_keys', batch.dataKeys));
+      await timed(times, 'ledger', () => {
+        const entry = makeEntry('bench', head, 'records', batch.tenantId, leaves, {});
+        head = { seq: entry.seq, hash: entry.hash };
+        sections.push(jsonSection('ledger', [entry]));
+      });
       await timed(times, 'walAppend', () =>
         wal.append(encodeEntry(sections), batch.records.length + batch.dataKeys.length),
       );
