@@ -129,4 +129,4 @@ async function run(ctx) {
   }
 }
 
-module.exports = { id: 'ledger', title: 'Ledger verification', run };
+module.exports = { id: 'ledger', title: 'Ledger verification', run, commit };

@@ -265,7 +265,7 @@ async function compareRows(
     const rows = await options.store.queryRows<ComparisonRow>(
       comparisonSql(options.database, spec, options.retention, options.sample ?? 20),
       scopeParams(options.scope),
-      { output_format_json_quote_64bit_integers: 0, join_algorithm: 'hash' },
+      { output_format_json_quote_64bit_integers: 0 },
     );
     counts[spec.table] = Object.fromEntries(rows.map((row) => [row.status, row.n]));
     for (const row of rows) {
