@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { CollectorProcess, eventually, runCli, runOnStore } from '../helpers/collector';
 import { createExporter, exportSpans, makeSpans } from '../helpers/otel';
+import { chatSpan as span, verify } from '../helpers/ledger';
 
 /**
  * Changes the ledger must explain rather than flag (docs/architecture.md, "Ledger"): content
@@ -8,40 +9,8 @@ import { createExporter, exportSpans, makeSpans } from '../helpers/otel';
  * a collector killed mid-ingest. `ai-audit verify` passes each, naming what explains it.
  */
 
-interface Report {
-  ok: boolean;
-  rows: Record<string, Record<string, number>>;
-  problems: { kind: string; id?: string; detail: string }[];
-  explained: { status: string; id: string; detail: string }[];
-  chains: { chain: string; last_seq: number; signed_through: number }[];
-}
-
 const DAY_MS = 86_400_000;
-const LEDGER_YAML = '    ledger:\n      sign_interval: 1s';
-
-function span(user: string, i: number, start?: Date) {
-  return {
-    start,
-    end: start,
-    attributes: {
-      'gen_ai.operation.name': 'chat',
-      'gen_ai.provider.name': 'openai',
-      'gen_ai.request.model': 'gpt-4o',
-      'gen_ai.usage.input_tokens': 10 + i,
-      'user.id': user,
-      'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: `q${i}` }] }]),
-    },
-  };
-}
-
-async function verify(configPath: string): Promise<{ code: number; report: Report }> {
-  const { stdout, stderr, code } = await runCli(['verify', '--config', configPath, '--format', 'json']);
-  try {
-    return { code, report: JSON.parse(stdout) as Report };
-  } catch {
-    throw new Error(`verify printed no report (exit ${code}): ${stderr}`);
-  }
-}
+const LEDGER = '    ledger:\n      sign_interval: 1s';
 
 async function ledgerLeaves(collector: CollectorProcess): Promise<number> {
   const [{ n }] = await collector.sql<{ n: number }>(
@@ -57,7 +26,7 @@ function erase(configPath: string, user: string, reason: string): ReturnType<typ
 describe('verify explains what policies change', () => {
   it('content and records retention: cleared content and dropped days are explained', async () => {
     const collector = await CollectorProcess.start({
-      exporterYaml: `    retention:\n      records: 1d\n      content: 1h\n${LEDGER_YAML}`,
+      exporterYaml: `    retention:\n      records: 1d\n      content: 1h\n${LEDGER}`,
     });
     const now = Date.now();
     await exportSpans(
@@ -75,14 +44,14 @@ describe('verify explains what policies change', () => {
       'ALTER TABLE ai_audit.records MATERIALIZE TTL SETTINGS mutations_sync = 2',
       'OPTIMIZE TABLE ai_audit.records FINAL',
     ]);
-    const { code, report } = await verify(collector.configPath);
+    const { code, report } = await verify(collector.dir);
     expect(report.problems).toEqual([]);
     expect(code).toBe(0);
     expect(report.rows.records).toEqual({ verified: 2, content_expired: 3, expired: 2 });
   });
 
   it('an erasure (pseudonymize, then delete) and a KEK rotation are explained', async () => {
-    const collector = await CollectorProcess.start({ exporterYaml: LEDGER_YAML });
+    const collector = await CollectorProcess.start({ exporterYaml: LEDGER });
     try {
       await exportSpans(
         createExporter('grpc', collector),
@@ -92,7 +61,7 @@ describe('verify explains what policies change', () => {
       expect((await erase(collector.configPath, 'gina', 'GDPR request 2026-12')).code).toBe(0);
       expect((await runCli(['keys', 'rotate', '--config', collector.configPath])).code).toBe(0);
       // Through the running collector.
-      const { code, report } = await verify(collector.configPath);
+      const { code, report } = await verify(collector.dir);
       expect(report.problems).toEqual([]);
       expect(code).toBe(0);
       expect(report.rows.records).toEqual({ verified: 2, erased: 2 });
@@ -105,19 +74,19 @@ describe('verify explains what policies change', () => {
     }
     // The same store, now erasing by deleting rows, with no collector running.
     const restarted = await CollectorProcess.start(
-      { exporterYaml: LEDGER_YAML, processorsYaml: '  protect:\n    erasure:\n      metadata: delete' },
+      { exporterYaml: LEDGER, processorsYaml: '  protect:\n    erasure:\n      metadata: delete' },
       collector.dir,
     );
     await restarted.stop();
     expect((await erase(collector.configPath, 'hal', 'GDPR request 2026-13')).code).toBe(0);
-    const { code, report } = await verify(collector.configPath);
+    const { code, report } = await verify(collector.dir);
     expect(report.problems).toEqual([]);
     expect(code).toBe(0);
     expect(report.rows.records).toEqual({ verified: 1, erased: 3 });
   });
 
   it('a collector killed during ingest leaves no false alarm after its restart', async () => {
-    const collector = await CollectorProcess.start({ exporterYaml: LEDGER_YAML });
+    const collector = await CollectorProcess.start({ exporterYaml: LEDGER });
     const exporter = createExporter('http-proto', collector);
     // Exports keep coming while the collector dies: some acknowledged, some cut off.
     let acknowledged = 0;
@@ -136,7 +105,7 @@ describe('verify explains what policies change', () => {
     await collector.stop('SIGKILL');
     killed = true;
     await sending;
-    const restarted = await CollectorProcess.start({ exporterYaml: LEDGER_YAML }, collector.dir);
+    const restarted = await CollectorProcess.start({ exporterYaml: LEDGER }, collector.dir);
     try {
       await exportSpans(createExporter('grpc', restarted), makeSpans([span('after', 999)]));
       await eventually(async () => {
@@ -148,7 +117,7 @@ describe('verify explains what policies change', () => {
     } finally {
       await restarted.stop();
     }
-    const { code, report } = await verify(collector.configPath);
+    const { code, report } = await verify(collector.dir);
     expect(report.problems).toEqual([]);
     expect(code).toBe(0);
     expect(report.chains).toHaveLength(1);

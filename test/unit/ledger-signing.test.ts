@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -258,8 +258,12 @@ describe('Vault transit signer', () => {
   });
 });
 
-it('key ids name the algorithm and a digest of the public key', async () => {
-  const signer = new LocalSigner(join(mkdtempSync(join(tmpdir(), 'ai-audit-signing-')), 'k.json'));
+it('key ids name the algorithm and a digest of the public key; reading keys creates none', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'ai-audit-signing-')), 'k.json');
+  const signer = new LocalSigner(path);
+  expect(await signer.publicKeys()).toEqual([]);
+  expect(existsSync(path)).toBe(false);
+  await signer.sign(Buffer.from('first use'));
   const [key] = await signer.publicKeys();
   const der = createPublicKey(key.public_key).export({ type: 'spki', format: 'der' });
   expect(key.key_id).toBe(`ed25519:${createHash('sha256').update(der).digest('hex').slice(0, 24)}`);

@@ -11,7 +11,7 @@ import { purgeLog } from '../exporter/clickhouse/purge';
 import { BatchWriter } from '../exporter/clickhouse/writer';
 import { WriteAheadLog } from '../wal/wal';
 import { createSigner } from '../keys/signing';
-import { Ledger } from '../ledger/ledger';
+import { Ledger, ledgerOptions } from '../ledger/ledger';
 import type { LedgerEntry } from '../model/ledger';
 import { protectConfig, storeExporterConfig } from './config';
 import { openStore, runningCollector, walDirectory } from './store-access';
@@ -67,13 +67,11 @@ export async function runAdmin<T>(
       });
       let left: number;
       try {
-        const ledger = await Ledger.open(wal, walDir, signer, {
-          signIntervalMs: exporter.ledger.sign_interval,
-          logger,
-        });
+        const ledger = await Ledger.open(wal, walDir, signer, ledgerOptions(exporter, loaded, logger));
         const writer = new BatchWriter(wal, store, {
           ...BatchWriter.optionsFrom(exporter, walDir, logger, new MetricsRegistry()),
           beforeConfirm: (sections) => ledger.beforeConfirm(sections),
+          onDeadLetter: (record, reason) => ledger.deadLetter(record, reason),
         });
         writer.start();
         try {
@@ -99,13 +97,15 @@ export async function runAdmin<T>(
       signer,
       // The stopped collector's chain: the entry goes through its log, signed, then stored.
       ledger: {
-        commit: async (kind, tenantId, leaves, detail) => {
+        commit: async (kind, tenantId, leaves, detail, companions) => {
           let entry: LedgerEntry | undefined;
           await withLog(async (_wal, _writer, ledger) => {
-            entry = await ledger.commit(kind, tenantId, leaves, detail);
+            entry = await ledger.commit(kind, tenantId, leaves, detail, companions);
           });
           return entry as LedgerEntry;
         },
+        // Every command's log is signed when it is closed (withLog).
+        sign: () => withLog(async () => undefined),
       },
       flush: () => withLog(async () => undefined),
       // No collector runs, so nothing is being ingested: there is nothing to hold back.

@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { EMPTY_CONTENT, RECORD_META_SQL } from '../ledger/leaf';
+import { RECORD_CONTENT_SQL, RECORD_META_SQL } from '../ledger/leaf';
 import type { Leaf } from '../model/ledger';
 import { SEALED_COLUMN } from '../model/record';
 import type { Store } from '../store/client';
@@ -155,9 +155,12 @@ const SHREDDED_COLUMNS = ['content_key_id', ...Object.values(SEALED_COLUMN)];
 const SHREDDED = SHREDDED_COLUMNS.map((column) => `${column} = ''`);
 
 /**
- * What the erasure leaves of each of the user's rows, as ledger leaves: the digests the rows
- * will have, computed by the engine from the same expressions the mutations apply, or no
- * digest for rows that will be gone (deleted records, dead letters).
+ * What the erasure leaves of each of the user's rows, as ledger leaves: the metadata digest
+ * the row will have, computed by the engine from the same expressions the mutations apply,
+ * or none for a row that will be deleted; and, in place of a content digest, the digest of
+ * the row as it is now (its two digests). Verify accepts the erasure as the explanation of a
+ * row only if that earlier state is one the ledger committed: an erasure cannot make a
+ * changed or forged row look legitimate.
  */
 async function erasedLeaves(
   context: AdminContext,
@@ -172,16 +175,21 @@ async function erasedLeaves(
       : metadata === 'keep'
         ? SHREDDED_COLUMNS.map((column) => `'' AS ${column}`)
         : undefined;
-  const rows = await store.queryRows<{ id: string; nanos: string; meta: string }>(
-    `SELECT toString(record_id) AS id, toString(toUnixTimestamp64Nano(timestamp)) AS nanos, ${replaced ? RECORD_META_SQL : "''"} AS meta
-     FROM (SELECT * ${replaced ? `REPLACE (${replaced.join(', ')})` : ''} FROM (SELECT * FROM ${database}.records WHERE tenant_id = {tenant:String} AND user_id = {user:String}))
-     UNION ALL
-     SELECT JSONExtractString(row, 'record_id'), toString(toUnixTimestamp64Nano(parseDateTime64BestEffortOrZero(JSONExtractString(row, 'timestamp'), 9))), ''
-     FROM ${database}.dead_letters
-     WHERE target = 'records' AND JSONExtractString(row, 'tenant_id') = {tenant:String} AND JSONExtractString(row, 'user_id') = {user:String}`,
+  // The row's present digests first, in a subquery: at the level of the REPLACE, expressions
+  // would see the replaced values.
+  const rows = await store.queryRows<{ id: string; nanos: string; meta: string; prior: string }>(
+    `SELECT toString(record_id) AS id, toString(toUnixTimestamp64Nano(timestamp)) AS nanos,
+            ${replaced ? RECORD_META_SQL : "''"} AS meta, prior
+     FROM (
+       SELECT * ${replaced ? `REPLACE (${replaced.join(', ')})` : ''}
+       FROM (
+         SELECT *, lower(hex(SHA256(concat(${RECORD_META_SQL}, ' ', ${RECORD_CONTENT_SQL})))) AS prior
+         FROM ${database}.records WHERE tenant_id = {tenant:String} AND user_id = {user:String}
+       )
+     )`,
     { ...who, p: pseudonym },
   );
-  return rows.map((row) => ({ id: row.id, timeNanos: BigInt(row.nanos), meta: row.meta, content: EMPTY_CONTENT }));
+  return rows.map((row) => ({ id: row.id, timeNanos: BigInt(row.nanos), meta: row.meta, content: row.prior }));
 }
 
 /** A user's row under their pseudonym: identifiers replaced, attribute values that name them dropped. */

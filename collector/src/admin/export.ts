@@ -2,16 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DataKeyUnavailableError } from '../keys/data-keys';
 import { accessRow } from '../ledger/access';
-import { nanosText, millisText } from '../ledger/entry';
+import { jsonSection } from '../store/wal-entry';
+import { headMessage, nanosText, millisText } from '../ledger/entry';
 import { EMPTY_CONTENT, RECORD_META_SQL, sha256Hex } from '../ledger/leaf';
 import {
   buildProofs,
   manifestMessage,
   MANIFEST_FORMAT,
+  type EntryHeader,
   type ExportFile,
   type Manifest,
   type SignedManifest,
 } from '../ledger/manifest';
+import { checkChains, readLedger, type EntryRow, type SignatureRow } from '../ledger/verify';
+import { verifySignature, type PublicSigningKey } from '../keys/signing';
 import type { LedgerEntry } from '../model/ledger';
 import { CONTENT_FIELDS, SEALED_COLUMN, type ContentField } from '../model/record';
 import { guardQuery } from '../query/guard';
@@ -67,6 +71,8 @@ export async function exportRecords(context: AdminContext, request: ExportReques
     throw new AdminError(`unknown format "${String(request.format).slice(0, 20)}" (csv, jsonl or parquet)`);
   const fromMs = parseTime(request.from, '--from');
   const toMs = parseTime(request.to, '--to');
+  // Everything committed before the export is signed and stored, so it can be proven.
+  await context.ledger.sign();
   await context.flush();
   const { store, database } = context;
   // Rows stored after this moment are not part of the export, however long it takes.
@@ -102,7 +108,11 @@ export async function exportRecords(context: AdminContext, request: ExportReques
     `SELECT toString(record_id) AS id, ${RECORD_META_SQL} AS meta FROM ${database}.records WHERE ${where} ORDER BY timestamp, record_id`,
     params,
   );
-  const { entries, proofs, unproven } = buildProofs(rows, await committingEntries(context, where, params));
+  const ledger = await trustedLedger(context);
+  const committing = (await committingEntries(context, where, params)).filter((entry) =>
+    ledger.covered.has(`${entry.chain}/${entry.seq}`),
+  );
+  const { entries, proofs, unproven } = buildProofs(rows, committing);
 
   const files: { name: string; data: Buffer; rows: number }[] = [
     { name: `records.${format.extension}`, data, rows: rows.length },
@@ -138,6 +148,7 @@ export async function exportRecords(context: AdminContext, request: ExportReques
     entries,
     proofs,
     unproven,
+    chains: signedChains(entries, ledger),
   };
   const message = manifestMessage(manifest);
   const signature = await context.signer.sign(message);
@@ -159,6 +170,50 @@ export async function exportRecords(context: AdminContext, request: ExportReques
     files: files.map((file) => ({ name: file.name, base64: file.data.toString('base64') })),
     ledger: { chain: entry.chain, seq: entry.seq },
   };
+}
+
+/** The ledger's entries and signatures, and which entries valid signatures cover (ledger/verify.ts). */
+async function trustedLedger(
+  context: AdminContext,
+): Promise<{ entries: EntryRow[]; signatures: SignatureRow[]; covered: Set<string>; keys: PublicSigningKey[] }> {
+  const keys = await context.signer.publicKeys();
+  const { entries, signatures } = await readLedger(context.store, context.database);
+  const { covered } = checkChains(entries, signatures, { publicKeys: keys, unsignedGraceMs: 0 }, []);
+  return { entries, signatures, covered, keys };
+}
+
+/**
+ * For each chain the proofs use, the lowest valid signature at or above the last entry used,
+ * and the headers of the entries from the first used up to it.
+ */
+function signedChains(
+  used: readonly EntryHeader[],
+  ledger: Awaited<ReturnType<typeof trustedLedger>>,
+): Manifest['chains'] {
+  const chains: Manifest['chains'] = [];
+  for (const chain of new Set(used.map((entry) => entry.chain))) {
+    const seqs = used.filter((entry) => entry.chain === chain).map((entry) => entry.seq);
+    const [first, last] = [Math.min(...seqs), Math.max(...seqs)];
+    const head = ledger.signatures
+      .filter((s) => s.chain === chain && s.seq >= last && ledger.covered.has(`${chain}/${s.seq}`))
+      .sort((a, b) => a.seq - b.seq)
+      .find((s) => verifySignature(ledger.keys, headMessage(chain, s.seq, s.hash), s));
+    if (!head) continue;
+    const links = ledger.entries
+      .filter(
+        (entry) =>
+          entry.chain === chain &&
+          entry.seq >= first &&
+          entry.seq <= head.seq &&
+          ledger.covered.has(`${chain}/${entry.seq}`),
+      )
+      .map(({ at_ms, computed_root: _root, whole: _whole, ...entry }): EntryHeader => ({
+        ...entry,
+        at: millisText(at_ms),
+      }));
+    chains.push({ head, links });
+  }
+  return chains;
 }
 
 /** The ledger entries that commit any of the selected rows (as stored, or as an erasure left them). */
@@ -220,9 +275,15 @@ async function openContent(
       tenant,
       mine.map((a) => a.leaf),
       { action: 'export', actor: request.actor },
+      [
+        jsonSection(
+          'access_log',
+          mine.map((a) => a.row),
+        ),
+      ],
     );
-    await store.insertJsonRows(`${database}.access_log`, mine.map((a) => JSON.stringify(a.row)).join('\n'));
   }
+  await context.flush();
   const lines: string[] = [];
   for (const row of rows) {
     const content: Partial<Record<ContentField, string | null>> = {};

@@ -2,6 +2,7 @@ import { DataKeyUnavailableError } from '../keys/data-keys';
 import { EnvelopeError } from '../keys/envelope';
 import { CONTENT_FIELDS, SEALED_COLUMN, type ContentField } from '../model/record';
 import { accessRow } from '../ledger/access';
+import { jsonSection } from '../store/wal-entry';
 import { AdminError, type Actor, type AdminContext } from './context';
 import { PSEUDONYM_PREFIX } from './erase';
 
@@ -57,9 +58,12 @@ export async function showRecord(context: AdminContext, request: ShowRequest): P
     record_id: request.recordId,
     reason: request.reason,
   });
-  // Committed first, then written: a row in access_log is never left without its commitment.
-  await context.ledger.commit('access', tenantId, [access.leaf], { action: 'decrypt', actor: request.actor });
-  await store.insertJsonRows(`${database}.access_log`, JSON.stringify(access.row));
+  // The access-log row and its ledger entry go through the log together; once the row is
+  // in the store, and only then, the content is opened.
+  await context.ledger.commit('access', tenantId, [access.leaf], { action: 'decrypt', actor: request.actor }, [
+    jsonSection('access_log', [access.row]),
+  ]);
+  await context.flush();
   const sealed = CONTENT_FIELDS.some((field) => String(record[SEALED_COLUMN[field]] ?? '') !== '');
   if (!sealed && String(record.user_id).startsWith(PSEUDONYM_PREFIX)) {
     throw new AdminError(`the content of record ${request.recordId} was erased with its user's data keys`);

@@ -26,6 +26,8 @@ export async function verifyStore(context: AdminContext, request: VerifyRequest)
   };
   if (scope.fromMs !== undefined && scope.toMs !== undefined && scope.fromMs >= scope.toMs)
     throw new AdminError('--from must be before --to');
+  // Everything before the verification is signed and stored first.
+  await context.ledger.sign();
   await context.flush();
   const { retention, ledger } = context.storeConfig;
   return verifyLedger({
@@ -41,13 +43,25 @@ export async function verifyStore(context: AdminContext, request: VerifyRequest)
   });
 }
 
-/** An ISO 8601 time or date (UTC unless it says otherwise), in milliseconds. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * An ISO 8601 date or time, in milliseconds: UTC unless it names a zone. Anything else, and
+ * dates that do not exist (2026-02-30), are refused rather than guessed at.
+ */
 export function parseTime(value: string | undefined, option: string): number | undefined {
   if (value === undefined) return undefined;
-  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(ms))
+  const refuse = (): never => {
     throw new AdminError(
-      `${option} "${value.slice(0, 40)}" is not a date or time (ISO 8601, e.g. 2026-07-01 or 2026-07-01T12:00:00Z)`,
+      `${option} "${value.slice(0, 40)}" is not an ISO 8601 date or time (e.g. 2026-07-01 or 2026-07-01T12:00:00Z)`,
     );
+  };
+  if (!ISO_TIME.test(value)) refuse();
+  // Date.parse rolls 2026-02-30 over to March 2: the calendar date must exist as written.
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number);
+  if (new Date(Date.UTC(year, month - 1, day)).toISOString().slice(0, 10) !== value.slice(0, 10)) refuse();
+  const zoned = /(?:Z|[+-]\d{2}:?\d{2})$/.test(value);
+  const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : `${value.replace(' ', 'T')}${zoned ? '' : 'Z'}`);
+  if (Number.isNaN(ms)) refuse();
   return ms;
 }

@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { resolveConfigPath } from '../config/load';
@@ -47,8 +47,12 @@ export function keyIdOf(algorithm: SignatureAlgorithm, publicKey: KeyObject): st
   return `${algorithm}:${createHash('sha256').update(der).digest('hex').slice(0, 24)}`;
 }
 
-/** Whether `signature` is a valid signature of `message` by one of `keys`. */
-export function verifySignature(keys: readonly PublicSigningKey[], message: Buffer, signature: Signature): boolean {
+/** Whether `signature` is a valid signature of `message` by one of `keys` (of the algorithm it names). */
+export function verifySignature(
+  keys: readonly PublicSigningKey[],
+  message: Buffer,
+  signature: { key_id: string; algorithm: string; signature: string },
+): boolean {
   const key = keys.find((k) => k.key_id === signature.key_id && k.algorithm === signature.algorithm);
   if (!key) return false;
   try {
@@ -111,7 +115,9 @@ export class LocalSigner implements Signer {
     };
   }
 
+  /** No key file yet, no keys: reading (verify, keys public) never creates one. */
   async publicKeys(): Promise<PublicSigningKey[]> {
+    if (!existsSync(this.path)) return [];
     const file = await this.load();
     return file.keys.map((k) => ({
       key_id: k.key_id,

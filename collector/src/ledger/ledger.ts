@@ -1,5 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { resolveConfigPath } from '../config/load';
+import type { ClickHouseExporterConfig, LoadedConfig } from '../config/types';
 import type { Signer } from '../keys/signing';
 import type { EntryKind, Leaf, LedgerEntry, SignedHead } from '../model/ledger';
 import { errorMessage, type Logger } from '../telemetry/logger';
@@ -7,6 +9,7 @@ import { writeFileDurably } from '../wal/durable-file';
 import type { WriteAheadLog } from '../wal/wal';
 import { decodeEntry, encodeEntry, jsonSection, rowsOf, type EntrySection, type TableRows } from '../store/wal-entry';
 import { headMessage, makeEntry, millisText } from './entry';
+import { EMPTY_CONTENT } from './leaf';
 
 /**
  * A collector's ledger chain (docs/architecture.md, "Ledger"): one chain per write-ahead
@@ -20,6 +23,20 @@ import { headMessage, makeEntry, millisText } from './entry';
  * forgets an entry (the writer's `beforeConfirm`), and in the entries the log still holds.
  */
 
+/** A ledger's options from the exporter's `ledger` section, paths resolved against the config file. */
+export function ledgerOptions(
+  config: Pick<ClickHouseExporterConfig, 'ledger'>,
+  loaded: Pick<LoadedConfig, 'dir'>,
+  logger: Logger,
+): LedgerOptions {
+  const { sign_interval, digest_directory } = config.ledger;
+  return {
+    signIntervalMs: sign_interval,
+    digestDirectory: digest_directory === undefined ? undefined : resolveConfigPath(loaded, digest_directory),
+    logger,
+  };
+}
+
 export interface LedgerOptions {
   signIntervalMs: number;
   /** Where each signed head is also written as a file (object-lock / WORM storage). */
@@ -27,9 +44,21 @@ export interface LedgerOptions {
   logger: Logger;
 }
 
-/** What administrative operations commit: an access, an erasure, an export. */
+/** What administrative operations commit: an access, an erasure, an export, a dead letter. */
 export interface LedgerWriter {
-  commit(kind: EntryKind, tenantId: string, leaves: readonly Leaf[], detail: object): Promise<LedgerEntry>;
+  /**
+   * Commits `leaves` in an entry of their own, with `companions` (rows the entry commits,
+   * e.g. access_log rows) in the same log entry; durable when this resolves.
+   */
+  commit(
+    kind: EntryKind,
+    tenantId: string,
+    leaves: readonly Leaf[],
+    detail: object,
+    companions?: TableRows[],
+  ): Promise<LedgerEntry>;
+  /** Signs the head now (verify and export want everything before them signed). */
+  sign(): Promise<void>;
 }
 
 interface Head {
@@ -43,6 +72,8 @@ export class Ledger implements LedgerWriter {
   private timer: NodeJS.Timeout | undefined;
   private signing: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** The last entry the log has made durable: what is signed, and where the chain resumes after a failed write. */
+  private durable: Head;
 
   private constructor(
     private readonly wal: WriteAheadLog,
@@ -51,13 +82,16 @@ export class Ledger implements LedgerWriter {
     private readonly options: LedgerOptions,
     private head: Head,
     private signed: Head,
-  ) {}
+  ) {
+    this.durable = head;
+  }
 
   /** The chain of `wal`, its head recovered from the head file and the entries the log holds. */
   static async open(wal: WriteAheadLog, walDir: string, signer: Signer, options: LedgerOptions): Promise<Ledger> {
     const saved = await readHead(join(walDir, HEAD_FILE), wal.id);
     let head = saved.head;
-    for (const payload of await wal.readUnconfirmed()) {
+    // One entry at a time: the log may hold up to its size limit.
+    for await (const payload of wal.unconfirmedPayloads()) {
       const last = lastEntryOf(decodeEntry(payload));
       if (last && last.seq > head.seq) head = last;
     }
@@ -69,28 +103,55 @@ export class Ledger implements LedgerWriter {
   }
 
   /**
-   * The entry committing `leaves`, to travel in the log entry `sections` will be: the
-   * chain advances only when the log will take that entry, so no seq is ever skipped.
-   * Throws the log's refusal (full, closed) instead.
+   * Appends `sections` with the entry committing `leaves`, in one log entry; resolves once
+   * durable. The chain advances only for an entry the log takes: a refusal (full, closed)
+   * throws before it moves. A write that fails after (disk error) fails every append queued
+   * behind it too, and the chain resumes from the last durable entry, so no sequence number
+   * is skipped and no entry links to one that was never written.
    */
-  entryWith(sections: TableRows[], kind: EntryKind, tenantId: string, leaves: readonly Leaf[], detail: object): Buffer {
+  async append(
+    sections: TableRows[],
+    kind: EntryKind,
+    tenantId: string,
+    leaves: readonly Leaf[],
+    detail: object,
+    rows: number,
+  ): Promise<LedgerEntry> {
     const entry = makeEntry(this.chain, this.head, kind, tenantId, leaves, detail);
     const payload = encodeEntry([...sections, jsonSection('ledger', [entry])]);
     const refusal = this.wal.refusal(payload.length);
     if (refusal) throw refusal;
-    this.head = { seq: entry.seq, hash: entry.hash };
-    return payload;
+    const made = { seq: entry.seq, hash: entry.hash };
+    this.head = made;
+    try {
+      await this.wal.append(payload, rows);
+    } catch (error) {
+      if (this.head.seq >= made.seq) this.head = this.durable;
+      throw error;
+    }
+    // Appends resolve in the order they were made.
+    this.durable = made;
+    return entry;
   }
 
-  /** An entry of its own (access, erasure, export), durable when this resolves. */
-  async commit(kind: EntryKind, tenantId: string, leaves: readonly Leaf[], detail: object): Promise<LedgerEntry> {
-    const entry = makeEntry(this.chain, this.head, kind, tenantId, leaves, detail);
-    const payload = encodeEntry([jsonSection('ledger', [entry])]);
-    const refusal = this.wal.refusal(payload.length);
-    if (refusal) throw refusal;
-    this.head = { seq: entry.seq, hash: entry.hash };
-    await this.wal.append(payload, 0);
-    return entry;
+  commit(
+    kind: EntryKind,
+    tenantId: string,
+    leaves: readonly Leaf[],
+    detail: object,
+    companions: TableRows[] = [],
+  ): Promise<LedgerEntry> {
+    return this.append(companions, kind, tenantId, leaves, detail, 0);
+  }
+
+  /** A record the store refused: committed, so its absence from records is explained. */
+  async deadLetter(record: { recordId: string; timestampNanos: bigint }, reason: { code: number }): Promise<void> {
+    await this.commit(
+      'dead_letter',
+      '',
+      [{ id: record.recordId, timeNanos: record.timestampNanos, meta: '', content: EMPTY_CONTENT }],
+      { error_code: reason.code },
+    );
   }
 
   /** Signs the head every interval; signs a head recovered unsigned at once. */
@@ -116,7 +177,7 @@ export class Ledger implements LedgerWriter {
   }
 
   private async signHead(): Promise<void> {
-    const head = this.head;
+    const head = this.durable;
     if (head.seq === 0 || head.seq === this.signed.seq) return;
     try {
       const signature = await this.signer.sign(headMessage(this.chain, head.seq, head.hash));
@@ -128,9 +189,10 @@ export class Ledger implements LedgerWriter {
         ...signature,
       };
       await this.wal.append(encodeEntry([jsonSection('ledger_signatures', [row])]), 0);
-      const previous = this.signed;
+      // The digest file first: if it cannot be written, the head counts as unsigned and
+      // the next interval signs and writes again.
+      if (this.options.digestDirectory) await this.writeDigestFile(row, this.signed);
       this.signed = head;
-      if (this.options.digestDirectory) await this.writeDigestFile(row, previous);
     } catch (error) {
       // The next interval tries again; entries wait unsigned meanwhile (verify reports them).
       this.options.logger.warn('ledger: signing the chain head failed; will retry', { error: errorMessage(error) });

@@ -1,6 +1,7 @@
 import type { Signature } from '../keys/signing';
-import type { LedgerEntry } from '../model/ledger';
-import { entryHash, entryLeaves, parseTimeText } from './entry';
+import type { LedgerEntry, SignedHead } from '../model/ledger';
+import { verifySignature, type PublicSigningKey } from '../keys/signing';
+import { entryHash, entryLeaves, headMessage, parseTimeText } from './entry';
 import { leafOf } from './leaf';
 import { inclusionProof, rootFromProof } from './merkle';
 
@@ -49,6 +50,11 @@ export interface Manifest {
   proofs: RecordProof[];
   /** Exported rows no ledger entry commits as they are (altered, never committed): named, not hidden. */
   unproven: { record_id: string; reason: string }[];
+  /**
+   * For each chain the proofs use: a signed head, and every entry header from the first entry
+   * used up to it, so the entries are shown to be in a chain the signing key vouched for.
+   */
+  chains: { head: SignedHead; links: EntryHeader[] }[];
 }
 
 export interface SignedManifest extends Manifest {
@@ -108,7 +114,7 @@ export function buildProofs(
 export function checkProof(manifest: Manifest, proof: RecordProof, meta: string): string | undefined {
   const entry = manifest.entries[proof.entry];
   if (!entry) return 'its proof names no entry of the manifest';
-  if (entryHash({ ...entry, record_ids: [], record_times: [], meta_digests: [], content_digests: [] }) !== entry.hash)
+  if (headerHash(entry) !== entry.hash)
     return `ledger entry ${entry.chain}/${entry.seq} in the manifest does not hash to its recorded hash`;
   let root: Buffer;
   try {
@@ -125,4 +131,42 @@ export function checkProof(manifest: Manifest, proof: RecordProof, meta: string)
   return root.toString('hex') === entry.root
     ? undefined
     : `the row is not what ledger entry ${entry.chain}/${entry.seq} committed (changed since, or edited in the file)`;
+}
+
+/** An entry header's own hash, recomputed. */
+function headerHash(entry: EntryHeader): string {
+  return entryHash({ ...entry, record_ids: [], record_times: [], meta_digests: [], content_digests: [] });
+}
+
+/**
+ * The chains of a manifest, checked: each head's signature under `keys`, each link's hash
+ * and its link to the one before, up to the head; and every entry the proofs use is a link.
+ * Returns what is wrong, if anything.
+ */
+export function checkManifestChains(manifest: Manifest, keys: readonly PublicSigningKey[]): string[] {
+  const wrong: string[] = [];
+  const linked = new Set<string>();
+  for (const { head, links } of manifest.chains ?? []) {
+    const name = `chain ${head.chain}`;
+    if (!verifySignature(keys, headMessage(head.chain, head.seq, head.hash), head)) {
+      wrong.push(`${name}: the head's signature does not verify under the given public keys`);
+      continue;
+    }
+    const sorted = [...links].sort((a, b) => a.seq - b.seq);
+    const top = sorted[sorted.length - 1];
+    if (!top || top.seq !== head.seq || top.hash !== head.hash)
+      wrong.push(`${name}: the links do not end at the signed head`);
+    sorted.forEach((link, i) => {
+      if (link.chain !== head.chain || headerHash(link) !== link.hash)
+        wrong.push(`${name}: entry ${link.seq} does not hash to its recorded hash`);
+      else if (i > 0 && (link.seq !== sorted[i - 1].seq + 1 || link.prev_hash !== sorted[i - 1].hash))
+        wrong.push(`${name}: entry ${link.seq} does not follow entry ${sorted[i - 1].seq}`);
+      else linked.add(`${link.chain}/${link.seq}/${link.hash}`);
+    });
+  }
+  manifest.entries.forEach((entry) => {
+    if (!linked.has(`${entry.chain}/${entry.seq}/${entry.hash}`))
+      wrong.push(`ledger entry ${entry.chain}/${entry.seq} is not in a signed chain of the manifest`);
+  });
+  return wrong;
 }

@@ -5,7 +5,7 @@ import { verifySignature, type PublicSigningKey } from '../keys/signing';
 import { Store } from '../store/client';
 import { sqlString } from '../store/sql-literal';
 import { RECORD_META_SQL, sha256Hex } from './leaf';
-import { checkProof, manifestMessage, MANIFEST_FORMAT, type SignedManifest } from './manifest';
+import { checkManifestChains, checkProof, manifestMessage, MANIFEST_FORMAT, type SignedManifest } from './manifest';
 
 /**
  * `ai-audit verify-export DIR`, offline: the manifest's signature under the given public
@@ -57,6 +57,7 @@ export async function verifyExport(dir: string, keys: readonly PublicSigningKey[
       file: 'manifest.json',
       detail: 'the signature does not verify under the given public keys (edited, or signed by another key)',
     });
+  for (const wrong of checkManifestChains(manifest, keys)) problems.push({ file: 'manifest.json', detail: wrong });
 
   const listed = new Set(manifest.files.map((f) => f.name));
   for (const name of readdirSync(dir))
@@ -102,12 +103,13 @@ export async function verifyExport(dir: string, keys: readonly PublicSigningKey[
     seen.add(row.id);
     const proof = proofs.get(row.id);
     if (!proof) {
-      if (!unproven.has(row.id))
-        problems.push({
-          file: recordsFile.name,
-          record_id: row.id,
-          detail: 'a row the manifest does not name (added)',
-        });
+      problems.push({
+        file: recordsFile.name,
+        record_id: row.id,
+        detail: unproven.has(row.id)
+          ? 'the export itself says no signed ledger entry commits this row as it is (run ai-audit verify on the store)'
+          : 'a row the manifest does not name (added)',
+      });
       continue;
     }
     const wrong = checkProof(manifest, proof, row.meta);

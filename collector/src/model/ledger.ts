@@ -17,8 +17,11 @@ export interface Leaf {
   content: string;
 }
 
-/** What an entry commits: records stored, content opened, an erasure, an export. */
-export type EntryKind = 'records' | 'access' | 'erasure' | 'export';
+/**
+ * What an entry commits: records stored, content opened, an erasure, an export, a record
+ * the store refused (moved to dead letters).
+ */
+export type EntryKind = 'records' | 'access' | 'erasure' | 'export' | 'dead_letter';
 
 /**
  * One entry of a ledger chain, as the row `<database>.ledger` holds (docs/architecture.md,

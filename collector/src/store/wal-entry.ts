@@ -18,7 +18,7 @@ import type { AuditRecord } from '../model/record';
 import { RowWriter, writeRecordRow } from './row-binary';
 
 /** The tables an entry can hold rows of; a section names one by its index here. */
-export const TABLES = ['records', 'data_keys', 'ledger', 'ledger_signatures'] as const;
+export const TABLES = ['records', 'data_keys', 'ledger', 'ledger_signatures', 'access_log'] as const;
 export type Table = (typeof TABLES)[number];
 
 export type RowFormat = 'json' | 'rowbinary';

@@ -168,9 +168,17 @@ export class WriteAheadLog {
     return undefined;
   }
 
-  /** Every entry the store has not confirmed, oldest first (the ledger finds its head in them). */
-  readUnconfirmed(): Promise<Buffer[]> {
-    return this.readPayloads({ first: 0, last: 0, rows: 0, entries: [...this.entries] });
+  /** Every entry the store has not confirmed, oldest first, one at a time (the ledger finds its head in them). */
+  async *unconfirmedPayloads(): AsyncGenerator<Buffer> {
+    for (const entry of [...this.entries]) {
+      const [payload] = await this.readPayloads({
+        first: entry.seq,
+        last: entry.seq,
+        rows: entry.rows,
+        entries: [entry],
+      });
+      yield payload;
+    }
   }
 
   /** Called after each durable append (the writer waits on it). */
@@ -295,7 +303,12 @@ export class WriteAheadLog {
         group.forEach((item, i) => item.resolve(seqs[i]));
         for (const listener of this.listeners) listener();
       } catch (error) {
-        for (const item of group) item.reject(error as Error);
+        // What was queued behind a failed group goes too: it may build on it (the ledger's
+        // chain links each entry to the one before), and its senders retry all the same.
+        const behind = this.queue;
+        this.queue = [];
+        for (const item of [...group, ...behind]) item.reject(error as Error);
+        this.queuedBytes -= behind.reduce((sum, item) => sum + HEADER_BYTES + item.payload.length, 0);
       } finally {
         this.queuedBytes -= groupBytes;
       }

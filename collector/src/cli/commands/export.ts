@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportRecords, type ExportFormat, type ExportRequest, type ExportResult } from '../../admin/export';
 import { actorOf, runAdmin } from '../../access/admin-access';
@@ -50,7 +50,12 @@ export const exportCommand: Command = {
     if (!out) throw new UsageError('export needs --out <dir>');
     const reason = args.options.reason as string | undefined;
     if (!reason?.trim()) throw new UsageError('export needs --reason "<why>" (it is recorded in the ledger)');
-    if (existsSync(out) && readdirSync(out).length > 0) throw new UsageError(`${out} exists and is not empty`);
+    const usable = (): void => {
+      if (!existsSync(out)) return;
+      if (!statSync(out).isDirectory()) throw new UsageError(`${out} exists and is not a directory`);
+      if (readdirSync(out).length > 0) throw new UsageError(`${out} exists and is not empty`);
+    };
+    usable();
     const request: ExportRequest = {
       tenant: args.options.tenant as string | undefined,
       user: args.options.user as string | undefined,
@@ -67,6 +72,8 @@ export const exportCommand: Command = {
     const result = await runAdmin<ExportResult>(loaded, context, 'export', { ...request }, (admin) =>
       exportRecords(admin, request),
     );
+    // Checked again: the export took a while, and nothing already there is overwritten.
+    usable();
     mkdirSync(out, { recursive: true, mode: 0o700 });
     for (const file of result.files)
       writeFileSync(join(out, file.name), Buffer.from(file.base64, 'base64'), { mode: 0o600 });

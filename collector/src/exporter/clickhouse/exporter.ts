@@ -11,7 +11,7 @@ import { migrate } from '../../store/migrations';
 import { purgeLog } from './purge';
 import { applyRetention, ttlExpression } from '../../store/retention';
 import { encodeEntry, jsonSection, recordsSection, type TableRows } from '../../store/wal-entry';
-import { Ledger } from '../../ledger/ledger';
+import { Ledger, ledgerOptions } from '../../ledger/ledger';
 import { createSigner, type Signer } from '../../keys/signing';
 import { signingConfigOf } from '../../keys/signing-config';
 import { BatchWriter } from './writer';
@@ -120,12 +120,18 @@ export class ClickHouseExporter implements Exporter {
     });
     const { keys, signing } = signingConfigOf(this.context.loaded, this.context.id);
     this.signerHandle = createSigner(signing, keys, this.context.loaded);
-    const ledger = await openLedger(wal, this.walDir, this.signerHandle, this.config, this.context);
+    const ledger = await Ledger.open(
+      wal,
+      this.walDir,
+      this.signerHandle,
+      ledgerOptions(this.config, this.context.loaded, logger),
+    );
     this.ledgerHandle = ledger;
     this.writer = new BatchWriter(wal, this.store, {
       ...BatchWriter.optionsFrom(this.config, this.walDir, logger, metrics),
       prepare: prepared ? undefined : prepare,
       beforeConfirm: (sections) => ledger.beforeConfirm(sections),
+      onDeadLetter: (record, reason) => ledger.deadLetter(record, reason),
     });
     this.writer.start();
     ledger.start();
@@ -144,8 +150,7 @@ export class ClickHouseExporter implements Exporter {
     // The records and the ledger entry that commits them are durable together.
     const { section, leaves } = recordsSection(records);
     sections.push(section);
-    const payload = this.ledger.entryWith(sections, 'records', batch.tenantId, leaves, {});
-    await this.wal.append(payload, records.length + dataKeys.length);
+    await this.ledger.append(sections, 'records', batch.tenantId, leaves, {}, records.length + dataKeys.length);
   }
 
   /** Waits until every batch accepted so far is in the store. */
@@ -200,21 +205,6 @@ export class ClickHouseExporter implements Exporter {
     await this.wal?.close();
     await this.storeHandle?.close();
   }
-}
-
-async function openLedger(
-  wal: WriteAheadLog,
-  walDir: string,
-  signer: Signer,
-  config: ClickHouseExporterConfig,
-  context: BuildContext,
-): Promise<Ledger> {
-  const { digest_directory } = config.ledger;
-  return Ledger.open(wal, walDir, signer, {
-    signIntervalMs: config.ledger.sign_interval,
-    digestDirectory: digest_directory === undefined ? undefined : resolveConfigPath(context.loaded, digest_directory),
-    logger: context.logger,
-  });
 }
 
 /** Schema migrations, then the configured retention as TTL (a change is applied here). */

@@ -9,7 +9,8 @@ import { StoreError, type Store } from '../../store/client';
 import { withoutStored } from '../../store/dedupe';
 import { DEAD_LETTER_FILE, INSERT_SPOOL_FILE } from './purge';
 import { isDataError, isStoreCondition } from '../../store/errors';
-import { RECORD_COLUMN_NAMES, recordRowJson } from '../../store/row-binary';
+import { RECORD_COLUMN_NAMES, recordRowJson, recordRowKey } from '../../store/row-binary';
+import { parseTimeText } from '../../ledger/entry';
 import { decodeEntry, RowJoiner, rowsOf, type EntrySection, type RowFormat, type Table } from '../../store/wal-entry';
 
 /** Rows of one table in one format: one insert (data keys are JSON; records RowBinary, or JSON in older logs). */
@@ -22,9 +23,22 @@ const INSERT_ORDER: readonly (readonly [Table, RowFormat])[] = [
   ['data_keys', 'json'],
   ['records', 'json'],
   ['records', 'rowbinary'],
+  ['access_log', 'json'],
   ['ledger', 'json'],
   ['ledger_signatures', 'json'],
 ];
+
+/** The time and id of a record row, whichever form it was written in. */
+function recordKeyOf(row: Buffer, format: RowFormat): { recordId: string; timestampNanos: bigint } | undefined {
+  try {
+    if (format === 'rowbinary') return recordRowKey(row);
+    const json = JSON.parse(row.toString('utf8')) as { record_id: string; timestamp: string };
+    return { recordId: json.record_id, timestampNanos: parseTimeText(String(json.timestamp), 9) };
+  } catch {
+    // Too damaged to say which record it is: it stays unexplained, and verify names it.
+    return undefined;
+  }
+}
 
 /** Attempts with one unexplained server error code before its rows are suspected. */
 const SUSPECT_AFTER = 3;
@@ -47,6 +61,8 @@ export interface WriterOptions {
   prepare?: () => Promise<void>;
   /** Runs once a batch is in the store, before the log forgets it (the ledger saves its head). */
   beforeConfirm?: (sections: readonly EntrySection[]) => Promise<void>;
+  /** Runs when a record is moved to dead letters (the ledger explains its absence from records). */
+  onDeadLetter?: (record: { recordId: string; timestampNanos: bigint }, reason: { code: number }) => Promise<void>;
 }
 
 export interface WriterMetrics {
@@ -355,6 +371,8 @@ export class BatchWriter {
       row: rowIndex,
       code: error.code,
     });
+    const key = group.table === 'records' ? recordKeyOf(row, group.format) : undefined;
+    if (key) await this.options.onDeadLetter?.(key, { code: letter.error_code });
     try {
       await this.store.insertJsonRows(
         `${this.options.database}.dead_letters`,
