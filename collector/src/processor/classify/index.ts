@@ -25,6 +25,7 @@
  *  - findings carry offsets only; no error message contains scanned text; nothing here logs;
  *  - offsets are UTF-16 code units, the indices String#slice takes.
  */
+import { CandidateSearch, isCandidateDetector } from './candidates';
 import { kindSelector, type ClassifyConfig } from './config';
 import { createCustomDetector, PatternError } from './custom';
 import { promptInjection } from './injection';
@@ -75,11 +76,15 @@ export function createClassifier(config: ClassifyConfig): Classifier {
 
   const redactable = config.redact.enabled ? kindSelector(config.redact.kinds) : () => false;
   const kinds = [...new Set(detectors.map((d) => d.kind))].sort();
+  // The pattern-prefiltered detectors share one search for their candidates (./candidates.ts).
+  const candidates = new CandidateSearch(detectors.filter(isCandidateDetector));
+  const others = detectors.filter((d) => !isCandidateDetector(d));
 
   const scan = (text: string): Finding[] => {
     if (typeof text !== 'string') throw new TypeError('classify: scan expects a string');
     const found: Finding[] = [];
-    for (const d of detectors) d.scan(text, (start, end) => found.push({ kind: d.kind, start, end }));
+    candidates.scan(text, (kind, start, end) => found.push({ kind, start, end }));
+    for (const d of others) d.scan(text, (start, end) => found.push({ kind: d.kind, start, end }));
     return normalize(found);
   };
 

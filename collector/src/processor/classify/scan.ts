@@ -8,8 +8,8 @@
  * recipe that is linear in the text length:
  *
  *  1. a cheap prefilter finds candidate anchors, always moving forward: a literal such as
- *     `ghp_` or `@` (String#indexOf, see {@link forEachLiteral}), or a character that starts
- *     a token at a boundary;
+ *     `ghp_` or `@` (./literals.ts), a short pattern (./candidates.ts), or a word that can
+ *     begin an injection phrase (./injection);
  *  2. from an anchor, a deterministic hand-written scan reads the candidate. Scans either have
  *     a fixed upper bound (an email local part is at most 64 characters) or consume a run of
  *     characters that no later anchor can start inside;
@@ -17,9 +17,9 @@
  *
  * So each character is looked at a bounded number of times per detector. Where a regex is
  * still used it is anchored, has no nested or adjacent overlapping quantifiers, and runs on a
- * string whose length is already bounded; or it is a candidate filter (see
- * {@link forEachCandidate}): a pattern of bounded length, so an attempt at each position costs
- * a bounded number of steps, searched forward only.
+ * string whose length is already bounded; or it is a candidate filter (./candidates.ts): a
+ * pattern of bounded length, so an attempt at each position costs a bounded number of steps,
+ * searched forward only.
  */
 
 export type CharTest = (code: number) => boolean;
@@ -104,136 +104,6 @@ export function escapeAtRunStart(text: string, start: number): number {
 /** A token of class `test` may start at `i`: nothing of the same class glued on its left. */
 export function boundaryBefore(text: string, i: number, test: CharTest): boolean {
   return i === 0 || !test(text.charCodeAt(i - 1)) || escapeBefore(text, i) > 0;
-}
-
-/**
- * Finds successive occurrences of one literal. Calls must pass non-decreasing `from` values;
- * the last hit is cached, so the total cost over a scan is one pass of indexOf over the text
- * (a naive "indexOf from every candidate" would be quadratic when the literal is rare).
- */
-export class NextIndex {
-  private pos = -2; // -2: not searched yet; -1: no further occurrence
-
-  constructor(
-    private readonly text: string,
-    private readonly needle: string,
-  ) {}
-
-  at(from: number): number {
-    if (this.pos === -1) return -1;
-    if (this.pos < from) this.pos = this.text.indexOf(this.needle, from);
-    return this.pos;
-  }
-}
-
-/**
- * Calls `onHit` for each occurrence of any of `needles` in text order. `onHit` returns where
- * the search resumes (at least hit + 1), which is how a detector skips what it consumed.
- */
-export function forEachLiteral(
-  text: string,
-  needles: readonly string[],
-  onHit: (at: number, which: number) => number,
-): void {
-  if (needles.length > 1) {
-    forEachOfSeveral(text, needles, onHit);
-    return;
-  }
-  const finders = needles.map((n) => new NextIndex(text, n));
-  let from = 0;
-  for (;;) {
-    let best = -1;
-    let which = -1;
-    for (let k = 0; k < finders.length; k++) {
-      const p = finders[k].at(from);
-      if (p >= 0 && (best < 0 || p < best)) {
-        best = p;
-        which = k;
-      }
-    }
-    if (best < 0) return;
-    from = Math.max(onHit(best, which), best + 1);
-  }
-}
-
-/**
- * Calls `onCandidate` at each position where a match of the global regex `candidate` starts,
- * and at the `lookBehind` positions before it, in text order and each position at most once;
- * `onCandidate` returns where the visits resume (at least position + 1).
- *
- * For detectors whose matches all have a shape a short regex can recognise (a card number is
- * 13+ digits with single separators, an SSN is 3-2-4 digits), so that the search for the next
- * position worth a look runs in the regex engine's compiled code instead of a JavaScript loop
- * over every character. With `lookBehind`, the regex may find a rarer character that follows
- * the start of a match within that many positions (an IPv6 address has a ':' within its first
- * five characters), which is cheaper to search for than the start itself.
- *
- * `candidate` must match wherever (or within `lookBehind` after where) the detector could
- * report a match; the detector then checks each position exactly as it would in a loop over
- * all of them, so its findings are the same. The patterns used have bounded length and cannot
- * match the empty string; the search only moves forward.
- */
-export function forEachCandidate(
-  text: string,
-  candidate: RegExp,
-  onCandidate: (at: number) => number,
-  lookBehind = 0,
-): void {
-  let next = 0; // the first position not visited (or skipped over) yet
-  candidate.lastIndex = 0;
-  for (let m = candidate.exec(text); m !== null; m = candidate.exec(text)) {
-    for (let at = Math.max(next, m.index - lookBehind); at <= m.index; at = next)
-      next = Math.max(onCandidate(at), at + 1);
-    candidate.lastIndex = Math.max(next, m.index + 1);
-  }
-}
-
-/** The needles of forEachLiteral as one regex alternation, made once per (constant) needle list. */
-const ALTERNATIONS = new WeakMap<readonly string[], RegExp>();
-
-/**
- * forEachLiteral for several needles: one pass of the regex engine over the text instead of
- * one indexOf pass per needle (measured 3-4 times faster on prose for four to seven needles).
- * Same hits in the same order: the leftmost occurrence of any needle, and on a tie the first
- * needle listed, which is what the alternation's left-to-right order gives.
- */
-function forEachOfSeveral(
-  text: string,
-  needles: readonly string[],
-  onHit: (at: number, which: number) => number,
-): void {
-  let search = ALTERNATIONS.get(needles);
-  if (search === undefined) {
-    search = new RegExp(needles.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
-    ALTERNATIONS.set(needles, search);
-  }
-  search.lastIndex = 0;
-  for (let m = search.exec(text); m !== null; m = search.exec(text)) {
-    const at = m.index;
-    let which = 0;
-    while (!text.startsWith(needles[which], at)) which++;
-    search.lastIndex = Math.max(onHit(at, which), at + 1);
-  }
-}
-
-/**
- * Prefixed tokens (`ghp_...`, `sk-...`, `xoxb-...`): for each occurrence of a prefix that
- * starts at a boundary of `test`, reports the whole run of `test` characters from the prefix.
- * A prefix found inside a run (`disk-`, `mask_live_`) is not a token start; the scan skips
- * the entire run, so each character is consumed once however many prefixes a run contains.
- * Prefix characters must themselves satisfy `test`.
- */
-export function forEachPrefixedToken(
-  text: string,
-  prefixes: readonly string[],
-  test: CharTest,
-  onToken: (start: number, end: number, which: number) => void,
-): void {
-  forEachLiteral(text, prefixes, (at, which) => {
-    const end = runEnd(text, at, test);
-    if (boundaryBefore(text, at, test)) onToken(at, end, which);
-    return end;
-  });
 }
 
 /**

@@ -12,25 +12,23 @@
  * ("4111.1111..."), digits spelled out, issuers not in the table (UATP, small domestic
  * schemes), card numbers glued to letters or inside longer digit strings.
  */
-import type { Detector, Emit } from '../types';
+import { candidateDetector } from '../candidates';
 import { luhnValid } from '../checksums';
-import { forEachCandidate, numberEndOk, numberStartOk, readDigitGroups } from '../scan';
+import { numberEndOk, numberStartOk, readDigitGroups } from '../scan';
 
-/** Where a card can start: 13 digits, each after at most one separator. */
-const CANDIDATE = /[0-9](?:[ -]?[0-9]){12}/g;
-
-export const creditCard: Detector = {
+export const creditCard = candidateDetector({
   kind: 'pii:credit_card',
-  scan(text: string, emit: Emit): void {
-    forEachCandidate(text, CANDIDATE, (i) => {
-      if (!numberStartOk(text, i, true)) return i + 1;
-      const end = cardAt(text, i);
-      if (end < 0) return i + 1;
-      emit(i, end);
-      return end;
-    });
+  /** Where a card can start: 13 digits, each after at most one separator. */
+  candidate: /[0-9](?:[ -]?[0-9]){12}/,
+  lookBehind: 0,
+  check(text, i, emit) {
+    if (!numberStartOk(text, i, true)) return i + 1;
+    const end = cardAt(text, i);
+    if (end < 0) return i + 1;
+    emit(i, end);
+    return end;
   },
-};
+});
 
 /** End of the card number starting at `start`, or -1. Reads at most ~25 characters. */
 function cardAt(text: string, start: number): number {

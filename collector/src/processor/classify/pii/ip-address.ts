@@ -11,36 +11,28 @@
  * IPv6 without any decimal digit (so "be::ef"-style identifiers stay out), and 4-part version
  * numbers are indistinguishable from addresses ("1.2.3.4" is reported).
  */
-import type { Detector, Emit } from '../types';
-import { boundaryBefore, escapeBefore, forEachCandidate, isAlnum, isDigit, isHex, isWord } from '../scan';
+import { candidateDetector } from '../candidates';
+import { boundaryBefore, escapeBefore, isAlnum, isDigit, isHex, isWord } from '../scan';
 
-/**
- * Where an address can start: at four dotted numbers (IPv4), or up to four positions before a
- * ':' followed by a hex digit or ':' (every IPv6 form of at least two groups has one within
- * its first five characters: "::" or a group of 1-4 hex digits, then ':' and more).
- */
-const CANDIDATE = /[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]|:[0-9A-Fa-f:]/g;
-const LOOK_BEHIND = 4;
-
-export const ipAddress: Detector = {
+export const ipAddress = candidateDetector({
   kind: 'pii:ip_address',
-  scan(text: string, emit: Emit): void {
-    forEachCandidate(
-      text,
-      CANDIDATE,
-      (i) => {
-        const c = text.charCodeAt(i);
-        let end = -1;
-        if ((isHex(c) || c === 58) && boundaryBefore(text, i, isV6Char)) end = ipv6At(text, i);
-        if (end < 0 && isDigit(c) && v4StartOk(text, i)) end = ipv4At(text, i);
-        if (end < 0) return i + 1;
-        emit(i, end);
-        return end;
-      },
-      LOOK_BEHIND,
-    );
+  /**
+   * Where an address can start: at four dotted numbers (IPv4), or up to four positions before
+   * a ':' followed by a hex digit or ':' (every IPv6 form of at least two groups has one within
+   * its first five characters: "::" or a group of 1-4 hex digits, then ':' and more).
+   */
+  candidate: /[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]|:[0-9A-Fa-f:]/,
+  lookBehind: 4,
+  check(text, i, emit) {
+    const c = text.charCodeAt(i);
+    let end = -1;
+    if ((isHex(c) || c === 58) && boundaryBefore(text, i, isV6Char)) end = ipv6At(text, i);
+    if (end < 0 && isDigit(c) && v4StartOk(text, i)) end = ipv4At(text, i);
+    if (end < 0) return i + 1;
+    emit(i, end);
+    return end;
   },
-};
+});
 
 /** Characters an IPv6 address must not be glued to: word characters, '.', ':'. */
 const isV6Char = (c: number): boolean => isWord(c) || c === 46 || c === 58;

@@ -17,33 +17,31 @@
  * Each candidate start is parsed with a bounded reader (at most ~24 characters), so the scan
  * is linear in the text length.
  */
-import type { Detector, Emit } from '../types';
-import { boundaryBefore, forEachCandidate, isDigit, isWord, numberEndOk, numberStartOk } from '../scan';
+import { candidateDetector } from '../candidates';
+import { boundaryBefore, isDigit, isWord, numberEndOk, numberStartOk } from '../scan';
 
 const MAX_DIGITS = 15;
 const MAX_GROUPS = 8;
 
-/**
- * Where a phone number can start: every form above has at least 8 digits, and between two
- * of its digits there is at most ")", two separators and "(".
- */
-const CANDIDATE = /\+?\(?[0-9](?:[ \-./()]{0,4}[0-9]){7}/g;
-
-export const phone: Detector = {
+export const phone = candidateDetector({
   kind: 'pii:phone',
-  scan(text: string, emit: Emit): void {
-    forEachCandidate(text, CANDIDATE, (i) => {
-      const c = text.charCodeAt(i);
-      const startOk =
-        c === 43 /* + */ || c === 40 /* ( */ ? openerOk(text, i) : isDigit(c) && numberStartOk(text, i, false);
-      if (!startOk) return i + 1;
-      const end = phoneAt(text, i);
-      if (end < 0) return i + 1;
-      emit(i, end);
-      return end;
-    });
+  /**
+   * Where a phone number can start: every form above has at least 8 digits, and between two
+   * of its digits there is at most ")", two separators and "(".
+   */
+  candidate: /\+?\(?[0-9](?:[ \-./()]{0,4}[0-9]){7}/,
+  lookBehind: 0,
+  check(text, i, emit) {
+    const c = text.charCodeAt(i);
+    const startOk =
+      c === 43 /* + */ || c === 40 /* ( */ ? openerOk(text, i) : isDigit(c) && numberStartOk(text, i, false);
+    if (!startOk) return i + 1;
+    const end = phoneAt(text, i);
+    if (end < 0) return i + 1;
+    emit(i, end);
+    return end;
   },
-};
+});
 
 /** '+' or '(' may open a number unless glued to a word or a digit, or doubled ("3+5", "C++1", "f(415)"). */
 function openerOk(text: string, i: number): boolean {

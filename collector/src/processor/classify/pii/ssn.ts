@@ -8,29 +8,27 @@
  * be told from any other nine-digit id, so flagging them would bury real findings. Also not
  * caught: numbers inside longer digit chains ("123-45-6789-01").
  */
-import type { Detector, Emit } from '../types';
-import { forEachCandidate, numberEndOk, numberStartOk, readDigitGroups } from '../scan';
+import { candidateDetector } from '../candidates';
+import { numberEndOk, numberStartOk, readDigitGroups } from '../scan';
 
 const PUBLISHED = new Set(['078051120', '219099999']);
 
-/** Where an SSN can start: 3 digits, a separator, 2 digits, a separator, 4 digits. */
-const CANDIDATE = /[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}/g;
-
-export const usSsn: Detector = {
+export const usSsn = candidateDetector({
   kind: 'pii:us_ssn',
-  scan(text: string, emit: Emit): void {
-    forEachCandidate(text, CANDIDATE, (i) => {
-      if (!numberStartOk(text, i, false)) return i + 1;
-      const g = readDigitGroups(text, i, '- ', 9, 3);
-      if (g.more || g.ends.length !== 3 || g.seps[1] !== g.seps[2]) return i + 1;
-      if (g.ends[0] - g.starts[0] !== 3 || g.ends[1] - g.starts[1] !== 2 || g.ends[2] - g.starts[2] !== 4) return i + 1;
-      const end = g.ends[2];
-      if (!numberEndOk(text, end) || !valid(g.digits)) return i + 1;
-      emit(i, end);
-      return end;
-    });
+  /** Where an SSN can start: 3 digits, a separator, 2 digits, a separator, 4 digits. */
+  candidate: /[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}/,
+  lookBehind: 0,
+  check(text, i, emit) {
+    if (!numberStartOk(text, i, false)) return i + 1;
+    const g = readDigitGroups(text, i, '- ', 9, 3);
+    if (g.more || g.ends.length !== 3 || g.seps[1] !== g.seps[2]) return i + 1;
+    if (g.ends[0] - g.starts[0] !== 3 || g.ends[1] - g.starts[1] !== 2 || g.ends[2] - g.starts[2] !== 4) return i + 1;
+    const end = g.ends[2];
+    if (!numberEndOk(text, end) || !valid(g.digits)) return i + 1;
+    emit(i, end);
+    return end;
   },
-};
+});
 
 function valid(d: string): boolean {
   const area = +d.slice(0, 3);

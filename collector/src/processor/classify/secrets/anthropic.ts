@@ -8,7 +8,10 @@
  * too short to be usable.
  */
 import type { Detector, Emit } from '../types';
-import { forEachPrefixedToken, isTokenChar } from '../scan';
+import { Literals, forEachPrefixedToken } from '../literals';
+import { isTokenChar } from '../scan';
+
+const PREFIX = new Literals(['sk-ant-']);
 
 // Anchored and run on one token of at most 400 characters; the only variable-length parts
 // ([a-z]{2,12} then \d{2}, and the final class) cannot overlap, so matching is linear.
@@ -17,7 +20,7 @@ const SHAPE = /^sk-ant-[a-z]{2,12}\d{2}-[A-Za-z0-9_-]{40,}$/;
 export const anthropicApiKey: Detector = {
   kind: 'secret:anthropic_api_key',
   scan(text: string, emit: Emit): void {
-    forEachPrefixedToken(text, ['sk-ant-'], isTokenChar, (start, end) => {
+    forEachPrefixedToken(text, PREFIX, isTokenChar, (start, end) => {
       if (end - start <= 400 && SHAPE.test(text.slice(start, end))) emit(start, end);
     });
   },

@@ -12,9 +12,10 @@
  * (`AKIAIOSFODNN7EXAMPLE`, `...EXAMPLEKEY`) and low-entropy placeholders.
  */
 import type { Detector, Emit } from '../types';
-import { distinctChars, forEachPrefixedToken, isAlnum, isDigit, isUpper, runEnd } from '../scan';
+import { Literals, forEachPrefixedToken } from '../literals';
+import { distinctChars, isAlnum, isDigit, isUpper, runEnd } from '../scan';
 
-const ID_PREFIXES = ['AKIA', 'ASIA', 'ABIA', 'ACCA'];
+const ID_PREFIXES = new Literals(['AKIA', 'ASIA', 'ABIA', 'ACCA']);
 
 // Literal words with optional single separators, no repetition: linear with the g flag.
 const SECRET_LABEL = /aws[_-]?secret[_-]?(?:access[_-]?)?key|secret[_-]?access[_-]?key/gi;
@@ -24,6 +25,26 @@ const HAS_SECRET = /[Ss][Ee][Cc][Rr][Ee][Tt]/;
 const isLabelGap = (c: number): boolean =>
   c === 32 || c === 9 || c === 34 || c === 39 || c === 96 || c === 58 || c === 61 || c === 62 || c === 92;
 const isSecretChar = (c: number): boolean => isAlnum(c) || c === 43 /* + */ || c === 47 /* / */ || c === 61; /* = */
+
+/**
+ * Both label forms end with "key" (in any case), and a value is reported only after at least
+ * one gap character: so there is a "key" then a gap character. Searched by its 'k' (indexOf,
+ * fast), which is rarer in prose than any letter of "secret".
+ */
+function keyBeforeGap(text: string): boolean {
+  for (const k of ['k', 'K']) {
+    for (let at = text.indexOf(k); at >= 0; at = text.indexOf(k, at + 1)) {
+      // c | 0x20 is 'e' (101) or 'y' (121) for that letter in either case only.
+      if (
+        (text.charCodeAt(at + 1) | 0x20) === 101 &&
+        (text.charCodeAt(at + 2) | 0x20) === 121 &&
+        isLabelGap(text.charCodeAt(at + 3))
+      )
+        return true;
+    }
+  }
+  return false;
+}
 
 export const awsAccessKey: Detector = {
   kind: 'secret:aws_access_key',
@@ -37,8 +58,8 @@ export const awsAccessKey: Detector = {
       if (distinctChars(text, start + 4, end, 6) >= 6) emit(start, end);
     });
 
-    // Both label forms contain "secret" (in any case): most texts are ruled out by one fast search.
-    if (!HAS_SECRET.test(text)) return;
+    // Most texts are ruled out by fast searches for what every label has before a value.
+    if (!keyBeforeGap(text) || !HAS_SECRET.test(text)) return;
     const label = new RegExp(SECRET_LABEL.source, SECRET_LABEL.flags);
     for (let m = label.exec(text); m !== null; m = label.exec(text)) {
       const valueStart = runEnd(text, label.lastIndex, isLabelGap, label.lastIndex + 12);

@@ -12,7 +12,8 @@
  * query strings (?password=), templated passwords (${DB_PASSWORD}, {{pw}}, <password>, ****).
  */
 import type { Detector, Emit } from '../types';
-import { forEachLiteral, isAlnum, runEnd, runStart } from '../scan';
+import { Literals, forEachLiteral } from '../literals';
+import { isAlnum, runEnd, runStart } from '../scan';
 
 const SCHEMES = new Set([
   'postgres',
@@ -55,6 +56,7 @@ const SCHEMES = new Set([
   'sqlite',
   'cockroach',
 ]);
+const SEPARATOR = new Literals(['://']);
 const MAX_SCHEME = 32;
 const MAX_USERINFO = 256;
 
@@ -81,7 +83,7 @@ const PLACEHOLDER =
 export const connectionString: Detector = {
   kind: 'secret:connection_string',
   scan(text: string, emit: Emit): void {
-    forEachLiteral(text, ['://'], (at) => {
+    forEachLiteral(text, SEPARATOR, (at) => {
       const schemeStart = runStart(text, at, isSchemeChar, at - MAX_SCHEME);
       if (!SCHEMES.has(text.slice(schemeStart, at).toLowerCase())) return at + 3;
       const infoStart = at + 3;

@@ -8,17 +8,19 @@
  * and placeholders with few distinct characters ("ghp_xxxx...").
  */
 import type { Detector, Emit } from '../types';
-import { distinctChars, forEachPrefixedToken, isAlnum, isWord } from '../scan';
+import { Literals, forEachPrefixedToken } from '../literals';
+import { distinctChars, isAlnum, isWord } from '../scan';
 
-const PREFIXES = ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'];
+const PREFIXES = new Literals(['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_']);
+const PAT = PREFIXES.needles.length - 1;
 
 export const githubToken: Detector = {
   kind: 'secret:github_token',
   scan(text: string, emit: Emit): void {
     forEachPrefixedToken(text, PREFIXES, isWord, (start, end, which) => {
-      const bodyStart = start + PREFIXES[which].length;
+      const bodyStart = start + PREFIXES.needles[which].length;
       const len = end - bodyStart;
-      if (which === PREFIXES.length - 1) {
+      if (which === PAT) {
         if (len < 70 || len > 255) return;
       } else {
         if (len < 36 || len > 251) return;

@@ -8,8 +8,11 @@
  * 1 KB, tokens whose payload is not a JSON object.
  */
 import type { Detector, Emit } from '../types';
-import { boundaryBefore, forEachLiteral, isTokenChar, runEnd } from '../scan';
+import { Literals, forEachLiteral } from '../literals';
+import { boundaryBefore, isTokenChar, runEnd } from '../scan';
 
+/** base64 of '{"': every JWT header and payload starts with it. */
+const JSON_START = new Literals(['eyJ']);
 const MAX_HEADER = 1024;
 /** base64url characters plus '.', so a JWT is one run and cannot start inside another. */
 const isJwtChar = (c: number): boolean => isTokenChar(c) || c === 46;
@@ -17,7 +20,7 @@ const isJwtChar = (c: number): boolean => isTokenChar(c) || c === 46;
 export const jwt: Detector = {
   kind: 'secret:jwt',
   scan(text: string, emit: Emit): void {
-    forEachLiteral(text, ['eyJ'], (start) => {
+    forEachLiteral(text, JSON_START, (start) => {
       const headerEnd = runEnd(text, start, isTokenChar);
       // Not at a boundary: skip the whole run; "eyJeyJeyJ..." is consumed once.
       if (!boundaryBefore(text, start, isJwtChar)) return headerEnd;

@@ -8,15 +8,17 @@
  * vendor), truncated or masked keys ("sk-...abcd").
  */
 import type { Detector, Emit } from '../types';
-import { distinctChars, forEachPrefixedToken, isTokenChar } from '../scan';
+import { Literals, forEachPrefixedToken } from '../literals';
+import { distinctChars, isTokenChar } from '../scan';
 
+const PREFIX = new Literals(['sk-']);
 const MARKER = 'T3BlbkFJ';
 const TYPED = ['sk-proj-', 'sk-svcacct-', 'sk-admin-', 'sk-None-'];
 
 export const openaiApiKey: Detector = {
   kind: 'secret:openai_api_key',
   scan(text: string, emit: Emit): void {
-    forEachPrefixedToken(text, ['sk-'], isTokenChar, (start, end) => {
+    forEachPrefixedToken(text, PREFIX, isTokenChar, (start, end) => {
       const len = end - start;
       if (len < 40 || len > 400 || text.startsWith('sk-ant-', start)) return; // sk-ant-: Anthropic
       const token = text.slice(start, end);

@@ -14,7 +14,8 @@
  * without the PEM armour, PuTTY .ppk files.
  */
 import type { Detector, Emit } from '../types';
-import { NextIndex, forEachLiteral, isAlnum, isUpper, isDigit } from '../scan';
+import { LiteralSearch, Literals, forEachLiteral } from '../literals';
+import { isAlnum, isUpper, isDigit } from '../scan';
 
 const BEGIN = '-----BEGIN ';
 const END = '-----END ';
@@ -22,14 +23,16 @@ const DASHES = '-----';
 const MAX_LABEL = 48;
 const MAX_BLOCK = 64 * 1024;
 const MIN_BODY = 40;
+const BEGINS = new Literals([BEGIN]);
+const ENDS = new Literals([END]);
 
 const isLabelChar = (c: number): boolean => isUpper(c) || isDigit(c) || c === 32;
 
 export const privateKey: Detector = {
   kind: 'secret:private_key',
   scan(text: string, emit: Emit): void {
-    const ends = new NextIndex(text, END);
-    forEachLiteral(text, [BEGIN], (at) => {
+    const ends = new LiteralSearch(text, ENDS);
+    forEachLiteral(text, BEGINS, (at) => {
       const label = readLabel(text, at + BEGIN.length);
       if (label === null) return at + BEGIN.length;
       const bodyStart = at + BEGIN.length + label.length + DASHES.length;

@@ -13,15 +13,17 @@
  * (the inner `xoxp-` part is caught), signing secrets (plain hex, no prefix).
  */
 import type { Detector, Emit } from '../types';
-import { distinctChars, forEachLiteral, forEachPrefixedToken, isAlnum, runEnd } from '../scan';
+import { Literals, forEachLiteral, forEachPrefixedToken } from '../literals';
+import { distinctChars, isAlnum, runEnd } from '../scan';
 
-const TOKEN_PREFIXES = ['xoxb-', 'xoxp-', 'xoxa-', 'xoxr-', 'xoxs-', 'xoxo-', 'xoxe-'];
+const TOKEN_PREFIXES = new Literals(['xoxb-', 'xoxp-', 'xoxa-', 'xoxr-', 'xoxs-', 'xoxo-', 'xoxe-']);
 const isSlackTokenChar = (c: number): boolean => isAlnum(c) || c === 45;
 // Anchored, on one token of at most 300 characters: \d{1,15} is followed by a literal '-'
 // it cannot match, so there is no ambiguity to backtrack over.
 const TOKEN_SHAPE = /^xox[a-z]-\d{1,15}-[A-Za-z0-9-]{8,}$/;
 
 const HOOK_HOST = 'hooks.slack.com/';
+const HOOK = new Literals([HOOK_HOST]);
 const HOOK_PATHS = ['services/', 'workflows/', 'triggers/'];
 const isHookPathChar = (c: number): boolean => isAlnum(c) || c === 47 /* / */ || c === 95 || c === 45 || c === 43;
 
@@ -33,7 +35,7 @@ export const slackToken: Detector = {
       if (TOKEN_SHAPE.test(text.slice(start, end)) && distinctChars(text, start + 5, end, 8) >= 8) emit(start, end);
     });
 
-    forEachLiteral(text, [HOOK_HOST], (at) => {
+    forEachLiteral(text, HOOK, (at) => {
       const pathStart = at + HOOK_HOST.length;
       const kind = HOOK_PATHS.find((p) => text.startsWith(p, pathStart));
       if (!kind) return pathStart;

@@ -7,9 +7,10 @@
  * secrets (`whsec_`), and placeholders ("sk_live_your_key_here" has underscores).
  */
 import type { Detector, Emit } from '../types';
-import { distinctChars, forEachPrefixedToken, isAlnum, isWord } from '../scan';
+import { Literals, forEachPrefixedToken } from '../literals';
+import { distinctChars, isAlnum, isWord } from '../scan';
 
-const PREFIXES = ['sk_live_', 'rk_live_', 'sk_test_', 'rk_test_'];
+const PREFIXES = new Literals(['sk_live_', 'rk_live_', 'sk_test_', 'rk_test_']);
 
 export const stripeKey: Detector = {
   kind: 'secret:stripe_key',
