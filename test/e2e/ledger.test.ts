@@ -1,4 +1,4 @@
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { METADATA_COLUMNS } from '../../collector/src/store/row-binary';
 import { CollectorProcess, eventually, runCli, runOnStore } from '../helpers/collector';
@@ -272,6 +272,25 @@ describe('exports for auditors', () => {
     expect(edited.problems).toEqual(
       expect.arrayContaining([expect.objectContaining({ detail: expect.stringContaining('signature') })]),
     );
+  });
+
+  it('--where filters the records, and is checked like ai-audit sql', async () => {
+    const out = await exportTo('where', '--where', 'input_tokens >= 105', '--format', 'jsonl');
+    expect(await verifyExportOf(out)).toMatchObject({ code: 0, rows: 4, proven: 4 });
+    const refused = await runCli([
+      'export',
+      '--config',
+      join(dir, 'otel-config.yaml'),
+      '--out',
+      join(dir, 'refused'),
+      '--reason',
+      'x',
+      '--where',
+      "1 IN (SELECT 1 FROM file('/etc/passwd', 'LineAsString'))",
+    ]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/refused|not allowed/i);
+    expect(existsSync(join(dir, 'refused'))).toBe(false);
   });
 
   it('--decrypt writes the content opened, logs each opening, and the store still verifies', async () => {

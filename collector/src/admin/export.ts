@@ -89,21 +89,27 @@ export async function exportRecords(context: AdminContext, request: ExportReques
   filter('timestamp >= toDateTime64({from:Float64}, 9)', 'from', fromMs === undefined ? undefined : fromMs / 1000);
   filter('timestamp < toDateTime64({to:Float64}, 9)', 'to', toMs === undefined ? undefined : toMs / 1000);
   if (request.where?.trim()) conditions.push(`(${request.where})`);
-  const where = conditions.join(' AND ');
+  // The selection is checked as `ai-audit sql` checks queries (--where is the caller's SQL),
+  // and every query below reads the records it names through that one checked statement.
+  const selected = await guardQuery(
+    store,
+    `SELECT record_id FROM ${database}.records WHERE ${conditions.join(' AND ')}`,
+    params,
+  );
+  const where = `record_id IN (${selected})`;
   const format = FORMATS[request.format];
 
-  // The selection is checked as `ai-audit sql` checks queries: --where is the caller's SQL.
   // Ids go out as their text in every format: Parquet would hold UUIDs as 16 bytes in the
   // engine's own byte order, with column statistics the engine itself refuses when reading.
   const columns = METADATA_COLUMNS.map((column) =>
     column === 'record_id' ? 'toString(record_id) AS record_id' : column,
   );
-  const selection = await guardQuery(
-    store,
+  const data = await store.queryBytes(
     `SELECT ${columns.join(', ')} FROM ${database}.records WHERE ${where} ORDER BY timestamp, record_id`,
+    format.clickhouse,
     params,
+    EXPORT_SETTINGS,
   );
-  const data = await store.queryBytes(selection, format.clickhouse, params, EXPORT_SETTINGS);
   const rows = await store.queryRows<{ id: string; meta: string }>(
     `SELECT toString(record_id) AS id, ${RECORD_META_SQL} AS meta FROM ${database}.records WHERE ${where} ORDER BY timestamp, record_id`,
     params,
