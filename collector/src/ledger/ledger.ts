@@ -134,14 +134,18 @@ export class Ledger implements LedgerWriter {
     return entry;
   }
 
-  commit(
+  async commit(
     kind: EntryKind,
     tenantId: string,
     leaves: readonly Leaf[],
     detail: object,
     companions: TableRows[] = [],
   ): Promise<LedgerEntry> {
-    return this.append(companions, kind, tenantId, leaves, detail, 0);
+    const entry = await this.append(companions, kind, tenantId, leaves, detail, 0);
+    // After the last interval (an administrative operation finishing during shutdown), the
+    // entry is signed at once rather than left for the next start.
+    if (this.stopped) await this.signHead();
+    return entry;
   }
 
   /** A record the store refused: committed, so its absence from records is explained. */
