@@ -17,7 +17,7 @@ import {
 } from '@opentelemetry/api';
 import type { ContentCapture } from './config';
 import { toJson, type OutputMessage, type RequestContent } from './content';
-import { auditAttributes } from './context/audit-context';
+import { putAuditAttributes } from './context/audit-context';
 import type { GenAiMetrics } from './metrics';
 import {
   AI_AUDIT_ABANDON_REASON,
@@ -132,6 +132,14 @@ function putUsage(target: Attributes, usage: Usage | undefined): void {
   put(target, GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, usage.reasoning);
 }
 
+function requestContent(content: RequestContent): Attributes {
+  const attributes: Attributes = {};
+  put(attributes, GEN_AI_INPUT_MESSAGES, content.input && toJson(content.input));
+  put(attributes, GEN_AI_SYSTEM_INSTRUCTIONS, content.system?.length ? toJson(content.system) : undefined);
+  put(attributes, GEN_AI_TOOL_DEFINITIONS, content.tools?.length ? toJson(content.tools) : undefined);
+  return attributes;
+}
+
 function errorStatus(err: unknown): number | undefined {
   const status =
     (err as { status?: unknown; $metadata?: { httpStatusCode?: unknown } } | null)?.status ??
@@ -156,13 +164,19 @@ export class GenAiCall {
   private readonly started: number;
   private firstChunk: number | undefined;
   private ended = false;
-  private readonly metricAttributes: Attributes = {};
-  private readonly contentAttributes: Attributes = {};
+  private watched = false;
+  /** Request attributes the metrics repeat; none when metrics are off. */
+  private readonly metricAttributes: Attributes | undefined;
+  /** Content attributes, kept for the span event; none when content is not captured. */
+  private readonly contentAttributes: Attributes | undefined;
+  /** The one part of the request the call keeps: the request (and its body) need not live as long. */
+  private readonly providerErrorType: CallRequest['errorType'];
 
   constructor(
     private readonly telemetry: Telemetry,
-    private readonly request: CallRequest,
+    request: CallRequest,
   ) {
+    this.providerErrorType = request.errorType;
     const parent = context.active();
     const attributes: Attributes = {};
     put(attributes, GEN_AI_OPERATION_NAME, request.operation);
@@ -170,19 +184,12 @@ export class GenAiCall {
     put(attributes, GEN_AI_REQUEST_MODEL, request.model);
     put(attributes, SERVER_ADDRESS, request.server?.address);
     put(attributes, SERVER_PORT, request.server?.port);
-    Object.assign(this.metricAttributes, attributes);
+    if (telemetry.metrics) this.metricAttributes = { ...attributes };
     if (request.stream) attributes[GEN_AI_REQUEST_STREAM] = true;
     setAll(attributes, request.attributes);
-    Object.assign(attributes, auditAttributes(parent));
-    if (telemetry.capture !== 'no_content' && request.content) {
-      const content = request.content();
-      put(this.contentAttributes, GEN_AI_INPUT_MESSAGES, content.input && toJson(content.input));
-      put(
-        this.contentAttributes,
-        GEN_AI_SYSTEM_INSTRUCTIONS,
-        content.system?.length ? toJson(content.system) : undefined,
-      );
-      put(this.contentAttributes, GEN_AI_TOOL_DEFINITIONS, content.tools?.length ? toJson(content.tools) : undefined);
+    putAuditAttributes(attributes, parent);
+    if (telemetry.capture !== 'no_content') {
+      this.contentAttributes = request.content ? requestContent(request.content()) : {};
       // On the span from the start, so a call that fails still shows what was sent.
       if (this.onSpan) Object.assign(attributes, this.contentAttributes);
     }
@@ -193,6 +200,11 @@ export class GenAiCall {
     this.started = performance.now();
     this.context = trace.setSpan(parent, this.span);
     openCalls.add(this);
+  }
+
+  /** Whether message content is recorded: what is not need not be read. */
+  get capturesContent(): boolean {
+    return this.contentAttributes !== undefined;
   }
 
   private get onSpan(): boolean {
@@ -236,7 +248,7 @@ export class GenAiCall {
     put(attributes, SERVER_ADDRESS, server.address);
     put(attributes, SERVER_PORT, server.port);
     this.span.setAttributes(attributes);
-    Object.assign(this.metricAttributes, attributes);
+    if (this.metricAttributes) Object.assign(this.metricAttributes, attributes);
   }
 
   /**
@@ -246,7 +258,8 @@ export class GenAiCall {
    */
   watch(target: object): void {
     if (this.ended) return;
-    unread.unregister(this);
+    if (this.watched) unread.unregister(this);
+    this.watched = true;
     unread.register(target, this, this);
   }
 
@@ -280,7 +293,7 @@ export class GenAiCall {
     if (this.ended) return;
     this.ended = true;
     openCalls.delete(this);
-    unread.unregister(this);
+    if (this.watched) unread.unregister(this);
     try {
       this.record(result, outcome);
     } catch (err) {
@@ -299,12 +312,13 @@ export class GenAiCall {
       attributes[GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = (this.firstChunk - this.started) / 1000;
     }
     setAll(attributes, result.attributes);
-    if (result.output && this.telemetry.capture !== 'no_content') {
-      this.contentAttributes[GEN_AI_OUTPUT_MESSAGES] = toJson(result.output);
-      if (this.onSpan) attributes[GEN_AI_OUTPUT_MESSAGES] = this.contentAttributes[GEN_AI_OUTPUT_MESSAGES];
+    const content = this.contentAttributes;
+    if (content && result.output) {
+      content[GEN_AI_OUTPUT_MESSAGES] = toJson(result.output);
+      if (this.onSpan) attributes[GEN_AI_OUTPUT_MESSAGES] = content[GEN_AI_OUTPUT_MESSAGES];
     }
-    if (this.onEvent && Object.keys(this.contentAttributes).length > 0) {
-      this.span.addEvent(EVENT_INFERENCE_DETAILS, this.contentAttributes);
+    if (content && this.onEvent && Object.keys(content).length > 0) {
+      this.span.addEvent(EVENT_INFERENCE_DETAILS, content);
     }
 
     let errorType: string | undefined;
@@ -326,7 +340,7 @@ export class GenAiCall {
     this.span.setAttributes(attributes);
 
     const { metrics } = this.telemetry;
-    if (!metrics) return;
+    if (!metrics || !this.metricAttributes) return;
     const metricAttributes: Attributes = { ...this.metricAttributes };
     put(metricAttributes, GEN_AI_RESPONSE_MODEL, result.responseModel);
     const seconds = (performance.now() - this.started) / 1000;
@@ -336,7 +350,7 @@ export class GenAiCall {
   private errorType(err: unknown): string {
     let type: string | undefined;
     try {
-      type = this.request.errorType?.(err);
+      type = this.providerErrorType?.(err);
     } catch {
       type = undefined;
     }

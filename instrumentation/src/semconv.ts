@@ -48,10 +48,8 @@ export const GEN_AI_OUTPUT_MESSAGES = 'gen_ai.output.messages';
 export const GEN_AI_SYSTEM_INSTRUCTIONS = 'gen_ai.system_instructions';
 export const GEN_AI_TOOL_DEFINITIONS = 'gen_ai.tool.definitions';
 
-export const OPENAI_API_TYPE = 'openai.api.type';
 export const OPENAI_REQUEST_SERVICE_TIER = 'openai.request.service_tier';
 export const OPENAI_RESPONSE_SERVICE_TIER = 'openai.response.service_tier';
-export const OPENAI_RESPONSE_SYSTEM_FINGERPRINT = 'openai.response.system_fingerprint';
 
 export const SERVER_ADDRESS = 'server.address';
 export const SERVER_PORT = 'server.port';

@@ -37,18 +37,27 @@ export function sum(...values: (number | undefined)[]): number | undefined {
   return present.length > 0 ? present.reduce((a, b) => a + b, 0) : undefined;
 }
 
-/** Parsed base URLs: a service has a few clients, each asking on every call. */
-const SERVERS = new Map<string, ServerAddress | undefined>();
-const MAX_SERVERS = 64;
+/** Keys a memoized function remembers before it starts over. */
+const MAX_MEMOIZED_KEYS = 64;
 
-/** server.address / server.port of a base URL, with the scheme's default port. */
-export function serverOf(url: unknown): ServerAddress | undefined {
-  if (typeof url !== 'string' && !(url instanceof URL)) return undefined;
-  const key = String(url);
-  if (SERVERS.has(key)) return SERVERS.get(key);
-  let server: ServerAddress | undefined;
+/**
+ * `compute`, remembered per key: for what every call asks again about one of a handful of keys
+ * (a service has a few clients, each with its base URL).
+ */
+export function memoized<V>(compute: (key: string) => V): (key: string) => V {
+  const cache = new Map<string, V>();
+  return (key) => {
+    if (cache.has(key)) return cache.get(key) as V;
+    const value = compute(key);
+    if (cache.size >= MAX_MEMOIZED_KEYS) cache.clear();
+    cache.set(key, value);
+    return value;
+  };
+}
+
+const parseServer = memoized((url): ServerAddress | undefined => {
   try {
-    const parsed = new URL(key);
+    const parsed = new URL(url);
     const port = parsed.port
       ? Number(parsed.port)
       : parsed.protocol === 'https:'
@@ -56,13 +65,16 @@ export function serverOf(url: unknown): ServerAddress | undefined {
         : parsed.protocol === 'http:'
           ? 80
           : undefined;
-    server = Object.freeze({ address: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port });
+    return Object.freeze({ address: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port });
   } catch {
-    server = undefined;
+    return undefined;
   }
-  if (SERVERS.size >= MAX_SERVERS) SERVERS.clear();
-  SERVERS.set(key, server);
-  return server;
+});
+
+/** server.address / server.port of a base URL, with the scheme's default port. */
+export function serverOf(url: unknown): ServerAddress | undefined {
+  if (typeof url !== 'string' && !(url instanceof URL)) return undefined;
+  return parseServer(String(url));
 }
 
 /** A provider's stop reason in semconv terms (unknown ones kept); none means the output was cut short. */

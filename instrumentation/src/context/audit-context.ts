@@ -1,4 +1,5 @@
-import { context, propagation, type Attributes, type Context } from '@opentelemetry/api';
+import { context, propagation, type Attributes, type BaggageEntry, type Context } from '@opentelemetry/api';
+import { AuditBaggage } from './audit-baggage';
 import { AI_AUDIT_FEATURE, AI_AUDIT_TENANT_ID, GEN_AI_CONVERSATION_ID, SESSION_ID, USER_ID } from '../semconv';
 
 /** Who is calling: copied onto every GenAI span started inside `withAuditContext`. */
@@ -22,6 +23,10 @@ const BAGGAGE_KEYS: { readonly [K in keyof Required<AuditContext>]: string } = {
   feature: AI_AUDIT_FEATURE,
 };
 
+/** The fields with their keys, listed once: these run on every call. */
+const FIELDS = Object.entries(BAGGAGE_KEYS) as [keyof AuditContext, string][];
+const KEYS = Object.values(BAGGAGE_KEYS);
+
 /** Plain JavaScript callers pass numeric ids too; anything else is ignored rather than thrown on. */
 function asValue(value: unknown): string | undefined {
   if (typeof value === 'string') return value === '' ? undefined : value;
@@ -31,12 +36,12 @@ function asValue(value: unknown): string | undefined {
 
 /** `parent` with the given fields set in its baggage; fields left out keep their outer value. */
 export function contextWithAudit(parent: Context, audit: AuditContext): Context {
-  let baggage = propagation.getBaggage(parent) ?? propagation.createBaggage();
-  for (const field of Object.keys(BAGGAGE_KEYS) as (keyof AuditContext)[]) {
+  const entries: [string, BaggageEntry][] = [];
+  for (const [field, key] of FIELDS) {
     const value = asValue(audit?.[field]);
-    if (value !== undefined) baggage = baggage.setEntry(BAGGAGE_KEYS[field], { value });
+    if (value !== undefined) entries.push([key, { value }]);
   }
-  return propagation.setBaggage(parent, baggage);
+  return propagation.setBaggage(parent, AuditBaggage.over(propagation.getBaggage(parent), entries));
 }
 
 /**
@@ -53,14 +58,12 @@ export function withAuditContext<T>(audit: AuditContext, fn: () => T): T {
   return context.with(ctx, fn);
 }
 
-/** The span attributes that the audit baggage of `ctx` carries. */
-export function auditAttributes(ctx: Context): Attributes {
+/** Sets on `target` the span attributes that the audit baggage of `ctx` carries. */
+export function putAuditAttributes(target: Attributes, ctx: Context): void {
   const baggage = propagation.getBaggage(ctx);
-  const attributes: Attributes = {};
-  if (!baggage) return attributes;
-  for (const key of Object.values(BAGGAGE_KEYS)) {
+  if (!baggage) return;
+  for (const key of KEYS) {
     const entry = baggage.getEntry(key);
-    if (entry?.value) attributes[key] = entry.value;
+    if (entry?.value) target[key] = entry.value;
   }
-  return attributes;
 }

@@ -121,7 +121,7 @@ export function anthropicUsage(value: unknown): Usage | undefined {
   };
 }
 
-export function anthropicResult(parsed: unknown): CallResult {
+export function anthropicResult(parsed: unknown, withOutput = true): CallResult {
   const message = obj(parsed) ?? {};
   const stop = str(message.stop_reason);
   return {
@@ -129,13 +129,15 @@ export function anthropicResult(parsed: unknown): CallResult {
     responseModel: str(message.model),
     finishReasons: stop ? [stop] : undefined,
     usage: anthropicUsage(message.usage),
-    output: [
-      {
-        role: str(message.role) ?? 'assistant',
-        parts: anthropicParts(message.content),
-        finish_reason: finishReason(stop),
-      },
-    ],
+    output: withOutput
+      ? [
+          {
+            role: str(message.role) ?? 'assistant',
+            parts: anthropicParts(message.content),
+            finish_reason: finishReason(stop),
+          },
+        ]
+      : undefined,
   };
 }
 

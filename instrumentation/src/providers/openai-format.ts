@@ -32,10 +32,8 @@ import {
   GEN_AI_REQUEST_STOP_SEQUENCES,
   GEN_AI_REQUEST_TEMPERATURE,
   GEN_AI_REQUEST_TOP_P,
-  OPENAI_API_TYPE,
   OPENAI_REQUEST_SERVICE_TIER,
   OPENAI_RESPONSE_SERVICE_TIER,
-  OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
 } from '../semconv';
 import { arr, num, obj, str, strings, type Obj } from '../shape';
 
@@ -56,6 +54,16 @@ function outputType(format: unknown): string | undefined {
   const type = str(obj(format)?.type);
   if (type === 'json_object' || type === 'json_schema') return 'json';
   return type === 'text' ? 'text' : undefined;
+}
+
+/**
+ * A service tier worth recording: not the one every request gets unless it asks for another
+ * (`auto` asked, `default` served). semconv itself leaves out a requested `auto`; a served
+ * `default` says as little, and the collector would seal it apart with every record.
+ */
+function serviceTier(value: unknown, usual: 'auto' | 'default'): string | undefined {
+  const tier = str(value);
+  return tier === usual ? undefined : tier;
 }
 
 function role(value: unknown): string {
@@ -140,8 +148,7 @@ export function chatAttributes(body: Obj) {
     [GEN_AI_REQUEST_SEED]: num(body.seed),
     [GEN_AI_REQUEST_CHOICE_COUNT]: n !== undefined && n !== 1 ? n : undefined,
     [GEN_AI_OUTPUT_TYPE]: outputType(body.response_format),
-    [OPENAI_REQUEST_SERVICE_TIER]: str(body.service_tier),
-    [OPENAI_API_TYPE]: 'chat_completions',
+    [OPENAI_REQUEST_SERVICE_TIER]: serviceTier(body.service_tier, 'auto'),
   };
 }
 
@@ -179,14 +186,7 @@ function chatUsage(value: unknown): Usage | undefined {
   };
 }
 
-function responseAttributes(body: Obj) {
-  return {
-    [OPENAI_RESPONSE_SERVICE_TIER]: str(body.service_tier),
-    [OPENAI_RESPONSE_SYSTEM_FINGERPRINT]: str(body.system_fingerprint),
-  };
-}
-
-export function chatResult(parsed: unknown): CallResult {
+export function chatResult(parsed: unknown, withOutput = true): CallResult {
   const body = obj(parsed) ?? {};
   const choices = arr(body.choices).map((value) => obj(value) ?? {});
   return {
@@ -194,15 +194,17 @@ export function chatResult(parsed: unknown): CallResult {
     responseModel: str(body.model),
     finishReasons: choices.map((choice) => str(choice.finish_reason) ?? ''),
     usage: chatUsage(body.usage),
-    output: choices.map((choice): OutputMessage => {
-      const message = obj(choice.message) ?? {};
-      const parts = message.content ? contentParts(message.content) : [];
-      if (message.refusal) parts.push(genericPart({ type: 'refusal', content: message.refusal }));
-      parts.push(...toolCalls(message.tool_calls));
-      return { role: str(message.role) ?? 'assistant', parts, finish_reason: finishReason(str(choice.finish_reason)) };
-    }),
-    attributes: responseAttributes(body),
+    output: withOutput ? choices.map(chatOutput) : undefined,
+    attributes: { [OPENAI_RESPONSE_SERVICE_TIER]: serviceTier(body.service_tier, 'default') },
   };
+}
+
+function chatOutput(choice: Obj): OutputMessage {
+  const message = obj(choice.message) ?? {};
+  const parts = message.content ? contentParts(message.content) : [];
+  if (message.refusal) parts.push(genericPart({ type: 'refusal', content: message.refusal }));
+  parts.push(...toolCalls(message.tool_calls));
+  return { role: str(message.role) ?? 'assistant', parts, finish_reason: finishReason(str(choice.finish_reason)) };
 }
 
 interface ChoiceState {
@@ -225,7 +227,6 @@ export class ChatStreamAccumulator implements StreamAccumulator<unknown> {
   private model: string | undefined;
   private usage: Usage | undefined;
   private serviceTier: string | undefined;
-  private fingerprint: string | undefined;
 
   constructor(private readonly usageAddedByHook: boolean) {}
 
@@ -235,7 +236,6 @@ export class ChatStreamAccumulator implements StreamAccumulator<unknown> {
     this.id ??= str(chunk.id);
     this.model ??= str(chunk.model);
     this.serviceTier ??= str(chunk.service_tier);
-    this.fingerprint ??= str(chunk.system_fingerprint);
     if (chunk.usage) this.usage = chatUsage(chunk.usage);
     for (const choiceValue of arr(chunk.choices)) this.addChoice(obj(choiceValue) ?? {});
     if (this.usageAddedByHook) {
@@ -283,7 +283,7 @@ export class ChatStreamAccumulator implements StreamAccumulator<unknown> {
         for (const tool of state.tools.filter(Boolean)) parts.push(toolCallPart(tool.id, tool.name, tool.args));
         return { role: state.role ?? 'assistant', parts, finish_reason: finishReason(state.finish) };
       }),
-      attributes: responseAttributes({ service_tier: this.serviceTier, system_fingerprint: this.fingerprint }),
+      attributes: { [OPENAI_RESPONSE_SERVICE_TIER]: serviceTier(this.serviceTier, 'default') },
     };
   }
 }
@@ -296,8 +296,7 @@ export function responsesAttributes(body: Obj) {
     [GEN_AI_REQUEST_TEMPERATURE]: num(body.temperature),
     [GEN_AI_REQUEST_TOP_P]: num(body.top_p),
     [GEN_AI_OUTPUT_TYPE]: outputType(obj(body.text)?.format),
-    [OPENAI_REQUEST_SERVICE_TIER]: str(body.service_tier),
-    [OPENAI_API_TYPE]: 'responses',
+    [OPENAI_REQUEST_SERVICE_TIER]: serviceTier(body.service_tier, 'auto'),
   };
 }
 
@@ -371,7 +370,7 @@ export function responsesResult(parsed: unknown): CallResult {
       reasoning: num(obj(usage.output_tokens_details)?.reasoning_tokens),
     },
     output: [{ role: 'assistant', parts, finish_reason: finish }],
-    attributes: { [OPENAI_RESPONSE_SERVICE_TIER]: str(response.service_tier) },
+    attributes: { [OPENAI_RESPONSE_SERVICE_TIER]: serviceTier(response.service_tier, 'default') },
     failure:
       response.status === 'failed'
         ? { type: str(error?.code) ?? 'response_failed', message: str(error?.message) }

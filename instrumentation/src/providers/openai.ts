@@ -2,7 +2,7 @@ import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentat
 import type { CallRequest, CallResult, StreamAccumulator } from '../call';
 import type { RequestContent } from '../content';
 import { OPERATION, PROVIDER, type Operation } from '../semconv';
-import { obj, serverOf, str, type Obj } from '../shape';
+import { memoized, obj, serverOf, str, type Obj } from '../shape';
 import { instrumentMethod, type Create } from '../stainless';
 import { AuditInstrumentation, type AuditInstrumentationConfig } from './base';
 import {
@@ -42,11 +42,15 @@ const PROVIDER_HOSTS: [RegExp, string][] = [
   [/\.ml\.cloud\.ibm\.com$/, PROVIDER.ibmWatsonx],
 ];
 
-export function openAiProvider(baseURL: string | undefined, azureClient: boolean): string {
-  if (azureClient) return PROVIDER.azureOpenai;
+const providerOfBaseUrl = memoized((baseURL) => {
   const host = serverOf(baseURL)?.address.toLowerCase();
   const match = host ? PROVIDER_HOSTS.find(([pattern]) => pattern.test(host)) : undefined;
   return match ? match[1] : PROVIDER.openai;
+});
+
+export function openAiProvider(baseURL: string | undefined, azureClient: boolean): string {
+  if (azureClient) return PROVIDER.azureOpenai;
+  return baseURL === undefined ? PROVIDER.openai : providerOfBaseUrl(baseURL);
 }
 
 /** OpenAI's own error code (`model_not_found`, `rate_limit_exceeded`) or type (`server_error`). */

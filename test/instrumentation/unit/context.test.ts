@@ -1,9 +1,22 @@
-import { ROOT_CONTEXT } from '@opentelemetry/api';
 import {
-  auditAttributes,
+  baggageEntryMetadataFromString,
+  propagation,
+  ROOT_CONTEXT,
+  type Attributes,
+  type Context,
+} from '@opentelemetry/api';
+import { AuditBaggage } from '../../../instrumentation/src/context/audit-baggage';
+import {
   contextWithAudit,
+  putAuditAttributes,
   withAuditContext,
 } from '../../../instrumentation/src/context/audit-context';
+
+function auditAttributes(ctx: Context): Attributes {
+  const attributes: Attributes = {};
+  putAuditAttributes(attributes, ctx);
+  return attributes;
+}
 
 test('audit fields travel as baggage and come back as span attributes', () => {
   const ctx = contextWithAudit(ROOT_CONTEXT, {
@@ -41,4 +54,19 @@ test('withAuditContext returns what fn returns, sync or async, and never throws 
       throw new Error('from fn');
     }),
   ).toThrow('from fn');
+});
+
+test('the audit baggage behaves as the API baggage: immutable, entries handed out as copies', () => {
+  const outer = propagation.createBaggage({ 'app.key': { value: 'a', metadata: baggageEntryMetadataFromString('m') } });
+  const baggage = AuditBaggage.over(outer, [['user.id', { value: 'u1' }]]);
+  expect(baggage.getAllEntries()).toEqual([...outer.getAllEntries(), ['user.id', { value: 'u1' }]]);
+  (baggage.getEntry('user.id') as { value: string }).value = 'changed';
+  expect(baggage.getEntry('user.id')).toEqual({ value: 'u1' });
+
+  const changed = baggage.setEntry('user.id', { value: 'u2' }).removeEntry('app.key');
+  expect(changed.getAllEntries()).toEqual([['user.id', { value: 'u2' }]]);
+  expect(baggage.removeEntries('app.key', 'user.id').getAllEntries()).toEqual([]);
+  expect(baggage.clear().getAllEntries()).toEqual([]);
+  expect(baggage.getEntry('user.id')).toEqual({ value: 'u1' });
+  expect(baggage.getEntry('app.key')?.metadata?.toString()).toBe('m');
 });

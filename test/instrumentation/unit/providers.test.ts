@@ -1,5 +1,5 @@
-/** The mapping rules that are easiest to see on their own: provider names and token arithmetic. */
-import { anthropicUsage } from '../../../instrumentation/src/providers/anthropic-format';
+/** The mapping rules that are easiest to see on their own: provider names, service tiers, token arithmetic. */
+import { anthropicResult, anthropicUsage } from '../../../instrumentation/src/providers/anthropic-format';
 import { converseResult } from '../../../instrumentation/src/providers/bedrock-format';
 import {
   geminiErrorType,
@@ -7,6 +7,7 @@ import {
   geminiResult,
 } from '../../../instrumentation/src/providers/google-genai-format';
 import { openAiProvider } from '../../../instrumentation/src/providers/openai';
+import { chatAttributes, chatResult } from '../../../instrumentation/src/providers/openai-format';
 
 test.each([
   ['https://api.openai.com/v1', 'openai'],
@@ -30,6 +31,24 @@ test.each([
 
 test('an AzureOpenAI client is azure.ai.openai wherever it points', () => {
   expect(openAiProvider('http://127.0.0.1:8080', true)).toBe('azure.ai.openai');
+});
+
+test('OpenAI service tiers are recorded unless they are the usual one (auto asked, default served)', () => {
+  const requested = (service_tier?: string) => chatAttributes({ service_tier })['openai.request.service_tier'];
+  const served = (service_tier?: string) => chatResult({ service_tier }).attributes?.['openai.response.service_tier'];
+  expect([requested('auto'), requested('priority'), requested()]).toEqual([undefined, 'priority', undefined]);
+  expect([served('default'), served('flex'), served()]).toEqual([undefined, 'flex', undefined]);
+});
+
+test('results leave out the output messages when content is not captured', () => {
+  const chat = { choices: [{ message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }] };
+  expect(chatResult(chat, false)).toMatchObject({ finishReasons: ['stop'], output: undefined });
+  expect(chatResult(chat, true).output).toEqual([
+    { role: 'assistant', parts: [{ type: 'text', content: 'hi' }], finish_reason: 'stop' },
+  ]);
+  const message = { role: 'assistant', content: [{ type: 'text', text: 'hi' }], stop_reason: 'end_turn' };
+  expect(anthropicResult(message, false)).toMatchObject({ finishReasons: ['end_turn'], output: undefined });
+  expect(anthropicResult(message, true).output).toHaveLength(1);
 });
 
 test('Anthropic: input tokens are input + cache reads + cache writes', () => {

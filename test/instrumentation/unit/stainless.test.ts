@@ -51,6 +51,22 @@ test('the caller gets the same promise and the same value; the call ends with th
   expect(exporter.getFinishedSpans()[0]?.attributes['gen_ai.response.id']).toBe('r1');
 });
 
+test('the result reader is told whether output messages are wanted: only when content is captured', async () => {
+  const wanted: boolean[] = [];
+  for (const capture of ['span_only', 'no_content'] as const) {
+    const promise = new FakeApiPromise(Promise.resolve({ body: {} }));
+    observeApiPromise(promise, new GenAiCall({ ...telemetry, capture }, REQUEST), {
+      result: (_parsed, withOutput) => {
+        wanted.push(withOutput);
+        return {};
+      },
+    });
+    await promise;
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(wanted).toEqual([true, false]);
+});
+
 test('a result reader that throws ends the call without a result; the caller is not disturbed', async () => {
   const body = { id: 'r1' };
   const promise = new FakeApiPromise(Promise.resolve({ body }));
@@ -68,7 +84,7 @@ test('a result reader that throws ends the call without a result; the caller is 
   expect(exporter.getFinishedSpans()).toHaveLength(1);
 });
 
-test('a failure is recorded once the promise is read, and the caller gets the same error', async () => {
+test('a failure is recorded, and the caller gets the same error', async () => {
   const error = Object.assign(new Error('boom'), { status: 500, code: 'server_error' });
   const promise = new FakeApiPromise(Promise.reject(error));
   observeApiPromise(
@@ -82,6 +98,32 @@ test('a failure is recorded once the promise is read, and the caller gets the sa
     'error.type': 'server_error',
     'http.response.status_code': 500,
   });
+});
+
+test("openai 7's own _thenUnwrap: a failure read through it is the caller's alone to handle", async () => {
+  const error = new Error('boom');
+  const request = Promise.reject(error);
+  // openai 7 gives each promise a _thenUnwrap of its own, which reads the request directly.
+  const promise = Object.assign(new FakeApiPromise(request), {
+    _thenUnwrap: (transform: (value: unknown) => unknown) =>
+      request.then((props) => transform((props as { body: unknown }).body)),
+  });
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    observeApiPromise(
+      promise,
+      start(() => REQUEST),
+      { result: () => ({}) },
+    );
+    await expect(promise._thenUnwrap((value) => value)).rejects.toBe(error);
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  expect(unhandled).toEqual([]);
+  expect(exporter.getFinishedSpans()[0]?.status.code).toBe(2);
 });
 
 test('instrumentMethod: whatever the hook fails at, the SDK method runs and its result or error passes through', async () => {
