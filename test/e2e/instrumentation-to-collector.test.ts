@@ -1,17 +1,20 @@
 /**
  * The example service with the hook, through a real collector (`ai-audit start` on a temporary
  * embedded store), into ai_audit.records: each call is a row with the user from withAuditContext.
+ * A groq-sdk application takes the same way, for a provider other than OpenAI.
  */
 import { CollectorProcess, eventually } from '../helpers/collector';
+import { GROQ, groqRoute } from '../instrumentation/fakes/groq';
 import { OPENAI, openaiRoute } from '../instrumentation/fakes/openai';
 import { startFakeServer, type FakeServer } from '../instrumentation/fakes/server';
 import { runExample } from '../instrumentation/helpers/example';
+import { runApp } from '../instrumentation/helpers/run-app';
 
 let collector: CollectorProcess;
 let fake: FakeServer;
 
 beforeAll(async () => {
-  [collector, fake] = await Promise.all([CollectorProcess.start(), startFakeServer([openaiRoute])]);
+  [collector, fake] = await Promise.all([CollectorProcess.start(), startFakeServer([openaiRoute, groqRoute])]);
 }, 60_000);
 
 afterAll(async () => {
@@ -74,4 +77,39 @@ test('the calls of an instrumented service appear in ai_audit.records with their
       reasoning_tokens: 2,
     },
   ]);
+});
+
+test('the calls of a groq-sdk application appear in ai_audit.records as provider groq', async () => {
+  const run = await runApp({
+    app: 'groq-app.cjs',
+    env: {
+      FAKE_URL: fake.url,
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://${collector.grpcEndpoint}`,
+      OTEL_SERVICE_NAME: 'groq-e2e',
+    },
+  });
+  expect(run.code).toBe(0);
+
+  // The app's 7 cases make 8 calls; its "tools" case makes two.
+  const rows = await eventually(async () => {
+    const found = await collector.sql<Record<string, unknown>>(
+      "SELECT user_id, feature, provider, request_model, response_model, response_id, input_tokens, output_tokens, streaming, status FROM ai_audit.records WHERE service_name = 'groq-e2e' AND feature IN ('chat', 'chat-stream', 'error-404')",
+    );
+    return found.length === 3 && found;
+  });
+  const byFeature = Object.fromEntries(rows.map((row) => [row.feature, row]));
+  const tokens = (row: Record<string, unknown> | undefined) => [Number(row?.input_tokens), Number(row?.output_tokens)];
+  expect(byFeature.chat).toMatchObject({
+    user_id: 'user-42',
+    provider: 'groq',
+    request_model: 'llama-3.3-70b-versatile',
+    response_model: GROQ.model,
+    response_id: 'chatcmpl-fake-groq-1',
+    streaming: false,
+    status: 'ok',
+  });
+  expect(tokens(byFeature.chat)).toEqual([24, 11]);
+  expect(byFeature['chat-stream']).toMatchObject({ provider: 'groq', streaming: true, status: 'ok' });
+  expect(tokens(byFeature['chat-stream'])).toEqual([24, 11]);
+  expect(byFeature['error-404']).toMatchObject({ provider: 'groq', request_model: 'missing-model', status: 'error' });
 });

@@ -1,6 +1,7 @@
 import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import type { CallRequest, CallResult, GenAiCall, StreamAccumulator } from '../call';
 import type { RequestContent } from '../content';
+import { instrumentPromiseMethod, type Method } from '../promise';
 import { OPERATION, PROVIDER, type Operation } from '../semconv';
 import { obj, serverOf, str, type Obj } from '../shape';
 import { observeIterator } from '../stream';
@@ -17,8 +18,6 @@ import {
 } from './google-genai-format';
 
 export const GOOGLE_GENAI_VERSIONS = ['>=1.0.0 <4'];
-
-type Method = (this: unknown, ...args: unknown[]) => unknown;
 
 interface Endpoint {
   operation: Operation;
@@ -71,22 +70,15 @@ function callOn(target: Obj | undefined, method: string): unknown {
   }
 }
 
-/** Settles `call` from the promise an internal method returned; the SDK awaits that promise itself. */
-function observe(call: GenAiCall, promise: unknown, endpoint: Endpoint): void {
-  const stream = endpoint.stream;
-  Promise.resolve(promise).then(
-    (value) =>
-      call.guard(() => {
-        const iterator = obj(value);
-        if (stream && iterator && typeof iterator.next === 'function') {
-          observeIterator(iterator as unknown as AsyncIterator<unknown>, call.observe(stream()));
-          call.watch(iterator);
-        } else {
-          call.succeed(endpoint.result(value));
-        }
-      }),
-    (err: unknown) => call.fail(err),
-  );
+/** Settles `call` from what an internal method resolved to (the SDK awaits that promise itself). */
+function settle(call: GenAiCall, value: unknown, endpoint: Endpoint): void {
+  const iterator = obj(value);
+  if (endpoint.stream && iterator && typeof iterator.next === 'function') {
+    observeIterator(iterator as unknown as AsyncIterator<unknown>, call.observe(endpoint.stream()));
+    call.watch(iterator);
+  } else {
+    call.succeed(endpoint.result(value));
+  }
 }
 
 /** `@google/genai`: models.generateContent, generateContentStream and embedContent (and chats, which use them). */
@@ -117,13 +109,10 @@ export class GoogleGenAIInstrumentation extends AuditInstrumentation {
   }
 
   private instrument(original: Method, endpoint: Endpoint): Method {
-    const instrumentation = this;
-    return function instrumented(this: unknown, ...args: unknown[]): unknown {
-      const params = obj(args[0]);
-      const apiClient = obj(obj(this)?.apiClient);
-      const call =
-        params &&
-        instrumentation.startCall(() => ({
+    return instrumentPromiseMethod((describe) => this.startCall(describe), original, {
+      describe: (params, self) => {
+        const apiClient = obj(obj(self)?.apiClient);
+        return {
           operation: endpoint.operation,
           provider: callOn(apiClient, 'isVertexAI') === true ? PROVIDER.gcpVertexAi : PROVIDER.gcpGemini,
           model: str(params.model),
@@ -132,11 +121,9 @@ export class GoogleGenAIInstrumentation extends AuditInstrumentation {
           attributes: endpoint.attributes(params),
           content: () => endpoint.content(params),
           errorType: geminiErrorType,
-        }));
-      if (!params || !call) return original.apply(this, args);
-      const promise = call.run(() => original.apply(this, args));
-      observe(call, promise, endpoint);
-      return promise;
-    };
+        };
+      },
+      settle: (call, value) => settle(call, value, endpoint),
+    });
   }
 }

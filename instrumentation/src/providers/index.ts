@@ -2,7 +2,11 @@ import type { ContentCapture } from '../config';
 import { AnthropicInstrumentation } from './anthropic';
 import type { AuditInstrumentation } from './base';
 import { BedrockRuntimeInstrumentation } from './bedrock-runtime';
+import { CohereInstrumentation } from './cohere';
 import { GoogleGenAIInstrumentation } from './google-genai';
+import { GroqInstrumentation } from './groq';
+import { MistralInstrumentation } from './mistral';
+import { OllamaInstrumentation } from './ollama';
 import { OpenAIInstrumentation } from './openai';
 
 const INSTRUMENTATIONS = [
@@ -10,6 +14,10 @@ const INSTRUMENTATIONS = [
   AnthropicInstrumentation,
   GoogleGenAIInstrumentation,
   BedrockRuntimeInstrumentation,
+  GroqInstrumentation,
+  MistralInstrumentation,
+  OllamaInstrumentation,
+  CohereInstrumentation,
 ];
 
 /** The client libraries the hook patches (also the ESM loader's include list). */

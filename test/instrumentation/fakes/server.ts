@@ -75,6 +75,17 @@ export async function sendSse(
   response.end();
 }
 
+/** Newline-delimited JSON (Ollama's streams), each line written as its own chunk. */
+export async function sendNdjson(response: FakeResponse, lines: unknown[]): Promise<void> {
+  writeHead(response, 200, { 'content-type': 'application/x-ndjson' });
+  for (const line of lines) {
+    if (gone(response)) return;
+    write(response, `${JSON.stringify(line)}\n`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  response.end();
+}
+
 /** HTTP/1.1, or cleartext HTTP/2 (prior knowledge) for clients that speak only that (AWS SDK v3). */
 export async function startFakeServer(routes: Route[], options: { http2?: boolean } = {}): Promise<FakeServer> {
   const requests: FakeRequest[] = [];
