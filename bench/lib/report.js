@@ -231,7 +231,12 @@ function stagesSection(run, r) {
       'seal',
       run.scenarios.limits ? `raw AES-256-GCM of 1 KB: ${fmt(run.scenarios.limits.crypto.aesGcm.median)} µs` : '',
     ),
-    row('rows (RowBinary serialization, with the two ledger digests per row)', 'rows'),
+    row(
+      s.ledger
+        ? 'rows (RowBinary serialization, with the two ledger digests per row)'
+        : 'rows (RowBinary serialization)',
+      'rows',
+    ),
     ...(s.ledger
       ? [row('ledger entry (Merkle root, chain hash, JSON row)', 'ledger', 'docs/architecture.md, "Ledger"')]
       : []),
