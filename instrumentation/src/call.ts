@@ -47,7 +47,7 @@ import {
   type AbandonReason,
   type Operation,
 } from './semconv';
-import type { ChunkObserver } from './stream';
+import { observeIterable, type ChunkObserver } from './stream';
 
 /**
  * Token counts as semconv defines them: `input` includes cache reads and writes, `output`
@@ -273,6 +273,20 @@ export class GenAiCall {
 
   abandon(reason: AbandonReason, partial?: CallResult): void {
     this.end(partial ?? {}, { reason });
+  }
+
+  /**
+   * Settles the call from a stream: the first iterator `owner[method]` gives is observed into
+   * `accumulator`, and the call is abandoned if the stream, then its iterator, is dropped unread.
+   */
+  observeStream<T>(
+    owner: object,
+    method: PropertyKey,
+    accumulator: StreamAccumulator<T>,
+    aborted?: () => boolean,
+  ): void {
+    observeIterable(owner, method, this.observe(accumulator, aborted), (iterator) => this.watch(iterator));
+    this.watch(owner);
   }
 
   /** Turns stream events into this call's end; `aborted` tells an aborted source from a finished one. */

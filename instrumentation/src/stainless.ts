@@ -7,7 +7,6 @@
 import { diag } from '@opentelemetry/api';
 import type { CallRequest, CallResult, GenAiCall, StreamAccumulator } from './call';
 import { obj, type Obj } from './shape';
-import { observeIterable } from './stream';
 
 interface ApiPromiseLike {
   responsePromise: Promise<unknown>;
@@ -34,9 +33,7 @@ function settle<C>(call: GenAiCall, value: unknown, handlers: ResultHandlers<C>)
   const stream = obj(value);
   if (handlers.stream && stream && typeof stream.iterator === 'function') {
     const signal = obj(obj(stream.controller)?.signal);
-    const observer = call.observe(handlers.stream(), () => signal?.aborted === true);
-    observeIterable(stream, 'iterator', observer, (iterator) => call.watch(iterator));
-    call.watch(stream);
+    call.observeStream(stream, 'iterator', handlers.stream(), () => signal?.aborted === true);
     return;
   }
   call.succeed(handlers.stream ? {} : handlers.result(value, call.capturesContent));

@@ -2,7 +2,6 @@ import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentat
 import type { CallRequest, CallResult, GenAiCall, ServerAddress, StreamAccumulator } from '../call';
 import { OPERATION, PROVIDER } from '../semconv';
 import { obj, str, type Obj } from '../shape';
-import { observeIterable } from '../stream';
 import { AuditInstrumentation, type AuditInstrumentationConfig } from './base';
 import {
   converseAttributes,
@@ -95,8 +94,7 @@ function settle(call: GenAiCall, handler: CommandHandler, output: unknown, model
   const result = obj(output) ?? {};
   const stream = obj(result.stream);
   if (handler.stream && stream) {
-    observeIterable(stream, Symbol.asyncIterator, call.observe(handler.stream()), (iterator) => call.watch(iterator));
-    call.watch(stream);
+    call.observeStream(stream, Symbol.asyncIterator, handler.stream());
     return;
   }
   call.succeed(handler.result({ ...result, modelId }));

@@ -3,7 +3,6 @@ import type { GenAiCall } from '../call';
 import { instrumentPromiseMethod, type Method } from '../promise';
 import { OPERATION, PROVIDER } from '../semconv';
 import { obj, serverOf, str } from '../shape';
-import { observeIterable } from '../stream';
 import { AuditInstrumentation, type AuditInstrumentationConfig } from './base';
 import { cohereAttributes, cohereContent, cohereResult, CohereStreamAccumulator } from './cohere-format';
 
@@ -35,10 +34,7 @@ function settle(call: GenAiCall, value: unknown, stream: boolean): void {
     call.succeed(cohereResult(value));
     return;
   }
-  observeIterable(events, Symbol.asyncIterator, call.observe(new CohereStreamAccumulator()), (iterator) =>
-    call.watch(iterator),
-  );
-  call.watch(events);
+  call.observeStream(events, Symbol.asyncIterator, new CohereStreamAccumulator());
 }
 
 /** `cohere-ai`: the v2 client's chat and chatStream (`CohereClientV2`, or `client.v2`). */

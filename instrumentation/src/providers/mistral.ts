@@ -3,7 +3,6 @@ import type { GenAiCall } from '../call';
 import { instrumentPromiseMethod, type Method } from '../promise';
 import { OPERATION, PROVIDER } from '../semconv';
 import { obj, serverOf, str, type Obj } from '../shape';
-import { observeIterable } from '../stream';
 import { AuditInstrumentation, type AuditInstrumentationConfig } from './base';
 import {
   mistralAttributes,
@@ -34,9 +33,7 @@ function settle(call: GenAiCall, value: unknown, stream: boolean): void {
     call.succeed(mistralResult(value));
     return;
   }
-  const observer = call.observe(new MistralStreamAccumulator());
-  observeIterable(events, Symbol.asyncIterator, observer, (iterator) => call.watch(iterator));
-  call.watch(events);
+  call.observeStream(events, Symbol.asyncIterator, new MistralStreamAccumulator());
 }
 
 /**

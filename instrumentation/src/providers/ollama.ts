@@ -3,7 +3,6 @@ import type { GenAiCall } from '../call';
 import { instrumentPromiseMethod, type Method } from '../promise';
 import { OPERATION } from '../semconv';
 import { obj, serverOf, str, type Obj } from '../shape';
-import { observeIterable } from '../stream';
 import { AuditInstrumentation, type AuditInstrumentationConfig } from './base';
 import { ollamaAttributes, ollamaContent, ollamaResult, OllamaStreamAccumulator } from './ollama-format';
 
@@ -34,10 +33,7 @@ function settle(call: GenAiCall, value: unknown, request: Obj): void {
     call.succeed(ollamaResult(value));
     return;
   }
-  observeIterable(stream, Symbol.asyncIterator, call.observe(new OllamaStreamAccumulator()), (iterator) =>
-    call.watch(iterator),
-  );
-  call.watch(stream);
+  call.observeStream(stream, Symbol.asyncIterator, new OllamaStreamAccumulator());
 }
 
 /** `ollama`: chat, plain and `stream: true`, with tool calls. */
