@@ -104,8 +104,8 @@ export async function runAdmin<T>(
           });
           return entry as LedgerEntry;
         },
-        // Every command's log is signed when it is closed (withLog).
-        sign: () => withLog(async () => undefined),
+        // The log is signed whenever withLog closes it, so the flush that follows a sign signs.
+        sign: async () => undefined,
       },
       flush: () => withLog(async () => undefined),
       // No collector runs, so nothing is being ingested: there is nothing to hold back.

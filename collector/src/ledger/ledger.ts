@@ -66,6 +66,11 @@ interface Head {
   hash: string;
 }
 
+interface SavedHead {
+  head: Head;
+  signed: Head;
+}
+
 const HEAD_FILE = 'ledger-head.json';
 
 export class Ledger implements LedgerWriter {
@@ -82,6 +87,8 @@ export class Ledger implements LedgerWriter {
     private readonly options: LedgerOptions,
     private head: Head,
     private signed: Head,
+    /** What the head file says: only this process writes it (it holds the log's lock). */
+    private saved: SavedHead,
   ) {
     this.durable = head;
   }
@@ -95,7 +102,7 @@ export class Ledger implements LedgerWriter {
       const last = lastEntryOf(decodeEntry(payload));
       if (last && last.seq > head.seq) head = last;
     }
-    return new Ledger(wal, walDir, signer, options, head, saved.signed);
+    return new Ledger(wal, walDir, signer, options, head, saved.signed, saved);
   }
 
   get chain(): string {
@@ -224,19 +231,20 @@ export class Ledger implements LedgerWriter {
     const last = lastEntryOf(sections);
     const signed = lastSignatureOf(sections);
     if (!last && !signed) return;
-    const saved = await readHead(join(this.walDir, HEAD_FILE), this.chain);
+    const { saved } = this;
     const head = last && last.seq > saved.head.seq ? last : saved.head;
     const signedHead = signed && signed.seq > saved.signed.seq ? signed : saved.signed;
     await writeFileDurably(
       join(this.walDir, HEAD_FILE),
       `${JSON.stringify({ chain: this.chain, seq: head.seq, hash: head.hash, signed_seq: signedHead.seq, signed_hash: signedHead.hash })}\n`,
     );
+    this.saved = { head, signed: signedHead };
   }
 }
 
 const GENESIS: Head = { seq: 0, hash: '' };
 
-async function readHead(path: string, chain: string): Promise<{ head: Head; signed: Head }> {
+async function readHead(path: string, chain: string): Promise<SavedHead> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
