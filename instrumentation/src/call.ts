@@ -10,19 +10,19 @@ import {
   SpanStatusCode,
   trace,
   type Attributes,
-  type AttributeValue,
   type Context,
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
+import { put, setAll, type AttributeMap } from './attributes';
 import type { ContentCapture } from './config';
 import { toJson, type OutputMessage, type RequestContent } from './content';
+import { errorTypeOf } from './error-type';
 import { putAuditAttributes } from './context/audit-context';
 import type { GenAiMetrics } from './metrics';
 import {
   AI_AUDIT_ABANDON_REASON,
   ERROR_TYPE,
-  ERROR_TYPE_OTHER,
   EVENT_INFERENCE_DETAILS,
   GEN_AI_INPUT_MESSAGES,
   GEN_AI_OPERATION_NAME,
@@ -66,8 +66,6 @@ export interface ServerAddress {
   port?: number;
 }
 
-type AttributeMap = Record<string, AttributeValue | undefined | null>;
-
 export interface CallRequest {
   operation: Operation;
   provider: string;
@@ -106,21 +104,6 @@ export interface Telemetry {
   /** Undefined when metrics are off. */
   metrics: GenAiMetrics | undefined;
   capture: ContentCapture;
-}
-
-/**
- * Sets one attribute, skipping a missing or non-finite value. Called key by key rather than
- * with object literals: this runs on every LLM call, where each literal is garbage.
- */
-function put(target: Attributes, key: string, value: AttributeValue | undefined | null): void {
-  if (value === undefined || value === null) return;
-  if (typeof value === 'number' && !Number.isFinite(value)) return;
-  target[key] = value;
-}
-
-function setAll(target: Attributes, source: AttributeMap | undefined): void {
-  if (!source) return;
-  for (const key in source) put(target, key, source[key]);
 }
 
 function putUsage(target: Attributes, usage: Usage | undefined): void {
@@ -368,14 +351,6 @@ export class GenAiCall {
     } catch {
       type = undefined;
     }
-    if (type) return type;
-    if (typeof err !== 'object' || err === null) return ERROR_TYPE_OTHER;
-    // The error's name or class (RateLimitError, ThrottlingException); plain Error says nothing.
-    const names = [(err as { name?: unknown }).name, err.constructor?.name];
-    const name = names.find(
-      (candidate) =>
-        typeof candidate === 'string' && candidate !== '' && candidate !== 'Error' && candidate !== 'Object',
-    );
-    return typeof name === 'string' ? name : ERROR_TYPE_OTHER;
+    return type || errorTypeOf(err);
   }
 }

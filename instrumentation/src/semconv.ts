@@ -42,6 +42,19 @@ export const GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = 'gen_ai.usage.reasoning.outp
 
 export const GEN_AI_EMBEDDINGS_DIMENSION_COUNT = 'gen_ai.embeddings.dimension.count';
 
+// Agents, tools and workflows (the spans around and between model calls).
+export const GEN_AI_AGENT_ID = 'gen_ai.agent.id';
+export const GEN_AI_AGENT_NAME = 'gen_ai.agent.name';
+export const GEN_AI_AGENT_DESCRIPTION = 'gen_ai.agent.description';
+export const GEN_AI_TOOL_NAME = 'gen_ai.tool.name';
+export const GEN_AI_TOOL_CALL_ID = 'gen_ai.tool.call.id';
+export const GEN_AI_TOOL_TYPE = 'gen_ai.tool.type';
+export const GEN_AI_TOOL_DESCRIPTION = 'gen_ai.tool.description';
+/** Content (opt-in, like messages): the arguments a tool was called with, as JSON. */
+export const GEN_AI_TOOL_CALL_ARGUMENTS = 'gen_ai.tool.call.arguments';
+/** Content: what the tool returned, as JSON. */
+export const GEN_AI_TOOL_CALL_RESULT = 'gen_ai.tool.call.result';
+
 // Content: JSON strings in the v1.41 message schemas (see content.ts).
 export const GEN_AI_INPUT_MESSAGES = 'gen_ai.input.messages';
 export const GEN_AI_OUTPUT_MESSAGES = 'gen_ai.output.messages';
@@ -82,6 +95,9 @@ export const OPERATION = {
   embeddings: 'embeddings',
   generateContent: 'generate_content',
   textCompletion: 'text_completion',
+  invokeAgent: 'invoke_agent',
+  executeTool: 'execute_tool',
+  invokeWorkflow: 'invoke_workflow',
 } as const;
 export type Operation = (typeof OPERATION)[keyof typeof OPERATION];
 
@@ -98,6 +114,8 @@ export const PROVIDER = {
   groq: 'groq',
   ibmWatsonx: 'ibm.watsonx.ai',
   mistral: 'mistral_ai',
+  /** Not one of semconv's well-known names: the lower-case product name, as semconv advises. */
+  ollama: 'ollama',
   perplexity: 'perplexity',
   xai: 'x_ai',
 } as const;

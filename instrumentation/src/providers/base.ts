@@ -1,8 +1,10 @@
-import { diag } from '@opentelemetry/api';
+import { context, diag } from '@opentelemetry/api';
 import { InstrumentationBase, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { GenAiCall, type CallRequest, type Telemetry } from '../call';
 import type { ContentCapture } from '../config';
+import { providerCallsSuppressed } from '../context/suppress';
 import { GenAiMetrics } from '../metrics';
+import { GenAiStep, type StepRequest } from '../step';
 import { VERSION } from '../version';
 
 export interface AuditInstrumentationConfig extends InstrumentationConfig {
@@ -41,10 +43,25 @@ export abstract class AuditInstrumentation extends InstrumentationBase<AuditInst
    * runs uninstrumented rather than failing because of the hook.
    */
   protected startCall(describe: () => CallRequest): GenAiCall | undefined {
+    // A framework above already records this model call (see context/suppress.ts).
+    if (providerCallsSuppressed(context.active())) return undefined;
     try {
       return new GenAiCall(this.telemetry(), describe());
     } catch (err) {
       diag.debug(`${this.instrumentationName}: could not start a span`, err);
+      return undefined;
+    }
+  }
+
+  /**
+   * Starts an agent, tool or workflow step. Returns undefined when describing it fails: the
+   * step then runs unrecorded rather than failing because of the hook.
+   */
+  protected startStep(describe: () => StepRequest): GenAiStep | undefined {
+    try {
+      return new GenAiStep(this.telemetry(), describe());
+    } catch (err) {
+      diag.debug(`${this.instrumentationName}: could not start a step span`, err);
       return undefined;
     }
   }

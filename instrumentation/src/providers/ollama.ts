@@ -1,16 +1,13 @@
 import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import type { GenAiCall } from '../call';
 import { instrumentPromiseMethod, type Method } from '../promise';
-import { OPERATION } from '../semconv';
+import { OPERATION, PROVIDER } from '../semconv';
 import { obj, serverOf, str, type Obj } from '../shape';
 import { AuditInstrumentation, type AuditInstrumentationConfig } from './base';
 import { ollamaAttributes, ollamaContent, ollamaResult, OllamaStreamAccumulator } from './ollama-format';
 
 /** 0.5 onwards: `Ollama.prototype.chat` resolving to the body or to an `AbortableAsyncIterator`. */
 export const OLLAMA_VERSIONS = ['>=0.5.0 <1'];
-
-/** Not one of semconv's well-known provider names; the lower-case product name, as semconv advises. */
-const PROVIDER_OLLAMA = 'ollama';
 
 type Client = { chat: Method };
 
@@ -64,7 +61,7 @@ export class OllamaInstrumentation extends AuditInstrumentation {
     return instrumentPromiseMethod((describe) => this.startCall(describe), original, {
       describe: (request, self) => ({
         operation: OPERATION.chat,
-        provider: PROVIDER_OLLAMA,
+        provider: PROVIDER.ollama,
         model: str(request.model),
         server: serverOf(obj(obj(self)?.config)?.host),
         stream: request.stream === true,

@@ -1,0 +1,17 @@
+import { createContextKey, type Context } from '@opentelemetry/api';
+
+/**
+ * A framework that records a model call itself (its own `chat` span) makes that call in a
+ * context marked with this key, and the provider SDK patched below it then starts no span of
+ * its own: one model call, one span. Only the hook's provider spans are suppressed; HTTP and
+ * other instrumentations are untouched (unlike `@opentelemetry/core`'s suppressTracing).
+ */
+const PROVIDER_CALL_RECORDED = createContextKey('ai-audit.provider-call-recorded');
+
+export function suppressProviderCalls(ctx: Context): Context {
+  return ctx.setValue(PROVIDER_CALL_RECORDED, true);
+}
+
+export function providerCallsSuppressed(ctx: Context): boolean {
+  return ctx.getValue(PROVIDER_CALL_RECORDED) === true;
+}
