@@ -134,11 +134,12 @@ function cryptoLimits(settings) {
     hmac: perOp(() => crypto.createHmac('sha256', key).update(bytes).digest(), runs, ops),
     seal: perOp(
       () =>
-        protect.seal(key, 'bench-key', plaintext, {
-          tenantId: 'default',
-          recordId: '00000000-0000-8000-8000-000000000000',
-          column: 'input_sealed',
-        }),
+        protect.sealRecord(
+          key,
+          'bench-key',
+          { input: plaintext },
+          { tenantId: 'default', recordId: '00000000-0000-8000-8000-000000000000' },
+        ),
       runs,
       ops,
     ),

@@ -36,7 +36,7 @@ INSERT INTO ai_audit.records
    service_name, service_version, environment, user_id, session_id, conversation_id, feature, operation, provider,
    request_model, response_model, response_id, server_address, input_tokens, output_tokens, cache_read_tokens,
    cost_usd, latency_ms, streaming, status, error_type, finish_reasons, violations, prompt_hash, response_hash,
-   content_key_id, input_sealed, output_sealed, attributes, resource)
+   content_key_id, content_sealed, attributes, resource)
 SELECT
   toDateTime64(toUnixTimestamp(now()) - ${DAYS * 86400} + number * ${step}, 9) AS ts,
   'default',
@@ -69,8 +69,7 @@ SELECT
   concat('hmac-sha256:v1:', lower(hex(sipHash128(number, 13))), lower(hex(sipHash128(number, 14)))),
   concat('hmac-sha256:v1:', lower(hex(sipHash128(number, 15))), lower(hex(sipHash128(number, 16)))),
   concat('dek-', lower(hex(${h(4)} % ${USERS}))),
-  base64Encode(randomString(48)),
-  base64Encode(randomString(48)),
+  randomString(72),
   map('gen_ai.request.max_tokens', '1024', 'gen_ai.request.temperature', '0.2', 'server.port', '443'),
   map('host.name', 'support-assistant-7c9f5d8b6-x2k4q', 'telemetry.sdk.version', '2.12.0')
 FROM numbers(${records})`;

@@ -101,14 +101,10 @@ async function run(ctx) {
       });
       await timed(times, 'seal', () => {
         for (const { recordId, content } of list) {
-          for (const [field, document] of Object.entries(content)) {
-            if (document !== undefined)
-              protect.seal(dataKey, 'bench-key', protect.documentText(document), {
-                tenantId: 'default',
-                recordId,
-                column: `${field}_sealed`,
-              });
-          }
+          const fields = {};
+          for (const [field, document] of Object.entries(content))
+            if (document !== undefined) fields[field] = protect.documentText(document);
+          protect.sealRecord(dataKey, 'bench-key', fields, { tenantId: 'default', recordId });
         }
       });
     }

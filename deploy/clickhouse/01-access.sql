@@ -52,7 +52,7 @@ GRANT SELECT ON system.mutations TO ai_audit_write;
 
 CREATE ROLE IF NOT EXISTS ai_audit_read;
 -- Every column of records except the sealed content (input_sealed, output_sealed,
--- system_sealed, tools_sealed, extra_sealed: every *_sealed column).
+-- system_sealed, tools_sealed, extra_sealed, content_sealed: every *_sealed column).
 -- test/integration/clickhouse-access.test.ts checks this list against
 -- the table the migrations create: a new column must be added here.
 GRANT SELECT(timestamp, tenant_id, record_id, trace_id, span_id, parent_span_id, span_name, scope_name, scope_version, service_name, service_version, environment, user_id, session_id, conversation_id, feature, operation, provider, request_model, response_model, response_id, server_address, agent_name, tool_name, tool_call_id, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, latency_ms, ttft_ms, streaming, status, error_type, finish_reasons, violations, prompt_hash, response_hash, content_key_id, attributes, resource, ingested_at) ON ai_audit.records TO ai_audit_read;

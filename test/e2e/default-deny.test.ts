@@ -1,3 +1,4 @@
+import { recordFields } from '../../collector/src/keys/envelope';
 import { CollectorProcess, eventually, filesContaining, runCli } from '../helpers/collector';
 import { createExporter, exportSpans, makeSpans } from '../helpers/otel';
 
@@ -55,13 +56,15 @@ describe('default-deny: unknown attributes, resource attributes and events are s
         record_id: string;
         attributes: Record<string, string>;
         resource: Record<string, string>;
-        extra_sealed: string;
-      }>("SELECT record_id, attributes, resource, extra_sealed FROM ai_audit.records WHERE user_id = 'dana'");
+        sealed: string;
+      }>(
+        "SELECT record_id, attributes, resource, base64Encode(content_sealed) AS sealed FROM ai_audit.records WHERE user_id = 'dana'",
+      );
       return rows.length === 1 && rows;
     });
     expect(row.attributes).toEqual({ 'retry.count': '2' });
     expect(row.resource).toEqual({ 'service.name': 'support-bot' });
-    expect(row.extra_sealed).not.toBe('');
+    expect(recordFields(Buffer.from(row.sealed, 'base64'))).toContain('extra');
 
     const [{ n }] = await collector.sql<{ n: number }>(
       `SELECT count() AS n FROM ai_audit.records WHERE positionCaseInsensitive(toString(tuple(*)), '${CANARY}') > 0`,

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { LocalKeyProvider } from '../../collector/src/keys/local';
-import { open } from '../../collector/src/keys/envelope';
+import { openRecord } from '../../collector/src/keys/envelope';
 import { createLogger } from '../../collector/src/telemetry/logger';
 import { recordRowJson } from '../../collector/src/store/row-binary';
 import { decodeEntry, rowsOf } from '../../collector/src/store/wal-entry';
@@ -82,10 +82,13 @@ async function openFromLog(
   const opened: string[] = [];
   for (const row of records) {
     const key = keys.get(row.content_key_id);
-    if (key && row.input_sealed)
-      opened.push(
-        open(key, row.input_sealed, { tenantId: row.tenant_id, recordId: row.record_id, column: 'input_sealed' }),
-      );
+    if (key && row.content_sealed) {
+      const fields = openRecord(key, Buffer.from(row.content_sealed, 'base64'), {
+        tenantId: row.tenant_id,
+        recordId: row.record_id,
+      });
+      if (fields.input !== undefined) opened.push(fields.input);
+    }
   }
   return { rows: records.length, keys: keys.size, opened };
 }
@@ -151,7 +154,7 @@ describe('erasure leaves nothing of the user under the data directory', () => {
     expect(mutations.text).not.toContain(victim);
     // The other user's records and content are untouched.
     const [{ n }] = await collector.sql<{ n: number }>(
-      "SELECT count() AS n FROM ai_audit.records WHERE user_id = 'bystander-91' AND input_sealed != ''",
+      "SELECT count() AS n FROM ai_audit.records WHERE user_id = 'bystander-91' AND content_sealed != ''",
     );
     expect(n).toBe(1);
   });
@@ -161,7 +164,7 @@ describe('erasure leaves nothing of the user under the data directory', () => {
     collector = await CollectorProcess.start({}, collector.dir);
     for (const needle of [victim, ...keyIds]) expect(filesContaining(collector.dir, needle)).toEqual([]);
     const pseudonymized = await collector.sql<Record<string, string>>(
-      "SELECT user_id, session_id, content_key_id, input_sealed, attributes['app.note'] AS note FROM ai_audit.records WHERE user_id LIKE 'erased:%'",
+      "SELECT user_id, session_id, content_key_id, content_sealed, attributes['app.note'] AS note FROM ai_audit.records WHERE user_id LIKE 'erased:%'",
     );
     expect(pseudonymized).toHaveLength(2);
     for (const row of pseudonymized)
@@ -169,7 +172,7 @@ describe('erasure leaves nothing of the user under the data directory', () => {
         user_id: expect.stringMatching(/^erased:/),
         session_id: `${row.user_id}:s`,
         content_key_id: '',
-        input_sealed: '',
+        content_sealed: '',
         note: '',
       });
   });

@@ -125,14 +125,14 @@ interface Row {
   violations: string[];
   input_tokens: number | null;
   finish_reasons: string[];
-  input_sealed: string;
+  content_sealed: string;
   attributes: Record<string, string>;
 }
 
 async function recordsOf(collector: CollectorProcess, spanId: string, count = 1): Promise<Row[]> {
   return eventually(async () => {
     const rows = await collector.sql<Row>(
-      `SELECT record_id, span_id, user_id, prompt_hash, violations, input_tokens, finish_reasons, input_sealed, attributes
+      `SELECT record_id, span_id, user_id, prompt_hash, violations, input_tokens, finish_reasons, base64Encode(content_sealed) AS content_sealed, attributes
        FROM ai_audit.records WHERE span_id = '${spanId}' ORDER BY record_id`,
     );
     return rows.length >= count && rows;

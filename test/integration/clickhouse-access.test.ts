@@ -67,7 +67,9 @@ describe('deploy/clickhouse: access for a ClickHouse server', () => {
       )
     ).map((c) => c.name);
     const sealed = columns.filter((c) => c.endsWith('_sealed'));
-    expect(sealed).toEqual(expect.arrayContaining(['input_sealed', 'output_sealed', 'system_sealed', 'tools_sealed']));
+    expect(sealed).toEqual(
+      expect.arrayContaining(['input_sealed', 'output_sealed', 'system_sealed', 'tools_sealed', 'content_sealed']),
+    );
     const grant = ACCESS.find((s) => /^GRANT SELECT\(.*\) ON ai_audit\.records TO ai_audit_read$/s.test(s));
     expect(grant).toBeDefined();
     const granted = /SELECT\(([^)]*)\)/

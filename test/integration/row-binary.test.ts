@@ -9,6 +9,8 @@ import { createNormalizer } from '../../collector/src/processor/normalize';
 import { Store } from '../../collector/src/store/client';
 import { RECORD_COLUMNS, recordRowJson, recordRowKey } from '../../collector/src/store/row-binary';
 import { silentLogger } from '../../collector/src/telemetry/logger';
+import { RECORD_CONTENT_SQL, RECORD_META_SQL, sha256Hex } from '../../collector/src/ledger/leaf';
+import { recordsSection } from '../../collector/src/store/wal-entry';
 import { collectorConfig } from '../helpers/collector';
 import { binaryRows, insertRecords } from '../helpers/records';
 import { span, traceExport } from '../helpers/spans';
@@ -92,6 +94,32 @@ describe('RowBinary records', () => {
     }
     // The insert's spooled file is gone.
     expect(readdirSync(dir).filter((name) => name.includes('rowbinary'))).toEqual([]);
+  });
+
+  it('carry content_sealed as raw bytes, any byte, and the engine digests them as the ledger did', async () => {
+    const everyByte = Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256));
+    const blankLines = Buffer.from('\n\n\r\n\n\u0000\n\n');
+    const records = [everyByte, blankLines, Buffer.alloc(0)].map((bytes, i) =>
+      record({ 'user.id': `raw-${i}` }, { content_sealed: bytes }),
+    );
+    // A row written before content_sealed existed: a per-field envelope, and the column empty.
+    records[2].input_sealed = 'djEtZW52ZWxvcGU=';
+    await insertRecords(store, records, dir);
+    const stored = await store.queryRows<{ user_id: string; sealed: string; meta: string; content: string }>(
+      `SELECT user_id, base64Encode(content_sealed) AS sealed, ${RECORD_META_SQL} AS meta, ${RECORD_CONTENT_SQL} AS content
+       FROM ai_audit.records WHERE startsWith(user_id, 'raw-') ORDER BY user_id`,
+    );
+    const { leaves } = recordsSection(records);
+    expect(stored.map((row) => Buffer.from(row.sealed, 'base64'))).toEqual([everyByte, blankLines, Buffer.alloc(0)]);
+    expect(stored.map(({ meta, content }) => ({ meta, content }))).toEqual(
+      leaves.map(({ meta, content }) => ({ meta, content })),
+    );
+    // The row without an envelope digests as the per-field columns alone, as rows written
+    // before content_sealed were committed; and a dead letter's JSON carries the bytes as base64.
+    expect(leaves[2].content).toBe(
+      sha256Hex(Buffer.concat([Buffer.from([16]), Buffer.from('djEtZW52ZWxvcGU='), Buffer.alloc(4)])),
+    );
+    expect(recordRowJson(binaryRows(records)[0]).content_sealed).toBe(everyByte.toString('base64'));
   });
 
   it('start with the timestamp and record id the exactly-once check reads', () => {

@@ -159,20 +159,15 @@ function chatSpan(spanId: string, scope = OFFICIAL) {
   return exported;
 }
 
-async function opened(
-  running: Running,
-  record: AuditRecord,
-  column: 'input_sealed' | 'output_sealed' | 'extra_sealed',
-) {
+async function opened(running: Running, record: AuditRecord, field: 'input' | 'output' | 'extra') {
   const protect = running.pipeline.processors.find((p) => 'keyring' in p) as ProtectProcessor;
   const noStore = { queryRows: () => Promise.reject(new Error('no store')) };
-  const text = await protect.keyring.open(
-    record[column],
-    { tenantId: 'acme', recordId: record.record_id, column },
+  const content = await protect.keyring.openContent(
+    { tenant_id: 'acme', record_id: record.record_id, content_sealed: record.content_sealed.toString('base64') },
     noStore,
     'ai_audit',
   );
-  return JSON.parse(text) as unknown;
+  return JSON.parse(content[field] as string) as unknown;
 }
 
 async function eventually<T>(check: () => T | undefined, timeoutMs = 5000): Promise<T> {
@@ -204,14 +199,14 @@ describe('the join processor', () => {
     expect(record).toMatchObject({ span_id: id, user_id: 'user-7', input_tokens: 12, finish_reasons: ['stop'] });
     expect(record.attributes[EVENTS_ONLY]).toBeUndefined();
     expect(record.violations).toContain('pii:email');
-    expect(await opened(running, record, 'input_sealed')).toEqual([
+    expect(await opened(running, record, 'input')).toEqual([
       { role: 'system', parts: [{ type: 'text', content: 'You are terse.' }] },
       { role: 'user', parts: [{ type: 'text', content: PROMPT }] },
     ]);
-    expect(await opened(running, record, 'output_sealed')).toEqual([
+    expect(await opened(running, record, 'output')).toEqual([
       { role: 'assistant', parts: [{ type: 'text', content: 'Sunny.' }], finish_reason: 'stop' },
     ]);
-    expect(JSON.stringify(await opened(running, record, 'extra_sealed'))).toContain('CANARY-join');
+    expect(JSON.stringify(await opened(running, record, 'extra'))).toContain('CANARY-join');
     expect(JSON.stringify(record.attributes)).not.toContain('CANARY');
     await running.stop();
   });
@@ -224,7 +219,7 @@ describe('the join processor', () => {
     await running.pipeline.consumeLogs('acme', logsExport(messageEvents(id)));
     expect(exporter.records).toHaveLength(1);
     expect(exporter.records[0]).toMatchObject({ span_id: id, user_id: 'user-7' });
-    expect(exporter.records[0].input_sealed).not.toBe('');
+    expect(exporter.records[0].content_sealed.length).toBeGreaterThan(0);
     await running.stop();
   });
 
@@ -236,7 +231,7 @@ describe('the join processor', () => {
     ]);
     await running.pipeline.consume('acme', withMessages);
     expect(exporter.records).toHaveLength(1);
-    expect(exporter.records[0].input_sealed).not.toBe('');
+    expect(exporter.records[0].content_sealed.length).toBeGreaterThan(0);
     await running.stop();
   });
 
@@ -247,7 +242,7 @@ describe('the join processor', () => {
     expect(exporter.records).toEqual([]);
     await running.pipeline.consumeLogs('acme', logsExport(messageEvents(id)));
     expect(exporter.records).toHaveLength(1);
-    expect(exporter.records[0].input_sealed).not.toBe('');
+    expect(exporter.records[0].content_sealed.length).toBeGreaterThan(0);
     await running.stop();
   });
 
@@ -264,7 +259,7 @@ describe('the join processor', () => {
     await second.pipeline.consume('acme', chatSpan(id));
     expect(exporter.records).toHaveLength(1);
     expect(exporter.records[0].span_id).toBe(id);
-    expect(await opened(second, exporter.records[0], 'input_sealed')).toHaveLength(2);
+    expect(await opened(second, exporter.records[0], 'input')).toHaveLength(2);
     await second.stop();
   });
 
@@ -279,9 +274,9 @@ describe('the join processor', () => {
     const spanRecord = records.find((r) => r.span_id === waiting) as AuditRecord;
     expect(events.attributes[EVENTS_ONLY]).toBe('true');
     expect(events.record_id).not.toBe(spanRecord.record_id);
-    expect(events.input_sealed).not.toBe('');
+    expect(events.content_sealed.length).toBeGreaterThan(0);
     expect(events.violations).toContain('pii:email');
-    expect(spanRecord).toMatchObject({ user_id: 'user-7', input_sealed: '' });
+    expect(spanRecord).toMatchObject({ user_id: 'user-7', content_sealed: Buffer.alloc(0) });
     expect(spanRecord.attributes[EVENTS_ONLY]).toBeUndefined();
     await running.stop();
   });
@@ -310,7 +305,7 @@ describe('the join processor', () => {
     exporter.refusing = false;
     await running.pipeline.consume('acme', chatSpan(id));
     expect(exporter.records).toHaveLength(1);
-    expect(exporter.records[0].input_sealed).not.toBe('');
+    expect(exporter.records[0].content_sealed.length).toBeGreaterThan(0);
     await running.stop();
   });
 
@@ -397,7 +392,7 @@ describe('the join processor', () => {
     await first.stop();
     const second = await startPipeline(dir);
     await second.pipeline.consume('acme', chatSpan(id));
-    expect(JSON.stringify(await opened(second, exporter.records[0], 'extra_sealed'))).toContain('"parsed":"kept"');
+    expect(JSON.stringify(await opened(second, exporter.records[0], 'extra'))).toContain('"parsed":"kept"');
     await second.stop();
   });
 
@@ -412,7 +407,7 @@ describe('the join processor', () => {
     expect(gone.tenant_id).toBe('flood');
     await running.pipeline.consume('acme', chatSpan(quiet));
     expect(exporter.records.filter((r) => r.tenant_id === 'acme').map((r) => r.span_id)).toEqual([quiet]);
-    expect(exporter.records.find((r) => r.span_id === quiet)?.input_sealed).not.toBe('');
+    expect(exporter.records.find((r) => r.span_id === quiet)?.content_sealed.length).toBeGreaterThan(0);
     await running.stop();
   });
 });

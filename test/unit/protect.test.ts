@@ -5,41 +5,63 @@ import { DataKeyManager } from '../../collector/src/keys/data-keys';
 import { EnvKeyProvider } from '../../collector/src/keys/env';
 import { LocalKeyProvider } from '../../collector/src/keys/local';
 import { contentHash } from '../../collector/src/keys/content-hash';
-import { envelopeKeyId, open, seal } from '../../collector/src/keys/envelope';
+import { envelopeKeyId, open, openRecord, recordKeyId, sealRecord } from '../../collector/src/keys/envelope';
 import { receivedDocument } from '../../collector/src/model/content';
 import { promptText, responseText } from '../../collector/src/model/hashed-text';
 import { silentLogger } from '../../collector/src/telemetry/logger';
+import { sealV1 } from '../helpers/envelope-v1';
 
 const KEY = Buffer.alloc(32, 7);
 const target = { tenantId: 'acme', recordId: '0b7c2f5e-3c1d-8a4b-9e2f-1a2b3c4d5e6f', column: 'input_sealed' };
 
-describe('sealed-value envelope', () => {
-  it('round-trips and names its key', () => {
-    const sealed = seal(KEY, 'dek_abc', 'héllo wörld', target);
-    expect(envelopeKeyId(sealed)).toBe('dek_abc');
-    expect(open(KEY, sealed, target)).toBe('héllo wörld');
-    expect(Buffer.from(sealed, 'base64').toString('latin1')).not.toContain('wörld');
+describe('sealed-value envelopes', () => {
+  const record = { tenantId: target.tenantId, recordId: target.recordId };
+  const fields = { input: 'héllo wörld', system: '', extra: '{"attributes":{"a":"\\n\\n"}}' };
+
+  it('seal a record in one envelope that names its key and opens into the same fields', () => {
+    const sealed = sealRecord(KEY, 'dek_abc', fields, record);
+    expect(recordKeyId(sealed)).toBe('dek_abc');
+    expect(openRecord(KEY, sealed, record)).toEqual(fields);
+    expect(sealed.toString('latin1')).not.toContain('wörld');
   });
 
-  it('uses a fresh nonce each time', () => {
-    expect(seal(KEY, 'k', 'same', target)).not.toBe(seal(KEY, 'k', 'same', target));
+  it('use a fresh nonce each time', () => {
+    expect(sealRecord(KEY, 'k', fields, record).equals(sealRecord(KEY, 'k', fields, record))).toBe(false);
   });
 
   it.each([
-    ['another record', { ...target, recordId: '11111111-3c1d-8a4b-9e2f-1a2b3c4d5e6f' }],
-    ['another column', { ...target, column: 'output_sealed' }],
-    ['another tenant', { ...target, tenantId: 'other' }],
-  ])('fails to open when moved to %s', (_what, moved) => {
-    const sealed = seal(KEY, 'k', 'secret', target);
-    expect(() => open(KEY, sealed, moved)).toThrow('does not open');
+    ['another record', { ...record, recordId: '11111111-3c1d-8a4b-9e2f-1a2b3c4d5e6f' }],
+    ['another tenant', { ...record, tenantId: 'other' }],
+  ])('do not open when moved to %s', (_what, moved) => {
+    const sealed = sealRecord(KEY, 'k', fields, record);
+    expect(() => openRecord(KEY, sealed, moved)).toThrow('does not open');
   });
 
-  it('fails to open with another key or a flipped bit', () => {
-    const sealed = seal(KEY, 'k', 'secret', target);
-    expect(() => open(Buffer.alloc(32, 8), sealed, target)).toThrow('does not open');
-    const bytes = Buffer.from(sealed, 'base64');
-    bytes[bytes.length - 1] ^= 1;
-    expect(() => open(KEY, bytes.toString('base64'), target)).toThrow('does not open');
+  it('do not open with another key, a flipped bit, or a field table that says otherwise', () => {
+    const sealed = sealRecord(KEY, 'k', { input: 'prompt', output: 'answer' }, record);
+    expect(() => openRecord(Buffer.alloc(32, 8), sealed, record)).toThrow('does not open');
+    const flipped = Buffer.from(sealed);
+    flipped[flipped.length - 1] ^= 1;
+    expect(() => openRecord(KEY, flipped, record)).toThrow('does not open');
+    // The table: u8 2 | u8 1 | u8 1 | 'k' | u8 2 | (code, u32 length) x 2. Swapping the codes
+    // would hand the prompt to `output` and the answer to `input`.
+    const swapped = Buffer.from(sealed);
+    const table = 5;
+    [swapped[table], swapped[table + 5]] = [swapped[table + 5], swapped[table]];
+    expect(() => openRecord(KEY, swapped, record)).toThrow('does not open');
+    // A length moved from one field to the other: the same bytes split differently.
+    const split = Buffer.from(sealed);
+    split.writeUInt32LE(3, table + 1);
+    split.writeUInt32LE(9, table + 6);
+    expect(() => openRecord(KEY, split, record)).toThrow('does not open');
+  });
+
+  it('open version-1 envelopes (one per column) of records written before content_sealed', () => {
+    const sealed = sealV1(KEY, 'dek_old', 'old prompt', target);
+    expect(envelopeKeyId(sealed)).toBe('dek_old');
+    expect(open(KEY, sealed, target)).toBe('old prompt');
+    expect(() => open(KEY, sealed, { ...target, column: 'output_sealed' })).toThrow('does not open');
+    expect(() => recordKeyId(Buffer.from(sealed, 'base64'))).toThrow('unknown format');
   });
 });
 

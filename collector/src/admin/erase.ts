@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { RECORD_CONTENT_SQL, RECORD_META_SQL } from '../ledger/leaf';
 import type { Leaf } from '../model/ledger';
-import { SEALED_COLUMN } from '../model/record';
+import { ALL_SEALED_COLUMNS } from '../model/record';
 import type { Store } from '../store/client';
 import type { ClickHouseSettings } from '@clickhouse/client';
 import { clusterWideEngine } from '../store/cluster';
@@ -151,7 +151,7 @@ async function eraseFromStore(context: AdminContext, request: EraseRequest): Pro
 }
 
 /** Sealed content and the id of the key it was sealed under: unreadable after erasure, so gone. */
-const SHREDDED_COLUMNS = ['content_key_id', ...Object.values(SEALED_COLUMN)];
+const SHREDDED_COLUMNS = ['content_key_id', ...ALL_SEALED_COLUMNS];
 const SHREDDED = SHREDDED_COLUMNS.map((column) => `${column} = ''`);
 
 /**
@@ -198,7 +198,7 @@ const PSEUDONYMIZED = [
   "if(session_id = '', '', {p:String} || ':s') AS session_id",
   "if(conversation_id = '', '', {p:String} || ':c') AS conversation_id",
   "'' AS content_key_id",
-  ...Object.values(SEALED_COLUMN).map((column) => `'' AS ${column}`),
+  ...ALL_SEALED_COLUMNS.map((column) => `'' AS ${column}`),
   'mapFilter((k, v) -> position(v, {user:String}) = 0, attributes) AS attributes',
   'mapFilter((k, v) -> position(v, {user:String}) = 0, resource) AS resource',
 ];

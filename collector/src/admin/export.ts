@@ -17,7 +17,8 @@ import {
 import { checkChains, readLedger, type EntryRow, type SignatureRow } from '../ledger/verify';
 import { verifySignature, type PublicSigningKey } from '../keys/signing';
 import type { LedgerEntry } from '../model/ledger';
-import { CONTENT_FIELDS, SEALED_COLUMN, type ContentField } from '../model/record';
+import { SEALED_SELECT, sealedFields, type SealedRow } from '../keys/keyring';
+import type { ContentField } from '../model/record';
 import { guardQuery } from '../query/guard';
 import { METADATA_COLUMNS, RECORD_COLUMNS } from '../store/row-binary';
 import { AdminError, type Actor, type AdminContext } from './context';
@@ -258,9 +259,8 @@ async function openContent(
   params: Record<string, string | number>,
 ): Promise<Buffer> {
   const { store, database, keyring } = context;
-  const sealedColumns = CONTENT_FIELDS.map((field) => SEALED_COLUMN[field]);
-  const rows = await store.queryRows<Record<string, string>>(
-    `SELECT toString(record_id) AS record_id, tenant_id, ${sealedColumns.join(', ')} FROM ${database}.records WHERE ${where} ORDER BY timestamp, record_id`,
+  const rows = await store.queryRows<SealedRow>(
+    `SELECT toString(record_id) AS record_id, tenant_id, ${SEALED_SELECT} FROM ${database}.records WHERE ${where} ORDER BY timestamp, record_id`,
     params,
   );
   const accesses = rows.map((row) =>
@@ -292,22 +292,13 @@ async function openContent(
   await context.flush();
   const lines: string[] = [];
   for (const row of rows) {
-    const content: Partial<Record<ContentField, string | null>> = {};
-    for (const field of CONTENT_FIELDS) {
-      const sealed = row[SEALED_COLUMN[field]];
-      if (sealed === '') continue;
-      try {
-        content[field] = await keyring.open(
-          sealed,
-          { tenantId: row.tenant_id, recordId: row.record_id, column: SEALED_COLUMN[field] },
-          store,
-          database,
-        );
-      } catch (error) {
-        if (!(error instanceof DataKeyUnavailableError)) throw error;
-        // Erased: the key is destroyed, and the export says so rather than failing.
-        content[field] = null;
-      }
+    let content: Partial<Record<ContentField, string | null>>;
+    try {
+      content = await keyring.openContent(row, store, database);
+    } catch (error) {
+      if (!(error instanceof DataKeyUnavailableError)) throw error;
+      // Erased: the key is destroyed, and the export says so rather than failing.
+      content = Object.fromEntries(sealedFields(row).map((field) => [field, null]));
     }
     lines.push(JSON.stringify({ record_id: row.record_id, ...content }));
   }

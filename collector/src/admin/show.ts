@@ -1,6 +1,7 @@
 import { DataKeyUnavailableError } from '../keys/data-keys';
 import { EnvelopeError } from '../keys/envelope';
-import { CONTENT_FIELDS, SEALED_COLUMN, type ContentField } from '../model/record';
+import { hasSealedContent, type SealedRow } from '../keys/keyring';
+import { CONTENT_SEALED, type ContentField } from '../model/record';
 import { accessRow } from '../ledger/access';
 import { jsonSection } from '../store/wal-entry';
 import { AdminError, type Actor, type AdminContext } from './context';
@@ -34,7 +35,7 @@ export async function showRecord(context: AdminContext, request: ShowRequest): P
   checkRecordId(request.recordId);
   const { store, database } = context;
   const rows = await store.queryRows<Record<string, unknown>>(
-    `SELECT * FROM ${database}.records WHERE record_id = {id:UUID}${request.tenantId === undefined ? '' : ' AND tenant_id = {tenant:String}'} LIMIT 2`,
+    `SELECT * REPLACE (base64Encode(${CONTENT_SEALED}) AS ${CONTENT_SEALED}) FROM ${database}.records WHERE record_id = {id:UUID}${request.tenantId === undefined ? '' : ' AND tenant_id = {tenant:String}'} LIMIT 2`,
     { id: request.recordId, tenant: request.tenantId },
     { output_format_json_quote_64bit_integers: 0 },
   );
@@ -64,31 +65,21 @@ export async function showRecord(context: AdminContext, request: ShowRequest): P
     jsonSection('access_log', [access.row]),
   ]);
   await context.flush();
-  const sealed = CONTENT_FIELDS.some((field) => String(record[SEALED_COLUMN[field]] ?? '') !== '');
-  if (!sealed && String(record.user_id).startsWith(PSEUDONYM_PREFIX)) {
+  const row = { ...record, tenant_id: tenantId, record_id: request.recordId } as SealedRow;
+  if (!hasSealedContent(row) && String(record.user_id).startsWith(PSEUDONYM_PREFIX)) {
     throw new AdminError(`the content of record ${request.recordId} was erased with its user's data keys`);
   }
-  const content: ShowResult['content'] = {};
-  for (const field of CONTENT_FIELDS) {
-    const column = SEALED_COLUMN[field];
-    const sealed = String(record[column] ?? '');
-    if (sealed === '') continue;
-    try {
-      // The key named inside the envelope; the associated data still ties it to this row.
-      content[field] = await context.keyring.open(
-        sealed,
-        { tenantId, recordId: request.recordId, column },
-        store,
-        database,
+  let content: ShowResult['content'];
+  try {
+    // The keys named inside the envelopes; the associated data still ties them to this row.
+    content = await context.keyring.openContent(row, store, database);
+  } catch (error) {
+    if (error instanceof DataKeyUnavailableError)
+      throw new AdminError(
+        `the content of record ${request.recordId} cannot be opened: its data key was destroyed (erasure) or is missing`,
       );
-    } catch (error) {
-      if (error instanceof DataKeyUnavailableError)
-        throw new AdminError(
-          `the content of record ${request.recordId} cannot be opened: its data key was destroyed (erasure) or is missing`,
-        );
-      if (error instanceof EnvelopeError) throw new AdminError(error.message);
-      throw error;
-    }
+    if (error instanceof EnvelopeError) throw new AdminError(error.message);
+    throw error;
   }
   return { record, content };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { METADATA_COLUMNS, SEALED_COLUMNS } from '../store/row-binary';
+import { CONTENT_SEALED, SEALED_COLUMN } from '../model/record';
+import { METADATA_COLUMNS } from '../store/row-binary';
 import type { Leaf } from '../model/ledger';
 import { leafHash } from './merkle';
 
@@ -9,8 +10,11 @@ export function sha256Hex(...parts: (Buffer | string)[]): string {
   return hash.digest('hex');
 }
 
-/** The content digest of a row whose sealed columns are all empty (five zero lengths). */
-export const EMPTY_CONTENT = sha256Hex(Buffer.alloc(SEALED_COLUMNS.length));
+/** The per-field sealed columns, then `content_sealed` (see SealedRange). */
+const FIELD_SEALED = Object.values(SEALED_COLUMN);
+
+/** The content digest of a row whose sealed columns are all empty (the per-field columns' five zero lengths). */
+export const EMPTY_CONTENT = sha256Hex(Buffer.alloc(FIELD_SEALED.length));
 
 /** The Merkle leaf hash of one committed row: its fields as one line of text. */
 export function leafOf(leaf: Leaf): Buffer {
@@ -24,8 +28,11 @@ export function leafSql(id: string, time: string, meta: string, content: string)
 
 /** A record row's metadata digest, computed by the engine (lower-case hex). */
 export const RECORD_META_SQL = `lower(hex(SHA256(formatRow('RowBinary', ${METADATA_COLUMNS.join(', ')}))))`;
-/** A record row's content digest, computed by the engine. */
-export const RECORD_CONTENT_SQL = `lower(hex(SHA256(formatRow('RowBinary', ${SEALED_COLUMNS.join(', ')}))))`;
+/**
+ * A record row's content digest, computed by the engine: `content_sealed` counts only when it
+ * holds an envelope, so rows written before the column existed keep their committed digest.
+ */
+export const RECORD_CONTENT_SQL = `lower(hex(SHA256(if(${CONTENT_SEALED} = '', formatRow('RowBinary', ${FIELD_SEALED.join(', ')}), formatRow('RowBinary', ${FIELD_SEALED.join(', ')}, ${CONTENT_SEALED})))))`;
 
 /** The columns of access_log a leaf commits, in the order they are encoded. */
 export const ACCESS_COLUMNS = [

@@ -56,6 +56,8 @@ export interface AuditRecord {
   system_sealed: string;
   tools_sealed: string;
   extra_sealed: string;
+  /** Raw bytes: the record's content in one envelope (empty when there is none). */
+  content_sealed: Buffer;
   /** The span's other attributes known to be metadata, as strings (see normalize/metadata.ts). */
   attributes: Record<string, string>;
   resource: Record<string, string>;
@@ -80,10 +82,14 @@ export type RecordContent = Partial<Record<ContentField, ContentDocument>>;
 /** The attribute that marks a record made of a span's GenAI events alone, never joined to the span. */
 export const EVENTS_ONLY = 'ai_audit.events_only';
 
+/** In this order for good: a field's place here is its code in sealed envelopes (keys/envelope.ts). */
 export const CONTENT_FIELDS = ['input', 'output', 'system', 'tools', 'extra'] as const;
 export type ContentField = (typeof CONTENT_FIELDS)[number];
 
-/** The sealed column that holds each content field. */
+/** The column that holds a record's sealed content: one envelope, raw bytes. */
+export const CONTENT_SEALED = 'content_sealed';
+
+/** The column that held each content field before `content_sealed` (still read, no longer written). */
 export const SEALED_COLUMN: Record<
   ContentField,
   'input_sealed' | 'output_sealed' | 'system_sealed' | 'tools_sealed' | 'extra_sealed'
@@ -94,3 +100,6 @@ export const SEALED_COLUMN: Record<
   tools: 'tools_sealed',
   extra: 'extra_sealed',
 };
+
+/** Every column that holds sealed content, old and new: what content retention and erasure clear. */
+export const ALL_SEALED_COLUMNS = [...Object.values(SEALED_COLUMN), CONTENT_SEALED] as const;

@@ -49,7 +49,7 @@ const CREATE_DATABASE = /^CREATE DATABASE IF NOT EXISTS (\S+)$/;
 const CREATE_TABLE =
   /^CREATE TABLE IF NOT EXISTS (\w+)\.(\w+)\s*\(([\s\S]*)\)\s*ENGINE\s*=\s*(\w+)(?:\(([^)]*)\))?([\s\S]*)$/;
 const ALTER_TABLE = /^ALTER TABLE (\w+)\.(\w+) ([\s\S]+)$/;
-const CREATE_VIEW = /^CREATE VIEW IF NOT EXISTS (\w+)\.(\w+)(\s[\s\S]*)$/;
+const CREATE_VIEW = /^CREATE (VIEW IF NOT EXISTS|OR REPLACE VIEW) (\w+)\.(\w+)(\s[\s\S]*)$/;
 
 /** The cluster form of one migration statement (one or more statements). */
 export function clusterStatements(statement: string, cluster: string): string[] {
@@ -80,7 +80,7 @@ export function clusterStatements(statement: string, cluster: string): string[] 
     if (/^(ADD PROJECTION|MATERIALIZE PROJECTION|MODIFY TTL|MODIFY SETTING) /.test(change)) return [onLocal];
   }
   m = CREATE_VIEW.exec(statement);
-  if (m) return [`CREATE VIEW IF NOT EXISTS ${m[1]}.${m[2]}${on}${m[3]}`];
+  if (m) return [`CREATE ${m[1]} ${m[2]}.${m[3]}${on}${m[4]}`];
   throw new Error(`no cluster form for the migration statement "${statement.slice(0, 60)}..." (store/cluster.ts)`);
 }
 

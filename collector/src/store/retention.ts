@@ -1,4 +1,4 @@
-import { SEALED_COLUMN } from '../model/record';
+import { ALL_SEALED_COLUMNS } from '../model/record';
 import type { Store } from './client';
 
 /**
@@ -49,7 +49,7 @@ export async function applyRetention(
     changes.push({ target: 'records', ttl: recordsTtl });
   }
   const contentTtl = ttlExpression(retention.contentMs);
-  for (const column of Object.values(SEALED_COLUMN)) {
+  for (const column of ALL_SEALED_COLUMNS) {
     if (columnTtl(lines, column) === contentTtl) continue;
     await store.command(`${alter} MODIFY COLUMN ${column} TTL ${contentTtl}`);
     changes.push({ target: column, ttl: contentTtl });

@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../model/record';
+import { CONTENT_SEALED, SEALED_COLUMN, type AuditRecord } from '../model/record';
 
 /**
  * Audit records as ClickHouse RowBinary (docs/architecture.md, "Rows in RowBinary"): the
@@ -72,6 +72,7 @@ export const RECORD_COLUMNS: readonly (readonly [keyof AuditRecord, Kind])[] = [
   ['system_sealed', 'String'],
   ['tools_sealed', 'String'],
   ['extra_sealed', 'String'],
+  ['content_sealed', 'String'],
   ['attributes', 'Map(LowCardinality(String), String)'],
   ['resource', 'Map(LowCardinality(String), String)'],
 ];
@@ -174,6 +175,12 @@ export class RowWriter {
     this.at += written;
   }
 
+  bytes(value: Buffer): void {
+    this.varint(value.length);
+    this.room(value.length);
+    this.at += value.copy(this.buffer, this.at);
+  }
+
   uuid(value: string): void {
     // Two little-endian 64-bit halves, each the canonical text's 8 bytes reversed.
     const hex = value.replace(/-/g, '');
@@ -194,15 +201,24 @@ export const SEALED_COLUMNS = RECORD_COLUMNS.filter(([column]) => column.endsWit
 /** The other columns, in row order. */
 export const METADATA_COLUMNS = RECORD_COLUMNS.filter(([column]) => !column.endsWith('_sealed')).map(([c]) => c);
 
-/** Where in a row its sealed columns are: [start, end) offsets into the writer's buffer. */
-export type SealedRange = [start: number, end: number];
+/**
+ * Where in a row its sealed columns are, as offsets into the writer's buffer: the ledger's
+ * content digest covers [start, end), its metadata digest everything outside [start, after).
+ * `end` is after `content_sealed` when it holds an envelope and before it when it is empty,
+ * so a row written before the column existed keeps the digest the ledger committed
+ * (ledger/leaf.ts, RECORD_CONTENT_SQL, is the same rule in SQL).
+ */
+export type SealedRange = [start: number, end: number, after: number];
+
+const FIRST_SEALED = SEALED_COLUMNS[0];
+const LAST_FIELD_SEALED = SEALED_COLUMN.extra;
 
 /** Appends one record's row to `out`; returns where its sealed columns are. */
 export function writeRecordRow(out: RowWriter, record: AuditRecord): SealedRange {
-  const range: SealedRange = [0, 0];
+  const range: SealedRange = [0, 0, 0];
   for (const [column, kind] of RECORD_COLUMNS) {
     const value = record[column];
-    if (column === SEALED_COLUMNS[0]) range[0] = out.offset;
+    if (column === FIRST_SEALED) range[0] = out.offset;
     switch (kind) {
       case 'DateTime64(9)':
         out.i64(value as bigint);
@@ -212,7 +228,8 @@ export function writeRecordRow(out: RowWriter, record: AuditRecord): SealedRange
         break;
       case 'String':
       case 'LowCardinality(String)':
-        out.string(value as string);
+        if (typeof value === 'string') out.string(value);
+        else out.bytes(value as Buffer); // content_sealed: raw bytes, never base64
         break;
       case 'Nullable(UInt32)':
         // normalize bounds token counts to UInt32; anything else is no count.
@@ -262,7 +279,11 @@ export function writeRecordRow(out: RowWriter, record: AuditRecord): SealedRange
         break;
       }
     }
-    if (column === SEALED_COLUMNS[SEALED_COLUMNS.length - 1]) range[1] = out.offset;
+    if (column === LAST_FIELD_SEALED) range[1] = out.offset;
+    else if (column === CONTENT_SEALED) {
+      if ((value as Buffer).length > 0) range[1] = out.offset;
+      range[2] = out.offset;
+    }
   }
   return range;
 }
@@ -284,12 +305,15 @@ class RowReader {
     }
   }
 
-  string(): string {
+  bytes(): Buffer {
     const length = this.varint();
     if (this.at + length > this.row.length) throw new Error('a record row ends early');
-    const text = this.row.toString('utf8', this.at, this.at + length);
     this.at += length;
-    return text;
+    return this.row.subarray(this.at - length, this.at);
+  }
+
+  string(): string {
+    return this.bytes().toString('utf8');
   }
 
   uuid(): string {
@@ -359,7 +383,8 @@ function readRow(row: Buffer, out: Record<string, unknown>): void {
         break;
       case 'String':
       case 'LowCardinality(String)':
-        out[column] = reader.string();
+        // Raw bytes have no JSON form: base64, as `base64Encode(content_sealed)` gives.
+        out[column] = column === CONTENT_SEALED ? reader.bytes().toString('base64') : reader.string();
         break;
       case 'Nullable(UInt32)':
         out[column] = nullable(() => reader.u32());

@@ -45,7 +45,7 @@ export function recordsSection(records: readonly AuditRecord[]): { section: Tabl
   for (const record of records) {
     const at = rowWriter.offset;
     rowWriter.u32(0);
-    const [sealedStart, sealedEnd] = writeRecordRow(rowWriter, record);
+    const [sealedStart, sealedEnd, afterSealed] = writeRecordRow(rowWriter, record);
     const end = rowWriter.offset;
     rowWriter.patchU32(at, end - at - 4);
     leaves.push({
@@ -53,7 +53,7 @@ export function recordsSection(records: readonly AuditRecord[]): { section: Tabl
       timeNanos: record.timestamp,
       meta: createHash('sha256')
         .update(rowWriter.view(at + 4, sealedStart))
-        .update(rowWriter.view(sealedEnd, end))
+        .update(rowWriter.view(afterSealed, end))
         .digest('hex'),
       content: createHash('sha256').update(rowWriter.view(sealedStart, sealedEnd)).digest('hex'),
     });

@@ -30,6 +30,8 @@ const HEX32 = /^[0-9a-f]{32}$/;
 const HEX16 = /^[0-9a-f]{16}$/;
 const ZERO32 = '0'.repeat(32);
 const ZERO16 = '0'.repeat(16);
+/** Shared by every record until protect seals its content: a Buffer nothing writes into. */
+const NO_CONTENT = Buffer.alloc(0);
 /** 2000-01-01T00:00:00Z in nanoseconds. */
 const EARLIEST_START = 946_684_800_000_000_000n;
 /** How far ahead of this collector's clock a sender's clock may run. */
@@ -237,6 +239,7 @@ function toRecord(
     system_sealed: '',
     tools_sealed: '',
     extra_sealed: '',
+    content_sealed: NO_CONTENT,
     attributes: attributes.clear,
     resource: resource.resource,
     content,

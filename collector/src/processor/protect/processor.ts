@@ -3,7 +3,7 @@ import type { ProtectProcessorConfig } from '../../config/types';
 import { Keyring } from '../../keys/keyring';
 import { RetryLaterError } from '../../model/errors';
 import { documentText } from '../../model/content';
-import { CONTENT_FIELDS, SEALED_COLUMN, type AuditRecord } from '../../model/record';
+import { CONTENT_FIELDS, type AuditRecord, type ContentField } from '../../model/record';
 import configSchema from './config.schema.json';
 
 /**
@@ -66,7 +66,7 @@ export class ProtectProcessor implements Processor {
     }
   }
 
-  /** One key request per user in the batch, then one AES-GCM seal per content field. */
+  /** One key request per user in the batch, then one AES-GCM seal per record (all its fields at once). */
   private async seal(tenantId: string, records: AuditRecord[]): Promise<void> {
     const bySubject = new Map<string, AuditRecord[]>();
     for (const record of records) {
@@ -76,21 +76,16 @@ export class ProtectProcessor implements Processor {
       else bySubject.set(record.user_id, [record]);
     }
     for (const [subject, list] of bySubject) {
-      const uses = list.reduce((n, r) => n + CONTENT_FIELDS.filter((f) => r.content[f] !== undefined).length, 0);
-      const key = await this.keyring.dataKeys.sealingKey(tenantId, subject, uses);
+      const key = await this.keyring.dataKeys.sealingKey(tenantId, subject, list.length);
       for (const record of list) {
         record.content_key_id = key.keyId;
+        const fields: Partial<Record<ContentField, string>> = {};
         for (const field of CONTENT_FIELDS) {
           const document = record.content[field];
-          if (document === undefined) continue;
-          const column = SEALED_COLUMN[field];
           // Serialized here, once: the text as received unless classify changed the value.
-          record[column] = this.keyring.seal(key, documentText(document), {
-            tenantId,
-            recordId: record.record_id,
-            column,
-          });
+          if (document !== undefined) fields[field] = documentText(document);
         }
+        record.content_sealed = this.keyring.sealRecord(key, fields, { tenantId, recordId: record.record_id });
       }
     }
   }
