@@ -123,10 +123,19 @@ function requestContent(content: RequestContent): Attributes {
   return attributes;
 }
 
+/**
+ * The HTTP status an SDK error carries: `status` (Stainless SDKs, groq), `statusCode`
+ * (Mistral, Cohere, the AI SDK's APICallError), `status_code` (ollama), `$metadata` (AWS).
+ */
 function errorStatus(err: unknown): number | undefined {
-  const status =
-    (err as { status?: unknown; $metadata?: { httpStatusCode?: unknown } } | null)?.status ??
-    (err as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as {
+    status?: unknown;
+    statusCode?: unknown;
+    status_code?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+  };
+  const status = e.status ?? e.statusCode ?? e.status_code ?? e.$metadata?.httpStatusCode;
   return typeof status === 'number' ? status : undefined;
 }
 

@@ -195,9 +195,11 @@ describe.each([
     expect(notFound.attributes).toMatchObject({
       ...common('error-404', 'missing-model'),
       'error.type': 'NotFoundError',
+      'http.response.status_code': 404,
     });
     expect(only(spans, 'error-429').attributes).toMatchObject({
       'error.type': 'TooManyRequestsError',
+      'http.response.status_code': 429,
       'gen_ai.request.stream': true,
     });
   });

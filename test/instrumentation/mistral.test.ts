@@ -45,6 +45,8 @@ beforeAll(async () => {
         app: 'mistral-app.cjs',
         hook,
         sandbox: packages && sandbox(packages),
+        // Eight processes at once, each loading the SDK (seconds of CPU): slow on a busy machine.
+        timeoutMs: 90_000,
         env: {
           FAKE_URL: fake.url,
           OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
@@ -56,7 +58,7 @@ beforeAll(async () => {
     }),
   );
   await waitForSpans(sink, Object.fromEntries(HOOKED.map((label) => [`mistral-${label}`, SPANS_PER_RUN])));
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await Promise.all([sink?.close(), fake?.close()]);
@@ -198,10 +200,15 @@ describe.each([
     expect(invalid.attributes).toMatchObject({
       ...common('error-400', 'missing-model'),
       'error.type': 'invalid_model',
+      'http.response.status_code': 400,
     });
     const unauthorized = only(spans, 'error-401');
     expect(unauthorized.status.code).toBe(STATUS_ERROR);
-    expect(unauthorized.attributes).toMatchObject({ 'error.type': 'SDKError', 'gen_ai.request.stream': true });
+    expect(unauthorized.attributes).toMatchObject({
+      'error.type': 'SDKError',
+      'gen_ai.request.stream': true,
+      'http.response.status_code': 401,
+    });
   });
 });
 

@@ -197,9 +197,14 @@ describe.each([
   test("errors: the library's ResponseError, plain or streamed", () => {
     const plain = only(spans, 'error-404');
     expect(plain.status).toEqual({ code: STATUS_ERROR, message: expect.stringContaining('not found') });
-    expect(plain.attributes).toMatchObject({ ...common('error-404', 'missing-model'), 'error.type': 'ResponseError' });
+    expect(plain.attributes).toMatchObject({
+      ...common('error-404', 'missing-model'),
+      'error.type': 'ResponseError',
+      'http.response.status_code': 404,
+    });
     expect(only(spans, 'error-404-stream').attributes).toMatchObject({
       'error.type': 'ResponseError',
+      'http.response.status_code': 404,
       'gen_ai.request.stream': true,
     });
   });
