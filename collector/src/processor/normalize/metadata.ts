@@ -36,6 +36,18 @@ const SPAN_KEYS = new Set([
   'gen_ai.openai.response.service_tier',
   'gen_ai.openai.response.system_fingerprint',
   'gen_ai.openai.request.response_format',
+  // The same OpenAI parameters as semconv names them since v1.37, as this project's hook sends them.
+  'openai.request.service_tier',
+  'openai.response.service_tier',
+  'openai.response.system_fingerprint',
+  // MCP (semconv): the method and ids of a tool call, resource read or prompt fetch.
+  'mcp.method.name',
+  'mcp.session.id',
+  'mcp.protocol.version',
+  'jsonrpc.request.id',
+  'rpc.response.status_code',
+  'network.transport',
+  'gen_ai.prompt.name',
   'server.port',
   'http.request.method',
   'http.response.status_code',
