@@ -30,6 +30,12 @@ const VARIANTS = [
   { id: 'none', label: 'no hook', setup: 'none.js', env: {} },
   { id: 'ai-audit', label: 'ai-audit hook, content off', setup: 'ai-audit.js', env: { [CONTENT_ENV]: 'false' } },
   {
+    id: 'ai-audit-hook',
+    label: 'ai-audit hook, content off, calls outside withAuditContext',
+    setup: 'ai-audit.js',
+    env: { [CONTENT_ENV]: 'false', BENCH_AUDIT_CONTEXT: 'false' },
+  },
+  {
     id: 'ai-audit-content',
     label: 'ai-audit hook, content on (default)',
     setup: 'ai-audit.js',
@@ -61,7 +67,7 @@ const VARIANTS = [
  * per line. Each variant's "added" is against the no-hook run of its own line.
  */
 const OTHER_LINES = ['node22', 'node24'];
-const PER_LINE = ['none', 'ai-audit', 'otel'];
+const PER_LINE = ['none', 'ai-audit', 'ai-audit-hook', 'otel'];
 
 function allVariants() {
   const machine = VARIANTS.map((variant) => ({ ...variant, base: 'none' }));
