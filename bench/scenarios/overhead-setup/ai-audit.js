@@ -9,6 +9,5 @@ require('@ai-audit/instrumentation/register');
 const { withAuditContext, flush } = require('@ai-audit/instrumentation');
 
 const caller = { userId: 'user-00042', sessionId: 'sess-bench', feature: 'order-help' };
-globalThis.benchRun =
-  process.env.BENCH_AUDIT_CONTEXT === 'false' ? (fn) => fn() : (fn) => withAuditContext(caller, fn);
+globalThis.benchRun = process.env.BENCH_AUDIT_CONTEXT === 'false' ? (fn) => fn() : (fn) => withAuditContext(caller, fn);
 globalThis.benchFlush = flush;
