@@ -71,6 +71,17 @@ export const HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code';
 /** semconv's fallback `error.type` when nothing more specific is known. */
 export const ERROR_TYPE_OTHER = '_OTHER';
 
+// --- Model Context Protocol (semconv gen-ai/mcp.md) -------------------------------------------
+export const MCP_METHOD_NAME = 'mcp.method.name';
+export const MCP_SESSION_ID = 'mcp.session.id';
+export const MCP_RESOURCE_URI = 'mcp.resource.uri';
+export const GEN_AI_PROMPT_NAME = 'gen_ai.prompt.name';
+export const JSONRPC_REQUEST_ID = 'jsonrpc.request.id';
+/** The JSON-RPC error code of a failed MCP request, as a string (also its `error.type`). */
+export const RPC_RESPONSE_STATUS_CODE = 'rpc.response.status_code';
+/** `error.type` of a tool call that succeeded as JSON-RPC but answered `isError: true`. */
+export const ERROR_TYPE_TOOL_ERROR = 'tool_error';
+
 // --- Who is calling (copied from baggage onto every GenAI span) -------------------------------
 export const USER_ID = 'user.id';
 export const SESSION_ID = 'session.id';
@@ -140,3 +151,4 @@ export const DURATION_BUCKETS = [
 /** The batch span processor's self-observability counter; `error.type=queue_full` marks drops. */
 export const METRIC_SDK_SPANS_PROCESSED = 'otel.sdk.processor.span.processed';
 export const ERROR_TYPE_QUEUE_FULL = 'queue_full';
+

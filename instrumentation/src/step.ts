@@ -35,9 +35,12 @@ export type StepOperation = 'invoke_agent' | 'execute_tool' | 'invoke_workflow';
 export type StepContent = Record<string, unknown>;
 
 export interface StepRequest {
-  operation: StepOperation;
+  /** Left out for a step semconv gives no GenAI operation (an MCP resource read): then `spanName` names it. */
+  operation?: StepOperation;
   /** The agent, tool or workflow name: the span is `{operation} {name}`. */
   name?: string;
+  /** The span name, when the step's own convention names it otherwise (MCP: `{mcp.method.name} {target}`). */
+  spanName?: string;
   /** `gen_ai.provider.name`, when the step is bound to one (an agent's model provider). */
   provider?: string;
   /** INTERNAL by default; CLIENT for a step that runs elsewhere (an MCP tool called remotely). */
@@ -85,7 +88,7 @@ export class GenAiStep {
     const attributes: Attributes = {};
     put(attributes, GEN_AI_OPERATION_NAME, request.operation);
     put(attributes, GEN_AI_PROVIDER_NAME, request.provider);
-    const nameAttribute = NAME_ATTRIBUTE[request.operation];
+    const nameAttribute = request.operation && NAME_ATTRIBUTE[request.operation];
     if (nameAttribute) put(attributes, nameAttribute, request.name);
     setAll(attributes, request.attributes);
     putAuditAttributes(attributes, parent);
@@ -94,7 +97,8 @@ export class GenAiStep {
       if (request.content) putContent(this.contentAttributes, request.content());
       if (this.onSpan) Object.assign(attributes, this.contentAttributes);
     }
-    const name = request.name ? `${request.operation} ${request.name}` : request.operation;
+    const name =
+      request.spanName ?? (request.name ? `${request.operation} ${request.name}` : (request.operation ?? 'step'));
     this.span = telemetry.tracer.startSpan(name, { kind: request.kind ?? SpanKind.INTERNAL, attributes }, parent);
     this.context = trace.setSpan(parent, this.span);
   }

@@ -5,6 +5,7 @@ import { BedrockRuntimeInstrumentation } from './bedrock-runtime';
 import { CohereInstrumentation } from './cohere';
 import { GoogleGenAIInstrumentation } from './google-genai';
 import { GroqInstrumentation } from './groq';
+import { McpInstrumentation } from './mcp';
 import { MistralInstrumentation } from './mistral';
 import { OllamaInstrumentation } from './ollama';
 import { OpenAIInstrumentation } from './openai';
@@ -18,6 +19,8 @@ const INSTRUMENTATIONS = [
   MistralInstrumentation,
   OllamaInstrumentation,
   CohereInstrumentation,
+  // Frameworks over the SDKs above: their steps (agents, tools, workflows) around model calls.
+  McpInstrumentation,
 ];
 
 /** The client libraries the hook patches (also the ESM loader's include list). */

@@ -1,0 +1,242 @@
+import {
+  context,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  diag,
+  propagation,
+  SpanKind,
+  type Context,
+  type TextMapPropagator,
+} from '@opentelemetry/api';
+import {
+  InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
+  isWrapped,
+} from '@opentelemetry/instrumentation';
+import { core } from '@opentelemetry/sdk-node';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, parse, sep } from 'node:path';
+import type { AttributeMap } from '../attributes';
+import type { Method } from '../promise';
+import { JSONRPC_REQUEST_ID, MCP_SESSION_ID, RPC_RESPONSE_STATUS_CODE, SERVER_ADDRESS, SERVER_PORT } from '../semconv';
+import { obj, serverOf, str, type Obj } from '../shape';
+import type { GenAiStep } from '../step';
+import { AuditInstrumentation, type AuditInstrumentationConfig } from './base';
+import { isRecordedMethod, jsonRpcCode, mcpOutcome, mcpStep, requestId, type McpMethod } from './mcp-format';
+
+const MODULE = '@modelcontextprotocol/sdk';
+/** 1.x: `Client` and the low-level `Server` (which `McpServer` registers its handlers on). */
+const MAJOR = 1;
+/** What a file hooked by path can declare: its version is checked where its path is found (`builds`). */
+const ANY_VERSION = ['*'];
+
+/**
+ * The application's copies of one module of the SDK, its CommonJS build and its ESM build (they
+ * ship side by side), as absolute paths. They are hooked by path: the package names a main module
+ * that does not exist (dist/cjs/index.js), and require-in-the-middle hooks the inner files of a
+ * package only once it has resolved its main one; and the ESM loader must wrap server/index.js
+ * also when McpServer imports it by a relative specifier, which no package specifier matches.
+ */
+function builds(subpath: string): string[] {
+  try {
+    const cjs = require.resolve(`${MODULE}/${subpath}`, { paths: [process.cwd()] });
+    const dist = `${sep}dist${sep}cjs${sep}`;
+    const at = cjs.lastIndexOf(dist);
+    if (at < 0) return [];
+    const version = str(obj(JSON.parse(readFileSync(join(cjs.slice(0, at), 'package.json'), 'utf8')))?.version);
+    if (Number(version?.split('.')[0]) !== MAJOR) return [];
+    const esm = cjs.replace(dist, `${sep}dist${sep}esm${sep}`);
+    return existsSync(esm) ? [cjs, esm] : [cjs];
+  } catch {
+    // Not installed where the application runs.
+    return [];
+  }
+}
+
+/** The Client methods that send a recorded request, by the method they send. */
+const CLIENT_METHODS: Record<string, McpMethod> = {
+  callTool: 'tools/call',
+  readResource: 'resources/read',
+  getPrompt: 'prompts/get',
+};
+
+type Prototype = Record<string, Method>;
+
+function prototypeOf(exports: unknown, name: string): Prototype | undefined {
+  return obj(obj(obj(exports)?.[name])?.prototype) as Prototype | undefined;
+}
+
+/**
+ * Trace context travels in `params._meta`, as semconv and SEP-414 say, through the configured
+ * propagators. The hook configures none unless OTEL_PROPAGATORS is set (sdk.ts: nothing goes
+ * into the application's HTTP headers), so W3C Trace Context alone is used then: without it
+ * the server's span would start a trace of its own. Not baggage: the caller's audit context
+ * (user and session ids) must not travel to MCP servers, often third parties, unless the
+ * application chose to propagate baggage (OTEL_PROPAGATORS=tracecontext,baggage); and a
+ * server must not take the user its records name from whatever a client sends.
+ */
+const W3C = new core.W3CTraceContextPropagator();
+
+function propagator(): Pick<TextMapPropagator, 'inject' | 'extract'> {
+  return propagation.fields().length > 0 ? propagation : W3C;
+}
+
+/** What a client knows besides the request: its session and, over HTTP, its server's address. */
+function clientAttributes(client: unknown): AttributeMap {
+  const transport = obj(obj(client)?.transport);
+  const server = serverOf(transport?._url);
+  return {
+    [MCP_SESSION_ID]: str(transport?.sessionId),
+    [SERVER_ADDRESS]: server?.address,
+    [SERVER_PORT]: server?.port,
+  };
+}
+
+/** A copy of `params` whose `_meta` carries `ctx`: the caller's object is never changed. */
+function withContext(params: Obj, ctx: Context): Obj {
+  const meta: Record<string, unknown> = { ...obj(params._meta) };
+  propagator().inject(ctx, meta, defaultTextMapSetter);
+  return { ...params, _meta: meta };
+}
+
+/** The client's span as parent, when `_meta` brings one; the current context otherwise. */
+function parentFrom(meta: unknown): Context {
+  const carrier = obj(meta);
+  return carrier ? propagator().extract(context.active(), carrier, defaultTextMapGetter) : context.active();
+}
+
+/** Ends `step` when the request settles; `value` is the SDK's own promise (or a handler's plain result). */
+function settle(step: GenAiStep, method: McpMethod, value: unknown): void {
+  Promise.resolve(value).then(
+    (answered) => {
+      const { result, errorType } = mcpOutcome(method, answered);
+      if (errorType) step.fail(undefined, errorType, result);
+      else step.succeed(result);
+    },
+    (err: unknown) => {
+      const code = jsonRpcCode(err);
+      step.fail(err, code, { attributes: { [RPC_RESPONSE_STATUS_CODE]: code } });
+    },
+  );
+}
+
+/**
+ * `@modelcontextprotocol/sdk`: the client's callTool, readResource and getPrompt (kind CLIENT,
+ * trace context injected into the request's `_meta`), and the server's handling of the same
+ * requests (kind SERVER, a child of the client's span): `Server.setRequestHandler` is patched,
+ * which `McpServer` and low-level servers both register their handlers through.
+ */
+export class McpInstrumentation extends AuditInstrumentation {
+  static readonly module = MODULE;
+
+  constructor(config: AuditInstrumentationConfig) {
+    super(McpInstrumentation.module, config);
+  }
+
+  protected init() {
+    return [
+      ...builds('client/index.js').map((file) =>
+        this.byPath(
+          file,
+          (exports) => this.patchClient(exports),
+          (exports) => this.unpatch(prototypeOf(exports, 'Client'), Object.keys(CLIENT_METHODS)),
+        ),
+      ),
+      ...builds('server/index.js').map((file) =>
+        this.byPath(
+          file,
+          (exports) => this.patchServer(exports),
+          (exports) => this.unpatch(prototypeOf(exports, 'Server'), ['setRequestHandler']),
+        ),
+      ),
+    ];
+  }
+
+  /** Both hooks report a file hooked by path by its base name, and with no package version. */
+  private byPath(
+    file: string,
+    patch: (exports: unknown) => unknown,
+    unpatch: (exports: unknown) => void,
+  ): InstrumentationNodeModuleDefinition {
+    const inner = new InstrumentationNodeModuleFile(parse(file).name, ANY_VERSION, patch, unpatch);
+    return new InstrumentationNodeModuleDefinition(file, ANY_VERSION, undefined, undefined, [inner]);
+  }
+
+  private patchClient(exports: unknown): unknown {
+    const client = prototypeOf(exports, 'Client');
+    for (const [name, method] of Object.entries(CLIENT_METHODS)) {
+      if (client && typeof client[name] === 'function' && !isWrapped(client[name]))
+        this._wrap(client, name, (original: Method) => this.instrumentRequest(original, method));
+    }
+    return exports;
+  }
+
+  private patchServer(exports: unknown): unknown {
+    const server = prototypeOf(exports, 'Server');
+    if (server && typeof server.setRequestHandler === 'function' && !isWrapped(server.setRequestHandler))
+      this._wrap(server, 'setRequestHandler', (original: Method) => this.instrumentSetRequestHandler(original));
+    return exports;
+  }
+
+  private unpatch(prototype: Prototype | undefined, names: string[]): void {
+    if (prototype) for (const name of names) if (isWrapped(prototype[name])) this._unwrap(prototype, name);
+  }
+
+  /** `Client.prototype.callTool(params, ...)` and the like: the request goes out with the step's context in `_meta`. */
+  private instrumentRequest(original: Method, method: McpMethod): Method {
+    const instrumentation = this;
+    return function instrumented(this: unknown, ...args: unknown[]): unknown {
+      const params = obj(args[0]);
+      const step =
+        params &&
+        instrumentation.startStep(() => ({
+          ...mcpStep(method, params, clientAttributes(this)),
+          kind: SpanKind.CLIENT,
+        }));
+      if (!params || !step) return original.apply(this, args);
+      let sent = args;
+      try {
+        sent = [withContext(params, step.context), ...args.slice(1)];
+      } catch (err) {
+        diag.debug(`${instrumentation.instrumentationName}: could not propagate the trace context`, err);
+      }
+      const promise = step.run(() => original.apply(this, sent));
+      settle(step, method, promise);
+      return promise;
+    };
+  }
+
+  /** Handlers are wrapped as they are registered; which request a call answers is known only then. */
+  private instrumentSetRequestHandler(original: Method): Method {
+    const instrumentation = this;
+    return function setRequestHandler(this: unknown, ...args: unknown[]): unknown {
+      const handler = args[1];
+      if (typeof handler !== 'function') return original.apply(this, args);
+      return original.apply(this, [args[0], instrumentation.instrumentHandler(handler as Method), ...args.slice(2)]);
+    };
+  }
+
+  private instrumentHandler(handler: Method): Method {
+    const instrumentation = this;
+    return function handle(this: unknown, ...args: unknown[]): unknown {
+      const request = obj(args[0]);
+      const method = request?.method;
+      // A handler registered while patched outlives an unpatch: it then records nothing.
+      if (!isRecordedMethod(method) || !instrumentation.isEnabled()) return handler.apply(this, args);
+      const params = obj(request?.params) ?? {};
+      const extra = obj(args[1]);
+      const step = instrumentation.startStep(() => ({
+        ...mcpStep(method, params, {
+          [MCP_SESSION_ID]: str(extra?.sessionId),
+          [JSONRPC_REQUEST_ID]: requestId(extra?.requestId),
+        }),
+        kind: SpanKind.SERVER,
+        parent: parentFrom(extra?._meta ?? params._meta),
+      }));
+      if (!step) return handler.apply(this, args);
+      const value = step.run(() => handler.apply(this, args));
+      settle(step, method, value);
+      return value;
+    };
+  }
+}

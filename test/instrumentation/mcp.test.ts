@@ -1,0 +1,340 @@
+/**
+ * @modelcontextprotocol/sdk 1.x: a real Client calling a real McpServer over stdio, both required
+ * or both imported, each process started with the hook and exporting to the OTLP sink, and once
+ * through a real collector. The client's spans and the server's are one trace: the trace context
+ * travels in the requests' `_meta`.
+ */
+import { CollectorProcess, eventually } from '../helpers/collector';
+import { startOtlpSink, type OtlpSink, type SinkSpan } from '../helpers/otlp-sink';
+import { cases, runApp, type RunOptions, type RunResult } from './helpers/run-app';
+import {
+  AUDIT,
+  caseSpans,
+  CLIENT,
+  json,
+  only,
+  spansOf,
+  STATUS_ERROR,
+  STATUS_UNSET,
+  waitForSpans,
+} from './helpers/spans';
+
+/** OTLP SpanKind SERVER. */
+const SERVER = 2;
+/**
+ * Most runs opt into baggage propagation, so the server's spans carry the caller's audit
+ * context and can be matched by feature; `default` is the hook as it comes, which sends the
+ * trace context alone.
+ */
+const BAGGAGE = { OTEL_PROPAGATORS: 'tracecontext,baggage' };
+const RUNS: Record<string, Pick<RunOptions, 'hook' | 'env'>> = {
+  require: { hook: 'require', env: BAGGAGE },
+  plain: { hook: 'none' },
+  esm: { hook: 'import', env: { ESM: '1', ...BAGGAGE } },
+  'esm-plain': { hook: 'none', env: { ESM: '1' } },
+  'no-content': {
+    hook: 'require',
+    env: { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'false', ...BAGGAGE },
+  },
+  http: { hook: 'require', env: { MCP_TRANSPORT: 'http', ...BAGGAGE } },
+  default: { hook: 'require' },
+};
+const HOOKED = ['require', 'esm', 'no-content', 'http', 'default'];
+/** One request per case, recorded on each side. */
+const CASES = 7;
+
+let sink: OtlpSink;
+const results = new Map<string, RunResult>();
+
+beforeAll(async () => {
+  sink = await startOtlpSink();
+  await Promise.all(
+    Object.entries(RUNS).map(async ([label, { hook, env }]) => {
+      const result = await runApp({
+        app: 'mcp-client-app.cjs',
+        hook,
+        // Two processes a run, each loading the SDK (and the hook): slow on a busy machine.
+        timeoutMs: 90_000,
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
+          OTEL_SERVICE_NAME: `mcp-${label}`,
+          SERVER_SERVICE_NAME: `mcp-${label}-server`,
+          ...env,
+        },
+      });
+      results.set(label, result);
+    }),
+  );
+  await waitForSpans(
+    sink,
+    Object.fromEntries(HOOKED.flatMap((label) => [`mcp-${label}`, `mcp-${label}-server`]).map((s) => [s, CASES])),
+  );
+}, 240_000);
+
+afterAll(async () => {
+  await sink?.close();
+});
+
+const SCOPE = '@ai-audit/instrumentation/@modelcontextprotocol/sdk';
+const WEATHER_RESULT = { content: [{ type: 'text', text: 'rainy, 12°C in Paris' }] };
+
+function common(feature: string) {
+  return { ...AUDIT, 'ai_audit.feature': feature };
+}
+
+/** The server's span of a case, checked to be the child of the client's, in the same trace. */
+function serverChild(serverSpans: SinkSpan[], client: SinkSpan, feature: string): SinkSpan {
+  const span = only(serverSpans, feature);
+  expect(span.traceId).toBe(client.traceId);
+  expect(span.parentSpanId).toBe(client.spanId);
+  return span;
+}
+
+describe.each([
+  ['require', 'plain'],
+  ['esm', 'esm-plain'],
+])('@modelcontextprotocol/sdk, client and server %s', (label, plainLabel) => {
+  let clientSpans: SinkSpan[];
+  let serverSpans: SinkSpan[];
+  beforeAll(() => {
+    clientSpans = spansOf(sink, `mcp-${label}`);
+    serverSpans = spansOf(sink, `mcp-${label}-server`);
+  });
+
+  test('the application behaves exactly as without the hook', () => {
+    const hooked = results.get(label) as RunResult;
+    expect(hooked.code).toBe(0);
+    expect(Object.keys(cases(hooked.stdout))).toHaveLength(CASES);
+    expect(hooked.stdout).toBe((results.get(plainLabel) as RunResult).stdout);
+  });
+
+  test('one CLIENT span per request in the client, one SERVER span per request in the server', () => {
+    expect(clientSpans).toHaveLength(CASES);
+    expect(serverSpans).toHaveLength(CASES);
+    for (const span of clientSpans) {
+      expect(span.kind).toBe(CLIENT);
+      expect(span.scope.name).toBe(SCOPE);
+    }
+    for (const span of serverSpans) {
+      expect(span.kind).toBe(SERVER);
+      expect(span.scope.name).toBe(SCOPE);
+    }
+  });
+
+  test('callTool: an execute_tool step on each side, arguments and result as content, one trace', () => {
+    const client = only(clientSpans, 'tool');
+    expect(client.name).toBe('tools/call get_weather');
+    expect(client.status.code).toBe(STATUS_UNSET);
+    expect(client.attributes).toEqual({
+      ...common('tool'),
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': 'get_weather',
+      'mcp.method.name': 'tools/call',
+      'gen_ai.tool.call.arguments': JSON.stringify({ city: 'Paris' }),
+      'gen_ai.tool.call.result': JSON.stringify(WEATHER_RESULT),
+    });
+
+    const server = serverChild(serverSpans, client, 'tool');
+    expect(server.name).toBe('tools/call get_weather');
+    expect(server.status.code).toBe(STATUS_UNSET);
+    // The audit context (user, session, feature) came along in the request's baggage.
+    expect(server.attributes).toEqual({
+      ...common('tool'),
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': 'get_weather',
+      'mcp.method.name': 'tools/call',
+      'jsonrpc.request.id': expect.stringMatching(/^\d+$/),
+      'gen_ai.tool.call.arguments': JSON.stringify({ city: 'Paris' }),
+      'gen_ai.tool.call.result': JSON.stringify(WEATHER_RESULT),
+    });
+  });
+
+  test('a tool result with isError: true is a failed tool call (tool_error) on both sides', () => {
+    const client = only(clientSpans, 'tool-error');
+    const server = serverChild(serverSpans, client, 'tool-error');
+    for (const span of [client, server]) {
+      expect(span.status.code).toBe(STATUS_ERROR);
+      expect(span.attributes['error.type']).toBe('tool_error');
+      expect(span.attributes['gen_ai.tool.name']).toBe('fail_soft');
+      expect(json(span.attributes['gen_ai.tool.call.result'])).toEqual({
+        content: [{ type: 'text', text: 'no station in Atlantis' }],
+        isError: true,
+      });
+    }
+  });
+
+  test('a tool that throws: the SDK answers isError, recorded as tool_error', () => {
+    const client = only(clientSpans, 'tool-throws');
+    const server = serverChild(serverSpans, client, 'tool-throws');
+    for (const span of [client, server]) {
+      expect(span.status.code).toBe(STATUS_ERROR);
+      expect(span.attributes['error.type']).toBe('tool_error');
+      expect(json(span.attributes['gen_ai.tool.call.result'])).toMatchObject({
+        content: [{ type: 'text', text: 'sensor offline' }],
+      });
+    }
+  });
+
+  test('readResource: an MCP span without a GenAI operation, named without its URI', () => {
+    const client = only(clientSpans, 'resource');
+    expect(client.name).toBe('resources/read');
+    expect(client.attributes).toEqual({
+      ...common('resource'),
+      'mcp.method.name': 'resources/read',
+      'mcp.resource.uri': 'config://app',
+    });
+    const server = serverChild(serverSpans, client, 'resource');
+    expect(server.name).toBe('resources/read');
+    expect(server.attributes).toMatchObject({
+      'mcp.method.name': 'resources/read',
+      'mcp.resource.uri': 'config://app',
+    });
+    expect(server.attributes['gen_ai.operation.name']).toBeUndefined();
+  });
+
+  test('a JSON-RPC error carries its code as error.type and rpc.response.status_code', () => {
+    const client = only(clientSpans, 'resource-missing');
+    const server = serverChild(serverSpans, client, 'resource-missing');
+    for (const span of [client, server]) {
+      expect(span.status.code).toBe(STATUS_ERROR);
+      expect(span.status.message).toContain('Resource config://missing not found');
+      expect(span.attributes).toMatchObject({
+        'error.type': '-32602',
+        'rpc.response.status_code': '-32602',
+        'mcp.resource.uri': 'config://missing',
+      });
+    }
+  });
+
+  test('getPrompt: named after the prompt, gen_ai.prompt.name', () => {
+    const client = only(clientSpans, 'prompt');
+    expect(client.name).toBe('prompts/get greeting');
+    expect(client.attributes).toEqual({
+      ...common('prompt'),
+      'mcp.method.name': 'prompts/get',
+      'gen_ai.prompt.name': 'greeting',
+    });
+    const server = serverChild(serverSpans, client, 'prompt');
+    expect(server.name).toBe('prompts/get greeting');
+    expect(server.attributes['gen_ai.prompt.name']).toBe('greeting');
+  });
+
+  test("the caller's params (frozen, with a _meta of their own) are copied, not written to", () => {
+    const client = only(clientSpans, 'params-untouched');
+    const server = serverChild(serverSpans, client, 'params-untouched');
+    expect(json(server.attributes['gen_ai.tool.call.arguments'])).toEqual({ city: 'Oslo' });
+    expect(cases((results.get(label) as RunResult).stdout)['params-untouched']).toMatchObject({
+      params: { _meta: { 'com.example/origin': 'app' } },
+      text: 'rainy, 12°C in Oslo',
+    });
+  });
+});
+
+describe('@modelcontextprotocol/sdk over Streamable HTTP', () => {
+  let clientSpans: SinkSpan[];
+  let serverSpans: SinkSpan[];
+  beforeAll(() => {
+    clientSpans = spansOf(sink, 'mcp-http');
+    serverSpans = spansOf(sink, 'mcp-http-server');
+  });
+
+  test('the application behaves exactly as without the hook', () => {
+    const hooked = results.get('http') as RunResult;
+    expect(hooked.code).toBe(0);
+    expect(hooked.stdout).toBe((results.get('plain') as RunResult).stdout);
+    expect(clientSpans).toHaveLength(CASES);
+    expect(serverSpans).toHaveLength(CASES);
+  });
+
+  test("both sides name the HTTP session; the client names the server's address; one trace per request", () => {
+    const sessions = new Set([...clientSpans, ...serverSpans].map((span) => span.attributes['mcp.session.id']));
+    expect([...sessions]).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+    for (const client of clientSpans) {
+      expect(client.attributes['server.address']).toBe('127.0.0.1');
+      expect(client.attributes['server.port']).toEqual(expect.any(Number));
+      serverChild(serverSpans, client, client.attributes['ai_audit.feature'] as string);
+    }
+    expect(only(serverSpans, 'tool').attributes).toMatchObject({
+      'gen_ai.tool.name': 'get_weather',
+      'gen_ai.tool.call.result': JSON.stringify(WEATHER_RESULT),
+    });
+  });
+});
+
+test('by default the trace context travels and the baggage does not: no user id reaches the server', () => {
+  const clientSpans = spansOf(sink, 'mcp-default');
+  const serverSpans = spansOf(sink, 'mcp-default-server');
+  expect(clientSpans).toHaveLength(CASES);
+  expect(serverSpans).toHaveLength(CASES);
+  const client = only(clientSpans, 'tool');
+  expect(client.attributes['user.id']).toBe('user-42');
+  const server = serverSpans.find((span) => span.parentSpanId === client.spanId);
+  expect(server?.traceId).toBe(client.traceId);
+  for (const span of serverSpans) {
+    expect(span.attributes['user.id']).toBeUndefined();
+    expect(span.attributes['session.id']).toBeUndefined();
+    expect(span.attributes['ai_audit.feature']).toBeUndefined();
+  }
+});
+
+test('with content capture off, neither side records arguments or results', () => {
+  const spans = [...spansOf(sink, 'mcp-no-content'), ...spansOf(sink, 'mcp-no-content-server')];
+  expect(spans).toHaveLength(2 * CASES);
+  for (const span of spans) {
+    expect(span.attributes['gen_ai.tool.call.arguments']).toBeUndefined();
+    expect(span.attributes['gen_ai.tool.call.result']).toBeUndefined();
+  }
+  const tools = caseSpans(spans, 'tool-error');
+  expect(tools.map((span) => span.attributes['error.type'])).toEqual(['tool_error', 'tool_error']);
+  expect(tools.map((span) => span.attributes['gen_ai.tool.name'])).toEqual(['fail_soft', 'fail_soft']);
+});
+
+describe('through the collector', () => {
+  let collector: CollectorProcess;
+  let run: RunResult;
+
+  beforeAll(async () => {
+    collector = await CollectorProcess.start();
+    run = await runApp({
+      app: 'mcp-client-app.cjs',
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://${collector.grpcEndpoint}`,
+        OTEL_SERVICE_NAME: 'mcp-e2e',
+        SERVER_SERVICE_NAME: 'mcp-e2e-server',
+        ...BAGGAGE,
+      },
+      timeoutMs: 90_000,
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await collector?.stop();
+  });
+
+  test('each tool call is an execute_tool record on each side, sealed, the server one a child of the client one', async () => {
+    expect(run.code).toBe(0);
+    // Four cases call a tool; resources/read and prompts/get carry no GenAI operation: no records.
+    const rows = await eventually(async () => {
+      const found = await collector.sql<Record<string, unknown>>(
+        "SELECT service_name, feature, operation, tool_name, user_id, session_id, status, error_type, trace_id, span_id, parent_span_id, length(content_sealed) > 0 AS sealed FROM ai_audit.records WHERE service_name IN ('mcp-e2e', 'mcp-e2e-server') ORDER BY feature, service_name",
+      );
+      return found.length === 8 && found;
+    }, 30_000);
+    expect(rows.map((row) => [row.feature, row.service_name])).toEqual(
+      ['params-untouched', 'tool', 'tool-error', 'tool-throws'].flatMap((feature) => [
+        [feature, 'mcp-e2e'],
+        [feature, 'mcp-e2e-server'],
+      ]),
+    );
+    for (const row of rows) {
+      expect(row).toMatchObject({ operation: 'execute_tool', user_id: 'user-42', session_id: 'session-7' });
+      expect(Boolean(Number(row.sealed))).toBe(true);
+    }
+    const [client, server] = rows.filter((row) => row.feature === 'tool');
+    expect(client).toMatchObject({ tool_name: 'get_weather', status: 'ok', error_type: '' });
+    expect(server).toMatchObject({ tool_name: 'get_weather', status: 'ok', trace_id: client?.trace_id });
+    expect(server?.parent_span_id).toBe(client?.span_id);
+    for (const row of rows.filter((r) => r.feature === 'tool-error'))
+      expect(row).toMatchObject({ tool_name: 'fail_soft', status: 'error', error_type: 'tool_error' });
+  });
+});
