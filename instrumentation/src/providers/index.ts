@@ -1,4 +1,5 @@
 import type { ContentCapture } from '../config';
+import { AiSdkInstrumentation } from './ai-sdk';
 import { AnthropicInstrumentation } from './anthropic';
 import type { AuditInstrumentation } from './base';
 import { BedrockRuntimeInstrumentation } from './bedrock-runtime';
@@ -20,6 +21,7 @@ const INSTRUMENTATIONS = [
   OllamaInstrumentation,
   CohereInstrumentation,
   // Frameworks over the SDKs above: their steps (agents, tools, workflows) around model calls.
+  AiSdkInstrumentation,
   McpInstrumentation,
 ];
 
