@@ -6,6 +6,7 @@ import { BedrockRuntimeInstrumentation } from './bedrock-runtime';
 import { CohereInstrumentation } from './cohere';
 import { GoogleGenAIInstrumentation } from './google-genai';
 import { GroqInstrumentation } from './groq';
+import { LangChainInstrumentation } from './langchain';
 import { McpInstrumentation } from './mcp';
 import { MistralInstrumentation } from './mistral';
 import { OllamaInstrumentation } from './ollama';
@@ -22,6 +23,7 @@ const INSTRUMENTATIONS = [
   CohereInstrumentation,
   // Frameworks over the SDKs above: their steps (agents, tools, workflows) around model calls.
   AiSdkInstrumentation,
+  LangChainInstrumentation,
   McpInstrumentation,
 ];
 
