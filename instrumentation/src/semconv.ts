@@ -152,3 +152,8 @@ export const DURATION_BUCKETS = [
 export const METRIC_SDK_SPANS_PROCESSED = 'otel.sdk.processor.span.processed';
 export const ERROR_TYPE_QUEUE_FULL = 'queue_full';
 
+// --- OpenAI Agents SDK (not semconv: the SDK's guardrails have no GenAI equivalent) ----------
+/** The guardrails that ran for an agent step (input and output guardrails), by name. */
+export const OPENAI_AGENTS_GUARDRAIL_NAMES = 'openai.agents.guardrail.names';
+/** Those of them whose tripwire triggered (the run then failed). */
+export const OPENAI_AGENTS_GUARDRAIL_TRIGGERED = 'openai.agents.guardrail.triggered';

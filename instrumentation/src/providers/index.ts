@@ -11,6 +11,7 @@ import { McpInstrumentation } from './mcp';
 import { MistralInstrumentation } from './mistral';
 import { OllamaInstrumentation } from './ollama';
 import { OpenAIInstrumentation } from './openai';
+import { OpenAIAgentsInstrumentation } from './openai-agents';
 
 const INSTRUMENTATIONS = [
   OpenAIInstrumentation,
@@ -24,6 +25,7 @@ const INSTRUMENTATIONS = [
   // Frameworks over the SDKs above: their steps (agents, tools, workflows) around model calls.
   AiSdkInstrumentation,
   LangChainInstrumentation,
+  OpenAIAgentsInstrumentation,
   McpInstrumentation,
 ];
 

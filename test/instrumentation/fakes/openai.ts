@@ -52,6 +52,17 @@ export const OPENAI_ERRORS: Record<string, { status: number; body: unknown }> = 
       },
     },
   },
+  'rate-limited-model': {
+    status: 429,
+    body: {
+      error: {
+        message: 'Rate limit reached for requests. Please try again in 20ms.',
+        type: 'requests',
+        param: null,
+        code: 'rate_limit_exceeded',
+      },
+    },
+  },
   'overloaded-model': {
     status: 500,
     body: {
@@ -140,8 +151,29 @@ function chatChunks(body: any): unknown[] {
   return chunks;
 }
 
+/**
+ * Responses API: calls the first function tool when given tools, unless told not to or
+ * answering a tool's output (the last input item). The weather tool gets its arguments, any
+ * other (an agent handoff) `{}`.
+ */
+function responsesToolCall(body: any): Record<string, unknown> | undefined {
+  const tool = Array.isArray(body.tools) ? body.tools.find((t: any) => t.type === 'function') : undefined;
+  const last = Array.isArray(body.input) ? body.input[body.input.length - 1] : undefined;
+  if (!tool || body.tool_choice === 'none' || last?.type === 'function_call_output') return undefined;
+  const weather = tool.name === OPENAI.toolCall.name;
+  return {
+    id: `fc_fake_${tool.name}`,
+    type: 'function_call',
+    status: 'completed',
+    arguments: weather ? OPENAI.toolCall.arguments : '{}',
+    call_id: weather ? OPENAI.toolCall.id : `call_${tool.name}`,
+    name: tool.name,
+  };
+}
+
 function response(body: any, status: 'completed' | 'in_progress') {
   const done = status === 'completed';
+  const toolCall = responsesToolCall(body);
   return {
     id: 'resp_fake_1',
     object: 'response',
@@ -153,17 +185,19 @@ function response(body: any, status: 'completed' | 'in_progress') {
     instructions: body.instructions ?? null,
     max_output_tokens: body.max_output_tokens ?? null,
     model: OPENAI.model,
-    output: done
-      ? [
-          {
-            id: 'msg_fake_1',
-            type: 'message',
-            status: 'completed',
-            content: [{ type: 'output_text', annotations: [], logprobs: [], text: OPENAI.reply }],
-            role: 'assistant',
-          },
-        ]
-      : [],
+    output: !done
+      ? []
+      : toolCall
+        ? [toolCall]
+        : [
+            {
+              id: 'msg_fake_1',
+              type: 'message',
+              status: 'completed',
+              content: [{ type: 'output_text', annotations: [], logprobs: [], text: OPENAI.reply }],
+              role: 'assistant',
+            },
+          ],
     parallel_tool_calls: true,
     previous_response_id: null,
     reasoning: { effort: null, summary: null },
@@ -181,7 +215,38 @@ function response(body: any, status: 'completed' | 'in_progress') {
   };
 }
 
+/** A function call's events: the item, its arguments in pieces, then done. */
+function responseToolCallEvents(body: any, toolCall: Record<string, unknown>): Record<string, unknown>[] {
+  const args = toolCall.arguments as string;
+  const pieces = args === OPENAI.toolCall.arguments ? OPENAI.toolCall.pieces : [args];
+  return [
+    { type: 'response.created', response: response(body, 'in_progress') },
+    { type: 'response.in_progress', response: response(body, 'in_progress') },
+    {
+      type: 'response.output_item.added',
+      output_index: 0,
+      item: { ...toolCall, status: 'in_progress', arguments: '' },
+    },
+    ...pieces.map((delta) => ({
+      type: 'response.function_call_arguments.delta',
+      item_id: toolCall.id,
+      output_index: 0,
+      delta,
+    })),
+    { type: 'response.function_call_arguments.done', item_id: toolCall.id, output_index: 0, arguments: args },
+    { type: 'response.output_item.done', output_index: 0, item: toolCall },
+    { type: 'response.completed', response: response(body, 'completed') },
+  ];
+}
+
 function responseEvents(body: any): { event: string; data: string }[] {
+  const toolCall = responsesToolCall(body);
+  if (toolCall) {
+    return responseToolCallEvents(body, toolCall).map((event, sequence_number) => ({
+      event: event.type as string,
+      data: JSON.stringify({ ...event, sequence_number }),
+    }));
+  }
   const item = {
     id: 'msg_fake_1',
     type: 'message',
