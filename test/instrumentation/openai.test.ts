@@ -128,7 +128,7 @@ describe.each(VERSIONS.map(({ label, node }) => [label, node]))('openai %s on %s
     expect(run.hooked.stdout).toBe(run.plain.stdout);
     const started = run.hooked.stderr.split('\n').filter((line) => line.startsWith('ai-audit: instrumenting'));
     expect(started).toEqual([
-      `ai-audit: instrumenting openai, @anthropic-ai/sdk, @google/genai, @aws-sdk/client-bedrock-runtime, groq-sdk, @mistralai/mistralai, ollama, cohere-ai (require); spans to ${sink.endpoint} (OTLP/gRPC), message content on spans, metrics off`,
+      `ai-audit: instrumenting openai, @anthropic-ai/sdk, @google/genai, @aws-sdk/client-bedrock-runtime, groq-sdk, @mistralai/mistralai, ollama, cohere-ai, ai, @langchain/core, @openai/agents, @modelcontextprotocol/sdk (require); spans to ${sink.endpoint} (OTLP/gRPC), message content on spans, metrics off`,
     ]);
   });
 
