@@ -7,10 +7,17 @@ import { prepareSchema } from '../../collector/src/exporter/clickhouse/exporter'
 import type { AuditRecord } from '../../collector/src/model/record';
 import { createNormalizer } from '../../collector/src/processor/normalize';
 import { Store } from '../../collector/src/store/client';
-import { RECORD_COLUMNS, recordRowJson, recordRowKey } from '../../collector/src/store/row-binary';
+import {
+  RECORD_COLUMN_NAMES,
+  RECORD_COLUMNS,
+  recordRowJson,
+  recordRowKey,
+  RowWriter,
+  writeRecordRow,
+} from '../../collector/src/store/row-binary';
 import { silentLogger } from '../../collector/src/telemetry/logger';
 import { RECORD_CONTENT_SQL, RECORD_META_SQL, sha256Hex } from '../../collector/src/ledger/leaf';
-import { recordsSection } from '../../collector/src/store/wal-entry';
+import { decodeEntry, recordsSection, rowsOf } from '../../collector/src/store/wal-entry';
 import { collectorConfig } from '../helpers/collector';
 import { binaryRows, insertRecords } from '../helpers/records';
 import { span, traceExport } from '../helpers/spans';
@@ -120,6 +127,48 @@ describe('RowBinary records', () => {
       sha256Hex(Buffer.concat([Buffer.from([16]), Buffer.from('djEtZW52ZWxvcGU='), Buffer.alloc(4)])),
     );
     expect(recordRowJson(binaryRows(records)[0]).content_sealed).toBe(everyByte.toString('base64'));
+  });
+
+  it("written to a log before content_sealed existed, replay under today's columns with the digests committed then", async () => {
+    const records = ['a\n\nb', ''].map((prompt, i) =>
+      record(
+        { 'user.id': `legacy-${i}` },
+        { input_sealed: prompt, attributes: Object.assign(Object.create(null), { k: 'v' }) },
+      ),
+    );
+    const { leaves } = recordsSection(records);
+    // The same rows as a collector before migration 0008 wrote them: without the empty
+    // content_sealed (one zero length), in a section flagged RowBinary only.
+    const legacyRows = records.map((one) => {
+      const writer = new RowWriter();
+      const [, end, after] = writeRecordRow(writer, one);
+      expect(after - end).toBe(1);
+      return Buffer.concat([writer.view(0, end), writer.view(after, writer.offset)]);
+    });
+    const body = Buffer.concat(legacyRows.flatMap((row) => [Buffer.from(new Uint32Array([row.length]).buffer), row]));
+    const header = Buffer.alloc(9);
+    header.writeUInt8(0x80, 0); // table 0 (records), RowBinary
+    header.writeUInt32LE(records.length, 1);
+    header.writeUInt32LE(body.length, 5);
+    const [decoded] = decodeEntry(Buffer.concat([header, body]));
+    const rows = rowsOf([decoded]);
+    expect(rows).toEqual(binaryRows(records));
+    expect(recordRowJson(rows[0])).toMatchObject({
+      input_sealed: 'a\n\nb',
+      content_sealed: '',
+      attributes: { k: 'v' },
+    });
+    await store.insertRowBinary(
+      'ai_audit.records',
+      RECORD_COLUMN_NAMES,
+      Buffer.concat(rows),
+      {},
+      join(dir, 'legacy.rowbinary'),
+    );
+    const stored = await store.queryRows<{ meta: string; content: string }>(
+      `SELECT ${RECORD_META_SQL} AS meta, ${RECORD_CONTENT_SQL} AS content FROM ai_audit.records WHERE startsWith(user_id, 'legacy-') ORDER BY user_id`,
+    );
+    expect(stored).toEqual(leaves.map(({ meta, content }) => ({ meta, content })));
   });
 
   it('start with the timestamp and record id the exactly-once check reads', () => {

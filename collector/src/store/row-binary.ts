@@ -177,6 +177,11 @@ export class RowWriter {
 
   bytes(value: Buffer): void {
     this.varint(value.length);
+    this.raw(value);
+  }
+
+  /** Bytes as they are, without a length. */
+  raw(value: Buffer): void {
     this.room(value.length);
     this.at += value.copy(this.buffer, this.at);
   }
@@ -368,7 +373,19 @@ export function recordRowJson(row: Buffer): Record<string, unknown> {
   return out;
 }
 
-function readRow(row: Buffer, out: Record<string, unknown>): void {
+/**
+ * Appends to `out` a row written before `content_sealed` existed, with that column empty
+ * (one zero length) where it now stands, after the per-field sealed columns.
+ */
+export function addEmptyEnvelope(out: RowWriter, row: Buffer): void {
+  const at = readRow(row, {}, LAST_FIELD_SEALED);
+  out.raw(row.subarray(0, at));
+  out.u8(0);
+  out.raw(row.subarray(at));
+}
+
+/** Reads a row's columns into `out`, up to `last` if given; returns where it stopped. */
+function readRow(row: Buffer, out: Record<string, unknown>, last?: string): number {
   const reader = new RowReader(row);
   const nullable = <T>(read: () => T): T | null => (row[reader.at++] === 1 ? null : read());
   for (const [column, kind] of RECORD_COLUMNS) {
@@ -418,5 +435,7 @@ function readRow(row: Buffer, out: Record<string, unknown>): void {
         break;
       }
     }
+    if (column === last) break;
   }
+  return reader.at;
 }

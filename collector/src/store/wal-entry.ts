@@ -9,13 +9,15 @@
  * The table byte's high bit says how the rows are written: clear, JSONEachRow text (one
  * object per line: data keys, and records in logs written before RowBinary); set, RowBinary
  * (docs/architecture.md, "Rows in RowBinary"), each row preceded by its u32 length so rows
- * can be told apart without decoding them.
+ * can be told apart without decoding them. The next bit marks record rows that hold
+ * `content_sealed`: rows written before that column existed are given an empty one as they
+ * are read, so they insert under today's column list.
  */
 
 import { createHash } from 'node:crypto';
 import type { Leaf } from '../model/ledger';
 import type { AuditRecord } from '../model/record';
-import { RowWriter, writeRecordRow } from './row-binary';
+import { addEmptyEnvelope, RowWriter, writeRecordRow } from './row-binary';
 
 /** The tables an entry can hold rows of; a section names one by its index here. */
 export const TABLES = ['records', 'data_keys', 'ledger', 'ledger_signatures', 'access_log'] as const;
@@ -24,6 +26,7 @@ export type Table = (typeof TABLES)[number];
 export type RowFormat = 'json' | 'rowbinary';
 
 const BINARY_FLAG = 0x80;
+const ENVELOPE_FLAG = 0x40;
 
 /**
  * Rows for one table as the exporter writes them: JSON text, or RowBinary rows already in
@@ -88,7 +91,7 @@ export function encodeEntry(sections: readonly TableRows[]): Buffer {
   const out = Buffer.allocUnsafe(lengths.reduce((sum, length) => sum + SECTION_HEADER + length, 0));
   let offset = 0;
   sections.forEach((section, i) => {
-    const flag = section.format === 'rowbinary' ? BINARY_FLAG : 0;
+    const flag = section.format === 'rowbinary' ? BINARY_FLAG | ENVELOPE_FLAG : 0;
     out.writeUInt8(TABLES.indexOf(section.table) | flag, offset);
     out.writeUInt32LE(section.rows, offset + 1);
     out.writeUInt32LE(lengths[i], offset + 5);
@@ -103,19 +106,34 @@ export function decodeEntry(payload: Buffer): EntrySection[] {
   const sections: EntrySection[] = [];
   for (let offset = 0; offset < payload.length;) {
     const code = payload.readUInt8(offset);
-    const table = TABLES[code & ~BINARY_FLAG];
+    const table = TABLES[code & ~(BINARY_FLAG | ENVELOPE_FLAG)];
     const length = payload.readUInt32LE(offset + 5);
     if (table === undefined || offset + SECTION_HEADER + length > payload.length)
       throw new Error('damaged write-ahead log entry');
-    sections.push({
+    const section: EntrySection = {
       table,
       format: code & BINARY_FLAG ? 'rowbinary' : 'json',
       rows: payload.readUInt32LE(offset + 1),
       body: payload.subarray(offset + SECTION_HEADER, offset + SECTION_HEADER + length),
-    });
+    };
+    if (table === 'records' && code & BINARY_FLAG && !(code & ENVELOPE_FLAG))
+      section.body = withEnvelopeColumn(section);
+    sections.push(section);
     offset += SECTION_HEADER + length;
   }
   return sections;
+}
+
+/** A records section written before `content_sealed`, its rows given an empty one. */
+function withEnvelopeColumn(section: EntrySection): Buffer {
+  const out = new RowWriter();
+  for (const row of rowsOf([section])) {
+    const at = out.offset;
+    out.u32(0);
+    addEmptyEnvelope(out, row);
+    out.patchU32(at, out.offset - at - 4);
+  }
+  return out.take(0);
 }
 
 /**
