@@ -7,39 +7,24 @@
 import { CollectorProcess, eventually } from '../helpers/collector';
 import { startOtlpSink, type OtlpSink, type SinkSpan } from '../helpers/otlp-sink';
 import { cases, runApp, type RunOptions, type RunResult } from './helpers/run-app';
-import {
-  AUDIT,
-  caseSpans,
-  CLIENT,
-  json,
-  only,
-  spansOf,
-  STATUS_ERROR,
-  STATUS_UNSET,
-  waitForSpans,
-} from './helpers/spans';
+import { AUDIT, CLIENT, json, only, spansOf, STATUS_ERROR, STATUS_UNSET, waitForSpans } from './helpers/spans';
 
 /** OTLP SpanKind SERVER. */
 const SERVER = 2;
 /**
- * Most runs opt into baggage propagation, so the server's spans carry the caller's audit
- * context and can be matched by feature; `default` is the hook as it comes, which sends the
- * trace context alone.
+ * `baggage` propagates baggage (OTEL_PROPAGATORS): the client then sends its audit context,
+ * which the server must still not take as its own.
  */
-const BAGGAGE = { OTEL_PROPAGATORS: 'tracecontext,baggage' };
 const RUNS: Record<string, Pick<RunOptions, 'hook' | 'env'>> = {
-  require: { hook: 'require', env: BAGGAGE },
+  require: { hook: 'require' },
   plain: { hook: 'none' },
-  esm: { hook: 'import', env: { ESM: '1', ...BAGGAGE } },
+  esm: { hook: 'import', env: { ESM: '1' } },
   'esm-plain': { hook: 'none', env: { ESM: '1' } },
-  'no-content': {
-    hook: 'require',
-    env: { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'false', ...BAGGAGE },
-  },
-  http: { hook: 'require', env: { MCP_TRANSPORT: 'http', ...BAGGAGE } },
-  default: { hook: 'require' },
+  'no-content': { hook: 'require', env: { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'false' } },
+  http: { hook: 'require', env: { MCP_TRANSPORT: 'http' } },
+  baggage: { hook: 'require', env: { OTEL_PROPAGATORS: 'tracecontext,baggage' } },
 };
-const HOOKED = ['require', 'esm', 'no-content', 'http', 'default'];
+const HOOKED = ['require', 'esm', 'no-content', 'http', 'baggage'];
 /** One request per case, recorded on each side. */
 const CASES = 7;
 
@@ -82,12 +67,16 @@ function common(feature: string) {
   return { ...AUDIT, 'ai_audit.feature': feature };
 }
 
-/** The server's span of a case, checked to be the child of the client's, in the same trace. */
-function serverChild(serverSpans: SinkSpan[], client: SinkSpan, feature: string): SinkSpan {
-  const span = only(serverSpans, feature);
-  expect(span.traceId).toBe(client.traceId);
-  expect(span.parentSpanId).toBe(client.spanId);
-  return span;
+/**
+ * The server's span of a client's request: its one child, in the same trace. The server's
+ * spans carry no audit context of the client's, so the trace is what joins them.
+ */
+function serverChild(serverSpans: SinkSpan[], client: SinkSpan): SinkSpan {
+  const children = serverSpans.filter((span) => span.parentSpanId === client.spanId);
+  expect(children).toHaveLength(1);
+  expect(children[0].traceId).toBe(client.traceId);
+  for (const key of Object.keys(AUDIT)) expect(children[0].attributes[key]).toBeUndefined();
+  return children[0];
 }
 
 describe.each([
@@ -134,12 +123,10 @@ describe.each([
       'gen_ai.tool.call.result': JSON.stringify(WEATHER_RESULT),
     });
 
-    const server = serverChild(serverSpans, client, 'tool');
+    const server = serverChild(serverSpans, client);
     expect(server.name).toBe('tools/call get_weather');
     expect(server.status.code).toBe(STATUS_UNSET);
-    // The audit context (user, session, feature) came along in the request's baggage.
     expect(server.attributes).toEqual({
-      ...common('tool'),
       'gen_ai.operation.name': 'execute_tool',
       'gen_ai.tool.name': 'get_weather',
       'mcp.method.name': 'tools/call',
@@ -151,7 +138,7 @@ describe.each([
 
   test('a tool result with isError: true is a failed tool call (tool_error) on both sides', () => {
     const client = only(clientSpans, 'tool-error');
-    const server = serverChild(serverSpans, client, 'tool-error');
+    const server = serverChild(serverSpans, client);
     for (const span of [client, server]) {
       expect(span.status.code).toBe(STATUS_ERROR);
       expect(span.attributes['error.type']).toBe('tool_error');
@@ -165,7 +152,7 @@ describe.each([
 
   test('a tool that throws: the SDK answers isError, recorded as tool_error', () => {
     const client = only(clientSpans, 'tool-throws');
-    const server = serverChild(serverSpans, client, 'tool-throws');
+    const server = serverChild(serverSpans, client);
     for (const span of [client, server]) {
       expect(span.status.code).toBe(STATUS_ERROR);
       expect(span.attributes['error.type']).toBe('tool_error');
@@ -183,7 +170,7 @@ describe.each([
       'mcp.method.name': 'resources/read',
       'mcp.resource.uri': 'config://app',
     });
-    const server = serverChild(serverSpans, client, 'resource');
+    const server = serverChild(serverSpans, client);
     expect(server.name).toBe('resources/read');
     expect(server.attributes).toMatchObject({
       'mcp.method.name': 'resources/read',
@@ -194,7 +181,7 @@ describe.each([
 
   test('a JSON-RPC error carries its code as error.type and rpc.response.status_code', () => {
     const client = only(clientSpans, 'resource-missing');
-    const server = serverChild(serverSpans, client, 'resource-missing');
+    const server = serverChild(serverSpans, client);
     for (const span of [client, server]) {
       expect(span.status.code).toBe(STATUS_ERROR);
       expect(span.status.message).toContain('Resource config://missing not found');
@@ -214,14 +201,14 @@ describe.each([
       'mcp.method.name': 'prompts/get',
       'gen_ai.prompt.name': 'greeting',
     });
-    const server = serverChild(serverSpans, client, 'prompt');
+    const server = serverChild(serverSpans, client);
     expect(server.name).toBe('prompts/get greeting');
     expect(server.attributes['gen_ai.prompt.name']).toBe('greeting');
   });
 
   test("the caller's params (frozen, with a _meta of their own) are copied, not written to", () => {
     const client = only(clientSpans, 'params-untouched');
-    const server = serverChild(serverSpans, client, 'params-untouched');
+    const server = serverChild(serverSpans, client);
     expect(json(server.attributes['gen_ai.tool.call.arguments'])).toEqual({ city: 'Oslo' });
     expect(cases((results.get(label) as RunResult).stdout)['params-untouched']).toMatchObject({
       params: { _meta: { 'com.example/origin': 'app' } },
@@ -252,29 +239,24 @@ describe('@modelcontextprotocol/sdk over Streamable HTTP', () => {
     for (const client of clientSpans) {
       expect(client.attributes['server.address']).toBe('127.0.0.1');
       expect(client.attributes['server.port']).toEqual(expect.any(Number));
-      serverChild(serverSpans, client, client.attributes['ai_audit.feature'] as string);
+      serverChild(serverSpans, client);
     }
-    expect(only(serverSpans, 'tool').attributes).toMatchObject({
+    expect(serverChild(serverSpans, only(clientSpans, 'tool')).attributes).toMatchObject({
       'gen_ai.tool.name': 'get_weather',
       'gen_ai.tool.call.result': JSON.stringify(WEATHER_RESULT),
     });
   });
 });
 
-test('by default the trace context travels and the baggage does not: no user id reaches the server', () => {
-  const clientSpans = spansOf(sink, 'mcp-default');
-  const serverSpans = spansOf(sink, 'mcp-default-server');
+test("with baggage propagated, the client's audit context reaches the server, which does not take it as its own", () => {
+  const clientSpans = spansOf(sink, 'mcp-baggage');
+  const serverSpans = spansOf(sink, 'mcp-baggage-server');
   expect(clientSpans).toHaveLength(CASES);
   expect(serverSpans).toHaveLength(CASES);
   const client = only(clientSpans, 'tool');
   expect(client.attributes['user.id']).toBe('user-42');
-  const server = serverSpans.find((span) => span.parentSpanId === client.spanId);
-  expect(server?.traceId).toBe(client.traceId);
-  for (const span of serverSpans) {
-    expect(span.attributes['user.id']).toBeUndefined();
-    expect(span.attributes['session.id']).toBeUndefined();
-    expect(span.attributes['ai_audit.feature']).toBeUndefined();
-  }
+  // serverChild checks the trace join and that no audit attribute came across.
+  serverChild(serverSpans, client);
 });
 
 test('with content capture off, neither side records arguments or results', () => {
@@ -284,7 +266,8 @@ test('with content capture off, neither side records arguments or results', () =
     expect(span.attributes['gen_ai.tool.call.arguments']).toBeUndefined();
     expect(span.attributes['gen_ai.tool.call.result']).toBeUndefined();
   }
-  const tools = caseSpans(spans, 'tool-error');
+  const client = only(spansOf(sink, 'mcp-no-content'), 'tool-error');
+  const tools = [client, serverChild(spansOf(sink, 'mcp-no-content-server'), client)];
   expect(tools.map((span) => span.attributes['error.type'])).toEqual(['tool_error', 'tool_error']);
   expect(tools.map((span) => span.attributes['gen_ai.tool.name'])).toEqual(['fail_soft', 'fail_soft']);
 });
@@ -301,7 +284,6 @@ describe('through the collector', () => {
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://${collector.grpcEndpoint}`,
         OTEL_SERVICE_NAME: 'mcp-e2e',
         SERVER_SERVICE_NAME: 'mcp-e2e-server',
-        ...BAGGAGE,
       },
       timeoutMs: 90_000,
     });
@@ -320,21 +302,32 @@ describe('through the collector', () => {
       );
       return found.length === 8 && found;
     }, 30_000);
-    expect(rows.map((row) => [row.feature, row.service_name])).toEqual(
-      ['params-untouched', 'tool', 'tool-error', 'tool-throws'].flatMap((feature) => [
-        [feature, 'mcp-e2e'],
-        [feature, 'mcp-e2e-server'],
-      ]),
-    );
-    for (const row of rows) {
-      expect(row).toMatchObject({ operation: 'execute_tool', user_id: 'user-42', session_id: 'session-7' });
-      expect(Boolean(Number(row.sealed))).toBe(true);
+    const clients = rows.filter((row) => row.service_name === 'mcp-e2e');
+    expect(clients.map((row) => row.feature)).toEqual(['params-untouched', 'tool', 'tool-error', 'tool-throws']);
+    for (const client of clients) {
+      expect(client).toMatchObject({ operation: 'execute_tool', user_id: 'user-42', session_id: 'session-7' });
+      // The server's record: the client's child in the same trace, with no user of the client's.
+      const server = rows.find((row) => row.parent_span_id === client.span_id);
+      expect(server).toMatchObject({
+        service_name: 'mcp-e2e-server',
+        operation: 'execute_tool',
+        trace_id: client.trace_id,
+        tool_name: client.tool_name,
+        status: client.status,
+        user_id: '',
+        session_id: '',
+      });
+      for (const row of [client, server]) expect(Boolean(Number(row?.sealed))).toBe(true);
     }
-    const [client, server] = rows.filter((row) => row.feature === 'tool');
-    expect(client).toMatchObject({ tool_name: 'get_weather', status: 'ok', error_type: '' });
-    expect(server).toMatchObject({ tool_name: 'get_weather', status: 'ok', trace_id: client?.trace_id });
-    expect(server?.parent_span_id).toBe(client?.span_id);
-    for (const row of rows.filter((r) => r.feature === 'tool-error'))
-      expect(row).toMatchObject({ tool_name: 'fail_soft', status: 'error', error_type: 'tool_error' });
+    expect(clients.find((row) => row.feature === 'tool')).toMatchObject({
+      tool_name: 'get_weather',
+      status: 'ok',
+      error_type: '',
+    });
+    expect(clients.find((row) => row.feature === 'tool-error')).toMatchObject({
+      tool_name: 'fail_soft',
+      status: 'error',
+      error_type: 'tool_error',
+    });
   });
 });

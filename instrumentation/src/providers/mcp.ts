@@ -67,18 +67,19 @@ function prototypeOf(exports: unknown, name: string): Prototype | undefined {
 }
 
 /**
- * Trace context travels in `params._meta`, as semconv and SEP-414 say, through the configured
- * propagators. The hook configures none unless OTEL_PROPAGATORS is set (sdk.ts: nothing goes
- * into the application's HTTP headers), so W3C Trace Context alone is used then: without it
- * the server's span would start a trace of its own. Not baggage: the caller's audit context
- * (user and session ids) must not travel to MCP servers, often third parties, unless the
- * application chose to propagate baggage (OTEL_PROPAGATORS=tracecontext,baggage); and a
- * server must not take the user its records name from whatever a client sends.
+ * Trace context travels in `params._meta`, as semconv and SEP-414 say. The client injects
+ * through the configured propagators; the hook configures none unless OTEL_PROPAGATORS is set
+ * (sdk.ts: nothing goes into the application's HTTP headers), and W3C Trace Context alone is
+ * used then: without it the server's span would start a trace of its own. The caller's audit
+ * baggage (user and session ids) reaches MCP servers, often third parties, only when the
+ * application chose to propagate baggage. The server extracts the trace context and nothing
+ * else, whatever is configured: the user its records name is its own context's, never one a
+ * client sends (the client's user is one trace away, in the client's records).
  */
-const W3C = new core.W3CTraceContextPropagator();
+const TRACE_CONTEXT = new core.W3CTraceContextPropagator();
 
-function propagator(): Pick<TextMapPropagator, 'inject' | 'extract'> {
-  return propagation.fields().length > 0 ? propagation : W3C;
+function injector(): Pick<TextMapPropagator, 'inject'> {
+  return propagation.fields().length > 0 ? propagation : TRACE_CONTEXT;
 }
 
 /** What a client knows besides the request: its session and, over HTTP, its server's address. */
@@ -95,14 +96,14 @@ function clientAttributes(client: unknown): AttributeMap {
 /** A copy of `params` whose `_meta` carries `ctx`: the caller's object is never changed. */
 function withContext(params: Obj, ctx: Context): Obj {
   const meta: Record<string, unknown> = { ...obj(params._meta) };
-  propagator().inject(ctx, meta, defaultTextMapSetter);
+  injector().inject(ctx, meta, defaultTextMapSetter);
   return { ...params, _meta: meta };
 }
 
-/** The client's span as parent, when `_meta` brings one; the current context otherwise. */
+/** The client's span as parent, when `_meta` brings one (its baggage is ignored); the current context otherwise. */
 function parentFrom(meta: unknown): Context {
   const carrier = obj(meta);
-  return carrier ? propagator().extract(context.active(), carrier, defaultTextMapGetter) : context.active();
+  return carrier ? TRACE_CONTEXT.extract(context.active(), carrier, defaultTextMapGetter) : context.active();
 }
 
 /** Ends `step` when the request settles; `value` is the SDK's own promise (or a handler's plain result). */
