@@ -135,8 +135,9 @@ function errorStatus(err: unknown): number | undefined {
     status_code?: unknown;
     $metadata?: { httpStatusCode?: unknown };
   };
-  const status = e.status ?? e.statusCode ?? e.status_code ?? e.$metadata?.httpStatusCode;
-  return typeof status === 'number' ? status : undefined;
+  for (const status of [e.status, e.statusCode, e.status_code, e.$metadata?.httpStatusCode])
+    if (typeof status === 'number') return status;
+  return undefined;
 }
 
 /** Calls still open, so that shutdown can end them (their spans would be lost otherwise). */

@@ -56,7 +56,7 @@ export async function showRecord(context: AdminContext, request: ShowRequest): P
     host: request.host,
     action: 'decrypt',
     tenant_id: tenantId,
-    record_id: request.recordId,
+    record_id: String(record.record_id),
     reason: request.reason,
   });
   // The access-log row and its ledger entry go through the log together; once the row is
@@ -65,7 +65,8 @@ export async function showRecord(context: AdminContext, request: ShowRequest): P
     jsonSection('access_log', [access.row]),
   ]);
   await context.flush();
-  const row = { ...record, tenant_id: tenantId, record_id: request.recordId } as SealedRow;
+  // The id as stored (lower case), which the envelopes are bound to, not as typed.
+  const row = { ...record, tenant_id: tenantId, record_id: String(record.record_id) } as SealedRow;
   if (!hasSealedContent(row) && String(record.user_id).startsWith(PSEUDONYM_PREFIX)) {
     throw new AdminError(`the content of record ${request.recordId} was erased with its user's data keys`);
   }
