@@ -11,6 +11,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type BufferConfig, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { MeterProvider } from '@opentelemetry/api';
 import { abandonOpenCalls } from './call';
+import { abandonOpenSteps } from './step';
 import type { HookConfig } from './config';
 import { DropCounter } from './drops';
 import type { Flushable } from './shutdown';
@@ -91,7 +92,11 @@ export function startSdk(config: HookConfig, instrumentations: Instrumentation[]
   // the hook's signal handler) must not return while the first one's export is still running.
   let last: Promise<void> = Promise.resolve();
   return {
-    closeOpenCalls: () => abandonOpenCalls('shutdown'),
+    // Calls first: their steps (agents, tools) are their parents and end after them.
+    closeOpenCalls: () => {
+      abandonOpenCalls('shutdown');
+      abandonOpenSteps('shutdown');
+    },
     unflushed: () => ended !== flushed,
     flush: () => {
       const next = last.then(flushOnce);

@@ -20,13 +20,16 @@ import type { Telemetry } from './call';
 import { toJson } from './content';
 import { errorTypeOf } from './error-type';
 import { putAuditAttributes } from './context/audit-context';
+import { markToolCallRecorded } from './context/suppress';
 import {
+  AI_AUDIT_ABANDON_REASON,
   ERROR_TYPE,
   EVENT_INFERENCE_DETAILS,
   GEN_AI_AGENT_NAME,
   GEN_AI_OPERATION_NAME,
   GEN_AI_PROVIDER_NAME,
   GEN_AI_TOOL_NAME,
+  type AbandonReason,
 } from './semconv';
 
 export type StepOperation = 'invoke_agent' | 'execute_tool' | 'invoke_workflow';
@@ -73,12 +76,23 @@ function putContent(target: Attributes, content: StepContent): void {
   }
 }
 
+/** Steps still open, so that shutdown can end them (their spans would be lost otherwise). */
+const openSteps = new Set<GenAiStep>();
+/** A step whose watched result is garbage collected before the step ended is abandoned. */
+const unread = new FinalizationRegistry<GenAiStep>((step) => step.abandon('gc'));
+
+/** Ends every step still open; used when the process is about to exit (after the calls in them). */
+export function abandonOpenSteps(reason: AbandonReason): void {
+  for (const step of [...openSteps]) step.abandon(reason);
+}
+
 export class GenAiStep {
   /** The parent context with this step's span: what the step does runs in it. */
   readonly context: Context;
   private readonly span: Span;
   private readonly contentAttributes: Attributes | undefined;
   private ended = false;
+  private watched = false;
 
   constructor(
     private readonly telemetry: Telemetry,
@@ -100,7 +114,24 @@ export class GenAiStep {
     const name =
       request.spanName ?? (request.name ? `${request.operation} ${request.name}` : (request.operation ?? 'step'));
     this.span = telemetry.tracer.startSpan(name, { kind: request.kind ?? SpanKind.INTERNAL, attributes }, parent);
-    this.context = trace.setSpan(parent, this.span);
+    const withSpan = trace.setSpan(parent, this.span);
+    this.context = request.operation === 'execute_tool' ? markToolCallRecorded(withSpan) : withSpan;
+    openSteps.add(this);
+  }
+
+  /**
+   * Ends the step as abandoned ('gc') if `target` (what the application was handed, e.g. a
+   * stream result) is garbage collected before the step ended: a result nobody reads never
+   * reaches the framework's own end-of-run callbacks.
+   */
+  watch(target: object): void {
+    if (this.ended || this.watched) return;
+    this.watched = true;
+    unread.register(target, this, this);
+  }
+
+  abandon(reason: AbandonReason): void {
+    this.end({ attributes: { [AI_AUDIT_ABANDON_REASON]: reason } }, undefined);
   }
 
   /** Whether content is recorded: what is not need not be read. */
@@ -164,6 +195,8 @@ export class GenAiStep {
   private end(result: StepResult, failure: { err: unknown; errorType?: string } | undefined): void {
     if (this.ended) return;
     this.ended = true;
+    openSteps.delete(this);
+    if (this.watched) unread.unregister(this);
     try {
       const attributes: Attributes = {};
       setAll(attributes, result.attributes);

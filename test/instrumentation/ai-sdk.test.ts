@@ -118,6 +118,21 @@ afterAll(async () => {
   await Promise.all([sink?.close(), fake?.close()]);
 });
 
+test('an agent stream the application drops unread still ends its agent span, as abandoned', async () => {
+  const result = await runApp({
+    app: 'ai-sdk-dropped-app.cjs',
+    hook: 'require',
+    nodeArgs: ['--expose-gc'],
+    env: { FAKE_URL: fake.url, OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'ai-sdk-dropped' },
+    timeoutMs: 60_000,
+  });
+  expect(result.stdout).toBe('dropped\n');
+  await sink.waitFor((s) => spansOf(s, 'ai-sdk-dropped').some((span) => span.name.startsWith('invoke_agent')), 20_000);
+  const agent = spansOf(sink, 'ai-sdk-dropped').find((span) => span.name.startsWith('invoke_agent'));
+  expect(agent?.attributes['ai_audit.abandon.reason']).toEqual(expect.stringMatching(/^(gc|shutdown)$/));
+  expect(agent?.attributes['ai_audit.feature']).toBe('dropped');
+});
+
 /**
  * The spans of an agent run, told apart by what they are rather than by start time (spans'
  * clocks are anchored per span, to the millisecond): the first model call asked for the tool.

@@ -140,7 +140,11 @@ export class AiSdkInstrumentation extends AuditInstrumentation {
       }
       if (!run.step) return original.call(this, replaced, ...args.slice(1));
       const step = run.step;
-      if (name === 'streamText') return step.run(() => original.call(this, endStepWithStream(replaced, step)));
+      if (name === 'streamText') {
+        const result = step.run(() => original.call(this, endStepWithStream(replaced, step)));
+        if (result !== null && typeof result === 'object') step.watch(result);
+        return result;
+      }
       return step.settle(step.run(() => original.call(this, replaced, ...args.slice(1))));
     };
   }
