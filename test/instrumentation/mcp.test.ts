@@ -7,7 +7,17 @@
 import { CollectorProcess, eventually } from '../helpers/collector';
 import { startOtlpSink, type OtlpSink, type SinkSpan } from '../helpers/otlp-sink';
 import { cases, runApp, type RunOptions, type RunResult } from './helpers/run-app';
-import { AUDIT, CLIENT, json, only, spansOf, STATUS_ERROR, STATUS_UNSET, waitForSpans } from './helpers/spans';
+import {
+  AUDIT,
+  caseSpans,
+  CLIENT,
+  json,
+  only,
+  spansOf,
+  STATUS_ERROR,
+  STATUS_UNSET,
+  waitForSpans,
+} from './helpers/spans';
 
 /** OTLP SpanKind SERVER. */
 const SERVER = 2;
@@ -23,6 +33,7 @@ const RUNS: Record<string, Pick<RunOptions, 'hook' | 'env'>> = {
   'no-content': { hook: 'require', env: { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'false' } },
   http: { hook: 'require', env: { MCP_TRANSPORT: 'http' } },
   baggage: { hook: 'require', env: { OTEL_PROPAGATORS: 'tracecontext,baggage' } },
+  framework: { hook: 'require', env: { FRAMEWORK_TOOL: '1' } },
 };
 const HOOKED = ['require', 'esm', 'no-content', 'http', 'baggage'];
 /** One request per case, recorded on each side. */
@@ -257,6 +268,22 @@ test("with baggage propagated, the client's audit context reaches the server, wh
   expect(client.attributes['user.id']).toBe('user-42');
   // serverChild checks the trace join and that no audit attribute came across.
   serverChild(serverSpans, client);
+});
+
+test('an MCP tool called through a framework tool is that tool step alone on the client, and the server joins it', async () => {
+  await sink.waitFor(
+    (s) => spansOf(s, 'mcp-framework').length > CASES && spansOf(s, 'mcp-framework-server').length > CASES,
+    20_000,
+  );
+  const client = caseSpans(spansOf(sink, 'mcp-framework'), 'framework-tool');
+  expect(client).toHaveLength(1);
+  expect(client[0].scope.name).not.toBe(SCOPE);
+  expect(client[0].attributes).toMatchObject({
+    'gen_ai.operation.name': 'execute_tool',
+    'gen_ai.tool.name': 'get_weather',
+  });
+  const server = serverChild(spansOf(sink, 'mcp-framework-server'), client[0]);
+  expect(server.attributes).toMatchObject({ 'gen_ai.operation.name': 'execute_tool', 'mcp.method.name': 'tools/call' });
 });
 
 test('with content capture off, neither side records arguments or results', () => {

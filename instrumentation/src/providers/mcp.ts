@@ -17,6 +17,7 @@ import { core } from '@opentelemetry/sdk-node';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, parse, sep } from 'node:path';
 import type { AttributeMap } from '../attributes';
+import { toolCallRecorded } from '../context/suppress';
 import type { Method } from '../promise';
 import { JSONRPC_REQUEST_ID, MCP_SESSION_ID, RPC_RESPONSE_STATUS_CODE, SERVER_ADDRESS, SERVER_PORT } from '../semconv';
 import { obj, serverOf, str, type Obj } from '../shape';
@@ -98,6 +99,16 @@ function withContext(params: Obj, ctx: Context): Obj {
   const meta: Record<string, unknown> = { ...obj(params._meta) };
   injector().inject(ctx, meta, defaultTextMapSetter);
   return { ...params, _meta: meta };
+}
+
+/** `params` with `ctx` in its `_meta`, or `params` itself if that fails (the call must still go out). */
+function propagated(instrumentation: McpInstrumentation, params: Obj, ctx: Context): Obj {
+  try {
+    return withContext(params, ctx);
+  } catch (err) {
+    diag.debug(`${instrumentation.instrumentationName}: could not propagate the trace context`, err);
+    return params;
+  }
 }
 
 /** The client's span as parent, when `_meta` brings one (its baggage is ignored); the current context otherwise. */
@@ -188,6 +199,8 @@ export class McpInstrumentation extends AuditInstrumentation {
     const instrumentation = this;
     return function instrumented(this: unknown, ...args: unknown[]): unknown {
       const params = obj(args[0]);
+      if (params && method === 'tools/call' && toolCallRecorded(context.active()))
+        return original.apply(this, [propagated(instrumentation, params, context.active()), ...args.slice(1)]);
       const step =
         params &&
         instrumentation.startStep(() => ({
@@ -195,12 +208,7 @@ export class McpInstrumentation extends AuditInstrumentation {
           kind: SpanKind.CLIENT,
         }));
       if (!params || !step) return original.apply(this, args);
-      let sent = args;
-      try {
-        sent = [withContext(params, step.context), ...args.slice(1)];
-      } catch (err) {
-        diag.debug(`${instrumentation.instrumentationName}: could not propagate the trace context`, err);
-      }
+      const sent = [propagated(instrumentation, params, step.context), ...args.slice(1)];
       const promise = step.run(() => original.apply(this, sent));
       settle(step, method, promise);
       return promise;

@@ -41,6 +41,19 @@ function cases(client) {
       const result = await client.callTool(params);
       return { params, text: result.content[0].text };
     },
+    // With FRAMEWORK_TOOL=1: an MCP tool called through a LangChain tool (as
+    // @langchain/mcp-adapters does), which records the tool call itself.
+    ...(process.env.FRAMEWORK_TOOL === '1' && {
+      async 'framework-tool'() {
+        const { tool } = require('@langchain/core/tools');
+        const { z } = require('zod');
+        const weather = tool(
+          async ({ city }) => (await client.callTool({ name: 'get_weather', arguments: { city } })).content[0].text,
+          { name: 'get_weather', description: 'Weather for a city', schema: z.object({ city: z.string() }) },
+        );
+        return { text: await weather.invoke({ city: 'Paris' }) };
+      },
+    }),
   };
 }
 
