@@ -235,7 +235,7 @@ function stagesSection(run, r) {
       run.scenarios.limits ? `raw HMAC-SHA256 of 1 KB: ${fmt(run.scenarios.limits.crypto.hmac.median)} µs` : '',
     ),
     row(
-      '… AES-256-GCM seals alone (4 fields)',
+      '… AES-256-GCM seals alone (one envelope per record)',
       'seal',
       run.scenarios.limits ? `raw AES-256-GCM of 1 KB: ${fmt(run.scenarios.limits.crypto.aesGcm.median)} µs` : '',
     ),
@@ -309,7 +309,7 @@ ${table(
       fig(c.aesGcm),
       `${fmt(1e6 / c.aesGcm.median)} values/s, ${fmt(1024 / c.aesGcm.median)} MB/s`,
     ],
-    ['our seal(), 1 KB, µs per value', fig(c.seal), `${fmt(c.seal.median / c.aesGcm.median)}× raw AES-256-GCM`],
+    ['our record envelope (one field of 1 KB), µs per value', fig(c.seal), `${fmt(c.seal.median / c.aesGcm.median)}× raw AES-256-GCM`],
     ['raw HMAC-SHA256, 1 KB, µs per value', fig(c.hmac), `${fmt(1e6 / c.hmac.median)} values/s`],
     [
       'our keyed hash (canonical text + HMAC), 1 KB, µs',
