@@ -309,7 +309,11 @@ ${table(
       fig(c.aesGcm),
       `${fmt(1e6 / c.aesGcm.median)} values/s, ${fmt(1024 / c.aesGcm.median)} MB/s`,
     ],
-    ['our record envelope (one field of 1 KB), µs per value', fig(c.seal), `${fmt(c.seal.median / c.aesGcm.median)}× raw AES-256-GCM`],
+    [
+      'our record envelope (one field of 1 KB), µs per value',
+      fig(c.seal),
+      `${fmt(c.seal.median / c.aesGcm.median)}× raw AES-256-GCM`,
+    ],
     ['raw HMAC-SHA256, 1 KB, µs per value', fig(c.hmac), `${fmt(1e6 / c.hmac.median)} values/s`],
     [
       'our keyed hash (canonical text + HMAC), 1 KB, µs',
