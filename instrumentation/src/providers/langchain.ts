@@ -351,6 +351,8 @@ export class LangChainInstrumentation extends AuditInstrumentation {
   private instrumentRunLoop(original: Method): Method {
     const instrumentation = this;
     return function runLoop(this: unknown, ...args: unknown[]): unknown {
+      // A graph class reached only through createReactAgent can outlive an unpatch: it then records nothing.
+      if (!instrumentation.isEnabled()) return original.apply(this, args);
       const graph = obj(this);
       const loop = obj(obj(args[0])?.loop);
       const step =

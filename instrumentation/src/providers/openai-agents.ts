@@ -1,5 +1,5 @@
 import { context, diag, type Context } from '@opentelemetry/api';
-import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
 import type { Method } from '../promise';
 import { obj, str, type Obj } from '../shape';
 import type { GenAiStep } from '../step';
@@ -125,29 +125,31 @@ export class OpenAIAgentsInstrumentation extends AuditInstrumentation {
     const getCurrentSpan = obj(exports)?.getCurrentSpan;
     if (typeof getCurrentSpan === 'function') this.currentSpan = getCurrentSpan as () => unknown;
     if (hasMethod(processor, 'onSpanStart') && hasMethod(processor, 'onSpanEnd')) {
-      this._wrap(processor, 'onSpanStart', (original: Method) => this.observe(original, (span) => this.started(span)));
-      this._wrap(processor, 'onSpanEnd', (original: Method) => this.observe(original, (span) => this.ended(span)));
+      this.wrapOnce(processor, 'onSpanStart', (original) => this.observe(original, (span) => this.started(span)));
+      this.wrapOnce(processor, 'onSpanEnd', (original) => this.observe(original, (span) => this.ended(span)));
     }
-    if (hasMethod(runner, 'emit')) this._wrap(runner, 'emit', (original: Method) => this.events(original));
+    if (hasMethod(runner, 'emit')) this.wrapOnce(runner, 'emit', (original) => this.events(original));
     for (const model of models) {
-      if (hasMethod(model, 'getResponse')) {
-        this._wrap(model, 'getResponse', (original: Method) => this.inStep(original));
-      }
-      if (hasMethod(model, 'getStreamedResponse')) {
-        this._wrap(model, 'getStreamedResponse', (original: Method) => this.inStepStreamed(original));
-      }
+      if (hasMethod(model, 'getResponse')) this.wrapOnce(model, 'getResponse', (original) => this.inStep(original));
+      if (hasMethod(model, 'getStreamedResponse'))
+        this.wrapOnce(model, 'getStreamedResponse', (original) => this.inStepStreamed(original));
     }
+  }
+
+  /** Patch and unpatch touch only what is (not) wrapped: the same classes can come through twice. */
+  private wrapOnce(target: Record<string, Method>, name: string, wrapper: (original: Method) => Method): void {
+    if (!isWrapped(target[name])) this._wrap(target, name, wrapper);
+  }
+
+  private unwrapIfWrapped(target: Obj | undefined, name: string): void {
+    if (target && isWrapped(target[name])) this._unwrap(target, name);
   }
 
   private unpatch(exports: unknown): void {
     const { processor, runner, models } = targets(exports);
-    for (const method of ['onSpanStart', 'onSpanEnd']) {
-      if (hasMethod(processor, method)) this._unwrap(processor, method);
-    }
-    if (hasMethod(runner, 'emit')) this._unwrap(runner, 'emit');
-    for (const model of models) {
-      for (const method of MODEL_METHODS) if (hasMethod(model, method)) this._unwrap(model, method);
-    }
+    for (const method of ['onSpanStart', 'onSpanEnd']) this.unwrapIfWrapped(processor, method);
+    this.unwrapIfWrapped(runner, 'emit');
+    for (const model of models) for (const method of MODEL_METHODS) this.unwrapIfWrapped(model, method);
     this.currentSpan = undefined;
   }
 
