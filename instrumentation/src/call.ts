@@ -15,7 +15,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { put, setAll, type AttributeMap } from './attributes';
-import type { ContentCapture } from './config';
+import { contentOnEvent, contentOnSpan, type ContentCapture } from './config';
 import { toJson, type OutputMessage, type RequestContent } from './content';
 import { errorTypeOf } from './error-type';
 import { putAuditAttributes } from './context/audit-context';
@@ -201,11 +201,11 @@ export class GenAiCall {
   }
 
   private get onSpan(): boolean {
-    return this.telemetry.capture === 'span_only' || this.telemetry.capture === 'span_and_event';
+    return contentOnSpan(this.telemetry.capture);
   }
 
   private get onEvent(): boolean {
-    return this.telemetry.capture === 'event_only' || this.telemetry.capture === 'span_and_event';
+    return contentOnEvent(this.telemetry.capture);
   }
 
   /**

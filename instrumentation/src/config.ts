@@ -7,6 +7,16 @@
 /** OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT, normalised to its enum form. */
 export type ContentCapture = 'no_content' | 'span_only' | 'event_only' | 'span_and_event';
 
+/** Whether content attributes go on the span itself under `capture`. */
+export function contentOnSpan(capture: ContentCapture): boolean {
+  return capture === 'span_only' || capture === 'span_and_event';
+}
+
+/** Whether content attributes go on the span's inference-details event under `capture`. */
+export function contentOnEvent(capture: ContentCapture): boolean {
+  return capture === 'event_only' || capture === 'span_and_event';
+}
+
 export interface HookConfig {
   disabled: boolean;
   /** Where spans go (OTLP/gRPC). */

@@ -17,6 +17,7 @@ import {
 } from '@opentelemetry/api';
 import { put, setAll, type AttributeMap } from './attributes';
 import type { Telemetry } from './call';
+import { contentOnEvent, contentOnSpan } from './config';
 import { toJson } from './content';
 import { errorTypeOf } from './error-type';
 import { putAuditAttributes } from './context/audit-context';
@@ -140,11 +141,11 @@ export class GenAiStep {
   }
 
   private get onSpan(): boolean {
-    return this.telemetry.capture === 'span_only' || this.telemetry.capture === 'span_and_event';
+    return contentOnSpan(this.telemetry.capture);
   }
 
   private get onEvent(): boolean {
-    return this.telemetry.capture === 'event_only' || this.telemetry.capture === 'span_and_event';
+    return contentOnEvent(this.telemetry.capture);
   }
 
   /** Runs `fn` with this step's span active; a synchronous throw ends the step as failed. */
