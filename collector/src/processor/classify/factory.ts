@@ -1,10 +1,16 @@
 import { ConfigError } from '../../config/errors';
 import type { Processor, ProcessorFactory, RecordBatch } from '../../component/component';
 import { documentStrings, rewriteStrings } from '../../model/content';
-import { CONTENT_FIELDS, type AuditRecord } from '../../model/record';
+import { CONTENT_FIELDS, type AuditRecord, type ContentField } from '../../model/record';
+import { KindsMemo } from './memo';
 import { createClassifier, type ClassifyConfig, type Classifier } from '.';
 import { PatternError } from './custom';
 import configSchema from './config.schema.json';
+
+/** The fields a service sends unchanged from call to call: system instructions and tool definitions. */
+const REPEATED: ReadonlySet<ContentField> = new Set<ContentField>(['system', 'tools']);
+/** Distinct system prompts and tool sets remembered (a digest and a few kinds each). */
+const MEMO_ENTRIES = 1024;
 
 /**
  * The classify processor: PII, secrets and prompt-injection phrasing found in a record's
@@ -14,6 +20,7 @@ import configSchema from './config.schema.json';
  */
 export class ClassifyProcessor implements Processor {
   private readonly classifier: Classifier;
+  private readonly memo = new KindsMemo(MEMO_ENTRIES);
 
   constructor(private readonly config: ClassifyConfig) {
     this.classifier = createClassifier(config);
@@ -28,15 +35,20 @@ export class ClassifyProcessor implements Processor {
 
   /**
    * One scan per document: its strings joined by line breaks, so a phrase split across two
-   * parts of a message still counts (docs/architecture.md, "Content as structure").
+   * parts of a message still counts (docs/architecture.md, "Content as structure"). The
+   * documents a service repeats on every call are scanned once per distinct text.
    */
   private detect(record: AuditRecord): void {
-    const texts: string[] = [];
+    const kinds: string[] = [];
     for (const field of CONTENT_FIELDS) {
       const document = record.content[field];
-      if (document !== undefined) texts.push(documentStrings(document).join('\n'));
+      if (document === undefined) continue;
+      const scan = () => this.classifier.violations([documentStrings(document).join('\n')]);
+      kinds.push(
+        ...(REPEATED.has(field) && document.kind === 'received' ? this.memo.kinds(document.text, scan) : scan()),
+      );
     }
-    if (texts.length > 0) record.violations = mergeSorted(record.violations, this.classifier.violations(texts));
+    if (kinds.length > 0) record.violations = mergeSorted(record.violations, kinds);
   }
 
   /** Each string scanned and redacted on its own, so a replacement never spans two of them. */
@@ -71,6 +83,6 @@ export const classifyProcessorFactory: ProcessorFactory = {
   create: (config) => new ClassifyProcessor(config as ClassifyConfig),
 };
 
-function mergeSorted(a: string[], b: string[]): string[] {
-  return a.length === 0 ? b : [...new Set([...a, ...b])].sort();
+function mergeSorted(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a, ...b])].sort();
 }
