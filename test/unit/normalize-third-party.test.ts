@@ -342,6 +342,17 @@ describe('OpenLLMetry', () => {
     ]);
   });
 
+  it('finds the request shape however the JSON spells its "function" key', () => {
+    for (const text of [
+      '[ { "type" : "function" , "function" :\n{ "name" : "get_weather" } } ]',
+      '[{"type":"function","\\u0066unction":{"name":"get_weather"}}]',
+      '[{"type":"function","name":"lookup"},{"type":"function","function":{"name":"get_weather"}}]',
+    ]) {
+      const record = one({ 'gen_ai.provider.name': 'openai', 'gen_ai.tool.definitions': text });
+      expect(value(record.content.tools)).toContainEqual({ type: 'function', name: 'get_weather' });
+    }
+  });
+
   it('keeps gen_ai.tool.definitions already in the v1.41 shape byte for byte', () => {
     const text = '[{"type":"function","name":"get_weather","parameters":{"type":"object"}}]';
     const record = one({ 'gen_ai.provider.name': 'openai', 'gen_ai.tool.definitions': text });

@@ -138,10 +138,18 @@ export function extractContent(span: Span, operation: string): ExtractedContent 
  * (`{type, function: {name, ...}}`, OpenLLMetry): then the list becomes v1.41 definitions.
  */
 function semconvTools(document: ContentDocument | undefined): ContentDocument | undefined {
+  // Most services send the same definitions on every call: parsing them only to find them in
+  // the target schema already was normalize's largest cost. Without a "function" key (or a
+  // \u escape, which could spell one) no tool has the request shape.
+  if (document?.kind === 'received' && !FUNCTION_KEY.test(document.text) && !document.text.includes('\\u'))
+    return document;
   const list = document && documentValue(document);
   if (!Array.isArray(list) || !list.some((tool) => isObject(tool) && isObject(tool.function))) return document;
   return valueDocument(list.map(toToolDefinition));
 }
+
+/** A "function" key in JSON text. */
+const FUNCTION_KEY = /"function"\s*:/;
 
 /** Keys the dialect readers below consume whenever they are present. */
 const DIALECT_KEYS = new Set([

@@ -161,13 +161,8 @@ export function isStreaming(attributes: Attributes, spanName: string, invocation
  * built from SHA-256 keeps the column compact and sortable by nothing in particular.
  */
 export function recordId(tenantId: string, traceId: string, spanId: string): string {
-  const digest = createHash('sha256')
-    .update(tenantId)
-    .update('\0')
-    .update(traceId)
-    .update('\0')
-    .update(spanId)
-    .digest();
+  // One update of the joined text digests the same bytes as one per part, with one call into OpenSSL.
+  const digest = createHash('sha256').update(`${tenantId}\0${traceId}\0${spanId}`).digest();
   digest[6] = (digest[6] & 0x0f) | 0x80;
   digest[8] = (digest[8] & 0x3f) | 0x80;
   const hex = digest.toString('hex', 0, 16);
