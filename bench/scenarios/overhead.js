@@ -197,6 +197,9 @@ async function run(ctx) {
       addedCpuUs: median(b.cpu) - median(base.cpu),
       addedWallPerRound: summarize(perRound('wall')),
       addedCpuPerRound: summarize(perRound('cpu')),
+      // Per round (the same order as every other variant's): for paired comparisons, which
+      // the machine's drift between rounds does not move as it moves medians over all rounds.
+      rounds: b.rounds,
       exported: exported[variant.id],
     };
   });
