@@ -80,13 +80,15 @@ export function sealRecord(
   target: RecordTarget,
 ): Buffer {
   const id = Buffer.from(keyId, 'ascii');
-  const texts: Buffer[] = [];
   const codes: number[] = [];
+  const lengths: number[] = [];
+  let total = 0;
   for (const field of CONTENT_FIELDS) {
     const text = fields[field];
     if (text === undefined) continue;
     codes.push(FIELD_CODE.get(field) as number);
-    texts.push(Buffer.from(text, 'utf8'));
+    lengths.push(Buffer.byteLength(text, 'utf8'));
+    total += lengths[lengths.length - 1];
   }
   const header = Buffer.allocUnsafe(4 + id.length + codes.length * 5);
   header[0] = RECORD_FORMAT_VERSION;
@@ -96,11 +98,35 @@ export function sealRecord(
   header[at++] = codes.length;
   for (let i = 0; i < codes.length; i++) {
     header[at] = codes[i];
-    header.writeUInt32LE(texts[i].length, at + 1);
+    header.writeUInt32LE(lengths[i], at + 1);
     at += 5;
   }
-  const plaintext = texts.length === 1 ? texts[0] : Buffer.concat(texts);
-  return aeadSeal(key, plaintext, recordAssociatedData(target, header), header);
+  const plaintext = plaintextBuffer(total);
+  let written = 0;
+  for (const field of CONTENT_FIELDS) {
+    const text = fields[field];
+    if (text !== undefined) written += plaintext.write(text, written, 'utf8');
+  }
+  try {
+    return aeadSeal(key, plaintext, recordAssociatedData(target, header), header);
+  } finally {
+    plaintext.fill(0); // no plaintext left behind in a reused buffer
+  }
+}
+
+/**
+ * The fields of one envelope are written side by side into one buffer, reused from record to
+ * record up to PLAINTEXT_REUSE bytes: a fresh buffer per field and one more to join them cost
+ * more than encrypting them (each allocation of a few KB is a new backing store).
+ */
+const PLAINTEXT_REUSE = 1024 * 1024;
+let reusable = Buffer.alloc(0);
+
+function plaintextBuffer(length: number): Buffer {
+  if (length > PLAINTEXT_REUSE) return Buffer.allocUnsafe(length);
+  if (reusable.length < length)
+    reusable = Buffer.alloc(Math.min(PLAINTEXT_REUSE, Math.max(length, 2 * reusable.length)));
+  return reusable.subarray(0, length);
 }
 
 interface RecordHeader {
