@@ -7,7 +7,7 @@ import { LocalKeyProvider } from '../../collector/src/keys/local';
 import { contentHash } from '../../collector/src/keys/content-hash';
 import { envelopeKeyId, open, openRecord, recordKeyId, sealRecord } from '../../collector/src/keys/envelope';
 import { receivedDocument } from '../../collector/src/model/content';
-import { promptText, responseText } from '../../collector/src/model/hashed-text';
+import { canonical, promptText, responseText } from '../../collector/src/model/hashed-text';
 import { silentLogger } from '../../collector/src/telemetry/logger';
 import { sealV1 } from '../helpers/envelope-v1';
 
@@ -126,6 +126,19 @@ describe('content hashes', () => {
     expect(contentHash('hmac-sha256', promptText(receivedDocument('caf\u00e9')), key)).toBe(
       contentHash('hmac-sha256', promptText(receivedDocument('cafe\u0301')), key),
     );
+  });
+
+  it('canonicalizes exactly as NFC and trim would, with or without the pass it skips', () => {
+    // Text below U+0300 skips normalization: every such character, alone, before a
+    // combining mark, a Hangul vowel or another script, must come out as NFC makes it.
+    const after = ['', '\u0301', '\u0327\u0301', '\u0344', '\u1161', '\u212b', ' \u00a0', 'x', '\ud83d\ude00'];
+    for (let code = 0; code < 0x300; code++)
+      for (const tail of after) {
+        for (const text of [` ${String.fromCharCode(code)}${tail} `, `${String.fromCharCode(code)}${tail}A\u030a`])
+          expect(canonical(text)).toBe(text.normalize('NFC').trim());
+      }
+    expect(canonical('\u1100\u1161')).toBe('\uac00');
+    expect(canonical('\t cafe\u0301 \n')).toBe('caf\u00e9');
   });
 });
 

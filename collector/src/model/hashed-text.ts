@@ -26,8 +26,15 @@ function messages(document: ContentDocument): Message[] | undefined {
     : undefined;
 }
 
+/**
+ * Every character below U+0300 (where the combining marks begin) is unchanged by NFC and
+ * composes with nothing before it, so most text needs no normalization pass, which costs more
+ * than hashing the text.
+ */
+const MAY_CHANGE_UNDER_NFC = /[\u0300-\uffff]/;
+
 export function canonical(text: string): string {
-  return text.normalize('NFC').trim();
+  return (MAY_CHANGE_UNDER_NFC.test(text) ? text.normalize('NFC') : text).trim();
 }
 
 /** The canonical text of a record's input: its last user message. */
