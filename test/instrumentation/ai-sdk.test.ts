@@ -7,23 +7,34 @@
  * package is called through the SDK. Last, an AI SDK application through a real collector.
  */
 import { AiSdkInstrumentation } from '../../instrumentation/src/providers/ai-sdk';
-import { CollectorProcess, eventually } from '../helpers/collector';
-import { startOtlpSink, type OtlpSink, type SinkSpan } from '../helpers/otlp-sink';
+import { eventually } from '../helpers/collector';
+import { useCollector } from './helpers/collector-run';
+import type { SinkSpan } from '../helpers/otlp-sink';
 import { ANTHROPIC, anthropicRoute } from './fakes/anthropic';
 import { OPENAI, openaiRoute } from './fakes/openai';
 import { sendJson, sendSse, startFakeServer, type FakeServer, type Route } from './fakes/server';
-import { cases, runApp, sandbox, type RunOptions, type RunResult } from './helpers/run-app';
-import { AUDIT, CLIENT, caseSpans, json, only, spansOf, STATUS_ERROR, STATUS_UNSET } from './helpers/spans';
+import { type AppRun, otherMajorRuns, REQUIRE_AND_ESM_RUNS, useAppRuns } from './helpers/app-runs';
+import { expectFailedCall, expectNoContent, expectSameAsWithoutHook } from './helpers/expect-runs';
+import { cases, runApp } from './helpers/run-app';
+import {
+  AUDIT,
+  caseSpans,
+  CLIENT,
+  commonAttributes,
+  CONTENT_KEYS_WITH_TOOLS,
+  json,
+  only,
+  spansOf,
+  STATUS_ERROR,
+  STATUS_UNSET,
+  textReply,
+  toolCallReply,
+} from './helpers/spans';
 
 const V5 = { ai: 'ai-v5', '@ai-sdk/openai': 'ai-sdk-openai-v2' };
-const RUNS: Record<string, Pick<RunOptions, 'hook' | 'env' | 'node'> & { packages?: Record<string, string> }> = {
-  require: { hook: 'require' },
-  plain: { hook: 'none' },
-  esm: { hook: 'import', env: { ESM: '1' } },
-  'esm-plain': { hook: 'none', env: { ESM: '1' } },
-  'no-content': { hook: 'require', env: { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'false' } },
-  v5: { hook: 'require', packages: V5 },
-  'v5-plain': { hook: 'none', packages: V5 },
+const RUNS: Record<string, AppRun> = {
+  ...REQUIRE_AND_ESM_RUNS,
+  ...otherMajorRuns('v5', V5),
   'node24-esm': { hook: 'import', env: { ESM: '1' }, node: 'node24' },
 };
 const SCOPE = '@ai-audit/instrumentation/ai';
@@ -81,41 +92,15 @@ const structuredRoute: Route = async (request, res) => {
   return true;
 };
 
-let sink: OtlpSink;
-let fake: FakeServer;
-const results = new Map<string, RunResult>();
-
-beforeAll(async () => {
-  [sink, fake] = await Promise.all([startOtlpSink(), startFakeServer([structuredRoute, openaiRoute, anthropicRoute])]);
-  await Promise.all(
-    Object.entries(RUNS).map(async ([label, { hook, env, packages, node }]) => {
-      const result = await runApp({
-        app: 'ai-sdk-app.cjs',
-        hook,
-        node,
-        sandbox: packages && sandbox(packages),
-        env: {
-          FAKE_URL: fake.url,
-          OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
-          OTEL_SERVICE_NAME: `ai-sdk-${label}`,
-          ...env,
-        },
-        timeoutMs: 60_000,
-      });
-      results.set(label, result);
-    }),
-  );
-  await sink.waitFor(
-    (s) =>
-      ['require', 'esm', 'node24-esm', 'no-content'].every(
-        (label) => spansOf(s, `ai-sdk-${label}`).length >= SPANS.v6,
-      ) && spansOf(s, 'ai-sdk-v5').length >= SPANS.v5,
-    20_000,
-  );
-}, 180_000);
-
-afterAll(async () => {
-  await Promise.all([sink?.close(), fake?.close()]);
+const runs = useAppRuns({
+  app: 'ai-sdk-app.cjs',
+  prefix: 'ai-sdk',
+  routes: [structuredRoute, openaiRoute, anthropicRoute],
+  runs: { ...RUNS, v5: { ...RUNS.v5, spans: SPANS.v5 } },
+  spansPerRun: SPANS.v6,
+  timeoutMs: 60_000,
+  setupTimeoutMs: 180_000,
+  spansTimeoutMs: 20_000,
 });
 
 test('an agent stream the application drops unread still ends its agent span, as abandoned', async () => {
@@ -123,12 +108,19 @@ test('an agent stream the application drops unread still ends its agent span, as
     app: 'ai-sdk-dropped-app.cjs',
     hook: 'require',
     nodeArgs: ['--expose-gc'],
-    env: { FAKE_URL: fake.url, OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'ai-sdk-dropped' },
+    env: {
+      FAKE_URL: runs.fake.url,
+      OTEL_EXPORTER_OTLP_ENDPOINT: runs.sink.endpoint,
+      OTEL_SERVICE_NAME: 'ai-sdk-dropped',
+    },
     timeoutMs: 60_000,
   });
   expect(result.stdout).toBe('dropped\n');
-  await sink.waitFor((s) => spansOf(s, 'ai-sdk-dropped').some((span) => span.name.startsWith('invoke_agent')), 20_000);
-  const agent = spansOf(sink, 'ai-sdk-dropped').find((span) => span.name.startsWith('invoke_agent'));
+  await runs.sink.waitFor(
+    (s) => spansOf(s, 'ai-sdk-dropped').some((span) => span.name.startsWith('invoke_agent')),
+    20_000,
+  );
+  const agent = spansOf(runs.sink, 'ai-sdk-dropped').find((span) => span.name.startsWith('invoke_agent'));
   expect(agent?.attributes['ai_audit.abandon.reason']).toEqual(expect.stringMatching(/^(gc|shutdown)$/));
   expect(agent?.attributes['ai_audit.feature']).toBe('dropped');
 });
@@ -152,20 +144,10 @@ function agentRun(spans: SinkSpan[], feature: string) {
 
 /** The hook's AI SDK spans of a run. */
 function hookSpans(label: string): SinkSpan[] {
-  return spansOf(sink, `ai-sdk-${label}`).filter((span) => span.scope.name === SCOPE);
+  return runs.spans(label).filter((span) => span.scope.name === SCOPE);
 }
 
-function common(feature: string, model = 'gpt-4o-mini') {
-  return {
-    'gen_ai.operation.name': 'chat',
-    'gen_ai.provider.name': 'openai',
-    'gen_ai.request.model': model,
-    'server.address': '127.0.0.1',
-    'server.port': Number(new URL(fake.url).port),
-    ...AUDIT,
-    'ai_audit.feature': feature,
-  };
-}
+const common = commonAttributes({ provider: 'openai', model: 'gpt-4o-mini', port: runs.port });
 
 const USAGE = {
   'gen_ai.usage.input_tokens': 21,
@@ -173,7 +155,7 @@ const USAGE = {
   'gen_ai.usage.cache_read.input_tokens': 5,
   'gen_ai.usage.reasoning.output_tokens': 2,
 };
-const REPLY = [{ role: 'assistant', parts: [{ type: 'text', content: OPENAI.reply }], finish_reason: 'stop' }];
+const REPLY = textReply(OPENAI.reply);
 const QUESTION = { role: 'user', parts: [{ type: 'text', content: 'Weather in Paris?' }] };
 const TOOL_CALL = {
   type: 'tool_call',
@@ -182,14 +164,6 @@ const TOOL_CALL = {
   arguments: { city: 'Paris' },
 };
 const WEATHER = { city: 'Paris', forecast: 'rainy', celsius: 12 };
-const CONTENT_KEYS = [
-  'gen_ai.input.messages',
-  'gen_ai.output.messages',
-  'gen_ai.system_instructions',
-  'gen_ai.tool.definitions',
-  'gen_ai.tool.call.arguments',
-  'gen_ai.tool.call.result',
-];
 
 describe.each([
   ['require', 'plain', 'v6'],
@@ -203,13 +177,9 @@ describe.each([
   });
 
   test('the application behaves exactly as without the hook', () => {
-    const hooked = results.get(label) as RunResult;
-    expect(hooked.code).toBe(0);
-    const byCase = cases(hooked.stdout);
-    expect(Object.keys(byCase)).toHaveLength(CASES[major]);
+    const byCase = expectSameAsWithoutHook(runs.result(label), runs.result(plainLabel), CASES[major]);
     expect(byCase.object).toEqual({ case: 'object', object: OBJECT });
     expect(byCase.tools).toMatchObject({ steps: 2, text: OPENAI.reply, output: WEATHER });
-    expect(hooked.stdout).toBe((results.get(plainLabel) as RunResult).stdout);
   });
 
   test('one span per model request, tool run and agent run', () => {
@@ -304,9 +274,7 @@ describe.each([
     ]);
     // LanguageModelV3 keeps the API's own finish reason; V2 has only the SDK's, mapped to semconv's.
     expect(first.attributes['gen_ai.response.finish_reasons']).toEqual([major === 'v6' ? 'tool_calls' : 'tool_call']);
-    expect(json(first.attributes['gen_ai.output.messages'])).toEqual([
-      { role: 'assistant', parts: [TOOL_CALL], finish_reason: 'tool_call' },
-    ]);
+    expect(json(first.attributes['gen_ai.output.messages'])).toEqual(toolCallReply([TOOL_CALL]));
     expect(json(first.attributes['gen_ai.tool.definitions'])).toEqual([
       expect.objectContaining({
         type: 'function',
@@ -337,7 +305,7 @@ describe.each([
   test('a tool that throws: its span failed, the agent carries on and succeeds', () => {
     const { all, agent, tool, second } = agentRun(spans, 'tool-error');
     expect(all).toHaveLength(4);
-    expect(cases((results.get(label) as RunResult).stdout)['tool-error']).toMatchObject({
+    expect(cases(runs.result(label).stdout)['tool-error']).toMatchObject({
       steps: 2,
       error: 'no weather today',
     });
@@ -387,8 +355,7 @@ describe.each([
 
   test("errors: the API's status and error code, on the chat span and its agent", () => {
     const error = only(spans, 'error');
-    expect(error.status).toEqual({ code: STATUS_ERROR, message: expect.stringContaining('missing-model') });
-    expect(error.attributes).toMatchObject({
+    expectFailedCall(error, 'missing-model', {
       ...common('error', 'missing-model'),
       'http.response.status_code': 404,
       'error.type': 'model_not_found',
@@ -408,7 +375,7 @@ describe.each([
 
   test("with the SDK's own telemetry on, the hook records nothing for the call", () => {
     expect(caseSpans(spans, 'telemetry')).toEqual([]);
-    const sdk = spansOf(sink, `ai-sdk-${label}`).filter((span) => span.scope.name === 'ai');
+    const sdk = runs.spans(label).filter((span) => span.scope.name === 'ai');
     expect(sdk.map((span) => span.name)).toEqual(
       expect.arrayContaining(['ai.generateText', 'ai.generateText.doGenerate', 'ai.toolCall']),
     );
@@ -423,9 +390,7 @@ describe.each([
       'gen_ai.usage.output_tokens': 9,
       'gen_ai.response.id': 'chatcmpl-fake-1',
     });
-    const direct = caseSpans(spansOf(sink, `ai-sdk-${label}`), 'openai-package').filter(
-      (span) => span.scope.name === OPENAI_SCOPE,
-    );
+    const direct = caseSpans(runs.spans(label), 'openai-package').filter((span) => span.scope.name === OPENAI_SCOPE);
     // The openai instrumentation is on in this process, and records only the call made outside the SDK.
     expect(direct).toHaveLength(1);
     expect((direct[0] as SinkSpan).parentSpanId).toBe('');
@@ -453,11 +418,7 @@ test('ai 6 with @ai-sdk/anthropic: provider, cache tokens, the API finish reason
 
 test('with content capture off, spans carry no content', () => {
   const spans = hookSpans('no-content');
-  expect(spans).toHaveLength(SPANS.v6 - 4 - 1);
-  for (const span of spans) {
-    for (const key of CONTENT_KEYS) expect(span.attributes).not.toHaveProperty([key]);
-    expect(span.events).toEqual([]);
-  }
+  expectNoContent(spans, SPANS.v6 - 4 - 1, CONTENT_KEYS_WITH_TOOLS);
   expect(only(spans, 'chat').attributes).toMatchObject({ ...common('chat'), ...USAGE });
   const { all, agent, tool } = agentRun(spans, 'tools');
   expect(all.map((span) => span.name).sort()).toEqual([
@@ -496,18 +457,15 @@ test("patching the CommonJS build's getters: a copy whose functions are wrapped,
 });
 
 describe('through a real collector', () => {
-  let collector: CollectorProcess;
+  const used = useCollector();
   let fakeApi: FakeServer;
 
   beforeAll(async () => {
-    [collector, fakeApi] = await Promise.all([
-      CollectorProcess.start(),
-      startFakeServer([structuredRoute, openaiRoute, anthropicRoute]),
-    ]);
-  }, 60_000);
+    fakeApi = await startFakeServer([structuredRoute, openaiRoute, anthropicRoute]);
+  });
 
   afterAll(async () => {
-    await Promise.all([collector?.stop(), fakeApi?.close()]);
+    await fakeApi?.close();
   });
 
   test('the agent, its model calls and its tool run are records of the user, content sealed', async () => {
@@ -515,7 +473,7 @@ describe('through a real collector', () => {
       app: 'ai-sdk-app.cjs',
       env: {
         FAKE_URL: fakeApi.url,
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://${collector.grpcEndpoint}`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: used.endpoint(),
         OTEL_SERVICE_NAME: 'ai-sdk-e2e',
       },
       timeoutMs: 60_000,
@@ -523,7 +481,7 @@ describe('through a real collector', () => {
     expect(run.code).toBe(0);
 
     const rows = await eventually(async () => {
-      const found = await collector.sql<Record<string, unknown>>(
+      const found = await used.collector.sql<Record<string, unknown>>(
         "SELECT span_id, parent_span_id, operation, provider, request_model, response_id, agent_name, tool_name, tool_call_id, user_id, session_id, input_tokens, output_tokens, cache_read_tokens, length(concat(input_sealed, output_sealed, system_sealed, tools_sealed, extra_sealed, content_sealed)) AS sealed_bytes, position(concat(input_sealed, output_sealed, system_sealed, tools_sealed, extra_sealed, content_sealed, toString(attributes)), 'Paris') AS plaintext FROM ai_audit.records WHERE service_name = 'ai-sdk-e2e' AND feature = 'tools' ORDER BY operation, response_id",
       );
       return found.length === 4 && found;

@@ -2,62 +2,43 @@
  * @anthropic-ai/sdk 1.x and 0.x in child processes started with the hook, against a local server
  * that answers like the Anthropic Messages API (JSON, SSE, tool use, errors).
  */
-import { startOtlpSink, type OtlpSink, type SinkSpan } from '../helpers/otlp-sink';
+import type { SinkSpan } from '../helpers/otlp-sink';
 import { ANTHROPIC, anthropicRoute } from './fakes/anthropic';
-import { startFakeServer, type FakeServer } from './fakes/server';
-import { cases, runApp, sandbox, type RunResult } from './helpers/run-app';
+import { hookedAndPlain, hookedAndPlainOf, useAppRuns, type AppRun } from './helpers/app-runs';
 import {
-  AUDIT,
+  expectBrokenOffStream,
+  expectClientSpans,
+  expectFailedCall,
+  expectSameAsWithoutHook,
+} from './helpers/expect-runs';
+import { cases, type RunResult } from './helpers/run-app';
+import {
   caseSpans,
-  CLIENT,
+  commonAttributes,
   json,
   only,
-  spansOf,
   STATUS_ERROR,
   STATUS_UNSET,
-  waitForSpans,
+  textReply,
+  toolCallReply,
 } from './helpers/spans';
 
-const VERSIONS: { label: string; packages?: Record<string, string> }[] = [
+const VERSIONS: ({ label: string } & AppRun)[] = [
   { label: 'v1' },
   { label: 'v0', packages: { '@anthropic-ai/sdk': 'anthropic-v0' } },
 ];
 const SPANS_PER_RUN = 12;
 
-let sink: OtlpSink;
-let fake: FakeServer;
-const runs = new Map<string, { hooked: RunResult; plain: RunResult }>();
-
-beforeAll(async () => {
-  [sink, fake] = await Promise.all([startOtlpSink(), startFakeServer([anthropicRoute])]);
-  await Promise.all(
-    VERSIONS.map(async ({ label, packages }) => {
-      const dir = packages && sandbox(packages);
-      const run = (hook: 'require' | 'none') =>
-        runApp({
-          app: 'anthropic-app.cjs',
-          hook,
-          sandbox: dir,
-          env: {
-            FAKE_URL: fake.url,
-            OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
-            OTEL_SERVICE_NAME: `anthropic-${label}`,
-            RUN_ID: `${label}-${hook}`,
-          },
-        });
-      const [hooked, plain] = await Promise.all([run('require'), run('none')]);
-      runs.set(label, { hooked, plain });
-    }),
-  );
-  await waitForSpans(sink, Object.fromEntries(VERSIONS.map(({ label }) => [`anthropic-${label}`, SPANS_PER_RUN])));
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all([sink?.close(), fake?.close()]);
+const runs = useAppRuns({
+  app: 'anthropic-app.cjs',
+  prefix: 'anthropic',
+  routes: [anthropicRoute],
+  runs: hookedAndPlain('anthropic', VERSIONS),
+  spansPerRun: SPANS_PER_RUN,
 });
 
 const HELLO = [{ role: 'user', parts: [{ type: 'text', content: 'Say hello.' }] }];
-const REPLY = [{ role: 'assistant', parts: [{ type: 'text', content: ANTHROPIC.reply }], finish_reason: 'stop' }];
+const REPLY = textReply(ANTHROPIC.reply);
 /** semconv: input = input_tokens + cache reads + cache writes = 12 + 200 + 100. */
 const USAGE = {
   'gen_ai.usage.input_tokens': 312,
@@ -74,35 +55,21 @@ describe.each(VERSIONS.map(({ label }) => label))('@anthropic-ai/sdk %s', (label
   let spans: SinkSpan[];
   let run: { hooked: RunResult; plain: RunResult };
   beforeAll(() => {
-    run = runs.get(label) as { hooked: RunResult; plain: RunResult };
-    spans = spansOf(sink, `anthropic-${label}`);
+    run = hookedAndPlainOf(runs, label);
+    spans = runs.spans(label);
   });
 
-  const common = (feature: string, model = 'claude-sonnet-4-6') => ({
-    'gen_ai.operation.name': 'chat',
-    'gen_ai.provider.name': 'anthropic',
-    'gen_ai.request.model': model,
-    'server.address': '127.0.0.1',
-    'server.port': Number(new URL(fake.url).port),
-    ...AUDIT,
-    'ai_audit.feature': feature,
-  });
+  const common = commonAttributes({ provider: 'anthropic', model: 'claude-sonnet-4-6', port: runs.port });
 
   test('the application behaves exactly as without the hook', () => {
-    expect(run.hooked.code).toBe(0);
-    expect(Object.keys(cases(run.hooked.stdout))).toHaveLength(11);
-    expect(run.hooked.stdout).toBe(run.plain.stdout);
+    expectSameAsWithoutHook(run.hooked, run.plain, 11);
   });
 
   test("one span per API call, and none of the SDK's own: its native tracing stays off", () => {
-    expect(spans).toHaveLength(SPANS_PER_RUN);
-    for (const span of spans) {
-      expect(span.kind).toBe(CLIENT);
-      expect(span.scope.name).toBe('@ai-audit/instrumentation/@anthropic-ai/sdk');
-    }
+    expectClientSpans(spans, SPANS_PER_RUN, '@ai-audit/instrumentation/@anthropic-ai/sdk');
     // Nor does the SDK start sending trace context or audit baggage to the API. (The helper
     // aborted before connecting sends nothing.)
-    const hooked = fake.requests.filter((r) => r.headers['x-test-run'] === `${label}-require`);
+    const hooked = runs.fake.requests.filter((r) => r.headers['x-test-run'] === `${label}-require`);
     expect(hooked).toHaveLength(SPANS_PER_RUN - 1);
     for (const request of hooked) {
       expect(request.headers.traceparent).toBeUndefined();
@@ -162,9 +129,7 @@ describe.each(VERSIONS.map(({ label }) => label))('@anthropic-ai/sdk %s', (label
   test('tool use and tool result', () => {
     const [first, second] = caseSpans(spans, 'tools') as [SinkSpan, SinkSpan];
     expect(first.attributes['gen_ai.response.finish_reasons']).toEqual(['tool_use']);
-    expect(json(first.attributes['gen_ai.output.messages'])).toEqual([
-      { role: 'assistant', parts: TOOL_USE, finish_reason: 'tool_call' },
-    ]);
+    expect(json(first.attributes['gen_ai.output.messages'])).toEqual(toolCallReply(TOOL_USE));
     expect(json(first.attributes['gen_ai.tool.definitions'])).toEqual([
       {
         name: 'get_weather',
@@ -181,18 +146,13 @@ describe.each(VERSIONS.map(({ label }) => label))('@anthropic-ai/sdk %s', (label
 
   test('streamed tool use: input_json_delta pieces become the arguments', () => {
     const span = only(spans, 'tools-stream');
-    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([
-      { role: 'assistant', parts: TOOL_USE, finish_reason: 'tool_call' },
-    ]);
+    expect(json(span.attributes['gen_ai.output.messages'])).toEqual(toolCallReply(TOOL_USE));
   });
 
   test('break out of a stream: abandoned once, with what was read', () => {
     const span = only(spans, 'stream-break');
-    expect(span.attributes['ai_audit.abandon.reason']).toBe('return');
+    expectBrokenOffStream(span);
     expect(span.attributes['gen_ai.usage.cache_read.input_tokens']).toBe(200);
-    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([
-      { role: 'assistant', parts: [{ type: 'text', content: 'w0 w1 ' }], finish_reason: 'incomplete' },
-    ]);
   });
 
   test('controller.abort() on a stream still aborts it; the span says so', () => {
@@ -217,8 +177,7 @@ describe.each(VERSIONS.map(({ label }) => label))('@anthropic-ai/sdk %s', (label
 
   test("errors: error.type is the API's error type", () => {
     const notFound = only(spans, 'error-404');
-    expect(notFound.status).toEqual({ code: STATUS_ERROR, message: expect.stringContaining('model: missing-model') });
-    expect(notFound.attributes).toMatchObject({
+    expectFailedCall(notFound, 'model: missing-model', {
       ...common('error-404', 'missing-model'),
       'error.type': 'not_found_error',
       'http.response.status_code': 404,

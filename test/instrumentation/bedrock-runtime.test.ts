@@ -3,49 +3,40 @@
  * HTTP/2 server that answers like Bedrock Runtime: Converse JSON, ConverseStream in the AWS
  * event-stream binary framing (with CRCs), InvokeModel bodies, AWS errors.
  */
-import { startOtlpSink, type OtlpSink, type SinkSpan } from '../helpers/otlp-sink';
+import type { SinkSpan } from '../helpers/otlp-sink';
 import { BEDROCK, bedrockRoute } from './fakes/bedrock';
-import { startFakeServer, type FakeServer } from './fakes/server';
-import { cases, runApp, type RunResult } from './helpers/run-app';
-import { AUDIT, caseSpans, CLIENT, json, only, spansOf, STATUS_ERROR, waitForSpans } from './helpers/spans';
+import { useAppRuns } from './helpers/app-runs';
+import { expectBrokenOffStream, expectClientSpans, expectSameAsWithoutHook } from './helpers/expect-runs';
+import { cases, type RunResult } from './helpers/run-app';
+import { caseSpans, commonAttributes, json, only, STATUS_ERROR, textReply, toolCallReply } from './helpers/spans';
 
 const SPANS = 12;
 const MODEL = 'anthropic.claude-3-5-haiku-20241022-v1:0';
 
-let sink: OtlpSink;
-let fake: FakeServer;
+const runs = useAppRuns({
+  app: 'bedrock-app.cjs',
+  prefix: 'bedrock',
+  routes: [bedrockRoute],
+  http2: true,
+  runs: {
+    hooked: { hook: 'require', service: 'bedrock', spans: SPANS },
+    plain: { hook: 'none', service: 'bedrock' },
+  },
+  setupTimeoutMs: 60_000,
+});
+
 let hooked: RunResult;
 let plain: RunResult;
 let spans: SinkSpan[];
-
-beforeAll(async () => {
-  [sink, fake] = await Promise.all([startOtlpSink(), startFakeServer([bedrockRoute], { http2: true })]);
-  const run = (hook: 'require' | 'none') =>
-    runApp({
-      app: 'bedrock-app.cjs',
-      hook,
-      env: { FAKE_URL: fake.url, OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'bedrock' },
-    });
-  [hooked, plain] = await Promise.all([run('require'), run('none')]);
-  await waitForSpans(sink, { bedrock: SPANS });
-  spans = spansOf(sink, 'bedrock');
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all([sink?.close(), fake?.close()]);
+beforeAll(() => {
+  hooked = runs.result('hooked');
+  plain = runs.result('plain');
+  spans = runs.spans('hooked');
 });
 
-const common = (feature: string, model = MODEL) => ({
-  'gen_ai.operation.name': 'chat',
-  'gen_ai.provider.name': 'aws.bedrock',
-  'gen_ai.request.model': model,
-  'server.address': '127.0.0.1',
-  'server.port': Number(new URL(fake.url).port),
-  ...AUDIT,
-  'ai_audit.feature': feature,
-});
+const common = commonAttributes({ provider: 'aws.bedrock', model: MODEL, port: runs.port });
 const HELLO = [{ role: 'user', parts: [{ type: 'text', content: 'Say hello.' }] }];
-const REPLY = [{ role: 'assistant', parts: [{ type: 'text', content: BEDROCK.reply }], finish_reason: 'stop' }];
+const REPLY = textReply(BEDROCK.reply);
 /** Converse's inputTokens excludes cache reads and writes: 11 + 200 + 100. */
 const USAGE = {
   'gen_ai.usage.input_tokens': 311,
@@ -59,17 +50,11 @@ const TOOL_USE = [
 ];
 
 test('the application behaves exactly as without the hook', () => {
-  expect(hooked.code).toBe(0);
-  expect(Object.keys(cases(hooked.stdout))).toHaveLength(11);
-  expect(hooked.stdout).toBe(plain.stdout);
+  expectSameAsWithoutHook(hooked, plain, 11);
 });
 
 test('one CLIENT span per Bedrock call (the callback form included)', () => {
-  expect(spans).toHaveLength(SPANS);
-  for (const span of spans) {
-    expect(span.kind).toBe(CLIENT);
-    expect(span.scope.name).toBe('@ai-audit/instrumentation/@aws-sdk/client-bedrock-runtime');
-  }
+  expectClientSpans(spans, SPANS, '@ai-audit/instrumentation/@aws-sdk/client-bedrock-runtime');
   expect(only(spans, 'callback').attributes).toMatchObject({ ...common('callback'), ...USAGE });
 });
 
@@ -105,17 +90,12 @@ test('ConverseStream: event-stream events folded into the result', () => {
 
 test('ConverseStream left with break: abandoned once', () => {
   const span = only(spans, 'stream-break');
-  expect(span.attributes['ai_audit.abandon.reason']).toBe('return');
-  expect(json(span.attributes['gen_ai.output.messages'])).toEqual([
-    { role: 'assistant', parts: [{ type: 'text', content: 'w0 w1 ' }], finish_reason: 'incomplete' },
-  ]);
+  expectBrokenOffStream(span);
 });
 
 test('tool use, tool result, and streamed tool input', () => {
   const [first, second] = caseSpans(spans, 'tools') as [SinkSpan, SinkSpan];
-  expect(json(first.attributes['gen_ai.output.messages'])).toEqual([
-    { role: 'assistant', parts: TOOL_USE, finish_reason: 'tool_call' },
-  ]);
+  expect(json(first.attributes['gen_ai.output.messages'])).toEqual(toolCallReply(TOOL_USE));
   expect(json(first.attributes['gen_ai.tool.definitions'])).toEqual([
     {
       toolSpec: {
@@ -130,9 +110,7 @@ test('tool use, tool result, and streamed tool input', () => {
     { role: 'assistant', parts: TOOL_USE },
     { role: 'user', parts: [{ type: 'tool_call_response', id: BEDROCK.tool.toolUseId, response: 'rainy, 12°C' }] },
   ]);
-  expect(json(only(spans, 'tools-stream').attributes['gen_ai.output.messages'])).toEqual([
-    { role: 'assistant', parts: TOOL_USE, finish_reason: 'tool_call' },
-  ]);
+  expect(json(only(spans, 'tools-stream').attributes['gen_ai.output.messages'])).toEqual(toolCallReply(TOOL_USE));
 });
 
 test('InvokeModel with an Anthropic body reads like the Messages API; the body stays readable', () => {

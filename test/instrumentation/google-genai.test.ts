@@ -2,53 +2,28 @@
  * @google/genai 2.x on the service Node and 3.x on Node 22, in child processes started with the
  * hook, against a local server that answers like the Gemini API (and Vertex AI express mode).
  */
-import { startOtlpSink, type OtlpSink, type SinkSpan } from '../helpers/otlp-sink';
+import type { SinkSpan } from '../helpers/otlp-sink';
 import { GEMINI, geminiRoute } from './fakes/gemini';
-import { startFakeServer, type FakeServer } from './fakes/server';
-import { cases, runApp, sandbox, type NodeName, type RunResult } from './helpers/run-app';
-import { AUDIT, caseSpans, CLIENT, json, only, spansOf, STATUS_ERROR, waitForSpans } from './helpers/spans';
+import { hookedAndPlain, useAppRuns, type AppRun } from './helpers/app-runs';
+import { expectBrokenOffStream, testHookedRun } from './helpers/expect-runs';
+import { caseSpans, commonAttributes, json, only, STATUS_ERROR, textReply, toolCallReply } from './helpers/spans';
 
-const VERSIONS: { label: string; packages?: Record<string, string>; node: NodeName }[] = [
+const VERSIONS: ({ label: string } & AppRun)[] = [
   { label: 'v2', node: 'system' },
   { label: 'v3', packages: { '@google/genai': 'google-genai-v3' }, node: 'node22' },
 ];
 const SPANS_PER_RUN = 9;
 
-let sink: OtlpSink;
-let fake: FakeServer;
-const runs = new Map<string, { hooked: RunResult; plain: RunResult }>();
-
-beforeAll(async () => {
-  [sink, fake] = await Promise.all([startOtlpSink(), startFakeServer([geminiRoute])]);
-  await Promise.all(
-    VERSIONS.map(async ({ label, packages, node }) => {
-      const dir = packages && sandbox(packages);
-      const run = (hook: 'require' | 'none') =>
-        runApp({
-          app: 'google-genai-app.cjs',
-          node,
-          hook,
-          sandbox: dir,
-          env: {
-            FAKE_URL: fake.url,
-            OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
-            OTEL_SERVICE_NAME: `genai-${label}`,
-            RUN_ID: `${label}-${hook}`,
-          },
-        });
-      const [hooked, plain] = await Promise.all([run('require'), run('none')]);
-      runs.set(label, { hooked, plain });
-    }),
-  );
-  await waitForSpans(sink, Object.fromEntries(VERSIONS.map(({ label }) => [`genai-${label}`, SPANS_PER_RUN])));
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all([sink?.close(), fake?.close()]);
+const runs = useAppRuns({
+  app: 'google-genai-app.cjs',
+  prefix: 'genai',
+  routes: [geminiRoute],
+  runs: hookedAndPlain('genai', VERSIONS),
+  spansPerRun: SPANS_PER_RUN,
 });
 
 const HELLO = [{ role: 'user', parts: [{ type: 'text', content: 'Say hello.' }] }];
-const REPLY = [{ role: 'assistant', parts: [{ type: 'text', content: GEMINI.reply }], finish_reason: 'stop' }];
+const REPLY = textReply(GEMINI.reply);
 /** promptTokenCount includes the cached tokens; output = candidates 8 + thoughts 5. */
 const USAGE = {
   'gen_ai.usage.input_tokens': 40,
@@ -60,34 +35,23 @@ const CALL = { type: 'tool_call', id: null, name: 'get_weather', arguments: { ci
 
 describe.each(VERSIONS.map(({ label }) => label))('@google/genai %s', (label) => {
   let spans: SinkSpan[];
-  let run: { hooked: RunResult; plain: RunResult };
   beforeAll(() => {
-    run = runs.get(label) as { hooked: RunResult; plain: RunResult };
-    spans = spansOf(sink, `genai-${label}`);
+    spans = runs.spans(label);
   });
 
-  const common = (feature: string, model = 'gemini-2.5-flash') => ({
-    'gen_ai.operation.name': 'generate_content',
-    'gen_ai.provider.name': 'gcp.gemini',
-    'gen_ai.request.model': model,
-    'server.address': '127.0.0.1',
-    'server.port': Number(new URL(fake.url).port),
-    ...AUDIT,
-    'ai_audit.feature': feature,
+  const common = commonAttributes({
+    provider: 'gcp.gemini',
+    model: 'gemini-2.5-flash',
+    port: runs.port,
+    operation: 'generate_content',
   });
 
-  test('the application behaves exactly as without the hook', () => {
-    expect(run.hooked.code).toBe(0);
-    expect(Object.keys(cases(run.hooked.stdout))).toHaveLength(8);
-    expect(run.hooked.stdout).toBe(run.plain.stdout);
-  });
-
-  test('one CLIENT span per API request', () => {
-    expect(spans).toHaveLength(SPANS_PER_RUN);
-    for (const span of spans) {
-      expect(span.kind).toBe(CLIENT);
-      expect(span.scope.name).toBe('@ai-audit/instrumentation/@google/genai');
-    }
+  testHookedRun(runs, {
+    label,
+    plainLabel: `${label}-plain`,
+    cases: 8,
+    spans: SPANS_PER_RUN,
+    scope: '@ai-audit/instrumentation/@google/genai',
   });
 
   test('models.generateContent: config, response, usage and content', () => {
@@ -125,17 +89,12 @@ describe.each(VERSIONS.map(({ label }) => label))('@google/genai %s', (label) =>
 
   test('a stream left with break: abandoned once, with what was read', () => {
     const span = only(spans, 'stream-break');
-    expect(span.attributes['ai_audit.abandon.reason']).toBe('return');
-    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([
-      { role: 'assistant', parts: [{ type: 'text', content: 'w0 w1 ' }], finish_reason: 'incomplete' },
-    ]);
+    expectBrokenOffStream(span);
   });
 
   test('function call and function response', () => {
     const [first, second] = caseSpans(spans, 'tools') as [SinkSpan, SinkSpan];
-    expect(json(first.attributes['gen_ai.output.messages'])).toEqual([
-      { role: 'assistant', parts: [CALL], finish_reason: 'tool_call' },
-    ]);
+    expect(json(first.attributes['gen_ai.output.messages'])).toEqual(toolCallReply([CALL]));
     expect(json(first.attributes['gen_ai.tool.definitions'])).toEqual([
       {
         functionDeclarations: [

@@ -3,91 +3,47 @@
  * with the hook, against a local server that answers like the Groq API (JSON, SSE with usage in
  * `x_groq`, tool calls, errors).
  */
-import { startOtlpSink, type OtlpSink, type SinkSpan } from '../helpers/otlp-sink';
+import type { SinkSpan } from '../helpers/otlp-sink';
 import { GROQ, groqRoute } from './fakes/groq';
-import { startFakeServer, type FakeServer } from './fakes/server';
-import { cases, runApp, sandbox, type RunOptions, type RunResult } from './helpers/run-app';
+import { type AppRun, NO_CONTENT_ENV, otherMajorRuns, useAppRuns } from './helpers/app-runs';
+import { expectBrokenOffStream, expectFailedCall, expectNoContent, testHookedRun } from './helpers/expect-runs';
 import {
-  AUDIT,
   caseSpans,
-  CLIENT,
+  commonAttributes,
+  CONTENT_KEYS,
+  HELLO_MESSAGES,
   json,
   only,
-  spansOf,
-  STATUS_ERROR,
   STATUS_UNSET,
-  waitForSpans,
+  textReply,
+  toolCallReply,
+  WEATHER_TOOL_DEFINITIONS,
 } from './helpers/spans';
 
+const V0 = { 'groq-sdk': 'groq-sdk-v0' };
 /** Each labelled run of the app; `plain` runs it without the hook, for comparison. */
-const RUNS: Record<string, Partial<RunOptions> & { packages?: Record<string, string>; env?: Record<string, string> }> =
-  {
-    v1: { hook: 'require' },
-    'v1-plain': { hook: 'none' },
-    'v1-esm': { hook: 'import', env: { ESM: '1' } },
-    'v1-no-content': { hook: 'require', env: { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'false' } },
-    v0: { hook: 'require', packages: { 'groq-sdk': 'groq-sdk-v0' } },
-    'v0-plain': { hook: 'none', packages: { 'groq-sdk': 'groq-sdk-v0' } },
-  };
-const HOOKED = ['v1', 'v1-esm', 'v1-no-content', 'v0'];
+const RUNS: Record<string, AppRun> = {
+  v1: { hook: 'require' },
+  'v1-plain': { hook: 'none' },
+  'v1-esm': { hook: 'import', env: { ESM: '1' } },
+  'v1-no-content': { hook: 'require', env: NO_CONTENT_ENV },
+  ...otherMajorRuns('v0', V0),
+};
 /** 7 cases, one of which (tools) makes two calls. */
 const SPANS_PER_RUN = 8;
 
-let sink: OtlpSink;
-let fake: FakeServer;
-const results = new Map<string, RunResult>();
-
-beforeAll(async () => {
-  [sink, fake] = await Promise.all([startOtlpSink(), startFakeServer([groqRoute])]);
-  await Promise.all(
-    Object.entries(RUNS).map(async ([label, { packages, env, ...options }]) => {
-      const result = await runApp({
-        app: 'groq-app.cjs',
-        sandbox: packages && sandbox(packages),
-        ...options,
-        env: {
-          FAKE_URL: fake.url,
-          OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
-          OTEL_SERVICE_NAME: `groq-${label}`,
-          RUN_ID: label,
-          ...env,
-        },
-      });
-      results.set(label, result);
-    }),
-  );
-  await waitForSpans(sink, Object.fromEntries(HOOKED.map((label) => [`groq-${label}`, SPANS_PER_RUN])));
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all([sink?.close(), fake?.close()]);
+const runs = useAppRuns({
+  app: 'groq-app.cjs',
+  prefix: 'groq',
+  routes: [groqRoute],
+  runs: RUNS,
+  spansPerRun: SPANS_PER_RUN,
 });
 
-const HELLO = [
-  { role: 'system', parts: [{ type: 'text', content: 'You are terse.' }] },
-  { role: 'user', parts: [{ type: 'text', content: 'Say hello.' }] },
-];
-const REPLY = [{ role: 'assistant', parts: [{ type: 'text', content: GROQ.reply }], finish_reason: 'stop' }];
+const REPLY = textReply(GROQ.reply);
 const USAGE = { 'gen_ai.usage.input_tokens': 24, 'gen_ai.usage.output_tokens': 11 };
 const TOOL_CALL = { type: 'tool_call', id: GROQ.toolCall.id, name: GROQ.toolCall.name, arguments: { city: 'Paris' } };
-const CONTENT_KEYS = [
-  'gen_ai.input.messages',
-  'gen_ai.output.messages',
-  'gen_ai.system_instructions',
-  'gen_ai.tool.definitions',
-];
-
-function common(feature: string, model = 'llama-3.3-70b-versatile') {
-  return {
-    'gen_ai.operation.name': 'chat',
-    'gen_ai.provider.name': 'groq',
-    'gen_ai.request.model': model,
-    'server.address': '127.0.0.1',
-    'server.port': Number(new URL(fake.url).port),
-    ...AUDIT,
-    'ai_audit.feature': feature,
-  };
-}
+const common = commonAttributes({ provider: 'groq', model: 'llama-3.3-70b-versatile', port: runs.port });
 
 describe.each([
   ['v1', 'v1-plain'],
@@ -96,22 +52,15 @@ describe.each([
 ])('groq-sdk %s', (label, plainLabel) => {
   let spans: SinkSpan[];
   beforeAll(() => {
-    spans = spansOf(sink, `groq-${label}`);
+    spans = runs.spans(label);
   });
 
-  test('the application behaves exactly as without the hook', () => {
-    const hooked = results.get(label) as RunResult;
-    expect(hooked.code).toBe(0);
-    expect(Object.keys(cases(hooked.stdout))).toHaveLength(7);
-    expect(hooked.stdout).toBe((results.get(plainLabel) as RunResult).stdout);
-  });
-
-  test('one CLIENT span per API request', () => {
-    expect(spans).toHaveLength(SPANS_PER_RUN);
-    for (const span of spans) {
-      expect(span.kind).toBe(CLIENT);
-      expect(span.scope.name).toBe('@ai-audit/instrumentation/groq-sdk');
-    }
+  testHookedRun(runs, {
+    label,
+    plainLabel,
+    cases: 7,
+    spans: SPANS_PER_RUN,
+    scope: '@ai-audit/instrumentation/groq-sdk',
   });
 
   test('chat.completions.create: parameters, response, usage and content', () => {
@@ -131,7 +80,7 @@ describe.each([
       'gen_ai.response.finish_reasons': ['stop'],
       // The Chat Completions mapping is OpenAI's, service tier included.
       'openai.response.service_tier': 'on_demand',
-      'gen_ai.input.messages': JSON.stringify(HELLO),
+      'gen_ai.input.messages': JSON.stringify(HELLO_MESSAGES),
       'gen_ai.output.messages': JSON.stringify(REPLY),
     });
   });
@@ -147,26 +96,15 @@ describe.each([
     });
     expect(json(span.attributes['gen_ai.output.messages'])).toEqual(REPLY);
     expect(span.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
-    const sent = fake.requests.filter((r) => r.headers['x-test-run'] === label && r.body?.stream === true);
+    const sent = runs.fake.requests.filter((r) => r.headers['x-test-run'] === label && r.body?.stream === true);
     for (const request of sent) expect(request.body.stream_options).toBeUndefined();
   });
 
   test('tool calls and tool results', () => {
     const [first, second] = caseSpans(spans, 'tools') as [SinkSpan, SinkSpan];
     expect(first.attributes['gen_ai.response.finish_reasons']).toEqual(['tool_calls']);
-    expect(json(first.attributes['gen_ai.output.messages'])).toEqual([
-      { role: 'assistant', parts: [TOOL_CALL], finish_reason: 'tool_call' },
-    ]);
-    expect(json(first.attributes['gen_ai.tool.definitions'])).toEqual([
-      {
-        type: 'function',
-        function: {
-          name: 'get_weather',
-          description: 'Weather for a city',
-          parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-        },
-      },
-    ]);
+    expect(json(first.attributes['gen_ai.output.messages'])).toEqual(toolCallReply([TOOL_CALL]));
+    expect(json(first.attributes['gen_ai.tool.definitions'])).toEqual(WEATHER_TOOL_DEFINITIONS);
     expect(json(second.attributes['gen_ai.input.messages'])).toEqual([
       { role: 'user', parts: [{ type: 'text', content: 'Weather in Paris?' }] },
       { role: 'assistant', parts: [TOOL_CALL] },
@@ -177,23 +115,17 @@ describe.each([
   test('streamed tool call', () => {
     const span = only(spans, 'tools-stream');
     expect(span.attributes).toMatchObject({ ...USAGE, 'gen_ai.response.finish_reasons': ['tool_calls'] });
-    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([
-      { role: 'assistant', parts: [TOOL_CALL], finish_reason: 'tool_call' },
-    ]);
+    expect(json(span.attributes['gen_ai.output.messages'])).toEqual(toolCallReply([TOOL_CALL]));
   });
 
   test('break out of a stream: abandoned once, with what was read', () => {
     const span = only(spans, 'stream-break');
-    expect(span.attributes['ai_audit.abandon.reason']).toBe('return');
-    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([
-      { role: 'assistant', parts: [{ type: 'text', content: 'w0 w1 ' }], finish_reason: 'incomplete' },
-    ]);
+    expectBrokenOffStream(span);
   });
 
   test("errors: error.type is Groq's error code", () => {
     const notFound = only(spans, 'error-404');
-    expect(notFound.status).toEqual({ code: STATUS_ERROR, message: expect.stringContaining('does not exist') });
-    expect(notFound.attributes).toMatchObject({
+    expectFailedCall(notFound, 'does not exist', {
       ...common('error-404', 'missing-model'),
       'error.type': 'model_not_found',
       'http.response.status_code': 404,
@@ -207,11 +139,7 @@ describe.each([
 });
 
 test('with content capture off, spans carry no content', () => {
-  const spans = spansOf(sink, 'groq-v1-no-content');
-  expect(spans).toHaveLength(SPANS_PER_RUN);
-  for (const span of spans) {
-    for (const key of CONTENT_KEYS) expect(span.attributes).not.toHaveProperty([key]);
-    expect(span.events).toEqual([]);
-  }
+  const spans = runs.spans('v1-no-content');
+  expectNoContent(spans, SPANS_PER_RUN, CONTENT_KEYS);
   expect(only(spans, 'chat').attributes).toMatchObject({ ...common('chat'), ...USAGE });
 });

@@ -8,32 +8,36 @@
  */
 import { messagesContent } from '../../instrumentation/src/providers/langchain-format';
 import { LangChainInstrumentation } from '../../instrumentation/src/providers/langchain';
-import { CollectorProcess, eventually, runCli } from '../helpers/collector';
-import { startOtlpSink, type OtlpSink, type SinkSpan } from '../helpers/otlp-sink';
+import { eventually, runCli } from '../helpers/collector';
+import { useCollector } from './helpers/collector-run';
+import type { SinkSpan } from '../helpers/otlp-sink';
 import { OPENAI, openaiRoute } from './fakes/openai';
-import { startFakeServer, type FakeServer } from './fakes/server';
-import { cases, runApp, type RunOptions, type RunResult } from './helpers/run-app';
+import { type AppRun, REQUIRE_AND_ESM_RUNS, useAppRuns } from './helpers/app-runs';
+import {
+  expectBrokenOffStream,
+  expectFailedCall,
+  expectNoContent,
+  expectSameAsWithoutHook,
+} from './helpers/expect-runs';
+import { runApp } from './helpers/run-app';
 import {
   AUDIT,
   caseSpans,
   CLIENT,
+  commonAttributes,
+  CONTENT_KEYS_WITH_TOOLS,
   json,
   only,
-  spansOf,
   STATUS_ERROR,
   STATUS_UNSET,
-  waitForSpans,
+  textReply,
+  toolCallReply,
 } from './helpers/spans';
 
-const RUNS: Record<string, Pick<RunOptions, 'hook' | 'env' | 'node'>> = {
-  require: { hook: 'require' },
-  plain: { hook: 'none' },
-  esm: { hook: 'import', env: { ESM: '1' } },
-  'esm-plain': { hook: 'none', env: { ESM: '1' } },
+const RUNS: Record<string, AppRun> = {
+  ...REQUIRE_AND_ESM_RUNS,
   'node24-esm': { hook: 'import', node: 'node24', env: { ESM: '1' } },
-  'no-content': { hook: 'require', env: { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'false' } },
 };
-const HOOKED = ['require', 'esm', 'node24-esm', 'no-content'];
 /**
  * chat 1, no-sdk 1, chat-stream 1, stream-break 1, agent 4 (agent, chat, tool, chat),
  * agent-stream 4, workflow 5 (the agent's 4 under the workflow), interrupt 2, error-429 1,
@@ -46,34 +50,13 @@ const INTERNAL = 1;
 const LANGCHAIN_SCOPE = '@ai-audit/instrumentation/@langchain/core';
 const OPENAI_SCOPE = '@ai-audit/instrumentation/openai';
 
-let sink: OtlpSink;
-let fake: FakeServer;
-const results = new Map<string, RunResult>();
-
-beforeAll(async () => {
-  [sink, fake] = await Promise.all([startOtlpSink(), startFakeServer([openaiRoute])]);
-  await Promise.all(
-    Object.entries(RUNS).map(async ([label, { hook, env, node }]) => {
-      const result = await runApp({
-        app: 'langchain-app.cjs',
-        hook,
-        node,
-        timeoutMs: 60_000,
-        env: {
-          FAKE_URL: fake.url,
-          OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
-          OTEL_SERVICE_NAME: `langchain-${label}`,
-          ...env,
-        },
-      });
-      results.set(label, result);
-    }),
-  );
-  await waitForSpans(sink, Object.fromEntries(HOOKED.map((label) => [`langchain-${label}`, SPANS_PER_RUN])));
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all([sink?.close(), fake?.close()]);
+const runs = useAppRuns({
+  app: 'langchain-app.cjs',
+  prefix: 'langchain',
+  routes: [openaiRoute],
+  runs: RUNS,
+  spansPerRun: SPANS_PER_RUN,
+  timeoutMs: 60_000,
 });
 
 const QUESTION = [{ role: 'user', parts: [{ type: 'text', content: 'Weather in Paris?' }] }];
@@ -84,33 +67,15 @@ const TOOL_CALL = {
   arguments: { city: 'Paris' },
 };
 const TOOL_RESULT = 'rainy, 12°C in Paris';
-const REPLY = [{ role: 'assistant', parts: [{ type: 'text', content: OPENAI.reply }], finish_reason: 'stop' }];
+const REPLY = textReply(OPENAI.reply);
 const USAGE = {
   'gen_ai.usage.input_tokens': 21,
   'gen_ai.usage.output_tokens': 9,
   'gen_ai.usage.cache_read.input_tokens': 5,
   'gen_ai.usage.reasoning.output_tokens': 2,
 };
-const CONTENT_KEYS = [
-  'gen_ai.input.messages',
-  'gen_ai.output.messages',
-  'gen_ai.system_instructions',
-  'gen_ai.tool.definitions',
-  'gen_ai.tool.call.arguments',
-  'gen_ai.tool.call.result',
-];
 
-function chatCommon(feature: string, model = 'gpt-4o-mini') {
-  return {
-    'gen_ai.operation.name': 'chat',
-    'gen_ai.provider.name': 'openai',
-    'gen_ai.request.model': model,
-    'server.address': '127.0.0.1',
-    'server.port': Number(new URL(fake.url).port),
-    ...AUDIT,
-    'ai_audit.feature': feature,
-  };
-}
+const chatCommon = commonAttributes({ provider: 'openai', model: 'gpt-4o-mini', port: runs.port });
 
 function named(spans: SinkSpan[], name: string): SinkSpan[] {
   return spans.filter((span) => span.name === name);
@@ -135,9 +100,7 @@ function expectAgentLoop(spans: SinkSpan[], agent: SinkSpan): void {
   expect(ask.kind).toBe(CLIENT);
   expect(ask.attributes).toMatchObject({ ...USAGE, 'gen_ai.response.finish_reasons': ['tool_calls'] });
   expect(json(ask.attributes['gen_ai.input.messages'])).toEqual(QUESTION);
-  expect(json(ask.attributes['gen_ai.output.messages'])).toEqual([
-    { role: 'assistant', parts: [TOOL_CALL], finish_reason: 'tool_call' },
-  ]);
+  expect(json(ask.attributes['gen_ai.output.messages'])).toEqual(toolCallReply([TOOL_CALL]));
   expect(json(ask.attributes['gen_ai.tool.definitions'])).toEqual([
     {
       type: 'function',
@@ -177,15 +140,13 @@ describe.each([
 ])('LangChain.js and LangGraph, %s', (label, plainLabel) => {
   let spans: SinkSpan[];
   beforeAll(() => {
-    spans = spansOf(sink, `langchain-${label}`);
+    spans = runs.spans(label);
   });
 
   test('the application behaves exactly as without the hook', () => {
-    const hooked = results.get(label) as RunResult;
+    const hooked = runs.result(label);
     expect(hooked.stderr).not.toMatch(/error/i);
-    expect(hooked.code).toBe(0);
-    expect(Object.keys(cases(hooked.stdout))).toHaveLength(CASES);
-    expect(hooked.stdout).toBe((results.get(plainLabel) as RunResult).stdout);
+    expectSameAsWithoutHook(hooked, runs.result(plainLabel), CASES);
   });
 
   test('one chat span per model call: the openai SDK under LangChain records none', () => {
@@ -259,10 +220,7 @@ describe.each([
   test('break out of a stream: abandoned once, with what was read', () => {
     const span = only(spans, 'stream-break');
     expect(span.status.code).toBe(STATUS_UNSET);
-    expect(span.attributes['ai_audit.abandon.reason']).toBe('return');
-    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([
-      { role: 'assistant', parts: [{ type: 'text', content: 'w0 w1 ' }], finish_reason: 'incomplete' },
-    ]);
+    expectBrokenOffStream(span);
   });
 
   test('createReactAgent: invoke_agent over its model calls and tool execution', () => {
@@ -323,8 +281,7 @@ describe.each([
   test('a rate-limited model call: error.type, status code, and the request as sent', () => {
     const span = only(spans, 'error-429');
     expect(span.name).toBe('chat rate-limited-model');
-    expect(span.status).toEqual({ code: STATUS_ERROR, message: expect.stringContaining('Rate limit reached') });
-    expect(span.attributes).toMatchObject({
+    expectFailedCall(span, 'Rate limit reached', {
       ...chatCommon('error-429', 'rate-limited-model'),
       'error.type': 'RateLimitError',
       'http.response.status_code': 429,
@@ -357,12 +314,8 @@ describe.each([
 });
 
 test('with content capture off, no span carries content', () => {
-  const spans = spansOf(sink, 'langchain-no-content');
-  expect(spans).toHaveLength(SPANS_PER_RUN);
-  for (const span of spans) {
-    for (const key of CONTENT_KEYS) expect(span.attributes).not.toHaveProperty([key]);
-    expect(span.events).toEqual([]);
-  }
+  const spans = runs.spans('no-content');
+  expectNoContent(spans, SPANS_PER_RUN, CONTENT_KEYS_WITH_TOOLS);
   expect(only(spans, 'chat').attributes).toMatchObject({ ...chatCommon('chat'), ...USAGE });
   const agentSpans = caseSpans(spans, 'agent');
   expect(one(agentSpans, 'execute_tool get_weather').attributes).toMatchObject({
@@ -371,28 +324,22 @@ test('with content capture off, no span carries content', () => {
 });
 
 describe('through a real collector', () => {
-  let collector: CollectorProcess;
-  beforeAll(async () => {
-    collector = await CollectorProcess.start();
-  }, 60_000);
-  afterAll(async () => {
-    await collector?.stop();
-  });
+  const used = useCollector();
 
   test('the agent run is an agent record over chat and tool records, content sealed', async () => {
     const run = await runApp({
       app: 'langchain-app.cjs',
       timeoutMs: 60_000,
       env: {
-        FAKE_URL: fake.url,
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://${collector.grpcEndpoint}`,
+        FAKE_URL: runs.fake.url,
+        OTEL_EXPORTER_OTLP_ENDPOINT: used.endpoint(),
         OTEL_SERVICE_NAME: 'langchain-e2e',
       },
     });
     expect(run.code).toBe(0);
 
     const rows = await eventually(async () => {
-      const found = await collector.sql<Record<string, unknown>>(
+      const found = await used.collector.sql<Record<string, unknown>>(
         "SELECT record_id, span_id, parent_span_id, operation, provider, agent_name, tool_name, tool_call_id, request_model, response_model, input_tokens, output_tokens, user_id, status, length(content_sealed) AS sealed, position(content_sealed, 'Paris') AS clear FROM ai_audit.records WHERE service_name = 'langchain-e2e' AND feature = 'agent' ORDER BY timestamp",
       );
       return found.length === 4 && found;
@@ -425,7 +372,7 @@ describe('through a real collector', () => {
       '--reason',
       'langchain check',
       '--config',
-      collector.configPath,
+      used.collector.configPath,
     ]);
     expect(shown.code).toBe(0);
     const content = JSON.stringify(JSON.parse(shown.stdout).content);

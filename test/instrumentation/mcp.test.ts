@@ -4,20 +4,13 @@
  * through a real collector. The client's spans and the server's are one trace: the trace context
  * travels in the requests' `_meta`.
  */
-import { CollectorProcess, eventually } from '../helpers/collector';
-import { startOtlpSink, type OtlpSink, type SinkSpan } from '../helpers/otlp-sink';
-import { cases, runApp, type RunOptions, type RunResult } from './helpers/run-app';
-import {
-  AUDIT,
-  caseSpans,
-  CLIENT,
-  json,
-  only,
-  spansOf,
-  STATUS_ERROR,
-  STATUS_UNSET,
-  waitForSpans,
-} from './helpers/spans';
+import { eventually } from '../helpers/collector';
+import { useCollector } from './helpers/collector-run';
+import type { SinkSpan } from '../helpers/otlp-sink';
+import { type AppRun, REQUIRE_AND_ESM_RUNS, useAppRuns } from './helpers/app-runs';
+import { expectSameAsWithoutHook } from './helpers/expect-runs';
+import { cases, runApp, type RunResult } from './helpers/run-app';
+import { AUDIT, caseSpans, CLIENT, json, only, spansOf, STATUS_ERROR, STATUS_UNSET } from './helpers/spans';
 
 /** OTLP SpanKind SERVER. */
 const SERVER = 2;
@@ -25,50 +18,27 @@ const SERVER = 2;
  * `baggage` propagates baggage (OTEL_PROPAGATORS): the client then sends its audit context,
  * which the server must still not take as its own.
  */
-const RUNS: Record<string, Pick<RunOptions, 'hook' | 'env'>> = {
-  require: { hook: 'require' },
-  plain: { hook: 'none' },
-  esm: { hook: 'import', env: { ESM: '1' } },
-  'esm-plain': { hook: 'none', env: { ESM: '1' } },
-  'no-content': { hook: 'require', env: { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'false' } },
+const RUNS: Record<string, AppRun> = {
+  ...REQUIRE_AND_ESM_RUNS,
   http: { hook: 'require', env: { MCP_TRANSPORT: 'http' } },
   baggage: { hook: 'require', env: { OTEL_PROPAGATORS: 'tracecontext,baggage' } },
-  framework: { hook: 'require', env: { FRAMEWORK_TOOL: '1' } },
+  // Waited for by its own test, which expects more spans than CASES.
+  framework: { hook: 'require', env: { FRAMEWORK_TOOL: '1' }, spans: 0 },
 };
-const HOOKED = ['require', 'esm', 'no-content', 'http', 'baggage'];
 /** One request per case, recorded on each side. */
 const CASES = 7;
 
-let sink: OtlpSink;
-const results = new Map<string, RunResult>();
-
-beforeAll(async () => {
-  sink = await startOtlpSink();
-  await Promise.all(
-    Object.entries(RUNS).map(async ([label, { hook, env }]) => {
-      const result = await runApp({
-        app: 'mcp-client-app.cjs',
-        hook,
-        // Two processes a run, each loading the SDK (and the hook): slow on a busy machine.
-        timeoutMs: 90_000,
-        env: {
-          OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
-          OTEL_SERVICE_NAME: `mcp-${label}`,
-          SERVER_SERVICE_NAME: `mcp-${label}-server`,
-          ...env,
-        },
-      });
-      results.set(label, result);
-    }),
-  );
-  await waitForSpans(
-    sink,
-    Object.fromEntries(HOOKED.flatMap((label) => [`mcp-${label}`, `mcp-${label}-server`]).map((s) => [s, CASES])),
-  );
-}, 240_000);
-
-afterAll(async () => {
-  await sink?.close();
+const runs = useAppRuns({
+  app: 'mcp-client-app.cjs',
+  prefix: 'mcp',
+  runs: RUNS,
+  spansPerRun: CASES,
+  // The client app starts the server as a second process, which exports as `<service>-server`.
+  servicesOf: (service) => [service, `${service}-server`],
+  env: (_label, { service }) => ({ SERVER_SERVICE_NAME: `${service}-server` }),
+  // Two processes a run, each loading the SDK (and the hook): slow on a busy machine.
+  timeoutMs: 90_000,
+  setupTimeoutMs: 240_000,
 });
 
 const SCOPE = '@ai-audit/instrumentation/@modelcontextprotocol/sdk';
@@ -97,15 +67,12 @@ describe.each([
   let clientSpans: SinkSpan[];
   let serverSpans: SinkSpan[];
   beforeAll(() => {
-    clientSpans = spansOf(sink, `mcp-${label}`);
-    serverSpans = spansOf(sink, `mcp-${label}-server`);
+    clientSpans = runs.spans(label);
+    serverSpans = spansOf(runs.sink, `${runs.service(label)}-server`);
   });
 
   test('the application behaves exactly as without the hook', () => {
-    const hooked = results.get(label) as RunResult;
-    expect(hooked.code).toBe(0);
-    expect(Object.keys(cases(hooked.stdout))).toHaveLength(CASES);
-    expect(hooked.stdout).toBe((results.get(plainLabel) as RunResult).stdout);
+    expectSameAsWithoutHook(runs.result(label), runs.result(plainLabel), CASES);
   });
 
   test('one CLIENT span per request in the client, one SERVER span per request in the server', () => {
@@ -221,7 +188,7 @@ describe.each([
     const client = only(clientSpans, 'params-untouched');
     const server = serverChild(serverSpans, client);
     expect(json(server.attributes['gen_ai.tool.call.arguments'])).toEqual({ city: 'Oslo' });
-    expect(cases((results.get(label) as RunResult).stdout)['params-untouched']).toMatchObject({
+    expect(cases(runs.result(label).stdout)['params-untouched']).toMatchObject({
       params: { _meta: { 'com.example/origin': 'app' } },
       text: 'rainy, 12°C in Oslo',
     });
@@ -232,14 +199,14 @@ describe('@modelcontextprotocol/sdk over Streamable HTTP', () => {
   let clientSpans: SinkSpan[];
   let serverSpans: SinkSpan[];
   beforeAll(() => {
-    clientSpans = spansOf(sink, 'mcp-http');
-    serverSpans = spansOf(sink, 'mcp-http-server');
+    clientSpans = spansOf(runs.sink, 'mcp-http');
+    serverSpans = spansOf(runs.sink, 'mcp-http-server');
   });
 
   test('the application behaves exactly as without the hook', () => {
-    const hooked = results.get('http') as RunResult;
+    const hooked = runs.result('http');
     expect(hooked.code).toBe(0);
-    expect(hooked.stdout).toBe((results.get('plain') as RunResult).stdout);
+    expect(hooked.stdout).toBe(runs.result('plain').stdout);
     expect(clientSpans).toHaveLength(CASES);
     expect(serverSpans).toHaveLength(CASES);
   });
@@ -260,8 +227,8 @@ describe('@modelcontextprotocol/sdk over Streamable HTTP', () => {
 });
 
 test("with baggage propagated, the client's audit context reaches the server, which does not take it as its own", () => {
-  const clientSpans = spansOf(sink, 'mcp-baggage');
-  const serverSpans = spansOf(sink, 'mcp-baggage-server');
+  const clientSpans = spansOf(runs.sink, 'mcp-baggage');
+  const serverSpans = spansOf(runs.sink, 'mcp-baggage-server');
   expect(clientSpans).toHaveLength(CASES);
   expect(serverSpans).toHaveLength(CASES);
   const client = only(clientSpans, 'tool');
@@ -271,44 +238,43 @@ test("with baggage propagated, the client's audit context reaches the server, wh
 });
 
 test('an MCP tool called through a framework tool is that tool step alone on the client, and the server joins it', async () => {
-  await sink.waitFor(
+  await runs.sink.waitFor(
     (s) => spansOf(s, 'mcp-framework').length > CASES && spansOf(s, 'mcp-framework-server').length > CASES,
     20_000,
   );
-  const client = caseSpans(spansOf(sink, 'mcp-framework'), 'framework-tool');
+  const client = caseSpans(spansOf(runs.sink, 'mcp-framework'), 'framework-tool');
   expect(client).toHaveLength(1);
   expect(client[0].scope.name).not.toBe(SCOPE);
   expect(client[0].attributes).toMatchObject({
     'gen_ai.operation.name': 'execute_tool',
     'gen_ai.tool.name': 'get_weather',
   });
-  const server = serverChild(spansOf(sink, 'mcp-framework-server'), client[0]);
+  const server = serverChild(spansOf(runs.sink, 'mcp-framework-server'), client[0]);
   expect(server.attributes).toMatchObject({ 'gen_ai.operation.name': 'execute_tool', 'mcp.method.name': 'tools/call' });
 });
 
 test('with content capture off, neither side records arguments or results', () => {
-  const spans = [...spansOf(sink, 'mcp-no-content'), ...spansOf(sink, 'mcp-no-content-server')];
+  const spans = [...spansOf(runs.sink, 'mcp-no-content'), ...spansOf(runs.sink, 'mcp-no-content-server')];
   expect(spans).toHaveLength(2 * CASES);
   for (const span of spans) {
     expect(span.attributes['gen_ai.tool.call.arguments']).toBeUndefined();
     expect(span.attributes['gen_ai.tool.call.result']).toBeUndefined();
   }
-  const client = only(spansOf(sink, 'mcp-no-content'), 'tool-error');
-  const tools = [client, serverChild(spansOf(sink, 'mcp-no-content-server'), client)];
+  const client = only(spansOf(runs.sink, 'mcp-no-content'), 'tool-error');
+  const tools = [client, serverChild(spansOf(runs.sink, 'mcp-no-content-server'), client)];
   expect(tools.map((span) => span.attributes['error.type'])).toEqual(['tool_error', 'tool_error']);
   expect(tools.map((span) => span.attributes['gen_ai.tool.name'])).toEqual(['fail_soft', 'fail_soft']);
 });
 
 describe('through the collector', () => {
-  let collector: CollectorProcess;
+  const used = useCollector();
   let run: RunResult;
 
   beforeAll(async () => {
-    collector = await CollectorProcess.start();
     run = await runApp({
       app: 'mcp-client-app.cjs',
       env: {
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://${collector.grpcEndpoint}`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: used.endpoint(),
         OTEL_SERVICE_NAME: 'mcp-e2e',
         SERVER_SERVICE_NAME: 'mcp-e2e-server',
       },
@@ -316,15 +282,11 @@ describe('through the collector', () => {
     });
   }, 180_000);
 
-  afterAll(async () => {
-    await collector?.stop();
-  });
-
   test('each tool call is an execute_tool record on each side, sealed, the server one a child of the client one', async () => {
     expect(run.code).toBe(0);
     // Four cases call a tool; resources/read and prompts/get carry no GenAI operation: no records.
     const rows = await eventually(async () => {
-      const found = await collector.sql<Record<string, unknown>>(
+      const found = await used.collector.sql<Record<string, unknown>>(
         "SELECT service_name, feature, operation, tool_name, user_id, session_id, status, error_type, trace_id, span_id, parent_span_id, length(content_sealed) > 0 AS sealed FROM ai_audit.records WHERE service_name IN ('mcp-e2e', 'mcp-e2e-server') ORDER BY feature, service_name",
       );
       return found.length === 8 && found;

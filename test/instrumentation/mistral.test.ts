@@ -3,72 +3,44 @@
  * (CommonJS), in child processes started with the hook, against a local server that answers like the Mistral API
  * (JSON, SSE with usage in the last chunk, tool calls, errors).
  */
-import { startOtlpSink, type OtlpSink, type SinkSpan } from '../helpers/otlp-sink';
+import type { SinkSpan } from '../helpers/otlp-sink';
 import { MISTRAL, mistralRoute } from './fakes/mistral';
-import { startFakeServer, type FakeServer } from './fakes/server';
-import { cases, runApp, sandbox, type RunOptions, type RunResult } from './helpers/run-app';
+import { type AppRun, otherMajorRuns, REQUIRE_AND_ESM_RUNS, useAppRuns } from './helpers/app-runs';
+import { expectBrokenOffStream, expectFailedCall, expectNoContent, testHookedRun } from './helpers/expect-runs';
 import {
-  AUDIT,
   caseSpans,
-  CLIENT,
+  commonAttributes,
+  CONTENT_KEYS,
+  HELLO_MESSAGES,
   json,
   only,
-  spansOf,
   STATUS_ERROR,
   STATUS_UNSET,
-  waitForSpans,
+  textReply,
+  toolCallReply,
+  WEATHER_TOOL_DEFINITIONS,
 } from './helpers/spans';
 
 const V1 = { '@mistralai/mistralai': 'mistralai-v1' };
-const RUNS: Record<string, Pick<RunOptions, 'hook' | 'env'> & { packages?: Record<string, string> }> = {
-  require: { hook: 'require' },
-  plain: { hook: 'none' },
-  esm: { hook: 'import', env: { ESM: '1' } },
-  'esm-plain': { hook: 'none', env: { ESM: '1' } },
-  'no-content': { hook: 'require', env: { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'false' } },
-  v1: { hook: 'require', packages: V1 },
-  'v1-plain': { hook: 'none', packages: V1 },
+const RUNS: Record<string, AppRun> = {
+  ...REQUIRE_AND_ESM_RUNS,
+  ...otherMajorRuns('v1', V1),
 };
-const HOOKED = ['require', 'esm', 'no-content', 'v1'];
 /** 7 cases, one of which (tools) makes two calls. */
 const SPANS_PER_RUN = 8;
 
-let sink: OtlpSink;
-let fake: FakeServer;
-const results = new Map<string, RunResult>();
-
-beforeAll(async () => {
-  [sink, fake] = await Promise.all([startOtlpSink(), startFakeServer([mistralRoute])]);
-  await Promise.all(
-    Object.entries(RUNS).map(async ([label, { hook, env, packages }]) => {
-      const result = await runApp({
-        app: 'mistral-app.cjs',
-        hook,
-        sandbox: packages && sandbox(packages),
-        // Eight processes at once, each loading the SDK (seconds of CPU): slow on a busy machine.
-        timeoutMs: 90_000,
-        env: {
-          FAKE_URL: fake.url,
-          OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
-          OTEL_SERVICE_NAME: `mistral-${label}`,
-          ...env,
-        },
-      });
-      results.set(label, result);
-    }),
-  );
-  await waitForSpans(sink, Object.fromEntries(HOOKED.map((label) => [`mistral-${label}`, SPANS_PER_RUN])));
-}, 240_000);
-
-afterAll(async () => {
-  await Promise.all([sink?.close(), fake?.close()]);
+const runs = useAppRuns({
+  app: 'mistral-app.cjs',
+  prefix: 'mistral',
+  routes: [mistralRoute],
+  runs: RUNS,
+  spansPerRun: SPANS_PER_RUN,
+  // Eight processes at once, each loading the SDK (seconds of CPU): slow on a busy machine.
+  timeoutMs: 90_000,
+  setupTimeoutMs: 240_000,
 });
 
-const HELLO = [
-  { role: 'system', parts: [{ type: 'text', content: 'You are terse.' }] },
-  { role: 'user', parts: [{ type: 'text', content: 'Say hello.' }] },
-];
-const REPLY = [{ role: 'assistant', parts: [{ type: 'text', content: MISTRAL.reply }], finish_reason: 'stop' }];
+const REPLY = textReply(MISTRAL.reply);
 const USAGE = { 'gen_ai.usage.input_tokens': 19, 'gen_ai.usage.output_tokens': 8 };
 const TOOL_CALL = {
   type: 'tool_call',
@@ -76,24 +48,8 @@ const TOOL_CALL = {
   name: MISTRAL.toolCall.name,
   arguments: { city: 'Paris' },
 };
-const CONTENT_KEYS = [
-  'gen_ai.input.messages',
-  'gen_ai.output.messages',
-  'gen_ai.system_instructions',
-  'gen_ai.tool.definitions',
-];
 
-function common(feature: string, model = 'mistral-small-latest') {
-  return {
-    'gen_ai.operation.name': 'chat',
-    'gen_ai.provider.name': 'mistral_ai',
-    'gen_ai.request.model': model,
-    'server.address': '127.0.0.1',
-    'server.port': Number(new URL(fake.url).port),
-    ...AUDIT,
-    'ai_audit.feature': feature,
-  };
-}
+const common = commonAttributes({ provider: 'mistral_ai', model: 'mistral-small-latest', port: runs.port });
 
 describe.each([
   ['require', 'plain'],
@@ -102,22 +58,16 @@ describe.each([
 ])('@mistralai/mistralai, %s', (label, plainLabel) => {
   let spans: SinkSpan[];
   beforeAll(() => {
-    spans = spansOf(sink, `mistral-${label}`);
+    spans = runs.spans(label);
   });
 
-  test('the application behaves exactly as without the hook', () => {
-    const hooked = results.get(label) as RunResult;
-    expect(hooked.code).toBe(0);
-    expect(Object.keys(cases(hooked.stdout))).toHaveLength(7);
-    expect(hooked.stdout).toBe((results.get(plainLabel) as RunResult).stdout);
-  });
-
-  test("one CLIENT span per API request, and none of the SDK's own", () => {
-    expect(spans).toHaveLength(SPANS_PER_RUN);
-    for (const span of spans) {
-      expect(span.kind).toBe(CLIENT);
-      expect(span.scope.name).toBe('@ai-audit/instrumentation/@mistralai/mistralai');
-    }
+  testHookedRun(runs, {
+    label,
+    plainLabel,
+    cases: 7,
+    spans: SPANS_PER_RUN,
+    scope: '@ai-audit/instrumentation/@mistralai/mistralai',
+    spansTitle: "one CLIENT span per API request, and none of the SDK's own",
   });
 
   test('chat.complete: parameters, response, usage and content', () => {
@@ -135,7 +85,7 @@ describe.each([
       'gen_ai.response.id': 'cmpl-fake-mistral-1',
       'gen_ai.response.model': MISTRAL.model,
       'gen_ai.response.finish_reasons': ['stop'],
-      'gen_ai.input.messages': JSON.stringify(HELLO),
+      'gen_ai.input.messages': JSON.stringify(HELLO_MESSAGES),
       'gen_ai.output.messages': JSON.stringify(REPLY),
     });
   });
@@ -157,19 +107,8 @@ describe.each([
   test('tool calls and tool results', () => {
     const [first, second] = caseSpans(spans, 'tools') as [SinkSpan, SinkSpan];
     expect(first.attributes['gen_ai.response.finish_reasons']).toEqual(['tool_calls']);
-    expect(json(first.attributes['gen_ai.output.messages'])).toEqual([
-      { role: 'assistant', parts: [TOOL_CALL], finish_reason: 'tool_call' },
-    ]);
-    expect(json(first.attributes['gen_ai.tool.definitions'])).toEqual([
-      {
-        type: 'function',
-        function: {
-          name: 'get_weather',
-          description: 'Weather for a city',
-          parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-        },
-      },
-    ]);
+    expect(json(first.attributes['gen_ai.output.messages'])).toEqual(toolCallReply([TOOL_CALL]));
+    expect(json(first.attributes['gen_ai.tool.definitions'])).toEqual(WEATHER_TOOL_DEFINITIONS);
     expect(json(second.attributes['gen_ai.input.messages'])).toEqual([
       { role: 'user', parts: [{ type: 'text', content: 'Weather in Paris?' }] },
       // The application sent the empty content Mistral's examples send with tool calls.
@@ -181,23 +120,17 @@ describe.each([
   test('streamed tool call', () => {
     const span = only(spans, 'tools-stream');
     expect(span.attributes).toMatchObject({ ...USAGE, 'gen_ai.response.finish_reasons': ['tool_calls'] });
-    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([
-      { role: 'assistant', parts: [TOOL_CALL], finish_reason: 'tool_call' },
-    ]);
+    expect(json(span.attributes['gen_ai.output.messages'])).toEqual(toolCallReply([TOOL_CALL]));
   });
 
   test('break out of a stream: abandoned once, with what was read', () => {
     const span = only(spans, 'stream-break');
-    expect(span.attributes['ai_audit.abandon.reason']).toBe('return');
-    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([
-      { role: 'assistant', parts: [{ type: 'text', content: 'w0 w1 ' }], finish_reason: 'incomplete' },
-    ]);
+    expectBrokenOffStream(span);
   });
 
   test("errors: error.type is the API's error type, else the SDK's error class", () => {
     const invalid = only(spans, 'error-400');
-    expect(invalid.status).toEqual({ code: STATUS_ERROR, message: expect.stringContaining('Invalid model') });
-    expect(invalid.attributes).toMatchObject({
+    expectFailedCall(invalid, 'Invalid model', {
       ...common('error-400', 'missing-model'),
       'error.type': 'invalid_model',
       'http.response.status_code': 400,
@@ -213,11 +146,7 @@ describe.each([
 });
 
 test('with content capture off, spans carry no content', () => {
-  const spans = spansOf(sink, 'mistral-no-content');
-  expect(spans).toHaveLength(SPANS_PER_RUN);
-  for (const span of spans) {
-    for (const key of CONTENT_KEYS) expect(span.attributes).not.toHaveProperty([key]);
-    expect(span.events).toEqual([]);
-  }
+  const spans = runs.spans('no-content');
+  expectNoContent(spans, SPANS_PER_RUN, CONTENT_KEYS);
   expect(only(spans, 'chat').attributes).toMatchObject({ ...common('chat'), ...USAGE });
 });

@@ -3,90 +3,44 @@
  * against a local server that answers like Ollama (JSON, newline-delimited JSON streams, tool
  * calls, thinking, errors).
  */
-import { startOtlpSink, type OtlpSink, type SinkSpan } from '../helpers/otlp-sink';
+import type { SinkSpan } from '../helpers/otlp-sink';
 import { OLLAMA, ollamaRoute } from './fakes/ollama';
-import { startFakeServer, type FakeServer } from './fakes/server';
-import { cases, runApp, sandbox, type RunOptions, type RunResult } from './helpers/run-app';
+import { type AppRun, otherMajorRuns, REQUIRE_AND_ESM_RUNS, useAppRuns } from './helpers/app-runs';
+import { expectBrokenOffStream, expectFailedCall, expectNoContent, testHookedRun } from './helpers/expect-runs';
 import {
-  AUDIT,
   caseSpans,
-  CLIENT,
+  commonAttributes,
+  CONTENT_KEYS,
+  HELLO_MESSAGES,
   json,
   only,
-  spansOf,
-  STATUS_ERROR,
   STATUS_UNSET,
-  waitForSpans,
+  textReply,
+  toolCallReply,
+  WEATHER_TOOL_DEFINITIONS,
 } from './helpers/spans';
 
 const V05 = { ollama: 'ollama-v05' };
-const RUNS: Record<string, Pick<RunOptions, 'hook' | 'env'> & { packages?: Record<string, string> }> = {
-  require: { hook: 'require' },
-  plain: { hook: 'none' },
-  esm: { hook: 'import', env: { ESM: '1' } },
-  'esm-plain': { hook: 'none', env: { ESM: '1' } },
-  'no-content': { hook: 'require', env: { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'false' } },
-  v05: { hook: 'require', packages: V05 },
-  'v05-plain': { hook: 'none', packages: V05 },
+const RUNS: Record<string, AppRun> = {
+  ...REQUIRE_AND_ESM_RUNS,
+  ...otherMajorRuns('v05', V05),
 };
-const HOOKED = ['require', 'esm', 'no-content', 'v05'];
 /** 7 cases, one of which (tools) makes two calls. */
 const SPANS_PER_RUN = 8;
 
-let sink: OtlpSink;
-let fake: FakeServer;
-const results = new Map<string, RunResult>();
-
-beforeAll(async () => {
-  [sink, fake] = await Promise.all([startOtlpSink(), startFakeServer([ollamaRoute])]);
-  await Promise.all(
-    Object.entries(RUNS).map(async ([label, { hook, env, packages }]) => {
-      const result = await runApp({
-        app: 'ollama-app.cjs',
-        hook,
-        sandbox: packages && sandbox(packages),
-        env: {
-          FAKE_URL: fake.url,
-          OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
-          OTEL_SERVICE_NAME: `ollama-${label}`,
-          ...env,
-        },
-      });
-      results.set(label, result);
-    }),
-  );
-  await waitForSpans(sink, Object.fromEntries(HOOKED.map((label) => [`ollama-${label}`, SPANS_PER_RUN])));
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all([sink?.close(), fake?.close()]);
+const runs = useAppRuns({
+  app: 'ollama-app.cjs',
+  prefix: 'ollama',
+  routes: [ollamaRoute],
+  runs: RUNS,
+  spansPerRun: SPANS_PER_RUN,
 });
 
-const HELLO = [
-  { role: 'system', parts: [{ type: 'text', content: 'You are terse.' }] },
-  { role: 'user', parts: [{ type: 'text', content: 'Say hello.' }] },
-];
-const REPLY = [{ role: 'assistant', parts: [{ type: 'text', content: OLLAMA.reply }], finish_reason: 'stop' }];
+const REPLY = textReply(OLLAMA.reply);
 const USAGE = { 'gen_ai.usage.input_tokens': 26, 'gen_ai.usage.output_tokens': 12 };
 const TOOL_CALL = { type: 'tool_call', id: null, name: 'get_weather', arguments: { city: 'Paris' } };
-const CONTENT_KEYS = [
-  'gen_ai.input.messages',
-  'gen_ai.output.messages',
-  'gen_ai.system_instructions',
-  'gen_ai.tool.definitions',
-];
 
-function common(feature: string, model = 'llama3.2') {
-  return {
-    'gen_ai.operation.name': 'chat',
-    'gen_ai.provider.name': 'ollama',
-    'gen_ai.request.model': model,
-    'server.address': '127.0.0.1',
-    'server.port': Number(new URL(fake.url).port),
-    ...AUDIT,
-    'ai_audit.feature': feature,
-  };
-}
+const common = commonAttributes({ provider: 'ollama', model: 'llama3.2', port: runs.port });
 
 describe.each([
   ['require', 'plain'],
@@ -95,23 +49,10 @@ describe.each([
 ])('ollama, %s', (label, plainLabel) => {
   let spans: SinkSpan[];
   beforeAll(() => {
-    spans = spansOf(sink, `ollama-${label}`);
+    spans = runs.spans(label);
   });
 
-  test('the application behaves exactly as without the hook', () => {
-    const hooked = results.get(label) as RunResult;
-    expect(hooked.code).toBe(0);
-    expect(Object.keys(cases(hooked.stdout))).toHaveLength(7);
-    expect(hooked.stdout).toBe((results.get(plainLabel) as RunResult).stdout);
-  });
-
-  test('one CLIENT span per API request', () => {
-    expect(spans).toHaveLength(SPANS_PER_RUN);
-    for (const span of spans) {
-      expect(span.kind).toBe(CLIENT);
-      expect(span.scope.name).toBe('@ai-audit/instrumentation/ollama');
-    }
-  });
+  testHookedRun(runs, { label, plainLabel, cases: 7, spans: SPANS_PER_RUN, scope: '@ai-audit/instrumentation/ollama' });
 
   test('chat: options, response, token counts, thinking and content', () => {
     const span = only(spans, 'chat');
@@ -128,7 +69,7 @@ describe.each([
       'gen_ai.request.seed': 7,
       'gen_ai.response.model': OLLAMA.model,
       'gen_ai.response.finish_reasons': ['stop'],
-      'gen_ai.input.messages': JSON.stringify(HELLO),
+      'gen_ai.input.messages': JSON.stringify(HELLO_MESSAGES),
       'gen_ai.output.messages': JSON.stringify([
         {
           role: 'assistant',
@@ -158,19 +99,8 @@ describe.each([
   test('tool calls and tool results; a tool call that ends with "stop" is finish reason tool_call', () => {
     const [first, second] = caseSpans(spans, 'tools') as [SinkSpan, SinkSpan];
     expect(first.attributes['gen_ai.response.finish_reasons']).toEqual(['stop']);
-    expect(json(first.attributes['gen_ai.output.messages'])).toEqual([
-      { role: 'assistant', parts: [TOOL_CALL], finish_reason: 'tool_call' },
-    ]);
-    expect(json(first.attributes['gen_ai.tool.definitions'])).toEqual([
-      {
-        type: 'function',
-        function: {
-          name: 'get_weather',
-          description: 'Weather for a city',
-          parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-        },
-      },
-    ]);
+    expect(json(first.attributes['gen_ai.output.messages'])).toEqual(toolCallReply([TOOL_CALL]));
+    expect(json(first.attributes['gen_ai.tool.definitions'])).toEqual(WEATHER_TOOL_DEFINITIONS);
     expect(json(second.attributes['gen_ai.input.messages'])).toEqual([
       { role: 'user', parts: [{ type: 'text', content: 'Weather in Paris?' }] },
       { role: 'assistant', parts: [TOOL_CALL] },
@@ -181,23 +111,17 @@ describe.each([
   test('streamed tool call', () => {
     const span = only(spans, 'tools-stream');
     expect(span.attributes).toMatchObject({ ...USAGE, 'gen_ai.request.stream': true });
-    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([
-      { role: 'assistant', parts: [TOOL_CALL], finish_reason: 'tool_call' },
-    ]);
+    expect(json(span.attributes['gen_ai.output.messages'])).toEqual(toolCallReply([TOOL_CALL]));
   });
 
   test('break out of a stream: abandoned once, with what was read', () => {
     const span = only(spans, 'stream-break');
-    expect(span.attributes['ai_audit.abandon.reason']).toBe('return');
-    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([
-      { role: 'assistant', parts: [{ type: 'text', content: 'w0 w1 ' }], finish_reason: 'incomplete' },
-    ]);
+    expectBrokenOffStream(span);
   });
 
   test("errors: the library's ResponseError, plain or streamed", () => {
     const plain = only(spans, 'error-404');
-    expect(plain.status).toEqual({ code: STATUS_ERROR, message: expect.stringContaining('not found') });
-    expect(plain.attributes).toMatchObject({
+    expectFailedCall(plain, 'not found', {
       ...common('error-404', 'missing-model'),
       'error.type': 'ResponseError',
       'http.response.status_code': 404,
@@ -211,11 +135,7 @@ describe.each([
 });
 
 test('with content capture off, spans carry no content', () => {
-  const spans = spansOf(sink, 'ollama-no-content');
-  expect(spans).toHaveLength(SPANS_PER_RUN);
-  for (const span of spans) {
-    for (const key of CONTENT_KEYS) expect(span.attributes).not.toHaveProperty([key]);
-    expect(span.events).toEqual([]);
-  }
+  const spans = runs.spans('no-content');
+  expectNoContent(spans, SPANS_PER_RUN, CONTENT_KEYS);
   expect(only(spans, 'chat').attributes).toMatchObject({ ...common('chat'), ...USAGE });
 });

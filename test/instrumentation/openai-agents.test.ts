@@ -6,23 +6,21 @@
  * instrumentation nested under its agent. Last, one run through a real collector into
  * ai_audit.records.
  */
-import { CollectorProcess, eventually } from '../helpers/collector';
-import { startOtlpSink, type OtlpSink, type SinkSpan } from '../helpers/otlp-sink';
+import { eventually } from '../helpers/collector';
+import { useCollector } from './helpers/collector-run';
+import type { SinkSpan } from '../helpers/otlp-sink';
 import { OPENAI, openaiRoute } from './fakes/openai';
-import { startFakeServer, type FakeServer } from './fakes/server';
-import { cases, runApp, type NodeName, type RunOptions, type RunResult } from './helpers/run-app';
-import { AUDIT, caseSpans, CLIENT, json, STATUS_ERROR, STATUS_UNSET, spansOf, waitForSpans } from './helpers/spans';
+import { type AppRun, NO_CONTENT_ENV, useAppRuns } from './helpers/app-runs';
+import { expectNoContent } from './helpers/expect-runs';
+import { cases, runApp, type RunResult } from './helpers/run-app';
+import { AUDIT, caseSpans, CLIENT, CONTENT_KEYS_WITH_TOOLS, json, STATUS_ERROR, STATUS_UNSET } from './helpers/spans';
 
-const RUNS: Record<string, Pick<RunOptions, 'hook' | 'env'> & { node: NodeName }> = {
+const RUNS: Record<string, AppRun> = {
   require: { hook: 'require', node: 'node22' },
   node24: { hook: 'require', node: 'node24' },
   esm: { hook: 'import', node: 'node22', env: { ESM: '1' } },
   plain: { hook: 'none', node: 'node22' },
-  'no-content': {
-    hook: 'require',
-    node: 'node22',
-    env: { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'false' },
-  },
+  'no-content': { hook: 'require', node: 'node22', env: NO_CONTENT_ENV },
 };
 const HOOKED = ['require', 'node24', 'esm', 'no-content'];
 const CASES = ['tool', 'handoff', 'guardrail', 'error-429', 'stream', 'chat-completions', 'tracing-disabled'];
@@ -30,37 +28,19 @@ const CASES = ['tool', 'handoff', 'guardrail', 'error-429', 'stream', 'chat-comp
 const SPANS_PER_RUN = 27;
 const INTERNAL = 1;
 
-let sink: OtlpSink;
-let fake: FakeServer;
-const results = new Map<string, RunResult>();
-
-beforeAll(async () => {
-  [sink, fake] = await Promise.all([startOtlpSink(), startFakeServer([openaiRoute])]);
-  await Promise.all(
-    Object.entries(RUNS).map(async ([label, { hook, node, env }]) => {
-      const result = await runApp({
-        app: 'openai-agents-app.cjs',
-        hook,
-        node,
-        env: {
-          OPENAI_BASE_URL: `${fake.url}/v1`,
-          OPENAI_API_KEY: undefined,
-          // Jest's NODE_ENV=test turns the SDK's tracing off; a service runs without it.
-          NODE_ENV: undefined,
-          OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
-          OTEL_SERVICE_NAME: `openai-agents-${label}`,
-          ...env,
-        },
-        timeoutMs: 60_000,
-      });
-      results.set(label, result);
-    }),
-  );
-  await waitForSpans(sink, Object.fromEntries(HOOKED.map((label) => [`openai-agents-${label}`, SPANS_PER_RUN])));
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all([sink?.close(), fake?.close()]);
+const runs = useAppRuns({
+  app: 'openai-agents-app.cjs',
+  prefix: 'openai-agents',
+  routes: [openaiRoute],
+  runs: RUNS,
+  spansPerRun: SPANS_PER_RUN,
+  env: (_label, { fakeUrl }) => ({
+    OPENAI_BASE_URL: `${fakeUrl}/v1`,
+    OPENAI_API_KEY: undefined,
+    // Jest's NODE_ENV=test turns the SDK's tracing off; a service runs without it.
+    NODE_ENV: undefined,
+  }),
+  timeoutMs: 60_000,
 });
 
 /** The spans of a case as an indented tree of names, children in start order. */
@@ -96,17 +76,8 @@ const WEATHER_TREE = [
   '    chat gpt-4o-mini',
 ].join('\n');
 
-const CONTENT_KEYS = [
-  'gen_ai.input.messages',
-  'gen_ai.output.messages',
-  'gen_ai.system_instructions',
-  'gen_ai.tool.definitions',
-  'gen_ai.tool.call.arguments',
-  'gen_ai.tool.call.result',
-];
-
 test('the application behaves exactly as without the hook', () => {
-  const plain = results.get('plain') as RunResult;
+  const plain = runs.result('plain');
   expect(plain.code).toBe(0);
   expect(Object.keys(cases(plain.stdout))).toEqual(CASES);
   expect(cases(plain.stdout).guardrail).toEqual({
@@ -118,7 +89,7 @@ test('the application behaves exactly as without the hook', () => {
     error: { name: 'RateLimitError', status: 429 },
   });
   for (const label of HOOKED) {
-    const hooked = results.get(label) as RunResult;
+    const hooked = runs.result(label);
     expect(hooked.code).toBe(0);
     expect(hooked.stdout).toBe(plain.stdout);
   }
@@ -127,7 +98,7 @@ test('the application behaves exactly as without the hook', () => {
 describe.each(['require', 'node24', 'esm'])('@openai/agents, %s', (label) => {
   let spans: SinkSpan[];
   beforeAll(() => {
-    spans = spansOf(sink, `openai-agents-${label}`);
+    spans = runs.spans(label);
   });
 
   test('every span of a case is in one trace, and carries the audit context', () => {
@@ -266,12 +237,8 @@ describe.each(['require', 'node24', 'esm'])('@openai/agents, %s', (label) => {
 });
 
 test('with content capture off, steps and chat spans carry no content', () => {
-  const spans = spansOf(sink, 'openai-agents-no-content');
-  expect(spans).toHaveLength(SPANS_PER_RUN);
-  for (const span of spans) {
-    for (const key of CONTENT_KEYS) expect(span.attributes).not.toHaveProperty([key]);
-    expect(span.events).toEqual([]);
-  }
+  const spans = runs.spans('no-content');
+  expectNoContent(spans, SPANS_PER_RUN, CONTENT_KEYS_WITH_TOOLS);
   const tool = one(caseSpans(spans, 'tool'), 'execute_tool get_weather');
   expect(tool.attributes).toMatchObject({
     'gen_ai.tool.name': 'get_weather',
@@ -281,33 +248,28 @@ test('with content capture off, steps and chat spans carry no content', () => {
 });
 
 describe('through the collector', () => {
-  let collector: CollectorProcess;
+  const used = useCollector();
   let run: RunResult;
 
   beforeAll(async () => {
-    collector = await CollectorProcess.start();
     run = await runApp({
       app: 'openai-agents-app.cjs',
       node: 'node22',
       env: {
-        OPENAI_BASE_URL: `${fake.url}/v1`,
+        OPENAI_BASE_URL: `${runs.fake.url}/v1`,
         OPENAI_API_KEY: undefined,
         NODE_ENV: undefined,
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://${collector.grpcEndpoint}`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: used.endpoint(),
         OTEL_SERVICE_NAME: 'openai-agents-e2e',
       },
       timeoutMs: 60_000,
     });
   }, 120_000);
 
-  afterAll(async () => {
-    await collector?.stop();
-  });
-
   test('a run with a function tool is one record per step and per model call, content sealed', async () => {
     expect(run.code).toBe(0);
     const rows = await eventually(async () => {
-      const found = await collector.sql<Record<string, unknown>>(
+      const found = await used.collector.sql<Record<string, unknown>>(
         "SELECT * FROM ai_audit.records WHERE service_name = 'openai-agents-e2e' AND feature = 'tool'",
       );
       return found.length === 5 && found;

@@ -3,24 +3,25 @@
  * started with `--require <repo>/instrumentation/register.js`, against a local server that
  * answers like the OpenAI API. The same app runs without the hook; its output must not change.
  */
-import { startOtlpSink, type OtlpSink, type SinkSpan } from '../helpers/otlp-sink';
-import { OPENAI } from './fakes/openai';
-import { startFakeServer, type FakeServer } from './fakes/server';
-import { cases, runApp, sandbox, type NodeName, type RunResult } from './helpers/run-app';
+import type { SinkSpan } from '../helpers/otlp-sink';
+import { OPENAI, openaiRoute } from './fakes/openai';
+import { hookedAndPlain, hookedAndPlainOf, useAppRuns, type AppRun } from './helpers/app-runs';
+import { expectBrokenOffStream, expectClientSpans, expectSameAsWithoutHook } from './helpers/expect-runs';
+import { cases, type RunResult } from './helpers/run-app';
 import {
-  AUDIT,
-  CLIENT,
+  caseSpans,
+  commonAttributes,
+  HELLO_MESSAGES,
   json,
   only,
-  caseSpans,
-  spansOf,
   STATUS_ERROR,
   STATUS_UNSET,
-  waitForSpans,
+  textReply,
+  toolCallReply,
+  WEATHER_TOOL_DEFINITIONS,
 } from './helpers/spans';
-import { openaiRoute } from './fakes/openai';
 
-const VERSIONS: { label: string; packages?: Record<string, string>; node: NodeName }[] = [
+const VERSIONS: ({ label: string } & AppRun)[] = [
   { label: 'v4', packages: { openai: 'openai-v4' }, node: 'system' },
   { label: 'v5', packages: { openai: 'openai-v5' }, node: 'system' },
   { label: 'v6', node: 'system' },
@@ -29,58 +30,17 @@ const VERSIONS: { label: string; packages?: Record<string, string>; node: NodeNa
 /** 17 cases, one of which (chat-tools) makes two calls. */
 const SPANS_PER_RUN = 18;
 
-let sink: OtlpSink;
-let fake: FakeServer;
-const runs = new Map<string, { hooked: RunResult; plain: RunResult }>();
-
-beforeAll(async () => {
-  [sink, fake] = await Promise.all([startOtlpSink(), startFakeServer([openaiRoute])]);
-  await Promise.all(
-    VERSIONS.map(async ({ label, packages, node }) => {
-      const dir = packages && sandbox(packages);
-      const run = (hook: 'require' | 'none') =>
-        runApp({
-          app: 'openai-app.cjs',
-          node,
-          hook,
-          sandbox: dir,
-          env: {
-            FAKE_URL: fake.url,
-            OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
-            OTEL_SERVICE_NAME: `openai-${label}`,
-            RUN_ID: `${label}-${hook}`,
-          },
-        });
-      const [hooked, plain] = await Promise.all([run('require'), run('none')]);
-      runs.set(label, { hooked, plain });
-    }),
-  );
-  await waitForSpans(sink, Object.fromEntries(VERSIONS.map(({ label }) => [`openai-${label}`, SPANS_PER_RUN])));
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all([sink?.close(), fake?.close()]);
+const runs = useAppRuns({
+  app: 'openai-app.cjs',
+  prefix: 'openai',
+  routes: [openaiRoute],
+  runs: hookedAndPlain('openai', VERSIONS),
+  spansPerRun: SPANS_PER_RUN,
 });
 
-const fakePort = (): number => Number(new URL(fake.url).port);
+const common = commonAttributes({ provider: 'openai', model: 'gpt-4o-mini', port: runs.port });
 
-function common(feature: string, model = 'gpt-4o-mini') {
-  return {
-    'gen_ai.operation.name': 'chat',
-    'gen_ai.provider.name': 'openai',
-    'gen_ai.request.model': model,
-    'server.address': '127.0.0.1',
-    'server.port': fakePort(),
-    ...AUDIT,
-    'ai_audit.feature': feature,
-  };
-}
-
-const SAY_HELLO = [
-  { role: 'system', parts: [{ type: 'text', content: 'You are terse.' }] },
-  { role: 'user', parts: [{ type: 'text', content: 'Say hello.' }] },
-];
-const REPLY = [{ role: 'assistant', parts: [{ type: 'text', content: OPENAI.reply }], finish_reason: 'stop' }];
+const REPLY = textReply(OPENAI.reply);
 const CHAT_RESPONSE = {
   'gen_ai.response.model': OPENAI.model,
   'gen_ai.response.finish_reasons': ['stop'],
@@ -95,16 +55,6 @@ const TOOL_CALL = {
   name: OPENAI.toolCall.name,
   arguments: { city: 'Paris' },
 };
-const TOOLS = [
-  {
-    type: 'function',
-    function: {
-      name: 'get_weather',
-      description: 'Weather for a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-    },
-  },
-];
 
 function expectTtft(span: SinkSpan): void {
   const ttft = span.attributes['gen_ai.response.time_to_first_chunk'];
@@ -117,28 +67,22 @@ describe.each(VERSIONS.map(({ label, node }) => [label, node]))('openai %s on %s
   let spans: SinkSpan[];
   let run: { hooked: RunResult; plain: RunResult };
   beforeAll(() => {
-    run = runs.get(label) as { hooked: RunResult; plain: RunResult };
-    spans = spansOf(sink, `openai-${label}`);
+    run = hookedAndPlainOf(runs, label);
+    spans = runs.spans(label);
   });
 
   test('the application behaves exactly as without the hook', () => {
-    expect(run.hooked.code).toBe(0);
     expect(run.plain.code).toBe(0);
-    expect(Object.keys(cases(run.hooked.stdout))).toHaveLength(17);
-    expect(run.hooked.stdout).toBe(run.plain.stdout);
+    expectSameAsWithoutHook(run.hooked, run.plain, 17);
     const started = run.hooked.stderr.split('\n').filter((line) => line.startsWith('ai-audit: instrumenting'));
     expect(started).toEqual([
-      `ai-audit: instrumenting openai, @anthropic-ai/sdk, @google/genai, @aws-sdk/client-bedrock-runtime, groq-sdk, @mistralai/mistralai, ollama, cohere-ai, ai, @langchain/core, @openai/agents, @modelcontextprotocol/sdk (require); spans to ${sink.endpoint} (OTLP/gRPC), message content on spans, metrics off`,
+      `ai-audit: instrumenting openai, @anthropic-ai/sdk, @google/genai, @aws-sdk/client-bedrock-runtime, groq-sdk, @mistralai/mistralai, ollama, cohere-ai, ai, @langchain/core, @openai/agents, @modelcontextprotocol/sdk (require); spans to ${runs.sink.endpoint} (OTLP/gRPC), message content on spans, metrics off`,
     ]);
   });
 
   test('one CLIENT span per API request, all ended and exported', () => {
-    expect(spans).toHaveLength(SPANS_PER_RUN);
-    for (const span of spans) {
-      expect(span.kind).toBe(CLIENT);
-      expect(span.scope.name).toBe('@ai-audit/instrumentation/openai');
-      expect(span.endTimeUnixNano).toBeGreaterThan(span.startTimeUnixNano);
-    }
+    expectClientSpans(spans, SPANS_PER_RUN, '@ai-audit/instrumentation/openai');
+    for (const span of spans) expect(span.endTimeUnixNano).toBeGreaterThan(span.startTimeUnixNano);
   });
 
   test('chat: request parameters, response, usage and content', () => {
@@ -157,7 +101,7 @@ describe.each(VERSIONS.map(({ label, node }) => [label, node]))('openai %s on %s
       'gen_ai.input.messages': expect.any(String),
       'gen_ai.output.messages': expect.any(String),
     });
-    expect(json(span.attributes['gen_ai.input.messages'])).toEqual(SAY_HELLO);
+    expect(json(span.attributes['gen_ai.input.messages'])).toEqual(HELLO_MESSAGES);
     expect(json(span.attributes['gen_ai.output.messages'])).toEqual(REPLY);
   });
 
@@ -180,7 +124,7 @@ describe.each(VERSIONS.map(({ label, node }) => [label, node]))('openai %s on %s
     expectTtft(span);
     // On the wire: the hooked run asked for usage, the plain run did not.
     const streamed = (run: string) =>
-      fake.requests.filter(
+      runs.fake.requests.filter(
         (r) =>
           r.headers['x-test-run'] === run &&
           r.path === '/v1/chat/completions' &&
@@ -220,10 +164,8 @@ describe.each(VERSIONS.map(({ label, node }) => [label, node]))('openai %s on %s
       'gen_ai.response.finish_reasons': ['tool_calls'],
       'gen_ai.response.id': 'chatcmpl-fake-tool',
     });
-    expect(json(first.attributes['gen_ai.tool.definitions'])).toEqual(TOOLS);
-    expect(json(first.attributes['gen_ai.output.messages'])).toEqual([
-      { role: 'assistant', parts: [TOOL_CALL], finish_reason: 'tool_call' },
-    ]);
+    expect(json(first.attributes['gen_ai.tool.definitions'])).toEqual(WEATHER_TOOL_DEFINITIONS);
+    expect(json(first.attributes['gen_ai.output.messages'])).toEqual(toolCallReply([TOOL_CALL]));
     expect(json(second.attributes['gen_ai.input.messages'])).toEqual([
       { role: 'user', parts: [{ type: 'text', content: 'Weather in Paris?' }] },
       { role: 'assistant', parts: [TOOL_CALL] },
@@ -235,19 +177,14 @@ describe.each(VERSIONS.map(({ label, node }) => [label, node]))('openai %s on %s
   test('streamed tool-call argument deltas are joined into one tool call', () => {
     const span = only(spans, 'chat-tools-stream');
     expect(span.attributes['gen_ai.response.finish_reasons']).toEqual(['tool_calls']);
-    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([
-      { role: 'assistant', parts: [TOOL_CALL], finish_reason: 'tool_call' },
-    ]);
+    expect(json(span.attributes['gen_ai.output.messages'])).toEqual(toolCallReply([TOOL_CALL]));
   });
 
   test('a stream left with break ends its span once, as abandoned, with what was read', () => {
     const span = only(spans, 'chat-break');
     expect(span.status.code).toBe(STATUS_UNSET);
-    expect(span.attributes['ai_audit.abandon.reason']).toBe('return');
+    expectBrokenOffStream(span);
     expect(span.attributes['gen_ai.response.finish_reasons']).toBeUndefined();
-    expect(json(span.attributes['gen_ai.output.messages'])).toEqual([
-      { role: 'assistant', parts: [{ type: 'text', content: 'w0 w1 ' }], finish_reason: 'incomplete' },
-    ]);
     expect(cases(run.hooked.stdout)['chat-break']).toMatchObject({ received: 3 });
   });
 

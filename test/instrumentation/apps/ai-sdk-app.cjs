@@ -4,7 +4,7 @@
 // case; each case runs under withAuditContext({ feature: <case> }). With ESM=1 the SDK is
 // loaded with import(). The `openai-package` case is a model built on the `openai` package (as
 // community providers are), so both libraries the hook patches take part in one model call.
-const { withAuditContext } = require('@ai-audit/instrumentation');
+const { runCases } = require('./shared/app-cases.cjs');
 const { z } = require('zod');
 
 const FAKE = `${process.env.FAKE_URL}/v1`;
@@ -233,21 +233,7 @@ function cases({ ai, createOpenAI, anthropic }) {
 
 async function main() {
   const list = cases(await load());
-  for (const [name, fn] of Object.entries(list)) {
-    const audit = {
-      userId: 'user-42',
-      sessionId: 'session-7',
-      conversationId: 'conversation-9',
-      tenantId: 'acme',
-      feature: name,
-    };
-    try {
-      const value = await withAuditContext(audit, fn);
-      process.stdout.write(`${JSON.stringify({ case: name, ...value })}\n`);
-    } catch (err) {
-      process.stdout.write(`${JSON.stringify({ case: name, error: describeError(err) })}\n`);
-    }
-  }
+  await runCases(list, describeError);
 }
 
 main();

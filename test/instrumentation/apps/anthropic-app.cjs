@@ -3,7 +3,7 @@
 // observed; each case runs under withAuditContext({ feature: <case> }). FAKE_URL points at the
 // fake Anthropic server.
 const sdk = require('@anthropic-ai/sdk');
-const { withAuditContext } = require('@ai-audit/instrumentation');
+const { collect, runCases } = require('./shared/app-cases.cjs');
 
 const Anthropic = sdk.Anthropic ?? sdk.default;
 const client = new Anthropic({
@@ -26,12 +26,6 @@ const tools = [
 
 function describeError(err) {
   return { name: err.constructor.name, status: err.status ?? null, type: err.error?.error?.type ?? null };
-}
-
-async function collect(stream) {
-  const events = [];
-  for await (const event of stream) events.push(event);
-  return events;
 }
 
 const text = (events) =>
@@ -166,21 +160,7 @@ const cases = {
 };
 
 async function main() {
-  for (const [name, fn] of Object.entries(cases)) {
-    const audit = {
-      userId: 'user-42',
-      sessionId: 'session-7',
-      conversationId: 'conversation-9',
-      tenantId: 'acme',
-      feature: name,
-    };
-    try {
-      const value = await withAuditContext(audit, fn);
-      process.stdout.write(`${JSON.stringify({ case: name, ...value })}\n`);
-    } catch (err) {
-      process.stdout.write(`${JSON.stringify({ case: name, error: describeError(err) })}\n`);
-    }
-  }
+  await runCases(cases, describeError);
 }
 
 main();

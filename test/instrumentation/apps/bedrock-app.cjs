@@ -2,7 +2,7 @@
 // An application using @aws-sdk/client-bedrock-runtime. One JSON line per case; each case runs
 // under withAuditContext({ feature: <case> }). FAKE_URL points at the fake Bedrock Runtime.
 const bedrock = require('@aws-sdk/client-bedrock-runtime');
-const { withAuditContext } = require('@ai-audit/instrumentation');
+const { runCases } = require('./shared/app-cases.cjs');
 
 const { BedrockRuntimeClient, BedrockRuntime, ConverseCommand, ConverseStreamCommand, InvokeModelCommand } = bedrock;
 const config = {
@@ -159,21 +159,7 @@ const cases = {
 };
 
 async function main() {
-  for (const [name, fn] of Object.entries(cases)) {
-    const audit = {
-      userId: 'user-42',
-      sessionId: 'session-7',
-      conversationId: 'conversation-9',
-      tenantId: 'acme',
-      feature: name,
-    };
-    try {
-      const value = await withAuditContext(audit, fn);
-      process.stdout.write(`${JSON.stringify({ case: name, ...value })}\n`);
-    } catch (err) {
-      process.stdout.write(`${JSON.stringify({ case: name, error: describeError(err) })}\n`);
-    }
-  }
+  await runCases(cases, describeError);
   // HTTP/2 sessions stay open until closed: end them so the process exits now.
   client.destroy();
 }

@@ -2,31 +2,10 @@
 // An application using cohere-ai's v2 client. One JSON line per case; each case runs under
 // withAuditContext({ feature: <case> }). FAKE_URL points at the fake Cohere server. With ESM=1
 // it loads the library with import().
-const { withAuditContext } = require('@ai-audit/instrumentation');
-
-const messages = [
-  { role: 'system', content: 'You are terse.' },
-  { role: 'user', content: 'Say hello.' },
-];
-const tools = [
-  {
-    type: 'function',
-    function: {
-      name: 'get_weather',
-      description: 'Weather for a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-    },
-  },
-];
+const { collect, messages, runCases, tools } = require('./shared/app-cases.cjs');
 
 function describeError(err) {
   return { name: err.constructor.name, status: err.statusCode ?? null };
-}
-
-async function collect(stream) {
-  const events = [];
-  for await (const event of stream) events.push(event);
-  return events;
 }
 
 function cases(cohere) {
@@ -95,21 +74,7 @@ function cases(cohere) {
 async function main() {
   const { CohereClientV2 } = process.env.ESM === '1' ? await import('cohere-ai') : require('cohere-ai');
   const cohere = new CohereClientV2({ token: 'fake-key', environment: process.env.FAKE_URL, maxRetries: 0 });
-  for (const [name, fn] of Object.entries(cases(cohere))) {
-    const audit = {
-      userId: 'user-42',
-      sessionId: 'session-7',
-      conversationId: 'conversation-9',
-      tenantId: 'acme',
-      feature: name,
-    };
-    try {
-      const value = await withAuditContext(audit, fn);
-      process.stdout.write(`${JSON.stringify({ case: name, ...value })}\n`);
-    } catch (err) {
-      process.stdout.write(`${JSON.stringify({ case: name, error: describeError(err) })}\n`);
-    }
-  }
+  await runCases(cases(cohere), describeError);
 }
 
 main();

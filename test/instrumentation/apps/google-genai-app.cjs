@@ -2,7 +2,7 @@
 // An application using @google/genai (2.x or 3.x). One JSON line per case; each case runs under
 // withAuditContext({ feature: <case> }). FAKE_URL points at the fake Gemini API.
 const { GoogleGenAI } = require('@google/genai');
-const { withAuditContext } = require('@ai-audit/instrumentation');
+const { runCases } = require('./shared/app-cases.cjs');
 
 const ai = new GoogleGenAI({
   apiKey: 'fake-key',
@@ -104,21 +104,7 @@ const cases = {
 };
 
 async function main() {
-  for (const [name, fn] of Object.entries(cases)) {
-    const audit = {
-      userId: 'user-42',
-      sessionId: 'session-7',
-      conversationId: 'conversation-9',
-      tenantId: 'acme',
-      feature: name,
-    };
-    try {
-      const value = await withAuditContext(audit, fn);
-      process.stdout.write(`${JSON.stringify({ case: name, ...value })}\n`);
-    } catch (err) {
-      process.stdout.write(`${JSON.stringify({ case: name, error: describeError(err) })}\n`);
-    }
-  }
+  await runCases(cases, describeError);
 }
 
 main();

@@ -2,31 +2,10 @@
 // An application using groq-sdk (0.x or 1.x). One JSON line per case; each case runs under
 // withAuditContext({ feature: <case> }). FAKE_URL points at the fake Groq server. With ESM=1 it
 // loads the SDK with import(), so the ES module build goes through the hook's ESM loader.
-const { withAuditContext } = require('@ai-audit/instrumentation');
-
-const messages = [
-  { role: 'system', content: 'You are terse.' },
-  { role: 'user', content: 'Say hello.' },
-];
-const tools = [
-  {
-    type: 'function',
-    function: {
-      name: 'get_weather',
-      description: 'Weather for a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-    },
-  },
-];
+const { collect, messages, runCases, tools } = require('./shared/app-cases.cjs');
 
 function describeError(err) {
   return { name: err.constructor.name, status: err.status ?? null };
-}
-
-async function collect(stream) {
-  const chunks = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
 }
 
 function cases(client) {
@@ -98,21 +77,7 @@ async function main() {
     maxRetries: 0,
     defaultHeaders: { 'x-test-run': process.env.RUN_ID ?? '' },
   });
-  for (const [name, fn] of Object.entries(cases(client))) {
-    const audit = {
-      userId: 'user-42',
-      sessionId: 'session-7',
-      conversationId: 'conversation-9',
-      tenantId: 'acme',
-      feature: name,
-    };
-    try {
-      const value = await withAuditContext(audit, fn);
-      process.stdout.write(`${JSON.stringify({ case: name, ...value })}\n`);
-    } catch (err) {
-      process.stdout.write(`${JSON.stringify({ case: name, error: describeError(err) })}\n`);
-    }
-  }
+  await runCases(cases(client), describeError);
 }
 
 main();

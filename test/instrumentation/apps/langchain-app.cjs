@@ -4,7 +4,7 @@
 // the fake OpenAI server. With ESM=1 it loads the packages with import().
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
-const { withAuditContext } = require('@ai-audit/instrumentation');
+const { runCases } = require('./shared/app-cases.cjs');
 
 async function load() {
   const esm = process.env.ESM === '1';
@@ -142,21 +142,7 @@ function cases(lc) {
 
 async function main() {
   const lc = await load();
-  for (const [name, fn] of Object.entries(cases(lc))) {
-    const audit = {
-      userId: 'user-42',
-      sessionId: 'session-7',
-      conversationId: 'conversation-9',
-      tenantId: 'acme',
-      feature: name,
-    };
-    try {
-      const value = await withAuditContext(audit, fn);
-      process.stdout.write(`${JSON.stringify({ case: name, ...value })}\n`);
-    } catch (err) {
-      process.stdout.write(`${JSON.stringify({ case: name, error: describeError(err) })}\n`);
-    }
-  }
+  await runCases(cases(lc), describeError);
 }
 
 main();

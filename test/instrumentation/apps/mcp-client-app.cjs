@@ -8,7 +8,7 @@
 const { spawn } = require('node:child_process');
 const { once } = require('node:events');
 const path = require('node:path');
-const { withAuditContext } = require('@ai-audit/instrumentation');
+const { runCases } = require('./shared/app-cases.cjs');
 
 function describeError(err) {
   return { name: err.constructor.name, code: err.code ?? null, message: err.message };
@@ -89,21 +89,7 @@ async function main() {
   const { transport, stop } = await connectServer();
   const client = new Client({ name: 'weather-app', version: '1.0.0' });
   await client.connect(transport);
-  for (const [name, fn] of Object.entries(cases(client))) {
-    const audit = {
-      userId: 'user-42',
-      sessionId: 'session-7',
-      conversationId: 'conversation-9',
-      tenantId: 'acme',
-      feature: name,
-    };
-    try {
-      const value = await withAuditContext(audit, fn);
-      process.stdout.write(`${JSON.stringify({ case: name, ...value })}\n`);
-    } catch (err) {
-      process.stdout.write(`${JSON.stringify({ case: name, error: describeError(err) })}\n`);
-    }
-  }
+  await runCases(cases(client), describeError);
   await client.close();
   await stop();
 }

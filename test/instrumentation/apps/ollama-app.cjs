@@ -2,31 +2,10 @@
 // An application using the ollama library. One JSON line per case; each case runs under
 // withAuditContext({ feature: <case> }). FAKE_URL points at the fake Ollama server. With ESM=1
 // it loads the library with import(), so the ES module build goes through the hook's ESM loader.
-const { withAuditContext } = require('@ai-audit/instrumentation');
-
-const messages = [
-  { role: 'system', content: 'You are terse.' },
-  { role: 'user', content: 'Say hello.' },
-];
-const tools = [
-  {
-    type: 'function',
-    function: {
-      name: 'get_weather',
-      description: 'Weather for a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-    },
-  },
-];
+const { collect, messages, runCases, tools } = require('./shared/app-cases.cjs');
 
 function describeError(err) {
   return { name: err.constructor.name, status: err.status_code ?? null, message: err.message };
-}
-
-async function collect(stream) {
-  const parts = [];
-  for await (const part of stream) parts.push(part);
-  return parts;
 }
 
 function cases(ollama) {
@@ -89,21 +68,7 @@ function cases(ollama) {
 async function main() {
   const { Ollama } = process.env.ESM === '1' ? await import('ollama') : require('ollama');
   const ollama = new Ollama({ host: process.env.FAKE_URL });
-  for (const [name, fn] of Object.entries(cases(ollama))) {
-    const audit = {
-      userId: 'user-42',
-      sessionId: 'session-7',
-      conversationId: 'conversation-9',
-      tenantId: 'acme',
-      feature: name,
-    };
-    try {
-      const value = await withAuditContext(audit, fn);
-      process.stdout.write(`${JSON.stringify({ case: name, ...value })}\n`);
-    } catch (err) {
-      process.stdout.write(`${JSON.stringify({ case: name, error: describeError(err) })}\n`);
-    }
-  }
+  await runCases(cases(ollama), describeError);
 }
 
 main();

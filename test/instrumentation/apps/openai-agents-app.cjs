@@ -5,7 +5,7 @@
 // Completions for one case). With ESM=1 it loads the SDK with import(). The SDK's trace
 // processors stay as the SDK sets them (its OpenAI exporter: it skips exports here, having no
 // tracing key).
-const { withAuditContext } = require('@ai-audit/instrumentation');
+const { runCases } = require('./shared/app-cases.cjs');
 const { z } = require('zod');
 
 function describeError(err) {
@@ -88,21 +88,7 @@ async function main() {
   const sdk = process.env.ESM === '1' ? await import('@openai/agents') : require('@openai/agents');
   // For the model calls only: the tracing exporter reads OPENAI_API_KEY, which is unset.
   sdk.setDefaultOpenAIKey('sk-fake');
-  for (const [name, fn] of Object.entries(cases(sdk))) {
-    const audit = {
-      userId: 'user-42',
-      sessionId: 'session-7',
-      conversationId: 'conversation-9',
-      tenantId: 'acme',
-      feature: name,
-    };
-    try {
-      const value = await withAuditContext(audit, fn);
-      process.stdout.write(`${JSON.stringify({ case: name, ...value })}\n`);
-    } catch (err) {
-      process.stdout.write(`${JSON.stringify({ case: name, error: describeError(err) })}\n`);
-    }
-  }
+  await runCases(cases(sdk), describeError);
 }
 
 main();

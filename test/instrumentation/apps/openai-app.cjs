@@ -4,7 +4,7 @@
 // compare the lines; each case runs under withAuditContext({ feature: <case> }) so its span can
 // be found. FAKE_URL points at the fake OpenAI server.
 const openai = require('openai');
-const { withAuditContext } = require('@ai-audit/instrumentation');
+const { collect, messages, runCases, tools } = require('./shared/app-cases.cjs');
 
 const OpenAI = openai.OpenAI ?? openai.default ?? openai;
 const { AzureOpenAI } = openai;
@@ -13,29 +13,8 @@ const base = process.env.FAKE_URL;
 const defaultHeaders = { 'x-test-run': process.env.RUN_ID ?? '' };
 const client = new OpenAI({ apiKey: 'sk-fake', baseURL: `${base}/v1`, maxRetries: 0, defaultHeaders });
 
-const messages = [
-  { role: 'system', content: 'You are terse.' },
-  { role: 'user', content: 'Say hello.' },
-];
-const tools = [
-  {
-    type: 'function',
-    function: {
-      name: 'get_weather',
-      description: 'Weather for a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-    },
-  },
-];
-
 function describeError(err) {
   return { name: err.constructor.name, status: err.status, code: err.code ?? null, message: err.message };
-}
-
-async function collect(stream) {
-  const chunks = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
 }
 
 function chatText(chunks) {
@@ -233,21 +212,7 @@ const cases = {
 };
 
 async function main() {
-  for (const [name, fn] of Object.entries(cases)) {
-    const audit = {
-      userId: 'user-42',
-      sessionId: 'session-7',
-      conversationId: 'conversation-9',
-      tenantId: 'acme',
-      feature: name,
-    };
-    try {
-      const value = await withAuditContext(audit, fn);
-      process.stdout.write(`${JSON.stringify({ case: name, ...value })}\n`);
-    } catch (err) {
-      process.stdout.write(`${JSON.stringify({ case: name, error: describeError(err) })}\n`);
-    }
-  }
+  await runCases(cases, describeError);
 }
 
 main();

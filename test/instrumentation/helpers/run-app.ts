@@ -81,7 +81,7 @@ export interface RunOptions {
   hook?: 'require' | 'import' | 'none';
   /** What follows --require / --import; the repository's register file by default. */
   hookSpecifier?: string;
-  /** Run from this sandbox (see `sandbox`): the app is copied there. */
+  /** Run from this sandbox (see `sandbox`): the app, and apps/shared, are copied there. */
   sandbox?: string;
   env?: Record<string, string | undefined>;
   /** Sent to the child once it printed `after` on stdout. */
@@ -115,6 +115,8 @@ export function runApp(options: RunOptions): Promise<RunResult> {
   if (options.sandbox) {
     const copy = path.join(options.sandbox, options.app);
     fs.copyFileSync(script, copy);
+    // The apps' shared module (apps/shared), which they require by a relative path.
+    fs.cpSync(path.join(APPS, 'shared'), path.join(options.sandbox, 'shared'), { recursive: true });
     script = copy;
   }
   const hook = options.hook ?? 'require';
