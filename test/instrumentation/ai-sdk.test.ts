@@ -42,11 +42,13 @@ const OPENAI_SCOPE = '@ai-audit/instrumentation/openai';
 /**
  * Per run: the hook's spans (chat 1, stream 1, stream-break 1, stream-abort 2, tools 4,
  * tool-error 4, tools-stream 4, object 1, object-stream 1, embed 1, embed-many 1, error 1, error-stream 2,
- * openai-package 1 + 1 of the openai instrumentation, anthropic 1 on `ai` 6), and the 4 spans of
- * the SDK's own telemetry.
+ * openai-package 1 + 1 of the openai instrumentation; on `ai` 6 also anthropic 1, agent 4,
+ * agent-stream 4, agent-no-tools 2, agent-concurrent 8), and the 4 spans of the SDK's own telemetry.
  */
-const SPANS = { v6: 27 + 4, v5: 26 + 4 };
-const CASES = { v6: 16, v5: 15 };
+const SPANS = { v6: 27 + 18 + 4, v5: 26 + 4 };
+const CASES = { v6: 20, v5: 15 };
+/** Agent and tool spans (INTERNAL) of a run; all others are model requests (CLIENT). */
+const INTERNAL = { v6: 8 + 9, v5: 8 };
 
 /** What the structured-output cases get back: Chat Completions with a JSON schema response format. */
 const OBJECT = { city: 'Paris', forecast: 'rainy' };
@@ -184,8 +186,7 @@ describe.each([
 
   test('one span per model request, tool run and agent run', () => {
     expect(spans).toHaveLength(SPANS[major] - 4 - 1);
-    // All but the 5 agent and 3 tool spans (INTERNAL) are model requests (CLIENT).
-    expect(spans.filter((span) => span.kind === CLIENT)).toHaveLength(SPANS[major] - 4 - 1 - 8);
+    expect(spans.filter((span) => span.kind === CLIENT)).toHaveLength(SPANS[major] - 4 - 1 - INTERNAL[major]);
   });
 
   test('generateText: parameters, response, usage and content', () => {
@@ -301,6 +302,64 @@ describe.each([
     ]);
     expect(json(second.attributes['gen_ai.output.messages'])).toEqual(REPLY);
   });
+
+  // ToolLoopAgent with its prepareCall is ai 6's.
+  if (major === 'v6') {
+    test.each(['agent', 'agent-stream'])(
+      'ToolLoopAgent %s: an agent span named by its id over chat, tool, chat',
+      (feature) => {
+        const { all, agent, first, tool, second } = agentRun(spans, feature);
+        expect(all).toHaveLength(4);
+        expect(cases(runs.result(label).stdout)[feature]).toMatchObject({ steps: 2, text: OPENAI.reply });
+        expect(agent.name).toBe('invoke_agent weather-agent');
+        expect(agent.parentSpanId).toBe('');
+        expect(agent.status.code).toBe(STATUS_UNSET);
+        expect(agent.attributes).toMatchObject({
+          'gen_ai.operation.name': 'invoke_agent',
+          'gen_ai.agent.name': 'weather-agent',
+          'gen_ai.request.model': 'gpt-4o-mini',
+          'ai_audit.feature': feature,
+        });
+        for (const child of [first, tool, second]) expect(child.parentSpanId).toBe(agent.spanId);
+        expect([first.name, tool.name, second.name]).toEqual([
+          'chat gpt-4o-mini',
+          'execute_tool get_weather',
+          'chat gpt-4o-mini',
+        ]);
+        // The agent's instructions reach the model as its system prompt.
+        expect(json(first.attributes['gen_ai.system_instructions'])).toEqual([
+          { type: 'text', content: 'You are terse.' },
+        ]);
+        expect(tool.attributes['gen_ai.tool.call.result']).toBe(JSON.stringify(WEATHER));
+      },
+    );
+
+    test('ToolLoopAgent without tools or id: still an agent span, over its model call', () => {
+      const all = caseSpans(spans, 'agent-no-tools');
+      expect(all.map((span) => span.name).sort()).toEqual(['chat gpt-4o-mini', 'invoke_agent ToolLoopAgent']);
+      const [agent, chat] = [
+        all.find((s) => s.name.startsWith('invoke_agent')),
+        all.find((s) => s.name.startsWith('chat')),
+      ];
+      expect(chat?.parentSpanId).toBe(agent?.spanId);
+    });
+
+    test('one ToolLoopAgent serving two calls at once: two agent spans, each over its own calls', () => {
+      const all = caseSpans(spans, 'agent-concurrent');
+      expect(all).toHaveLength(8);
+      const agents = all.filter((span) => span.attributes['gen_ai.operation.name'] === 'invoke_agent');
+      expect(agents).toHaveLength(2);
+      for (const agent of agents) {
+        const children = all.filter((span) => span.parentSpanId === agent.spanId);
+        expect(children.map((span) => span.name).sort()).toEqual([
+          'chat gpt-4o-mini',
+          'chat gpt-4o-mini',
+          'execute_tool get_weather',
+        ]);
+        for (const child of children) expect(child.traceId).toBe(agent.traceId);
+      }
+    });
+  }
 
   test('a tool that throws: its span failed, the agent carries on and succeeds', () => {
     const { all, agent, tool, second } = agentRun(spans, 'tool-error');
@@ -434,6 +493,9 @@ test("patching the CommonJS build's getters: a copy whose functions are wrapped,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exports = require('ai') as Record<string, unknown>;
   const { generateText, streamText, embed, tool } = exports;
+  const agent = (exports.ToolLoopAgent as { prototype: Record<string, unknown> }).prototype;
+  const agentMethods = () => [agent.generate, agent.stream, agent.prepareCall];
+  const originalAgentMethods = agentMethods();
   expect(Object.getOwnPropertyDescriptor(exports, 'generateText')).toMatchObject({ configurable: false });
   const [definition] = new AiSdkInstrumentation({ capture: 'no_content', enabled: false }).getModuleDefinitions();
 
@@ -446,14 +508,19 @@ test("patching the CommonJS build's getters: a copy whose functions are wrapped,
   expect(patched.tool).toBe(tool);
   expect(Object.keys(patched).sort()).toEqual(Object.keys(exports).sort());
   expect(exports.generateText).toBe(generateText);
+  // ToolLoopAgent's methods are patched on its class, shared by the module and the copy.
+  agentMethods().forEach((method, i) => expect(method).not.toBe(originalAgentMethods[i]));
 
   definition?.unpatch?.(exports);
   expect(patched.generateText).toBe(generateText);
   expect(patched.embed).toBe(embed);
+  expect(agentMethods()).toEqual(originalAgentMethods);
   expect(definition?.patch?.(exports)).toBe(patched);
   expect(patched.generateText).not.toBe(generateText);
+  expect(agentMethods()[0]).not.toBe(originalAgentMethods[0]);
   definition?.unpatch?.(exports);
   expect(patched.generateText).toBe(generateText);
+  expect(agentMethods()).toEqual(originalAgentMethods);
 });
 
 describe('through a real collector', () => {

@@ -1,4 +1,4 @@
-import { context, diag, type Context } from '@opentelemetry/api';
+import { context, createContextKey, diag, type Context } from '@opentelemetry/api';
 import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
 import { ReadableStream, TransformStream, type Transformer } from 'node:stream/web';
 import type { CallRequest, GenAiCall } from '../call';
@@ -45,6 +45,22 @@ const FUNCTIONS = {
 type FunctionName = keyof typeof FUNCTIONS;
 const NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 
+/**
+ * ToolLoopAgent (ai 6; `Experimental_Agent` is the same class): the methods that call the
+ * SDK's own generateText and streamText, not the exports, with the options its prepareCall
+ * makes. ai 5's Experimental_Agent has no prepareCall and is not recorded.
+ */
+const AGENT_METHODS = { generate: 'generateText', stream: 'streamText' } as const;
+type AgentMethod = keyof typeof AGENT_METHODS;
+
+/** An agent's generate or stream under way, in whose context its prepareCall runs. */
+interface AgentCall {
+  name: (typeof AGENT_METHODS)[AgentMethod];
+  agent: string;
+  run?: Run;
+}
+const AGENT_CALL = createContextKey('ai-audit AI SDK agent call');
+
 /** What one top-level call records under: its agent step, if any, and the context its spans start in. */
 interface Run {
   step: GenAiStep | undefined;
@@ -88,8 +104,10 @@ function withMethods(model: Obj, methods: Record<string, Fn>): Obj {
  * `__export`), which can be neither reassigned nor redefined. So the CJS exports are replaced by
  * a copy whose patched functions are plain properties (the rest still read through the
  * original getters); the ES module namespace of `index.mjs` is patched in place, as the ESM
- * loader makes its bindings assignable. Only what the application calls is patched: calls
- * between the SDK's own functions (ToolLoopAgent to generateText) go unrecorded.
+ * loader makes its bindings assignable. Calls between the SDK's own functions do not go
+ * through the exports: a ToolLoopAgent's generate and stream are patched on its class, and
+ * their run is recorded from the options its prepareCall hands the SDK's generateText or
+ * streamText (an `invoke_agent` span named by the agent's id, tools or not).
  */
 export class AiSdkInstrumentation extends AuditInstrumentation {
   static readonly module = 'ai';
@@ -114,13 +132,70 @@ export class AiSdkInstrumentation extends AuditInstrumentation {
           if (typeof target[name] === 'function' && !isWrapped(target[name]))
             this._wrap(target, name, (original: Fn) => this.instrument(name, original));
         }
+        const agent = agentPrototype(exports);
+        if (agent) {
+          for (const method of Object.keys(AGENT_METHODS) as AgentMethod[])
+            if (!isWrapped(agent[method]))
+              this._wrap(agent, method, (original: Fn) => this.instrumentAgent(AGENT_METHODS[method], original));
+          if (!isWrapped(agent.prepareCall))
+            this._wrap(agent, 'prepareCall', (original: Fn) => this.instrumentPrepareCall(original));
+        }
         return target;
       },
       (exports: Record<FunctionName, Fn>) => {
         const target = this.copies.get(exports) ?? exports;
         for (const name of NAMES) if (isWrapped(target[name])) this._unwrap(target, name);
+        const agent = agentPrototype(exports);
+        for (const method of [...(Object.keys(AGENT_METHODS) as AgentMethod[]), 'prepareCall'] as const)
+          if (agent && isWrapped(agent[method])) this._unwrap(agent, method);
       },
     );
+  }
+
+  /**
+   * An agent's generate or stream: runs with a mark its prepareCall finds, and ends the step
+   * prepareCall started when the call settles (a stream's, with the run, as for streamText).
+   */
+  private instrumentAgent(name: AgentCall['name'], original: Fn): Fn {
+    return function instrumentedAgent(this: unknown, ...args: unknown[]): unknown {
+      const call: AgentCall = { name, agent: str(obj(this)?.id) ?? 'ToolLoopAgent' };
+      const result = context.with(context.active().setValue(AGENT_CALL, call), () => original.apply(this, args));
+      if (!(result instanceof Promise)) return result;
+      return result.then(
+        (value: unknown) => {
+          const step = call.run?.step;
+          if (step && name === 'generateText') step.succeed();
+          else if (step && value !== null && typeof value === 'object') step.watch(value);
+          return value;
+        },
+        (err: unknown) => {
+          call.run?.step?.fail(err);
+          throw err;
+        },
+      );
+    };
+  }
+
+  /** The agent's prepareCall, whose options it hands generateText or streamText, recorded as the exports' are. */
+  private instrumentPrepareCall(original: Fn): Fn {
+    const instrumentation = this;
+    return async function instrumentedPrepareCall(this: unknown, ...args: unknown[]): Promise<unknown> {
+      const call = context.active().getValue(AGENT_CALL) as AgentCall | undefined;
+      const prepared = await original.apply(this, args);
+      const options = obj(prepared);
+      if (!call || call.run || !options) return prepared;
+      const run = instrumentation.prepare(call.name, options, call.agent);
+      if (!run) return prepared;
+      try {
+        const replaced = instrumentation.replaceOptions(call.name, options, run);
+        call.run = run;
+        return call.name === 'streamText' && run.step ? endStepWithStream(replaced, run.step) : replaced;
+      } catch (err) {
+        diag.debug('ai-audit: could not instrument an AI SDK agent call', err);
+        run.step?.succeed();
+        return prepared;
+      }
+    };
   }
 
   private instrument(name: FunctionName, original: Fn): Fn {
@@ -149,18 +224,22 @@ export class AiSdkInstrumentation extends AuditInstrumentation {
     };
   }
 
-  /** Undefined when the call is left alone: the SDK's telemetry records it, or its model is an id string. */
-  private prepare(name: FunctionName, options: Obj): Run | undefined {
+  /**
+   * Undefined when the call is left alone: the SDK's telemetry records it, or its model is an
+   * id string. An agent's call (`agent`, its name) is an agent step with or without tools.
+   */
+  private prepare(name: FunctionName, options: Obj, agent?: string): Run | undefined {
     if (obj(options.experimental_telemetry)?.isEnabled === true) return undefined;
     const model = obj(options.model);
     if (!model) return undefined;
     const scope = context.active();
     const tools = obj(options.tools);
-    if ((name !== 'generateText' && name !== 'streamText') || !tools || Object.keys(tools).length === 0)
+    const hasTools = tools !== undefined && Object.keys(tools).length > 0;
+    if ((name !== 'generateText' && name !== 'streamText') || (!hasTools && agent === undefined))
       return { step: undefined, scope };
     const step = this.startStep(() => ({
       operation: OPERATION.invokeAgent,
-      name: str(obj(options.experimental_telemetry)?.functionId) ?? name,
+      name: agent ?? str(obj(options.experimental_telemetry)?.functionId) ?? name,
       provider: providerOf(model),
       attributes: { [GEN_AI_REQUEST_MODEL]: str(model.modelId) },
     }));
@@ -175,7 +254,8 @@ export class AiSdkInstrumentation extends AuditInstrumentation {
       model:
         FUNCTIONS[name] === 'embedding' ? this.embeddingModel(model, run.scope) : this.languageModel(model, run.scope),
     };
-    if (run.step) replaced.tools = this.tools(obj(options.tools) as Obj, run.scope);
+    const tools = obj(options.tools);
+    if (run.step && tools) replaced.tools = this.tools(tools, run.scope);
     return replaced;
   }
 
@@ -314,6 +394,16 @@ function assignable(exports: Obj): Obj {
       descriptors[name] = { value: exports[name], writable: true, configurable: true, enumerable: true };
   }
   return Object.defineProperties({}, descriptors) as Obj;
+}
+
+/** ToolLoopAgent's prototype, when the module has one with prepareCall (ai 6). */
+function agentPrototype(exports: Obj): Record<AgentMethod | 'prepareCall', Fn> | undefined {
+  const agent = exports.ToolLoopAgent;
+  const prototype = typeof agent === 'function' ? obj((agent as { prototype?: unknown }).prototype) : undefined;
+  const methods = [...Object.keys(AGENT_METHODS), 'prepareCall'];
+  return prototype && methods.every((method) => typeof prototype[method] === 'function')
+    ? (prototype as Record<AgentMethod | 'prepareCall', Fn>)
+    : undefined;
 }
 
 /** The call options' signal: the application's, merged with the SDK's timeouts. */

@@ -216,6 +216,39 @@ function cases({ ai, createOpenAI, anthropic }) {
       return { text: result.text, direct: direct.choices[0].message.content };
     },
   };
+  if (ai.ToolLoopAgent && anthropic) {
+    // ai 6's agent class: its generate and stream call the SDK's own generateText/streamText.
+    const agent = new ai.ToolLoopAgent({
+      id: 'weather-agent',
+      model,
+      instructions: 'You are terse.',
+      tools,
+      stopWhen: stepCountIs(3),
+      maxRetries: 0,
+    });
+    list.agent = async () => {
+      const result = await agent.generate({ prompt: 'Weather in Paris?' });
+      return { steps: result.steps.length, text: result.text };
+    };
+    list['agent-stream'] = async () => {
+      const result = await agent.stream({ prompt: 'Weather in Paris?' });
+      let text = '';
+      for await (const delta of result.textStream) text += delta;
+      return { steps: (await result.steps).length, text };
+    };
+    list['agent-no-tools'] = async () => {
+      const result = await new ai.ToolLoopAgent({ model, maxRetries: 0 }).generate({ prompt: 'Say hello.' });
+      return { text: result.text };
+    };
+    // One agent serving two requests at once: each run its own agent span and children.
+    list['agent-concurrent'] = async () => {
+      const results = await Promise.all([
+        agent.generate({ prompt: 'Weather in Paris?' }),
+        agent.generate({ prompt: 'Weather in Paris?' }),
+      ]);
+      return { steps: results.map((result) => result.steps.length) };
+    };
+  }
   if (anthropic) {
     const claude = anthropic({ apiKey: 'sk-ant-fake', baseURL: FAKE })('claude-sonnet-4-6');
     list.anthropic = async () => {
