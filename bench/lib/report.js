@@ -24,7 +24,7 @@ const pct = (x) => `${fmt(x * 100)}%`;
  * a cost no more CPU than b. Undefined for results recorded before rounds were kept.
  */
 function pairedDifference(a, b) {
-  if (!a.rounds || !b.rounds || a.rounds.length !== b.rounds.length) return undefined;
+  if (!a.rounds?.length || a.rounds.length !== b.rounds?.length) return undefined;
   const diff = (key) => a.rounds.map((r, i) => r[key] - b.rounds[i][key]);
   const wall = median(diff('wall'));
   const cpu = median(diff('cpu'));
@@ -32,7 +32,7 @@ function pairedDifference(a, b) {
   return {
     wall,
     cpu,
-    text: `${fmt(wall)} µs wall, ${fmt(cpu)} µs CPU (ours ≤ official in ${lower} of ${a.rounds.length} rounds)`,
+    text: `${fmt(wall)} µs wall, ${fmt(cpu)} µs CPU (ours took no more CPU in ${lower} of ${a.rounds.length} rounds)`,
   };
 }
 const cmd = (mode, id) => `\`npm run bench -- ${mode === 'full' ? '--full ' : ''}--only ${id}\``;

@@ -523,6 +523,30 @@ test("patching the CommonJS build's getters: a copy whose functions are wrapped,
   expect(agentMethods()).toEqual(originalAgentMethods);
 });
 
+test("another wrapper already on ToolLoopAgent's methods: left alone, neither stacked on nor removed", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exports = require('ai') as Record<string, unknown>;
+  const agent = (exports.ToolLoopAgent as { prototype: Record<string, unknown> }).prototype;
+  const { generate, prepareCall } = agent;
+  // What shimmer (and so another OpenTelemetry instrumentation) leaves on a wrapped method.
+  const foreign = Object.assign((...args: unknown[]) => (generate as (...a: unknown[]) => unknown)(...args), {
+    __original: generate,
+    __unwrap: () => undefined,
+    __wrapped: true,
+  });
+  agent.generate = foreign;
+  try {
+    const [definition] = new AiSdkInstrumentation({ capture: 'no_content', enabled: false }).getModuleDefinitions();
+    definition?.patch?.(exports);
+    expect(agent.generate).toBe(foreign);
+    expect(agent.prepareCall).toBe(prepareCall);
+    definition?.unpatch?.(exports);
+    expect(agent.generate).toBe(foreign);
+  } finally {
+    agent.generate = generate;
+  }
+});
+
 describe('through a real collector', () => {
   const used = useCollector();
   let fakeApi: FakeServer;

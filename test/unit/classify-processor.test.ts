@@ -86,6 +86,19 @@ describe('classify processor', () => {
       }
     });
 
+    it('are scanned as the text they are, every string of it, parsed or not', async () => {
+      // A "function" key makes normalize parse the definitions; JSON.parse keeps only the last
+      // of a repeated key, but the text is sealed as sent, so every string of it is scanned.
+      const hidden = '[{"function":1,"description":"key AKIAIOSFODNN7EXAMPL3","description":"x"}]';
+      for (const tools of [hidden, hidden.replace('"function":1,', '')]) {
+        const traces = traceExport([span({ 'gen_ai.operation.name': 'chat', 'gen_ai.tool.definitions': tools })]);
+        const records = createNormalizer({ exclude_attributes: [], keep_attributes: [] }).spans('acme', traces).records;
+        const batch = { tenantId: 'acme', records, dataKeys: [], afterDurable: [], afterFailure: [] };
+        await classify(DEFAULT_CLASSIFY_CONFIG).process(batch);
+        expect(batch.records[0].violations).toEqual(['secret:aws_access_key']);
+      }
+    });
+
     it('are remembered by digest, a bounded number of them, least recently used out first', () => {
       const memo = new KindsMemo(2);
       const scans: string[] = [];
@@ -102,6 +115,9 @@ describe('classify processor', () => {
       expect(kinds('a')).toEqual(['short']);
       expect(kinds('bb')).toEqual(['long']); // scanned again
       expect(scans).toEqual(['a', 'bb', 'ccc', 'bb']);
+      // UTF-8 makes every lone surrogate U+FFFD: such texts are never taken for one another.
+      for (const text of ['x\ud800', 'x\udbff', 'x\ud800']) kinds(text);
+      expect(scans.slice(4)).toEqual(['x\ud800', 'x\udbff', 'x\ud800']);
       expect(() => new KindsMemo(0)).toThrow(RangeError);
     });
   });

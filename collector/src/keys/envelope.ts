@@ -102,12 +102,15 @@ export function sealRecord(
     at += 5;
   }
   const plaintext = plaintextBuffer(total);
-  let written = 0;
-  for (const field of CONTENT_FIELDS) {
-    const text = fields[field];
-    if (text !== undefined) written += plaintext.write(text, written, 'utf8');
-  }
   try {
+    let written = 0;
+    for (const field of CONTENT_FIELDS) {
+      const text = fields[field];
+      if (text !== undefined) written += plaintext.write(text, written, 'utf8');
+    }
+    // The field table says where each field ends: a runtime whose UTF-8 length disagrees
+    // with what it wrote must not seal a record whose fields do not open as they went in.
+    if (written !== total) throw new EnvelopeError('a record envelope could not be assembled');
     return aeadSeal(key, plaintext, recordAssociatedData(target, header), header);
   } finally {
     plaintext.fill(0); // no plaintext left behind in a reused buffer

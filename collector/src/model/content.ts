@@ -42,12 +42,12 @@ export function documentValue(document: ContentDocument): unknown {
 
 /**
  * Every string of the document, in order (object keys are structure, not content); received
- * text that is not JSON is one string. Received JSON is read without being parsed.
+ * text that is not JSON is one string. Received JSON is read as text, parsed or not, so what
+ * is scanned depends on the text alone: every string it holds, a repeated key's too (the
+ * value JSON.parse keeps drops all but the last, which would be sealed unscanned).
  */
 export function documentStrings(document: ContentDocument): string[] {
-  if (document.kind === 'received' && document.parsed === undefined)
-    return jsonStrings(document.text) ?? [document.text];
-  if (document.kind === 'received' && document.parsed === null) return [document.text];
+  if (document.kind === 'received') return jsonStrings(document.text) ?? [document.text];
   const out: string[] = [];
   collect(documentValue(document), out);
   return out;

@@ -55,11 +55,17 @@ type AgentMethod = keyof typeof AGENT_METHODS;
 
 /** An agent's generate or stream under way, in whose context its prepareCall runs. */
 interface AgentCall {
+  /** The agent whose generate or stream this is. */
+  self: unknown;
   name: (typeof AGENT_METHODS)[AgentMethod];
   agent: string;
   run?: Run;
 }
 const AGENT_CALL = createContextKey('ai-audit AI SDK agent call');
+const AGENT_PATCHED = [...(Object.keys(AGENT_METHODS) as AgentMethod[]), 'prepareCall'] as const;
+
+const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
+  value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 
 /** What one top-level call records under: its agent step, if any, and the context its spans start in. */
 interface Run {
@@ -116,6 +122,8 @@ export class AiSdkInstrumentation extends AuditInstrumentation {
    * after re-enabling) the module's own exports, while the application holds the copy.
    */
   private readonly copies = new WeakMap<object, Record<FunctionName, Fn>>();
+  /** ToolLoopAgent prototypes this instrumentation wrapped (all three methods, or none). */
+  private readonly agents = new WeakSet<object>();
 
   constructor(config: AuditInstrumentationConfig) {
     super(AiSdkInstrumentation.module, config);
@@ -132,13 +140,14 @@ export class AiSdkInstrumentation extends AuditInstrumentation {
           if (typeof target[name] === 'function' && !isWrapped(target[name]))
             this._wrap(target, name, (original: Fn) => this.instrument(name, original));
         }
+        // The three together or not at all: prepareCall alone would find no mark, and
+        // another wrapper already there is not ours to stack on or to remove.
         const agent = agentPrototype(exports);
-        if (agent) {
+        if (agent && !this.agents.has(agent) && !AGENT_PATCHED.some((method) => isWrapped(agent[method]))) {
           for (const method of Object.keys(AGENT_METHODS) as AgentMethod[])
-            if (!isWrapped(agent[method]))
-              this._wrap(agent, method, (original: Fn) => this.instrumentAgent(AGENT_METHODS[method], original));
-          if (!isWrapped(agent.prepareCall))
-            this._wrap(agent, 'prepareCall', (original: Fn) => this.instrumentPrepareCall(original));
+            this._wrap(agent, method, (original: Fn) => this.instrumentAgent(AGENT_METHODS[method], original));
+          this._wrap(agent, 'prepareCall', (original: Fn) => this.instrumentPrepareCall(original));
+          this.agents.add(agent);
         }
         return target;
       },
@@ -146,8 +155,7 @@ export class AiSdkInstrumentation extends AuditInstrumentation {
         const target = this.copies.get(exports) ?? exports;
         for (const name of NAMES) if (isWrapped(target[name])) this._unwrap(target, name);
         const agent = agentPrototype(exports);
-        for (const method of [...(Object.keys(AGENT_METHODS) as AgentMethod[]), 'prepareCall'] as const)
-          if (agent && isWrapped(agent[method])) this._unwrap(agent, method);
+        if (agent && this.agents.delete(agent)) for (const method of AGENT_PATCHED) this._unwrap(agent, method);
       },
     );
   }
@@ -158,9 +166,9 @@ export class AiSdkInstrumentation extends AuditInstrumentation {
    */
   private instrumentAgent(name: AgentCall['name'], original: Fn): Fn {
     return function instrumentedAgent(this: unknown, ...args: unknown[]): unknown {
-      const call: AgentCall = { name, agent: str(obj(this)?.id) ?? 'ToolLoopAgent' };
+      const call: AgentCall = { self: this, name, agent: str(obj(this)?.id) ?? 'ToolLoopAgent' };
       const result = context.with(context.active().setValue(AGENT_CALL, call), () => original.apply(this, args));
-      if (!(result instanceof Promise)) return result;
+      if (!isPromiseLike(result)) return result;
       return result.then(
         (value: unknown) => {
           const step = call.run?.step;
@@ -183,7 +191,8 @@ export class AiSdkInstrumentation extends AuditInstrumentation {
       const call = context.active().getValue(AGENT_CALL) as AgentCall | undefined;
       const prepared = await original.apply(this, args);
       const options = obj(prepared);
-      if (!call || call.run || !options) return prepared;
+      // Only this agent's own call: another agent's prepareCall run inside it is not it.
+      if (!call || call.self !== this || call.run || !options) return prepared;
       const run = instrumentation.prepare(call.name, options, call.agent);
       if (!run) return prepared;
       try {
@@ -400,8 +409,7 @@ function assignable(exports: Obj): Obj {
 function agentPrototype(exports: Obj): Record<AgentMethod | 'prepareCall', Fn> | undefined {
   const agent = exports.ToolLoopAgent;
   const prototype = typeof agent === 'function' ? obj((agent as { prototype?: unknown }).prototype) : undefined;
-  const methods = [...Object.keys(AGENT_METHODS), 'prepareCall'];
-  return prototype && methods.every((method) => typeof prototype[method] === 'function')
+  return prototype && AGENT_PATCHED.every((method) => typeof prototype[method] === 'function')
     ? (prototype as Record<AgentMethod | 'prepareCall', Fn>)
     : undefined;
 }

@@ -14,8 +14,13 @@ export class KindsMemo {
     if (!(capacity >= 1)) throw new RangeError('KindsMemo: capacity must be at least 1');
   }
 
-  /** The kinds of `text`: remembered, or `scan()`'s, which are then remembered. */
+  /**
+   * The kinds of `text`: remembered, or `scan()`'s, which are then remembered. A text with a
+   * lone surrogate is always scanned: UTF-8, which the digest reads, turns every lone
+   * surrogate into U+FFFD, so two such texts could share a digest.
+   */
   kinds(text: string, scan: () => readonly string[]): readonly string[] {
+    if (!text.isWellFormed()) return scan();
     const key = createHash('sha256').update(text).digest('base64');
     const known = this.entries.get(key);
     if (known !== undefined) {
