@@ -2,16 +2,8 @@
 // The three Chat Completions calls the third-party instrumentation apps make with the openai
 // SDK, against the fake OpenAI server: a chat with a tool definition it must not call, a stream
 // with usage, and a call answered with a tool call. `prompts` holds each case's user message.
-const tools = [
-  {
-    type: 'function',
-    function: {
-      name: 'get_weather',
-      description: 'Weather for a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-    },
-  },
-];
+const { tools } = require('./shared/app-cases.cjs');
+
 const messages = (text) => [
   { role: 'system', content: 'You are terse.' },
   { role: 'user', content: text },

@@ -4,7 +4,8 @@
 // helpers/spans.ts) and `feature: <case>`, and prints one JSON line per case: what the case
 // returned, or its error as the app's `describeError` sees it. Tests compare those lines between
 // runs with and without the hook. (runApp copies this directory next to an app run from a sandbox.)
-const { withAuditContext } = require('@ai-audit/instrumentation');
+// The hook's package is loaded only by runCases, so apps of other instrumentations can take the
+// shapes below without loading it.
 
 /** A system and a user message, in the Chat Completions shape several SDKs share. */
 const messages = [
@@ -33,6 +34,7 @@ async function collect(stream) {
 
 /** Runs `cases` ({ name: async () => value }) one by one; one JSON line each on stdout. */
 async function runCases(cases, describeError) {
+  const { withAuditContext } = require('@ai-audit/instrumentation');
   for (const [name, fn] of Object.entries(cases)) {
     const audit = {
       userId: 'user-42',
